@@ -1,0 +1,47 @@
+"""Options and output helpers shared by every CLI command module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from revlake.workspace import Workspace
+
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+WorkspaceOption = Annotated[
+    Path,
+    typer.Option(
+        "--workspace",
+        "-w",
+        envvar="REVLAKE_WORKSPACE",
+        help="Workspace folder (holds revlake.toml). Defaults to the current folder.",
+        show_default=False,
+    ),
+]
+TenantOption = Annotated[
+    str | None,
+    typer.Option("--tenant", "-t", help="Tenant id; defaults to the workspace's only tenant."),
+]
+
+
+def open_workspace(path: Path) -> Workspace:
+    """Open the workspace named by --workspace / REVLAKE_WORKSPACE."""
+    return Workspace.open(path)
+
+
+def resolve_tenant(workspace: Workspace, tenant: str | None) -> str:
+    """The tenant the user named, or the only one; an error lists them when ambiguous."""
+    from revlake.errors import InputError
+
+    if tenant is not None:
+        return workspace.tenant(tenant).id
+    tenants = workspace.settings.tenants
+    if len(tenants) == 1:
+        return tenants[0].id
+    names = ", ".join(t.id for t in tenants) or "(none)"
+    raise InputError(f"this workspace has several tenants; choose one with --tenant ({names})")

@@ -1,0 +1,219 @@
+"""Workspace settings: `revlake.toml` plus `REVLAKE_*` environment overrides.
+
+Settings are read on request (`load_settings`), never at import time, and every invalid
+value is reported with the key, the source (file or environment variable) and the values
+that would have been accepted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import list_currencies
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from revlake.errors import ConfigError
+
+CONFIG_FILE_NAME = "revlake.toml"
+ENV_PREFIX = "REVLAKE_"
+# Environment variables with the prefix that are not workspace settings.
+ENV_NON_SETTINGS = frozenset({"REVLAKE_WORKSPACE"})
+
+_TENANT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+
+
+class ChurnTiming(StrEnum):
+    """When a cancelled customer stops counting in MRR (ChartMogul offers all three)."""
+
+    PERIOD_END = "period_end"  # at the end of the last paid service period (default)
+    CANCELLATION = "cancellation"  # on the day the cancellation happened in billing
+    SCHEDULED = "scheduled"  # on the day the cancellation was scheduled (requested)
+
+
+class TenantConfig(BaseModel):
+    """One tenant: a company whose data revlake keeps apart from every other's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        if not _TENANT_ID_PATTERN.match(value):
+            raise ValueError(
+                "must start with a lowercase letter and contain only lowercase letters, "
+                "digits, '-' or '_' (at most 63 characters)"
+            )
+        return value
+
+
+class WorkspaceSettings(BaseModel):
+    """The `[workspace]` table of revlake.toml; each key may be overridden by REVLAKE_<KEY>."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reporting_currency: str = "USD"
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    churn_timing: ChurnTiming = ChurnTiming.PERIOD_END
+    landing_path: str = "landing"
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code not in _iso_currencies():
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR, GBP)")
+        return code
+
+
+class Settings(BaseModel):
+    """Everything revlake.toml holds, validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workspace: WorkspaceSettings = WorkspaceSettings()
+    tenants: tuple[TenantConfig, ...] = ()
+
+    @field_validator("tenants")
+    @classmethod
+    def _unique_tenants(cls, value: tuple[TenantConfig, ...]) -> tuple[TenantConfig, ...]:
+        seen: set[str] = set()
+        for tenant in value:
+            if tenant.id in seen:
+                raise ValueError(f"tenant id {tenant.id!r} appears more than once")
+            seen.add(tenant.id)
+        return value
+
+    def tenant(self, tenant_id: str) -> TenantConfig:
+        """The tenant with this id, or an InputError listing the ones that exist."""
+        for tenant in self.tenants:
+            if tenant.id == tenant_id:
+                return tenant
+        known = ", ".join(t.id for t in self.tenants) or "(none)"
+        raise ConfigError(f"unknown tenant {tenant_id!r}; tenants in this workspace: {known}")
+
+
+_currency_cache: frozenset[str] | None = None
+
+
+def _iso_currencies() -> frozenset[str]:
+    global _currency_cache
+    if _currency_cache is None:
+        _currency_cache = frozenset(list_currencies())
+    return _currency_cache
+
+
+def workspace_setting_names() -> list[str]:
+    """Names of the keys allowed in the `[workspace]` table."""
+    return list(WorkspaceSettings.model_fields)
+
+
+def _allowed_values_hint(key: str) -> str:
+    field = WorkspaceSettings.model_fields.get(key)
+    if field is None:
+        return ""
+    annotation = field.annotation
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return "; allowed values: " + ", ".join(member.value for member in annotation)
+    if key == "fiscal_year_start_month":
+        return "; allowed values: 1 to 12 (1 = January)"
+    return ""
+
+
+def _describe_errors(error: ValidationError, source: str, env_keys: Mapping[str, str]) -> str:
+    lines = []
+    for item in error.errors():
+        location = [str(part) for part in item["loc"]]
+        key = location[-1] if location else "?"
+        if len(location) >= 2 and location[0] == "workspace" and key in env_keys:
+            where = f"environment variable {env_keys[key]}"
+        elif location and location[0] == "tenants" and len(location) >= 2:
+            where = f"{source}: [[tenants]] entry {int(location[1]) + 1}" + (
+                f", key {location[2]!r}" if len(location) > 2 else ""
+            )
+        else:
+            section = location[0] if len(location) > 1 else ""
+            where = f"{source}: " + (f"[{section}] key {key!r}" if section else f"key {key!r}")
+        if item["type"] == "extra_forbidden":
+            allowed = (
+                workspace_setting_names()
+                if location and location[0] == "workspace"
+                else (
+                    ["id", "name"]
+                    if location and location[0] == "tenants"
+                    else ["workspace", "tenants"]
+                )
+            )
+            lines.append(f"{where}: unknown setting; allowed keys: {', '.join(allowed)}")
+            continue
+        message = str(item["msg"]).removeprefix("Value error, ")
+        value = item.get("input")
+        shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
+        lines.append(f"{where}: {message}{shown}{_allowed_values_hint(key)}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, str]:
+    """Map REVLAKE_<KEY> variables to workspace keys; unknown ones are an error."""
+    overrides: dict[str, str] = {}
+    allowed = set(workspace_setting_names())
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in ENV_NON_SETTINGS:
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        if key not in allowed:
+            allowed_vars = ", ".join(ENV_PREFIX + k.upper() for k in sorted(allowed))
+            raise ConfigError(
+                f"environment variable {name}: unknown setting; allowed variables: "
+                f"{allowed_vars}, REVLAKE_WORKSPACE"
+            )
+        overrides[key] = value
+    return overrides
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse revlake.toml, naming the line and column of a syntax error."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such file; create a workspace with `revlake init PATH`"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def settings_from_mapping(
+    data: Mapping[str, Any],
+    *,
+    source: str = CONFIG_FILE_NAME,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Validate raw settings, applying REVLAKE_* overrides from `environ` (default os.environ)."""
+    env = os.environ if environ is None else environ
+    overrides = _env_overrides(env)
+    merged: dict[str, Any] = dict(data)
+    workspace = merged.get("workspace", {})
+    if not isinstance(workspace, Mapping):
+        raise ConfigError(f"{source}: [workspace] must be a table of settings")
+    merged["workspace"] = {**workspace, **overrides}
+    env_keys = {key: ENV_PREFIX + key.upper() for key in overrides}
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe_errors(exc, source, env_keys)) from None
+
+
+def load_settings(workspace_dir: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Load and validate the settings of the workspace at `workspace_dir`."""
+    path = Path(workspace_dir) / CONFIG_FILE_NAME
+    return settings_from_mapping(read_config_file(path), source=str(path), environ=environ)

@@ -1,0 +1,1 @@
+"""Landing → bronze: incremental, exactly-once ingestion of exported files."""

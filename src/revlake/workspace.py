@@ -1,0 +1,162 @@
+"""A workspace: a folder holding revlake.toml, each tenant's landing folder and lakehouse.
+
+Layout (paths relative to the workspace root)::
+
+    revlake.toml                 settings (see config.py)
+    <landing_path>/<tenant>/     where the tenant's exports are dropped
+    tenants/<tenant>/bronze.duckdb     bronze tables, rejects and the ingest manifest
+    tenants/<tenant>/snapshots/        published silver/gold builds (one DuckDB file each)
+    .revlake.lock                the write lock every writing command takes
+
+Every command that writes a workspace holds `write_lock()`, because DuckDB allows one
+writing process per file; a second command waits for it or says who holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import tomli_w
+from filelock import FileLock, Timeout
+
+from revlake.config import (
+    CONFIG_FILE_NAME,
+    Settings,
+    TenantConfig,
+    load_settings,
+    settings_from_mapping,
+)
+from revlake.errors import InputError, WorkspaceLockedError
+
+LOCK_FILE_NAME = ".revlake.lock"
+LOCK_INFO_FILE_NAME = ".revlake.lock.json"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """An opened workspace: its root folder and validated settings."""
+
+    root: Path
+    settings: Settings
+
+    @classmethod
+    def open(cls, root: Path | str) -> Workspace:
+        """Open an existing workspace, validating its settings."""
+        path = Path(root).expanduser().resolve()
+        if not (path / CONFIG_FILE_NAME).is_file():
+            raise InputError(
+                f"{path} is not a revlake workspace (no {CONFIG_FILE_NAME}); "
+                "create one with `revlake init PATH`"
+            )
+        return cls(root=path, settings=load_settings(path))
+
+    @property
+    def landing_root(self) -> Path:
+        landing = Path(self.settings.workspace.landing_path).expanduser()
+        return landing if landing.is_absolute() else self.root / landing
+
+    def tenant(self, tenant_id: str) -> TenantConfig:
+        return self.settings.tenant(tenant_id)
+
+    def landing_dir(self, tenant_id: str) -> Path:
+        return self.landing_root / self.tenant(tenant_id).id
+
+    def tenant_dir(self, tenant_id: str) -> Path:
+        return self.root / "tenants" / self.tenant(tenant_id).id
+
+    def bronze_path(self, tenant_id: str) -> Path:
+        return self.tenant_dir(tenant_id) / "bronze.duckdb"
+
+    def snapshots_dir(self, tenant_id: str) -> Path:
+        return self.tenant_dir(tenant_id) / "snapshots"
+
+    def ensure_tenant_dirs(self, tenant_id: str) -> None:
+        """Create the tenant's landing and lakehouse folders if they are missing."""
+        self.landing_dir(tenant_id).mkdir(parents=True, exist_ok=True)
+        self.snapshots_dir(tenant_id).mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def write_lock(self, command: str, timeout_s: float = 0.0) -> Iterator[None]:
+        """Hold the workspace write lock; wait up to `timeout_s`, then say who holds it."""
+        lock = FileLock(str(self.root / LOCK_FILE_NAME))
+        info_path = self.root / LOCK_INFO_FILE_NAME
+        try:
+            lock.acquire(timeout=timeout_s)
+        except Timeout:
+            raise WorkspaceLockedError(
+                f"workspace {self.root} is locked by another revlake command "
+                f"({_describe_holder(info_path)}); wait for it to finish or pass a longer "
+                "--wait"
+            ) from None
+        try:
+            info = {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "command": command,
+                "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+            info_path.write_text(json.dumps(info), encoding="utf-8")
+            yield
+        finally:
+            info_path.unlink(missing_ok=True)
+            lock.release()
+
+
+def _describe_holder(info_path: Path) -> str:
+    # The holder writes its info right after taking the lock; give it a moment.
+    for _ in range(20):
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+            return f"`{info['command']}`, pid {info['pid']} on {info['host']} since {info['since']}"
+        except (FileNotFoundError, json.JSONDecodeError, KeyError):
+            time.sleep(0.05)
+    return "holder unknown"
+
+
+def init_workspace(
+    root: Path | str,
+    tenants: Sequence[str] = ("demo",),
+    *,
+    reporting_currency: str = "USD",
+    fiscal_year_start_month: int = 1,
+) -> Workspace:
+    """Create a workspace folder with revlake.toml and each tenant's folders.
+
+    Refuses to overwrite an existing revlake.toml, and checks that the folder is writable
+    before writing anything.
+    """
+    path = Path(root).expanduser().resolve()
+    config_path = path / CONFIG_FILE_NAME
+    if config_path.exists():
+        raise InputError(f"{config_path} already exists; this folder is already a workspace")
+    if not tenants:
+        raise InputError("a workspace needs at least one tenant (--tenant NAME)")
+    raw = {
+        "workspace": {
+            "reporting_currency": reporting_currency,
+            "fiscal_year_start_month": fiscal_year_start_month,
+            "churn_timing": "period_end",
+            "landing_path": "landing",
+        },
+        "tenants": [
+            {"id": t, "name": t.replace("-", " ").replace("_", " ").title()} for t in tenants
+        ],
+    }
+    settings = settings_from_mapping(raw, source="revlake init arguments", environ={})
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        config_path.write_bytes(tomli_w.dumps(raw).encode("utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot create workspace at {path}: {exc.strerror}") from None
+    workspace = Workspace(root=path, settings=settings)
+    for tenant in settings.tenants:
+        workspace.ensure_tenant_dirs(tenant.id)
+    return workspace

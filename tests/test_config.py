@@ -1,0 +1,88 @@
+"""Settings: file + REVLAKE_* overrides, with errors that name key, source and allowed values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from revlake.config import ChurnTiming, load_settings, settings_from_mapping
+from revlake.errors import ConfigError
+from revlake.ingest.naming import normalize_column_name
+from revlake.workspace import init_workspace
+
+
+def test_defaults_when_file_is_minimal() -> None:
+    settings = settings_from_mapping({"tenants": [{"id": "acme"}]}, environ={})
+    assert settings.workspace.reporting_currency == "USD"
+    assert settings.workspace.churn_timing is ChurnTiming.PERIOD_END
+    assert settings.tenant("acme").id == "acme"
+
+
+def test_environment_overrides_file(tmp_path: Path) -> None:
+    init_workspace(tmp_path, tenants=["acme"])
+    env = {"REVLAKE_REPORTING_CURRENCY": "eur", "REVLAKE_FISCAL_YEAR_START_MONTH": "4"}
+    settings = load_settings(tmp_path, environ=env)
+    assert settings.workspace.reporting_currency == "EUR"
+    assert settings.workspace.fiscal_year_start_month == 4
+
+
+def test_bad_enum_names_key_source_and_allowed_values() -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from_mapping({"workspace": {"churn_timing": "never"}}, environ={})
+    message = str(info.value)
+    assert "churn_timing" in message
+    assert "period_end, cancellation, scheduled" in message
+    assert "'never'" in message
+
+
+def test_bad_env_value_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="REVLAKE_FISCAL_YEAR_START_MONTH"):
+        settings_from_mapping({}, environ={"REVLAKE_FISCAL_YEAR_START_MONTH": "13"})
+
+
+def test_unknown_setting_in_file_lists_allowed_keys() -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from_mapping({"workspace": {"currency": "USD"}}, environ={})
+    assert "'currency'" in str(info.value)
+    assert "reporting_currency" in str(info.value)
+
+
+def test_unknown_env_variable_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="REVLAKE_CURRENCY"):
+        settings_from_mapping({}, environ={"REVLAKE_CURRENCY": "USD"})
+
+
+def test_unknown_currency_is_rejected() -> None:
+    with pytest.raises(ConfigError, match="ISO 4217"):
+        settings_from_mapping({"workspace": {"reporting_currency": "XYZ1"}}, environ={})
+
+
+def test_duplicate_and_malformed_tenants() -> None:
+    with pytest.raises(ConfigError, match="more than once"):
+        settings_from_mapping({"tenants": [{"id": "a"}, {"id": "a"}]}, environ={})
+    with pytest.raises(ConfigError, match=r"\[\[tenants\]\] entry 1"):
+        settings_from_mapping({"tenants": [{"id": "Bad Name"}]}, environ={})
+
+
+def test_toml_syntax_error_names_line(tmp_path: Path) -> None:
+    (tmp_path / "revlake.toml").write_text("[workspace\nx=1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 1"):
+        load_settings(tmp_path, environ={})
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Created (UTC)", "created_utc"),
+        ("IsWon", "is_won"),
+        ("Segment__c", "segment_c"),
+        ("CampaignId", "campaign_id"),
+        ("CID", "cid"),
+        ("\ufeffid", "id"),
+        ("2024 revenue", "col_2024_revenue"),
+        ("", "col"),
+    ],
+)
+def test_header_normalisation(header: str, expected: str) -> None:
+    assert normalize_column_name(header) == expected
