@@ -34,7 +34,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run_all
+	$(BIN)/python -m benchmarks.run_all $(if $(ONLY),--only $(ONLY),)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) bench-out test-artifacts
