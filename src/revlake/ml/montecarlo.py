@@ -123,17 +123,21 @@ def _simulate_chunk(
     n_cols = deals.close_period_probs.shape[1]
     rng = np.random.default_rng(seed)
     win = deals.win_probability.astype(np.float32)
-    sim_idx, deal_idx = np.nonzero(rng.random((n_sims, win.shape[0]), dtype=np.float32) < win)
-    # Timing of each win: one more uniform; its integer part of (v × columns) picks the
-    # alias column and its fractional part decides keep-or-alias.
-    scaled = rng.random(sim_idx.shape[0], dtype=np.float32) * np.float32(n_cols)
-    column = np.minimum(scaled.astype(np.int32), n_cols - 1)
-    kept = (scaled - column) < tables.keep[deal_idx, column]
-    period = np.where(kept, column, tables.alias[deal_idx, column])
-    sums = np.bincount(
-        sim_idx * n_cols + period, weights=deals.amount[deal_idx], minlength=n_sims * n_cols
-    )
-    totals = np.asarray(sums, dtype=np.float64).reshape(n_sims, n_cols)
+    keep = tables.keep.ravel()
+    alias = tables.alias.ravel()
+    won = rng.random((n_sims, win.shape[0]), dtype=np.float32) < win
+    totals = np.empty((n_sims, n_cols))
+    # One simulation (row) at a time: the won deals' indices come straight from a 1-D
+    # nonzero, which is several times cheaper than a 2-D one over the whole chunk.
+    for sim in range(n_sims):
+        deal = np.flatnonzero(won[sim])
+        # Timing of each win: one more uniform; its integer part of (v × columns) picks the
+        # alias column and its fractional part decides keep-or-alias.
+        scaled = rng.random(deal.shape[0], dtype=np.float32) * np.float32(n_cols)
+        column = np.minimum(scaled.astype(np.int32), n_cols - 1)
+        cell = deal * n_cols + column
+        period = np.where((scaled - column) < keep[cell], column, alias[cell])
+        totals[sim] = np.bincount(period, weights=deals.amount[deal], minlength=n_cols)
     return totals[:, :-1]  # the last column is "won after the horizon"
 
 
