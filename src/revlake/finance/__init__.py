@@ -1,0 +1,1 @@
+"""Finance: exact money, allocation, revenue recognition, receivables and tax."""

@@ -1,0 +1,1 @@
+"""Models on top of gold: churn, retention projection, lifetime value, forecasts."""
