@@ -23,9 +23,11 @@ from revlake.errors import ConfigError
 CONFIG_FILE_NAME = "revlake.toml"
 ENV_PREFIX = "REVLAKE_"
 # Environment variables with the prefix that are not workspace settings.
-ENV_NON_SETTINGS = frozenset({"REVLAKE_WORKSPACE"})
+# (REVLAKE_TEST_POSTGRES_URL: the PostgreSQL server the test suite uses.)
+ENV_NON_SETTINGS = frozenset({"REVLAKE_WORKSPACE", "REVLAKE_TEST_POSTGRES_URL"})
 
 _TENANT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+_DATABASE_SCHEMES = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
 
 
 class ChurnTiming(StrEnum):
@@ -64,6 +66,21 @@ class WorkspaceSettings(BaseModel):
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
     churn_timing: ChurnTiming = ChurnTiming.PERIOD_END
     landing_path: str = "landing"
+    # Operational store (tenants, API keys, audit log); None = SQLite at <workspace>/revlake.db.
+    database_url: str | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database_scheme(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme not in _DATABASE_SCHEMES:
+            raise ValueError(
+                "must be a database URL starting with one of "
+                + ", ".join(f"{s}://" for s in sorted(_DATABASE_SCHEMES))
+            )
+        return value
 
     @field_validator("reporting_currency")
     @classmethod

@@ -1,0 +1,91 @@
+"""Tenants in the operational store; every change is audited in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from revlake.config import TenantConfig
+from revlake.errors import InputError
+from revlake.store.audit import append_audit, field_changes
+from revlake.store.models import Tenant
+from revlake.store.types import utc_now
+
+
+def validate_tenant_id(tenant_id: str) -> str:
+    """The id if it is a valid tenant id, else an InputError saying what is allowed."""
+    try:
+        return TenantConfig(id=tenant_id).id
+    except ValidationError as exc:
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise InputError(f"tenant id {tenant_id!r}: {message}") from None
+
+
+def get_tenant(session: Session, tenant_id: str) -> Tenant:
+    """The tenant with this id, or an InputError listing the tenants in the store."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        known = ", ".join(t.id for t in list_tenants(session)) or "(none)"
+        raise InputError(f"unknown tenant {tenant_id!r}; tenants in the store: {known}")
+    return tenant
+
+
+def list_tenants(session: Session) -> list[Tenant]:
+    """Every tenant, by id."""
+    return list(session.execute(select(Tenant).order_by(Tenant.id)).scalars())
+
+
+def add_tenant(session: Session, tenant_id: str, name: str, *, actor: str) -> Tenant:
+    """Create a tenant (audited as `tenant.created`); an existing id is an InputError."""
+    tenant_id = validate_tenant_id(tenant_id)
+    if session.get(Tenant, tenant_id) is not None:
+        raise InputError(f"tenant {tenant_id!r} already exists")
+    tenant = Tenant(id=tenant_id, name=name, created_at=utc_now())
+    session.add(tenant)
+    session.flush()
+    append_audit(
+        session,
+        actor=actor,
+        action="tenant.created",
+        entity="tenant",
+        entity_id=tenant_id,
+        tenant_id=tenant_id,
+        changes=field_changes(None, {"id": tenant_id, "name": name}),
+    )
+    return tenant
+
+
+def rename_tenant(session: Session, tenant_id: str, name: str, *, actor: str) -> Tenant:
+    """Change a tenant's display name (audited as `tenant.updated`)."""
+    tenant = get_tenant(session, tenant_id)
+    changes = field_changes({"name": tenant.name}, {"name": name})
+    if changes:
+        tenant.name = name
+        session.flush()
+        append_audit(
+            session,
+            actor=actor,
+            action="tenant.updated",
+            entity="tenant",
+            entity_id=tenant_id,
+            tenant_id=tenant_id,
+            changes=changes,
+        )
+    return tenant
+
+
+def sync_tenants(session: Session, tenants: Iterable[TenantConfig], *, actor: str) -> list[str]:
+    """Register the revlake.toml tenants the store does not know yet; return their ids.
+
+    A workspace made by `revlake init` lists its tenants in revlake.toml only; the store
+    learns them here (each one audited as created by `actor`) before keys are made.
+    """
+    added: list[str] = []
+    for config in tenants:
+        if session.get(Tenant, config.id) is None:
+            add_tenant(session, config.id, config.name, actor=actor)
+            added.append(config.id)
+    return added
