@@ -1,0 +1,219 @@
+"""`revlake run`: ingest → build (→ score, when a model is registered) as one recorded job.
+
+Each run is a row of the operational store's run history (`start_run` / `finish_run`,
+both audited) whose summary holds what the data-health page shows: files and rows
+ingested, rejects, models and tests, rows per gold table, the snapshot published. A
+published snapshot is also recorded as an audited `snapshot.published` event.
+
+Watch mode polls the tenant's landing folder and runs the job whenever the set of files
+(path, size, modification time) changes; the ingest itself decides what is new by content
+hash, so a touched-but-identical file costs a run that loads nothing and builds nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from revlake.errors import RevlakeError
+from revlake.ingest import IngestSummary, run_ingest
+from revlake.ingest.run import landing_files
+from revlake.store.runs import RunStatus, finish_run, record_publish, start_run
+from revlake.store.tenants import sync_tenants
+from revlake.store.workspace_store import open_store
+from revlake.transform import snapshots
+from revlake.transform.build import BuildSummary, build_tenant
+from revlake.workspace import Workspace
+
+RUN_KIND = "run"
+
+
+@dataclass
+class PipelineResult:
+    """What one `revlake run` did."""
+
+    tenant: str
+    run_id: int
+    ingest: IngestSummary | None = None
+    build: BuildSummary | None = None
+    build_skipped_reason: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    steps: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        ingest_ok = self.ingest is not None and self.ingest.exit_code == 0
+        build_ok = self.build_skipped_reason is not None or (
+            self.build is not None and self.build.published
+        )
+        return self.error is None and ingest_ok and build_ok
+
+    def summary(self) -> dict[str, Any]:
+        """The run-history summary (JSON-able) the API and data-health page read."""
+        result: dict[str, Any] = {"steps": self.steps, "seconds": round(self.seconds, 3)}
+        if self.ingest is not None:
+            result["ingest"] = {
+                "load_id": self.ingest.load_id,
+                "files": len(self.ingest.recorded),
+                "files_unchanged": self.ingest.files_unchanged,
+                "rows_loaded": self.ingest.rows_loaded,
+                "rows_rejected": self.ingest.rows_rejected,
+                "problems": [f"{p.path}: {p.message}" for p in self.ingest.problems],
+            }
+        if self.build is not None:
+            result["build"] = {
+                "published": self.build.published,
+                "snapshot": self.build.snapshot.name if self.build.snapshot else None,
+                "models_built": self.build.models_built,
+                "models_total": self.build.models_total,
+                "tests_passed": self.build.tests_passed,
+                "tests_failed": self.build.tests_failed,
+                "failures": [f"{n.resource_type} {n.name}" for n in self.build.failures],
+                "gold_rows": dict(self.build.gold_rows),
+                "seconds": round(self.build.wall_s, 3),
+            }
+        if self.build_skipped_reason:
+            result["build_skipped"] = self.build_skipped_reason
+        return result
+
+
+def run_pipeline(
+    workspace: Workspace,
+    tenant: str,
+    *,
+    strict: bool = False,
+    wait_s: float = 0.0,
+    actor: str = "revlake run",
+    force_build: bool = False,
+) -> PipelineResult:
+    """Ingest the tenant's landing folder, then build and publish when there is new data.
+
+    The build is skipped (and the run still succeeds) when the ingest loaded nothing new
+    and a published snapshot exists, or when nothing was ever ingested, unless
+    `force_build`. A strict ingest with rejects fails the run before the build.
+    """
+    tenant_id = workspace.tenant(tenant).id
+    store = open_store(workspace)
+    started = time.perf_counter()
+    try:
+        with store.write() as session:
+            sync_tenants(session, workspace.settings.tenants, actor="revlake.toml")
+            run_id = start_run(session, tenant_id=tenant_id, kind=RUN_KIND, actor=actor).id
+        result = PipelineResult(tenant=tenant_id, run_id=run_id)
+        try:
+            _execute(workspace, result, strict=strict, wait_s=wait_s, force_build=force_build)
+        except RevlakeError as exc:
+            result.error = str(exc)
+        result.seconds = time.perf_counter() - started
+        previous = _published_name(workspace, tenant_id) if result.build else None
+        with store.write() as session:
+            finish_run(
+                session,
+                run_id,
+                status=RunStatus.SUCCEEDED if result.ok else RunStatus.FAILED,
+                actor=actor,
+                summary=result.summary(),
+                snapshot=result.build.snapshot.name
+                if result.build and result.build.snapshot
+                else None,
+                error=result.error or _failure_text(result),
+            )
+            if result.build is not None and result.build.published and result.build.snapshot:
+                record_publish(
+                    session,
+                    tenant_id=tenant_id,
+                    snapshot=result.build.snapshot.name,
+                    actor=actor,
+                    previous=previous,
+                    run_id=run_id,
+                )
+        return result
+    finally:
+        store.dispose()
+
+
+def _execute(
+    workspace: Workspace,
+    result: PipelineResult,
+    *,
+    strict: bool,
+    wait_s: float,
+    force_build: bool,
+) -> None:
+    result.steps.append("ingest")
+    result.ingest = run_ingest(workspace, result.tenant, strict=strict, wait_s=wait_s)
+    if result.ingest.exit_code != 0:
+        return
+    new_data = bool(result.ingest.recorded)
+    has_snapshot = snapshots.current_snapshot(workspace.snapshots_dir(result.tenant)) is not None
+    if not force_build and not new_data:
+        if has_snapshot:
+            result.build_skipped_reason = "no new files since the last published build"
+            return
+        if result.ingest.files_unchanged == 0:
+            result.build_skipped_reason = (
+                "nothing ingested yet: drop exports into the landing folder"
+            )
+            return
+    result.steps.append("build")
+    result.build = build_tenant(workspace, result.tenant, wait_s=wait_s)
+
+
+def _published_name(workspace: Workspace, tenant_id: str) -> str | None:
+    """The snapshot that was current before this run's build published its own."""
+    published = snapshots.list_snapshots(workspace.snapshots_dir(tenant_id))
+    return published[-2].name if len(published) >= 2 else None
+
+
+def _failure_text(result: PipelineResult) -> str | None:
+    if result.ingest is not None and result.ingest.exit_code != 0:
+        return (
+            f"ingest: {result.ingest.rows_rejected} rejected row(s), "
+            f"{len(result.ingest.problems)} problem file(s)"
+        )
+    if result.build is not None and not result.build.published:
+        failed = ", ".join(f"{n.resource_type} {n.name}" for n in result.build.failures)
+        return f"build not published: {failed or 'a model or test failed'}"
+    return None
+
+
+def landing_fingerprint(workspace: Workspace, tenant: str) -> tuple[tuple[str, int, int], ...]:
+    """(path, size, mtime) of every landing file: changes when files arrive or change."""
+    landing = workspace.landing_dir(tenant)
+    entries = []
+    for path in landing_files(landing):
+        stat = path.stat()
+        entries.append((str(Path(path).relative_to(landing)), stat.st_size, stat.st_mtime_ns))
+    return tuple(entries)
+
+
+def watch_pipeline(
+    workspace: Workspace,
+    tenant: str,
+    *,
+    interval_s: float = 10.0,
+    strict: bool = False,
+    max_polls: int | None = None,
+    on_result: Callable[[PipelineResult], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Run the job at start and whenever the landing folder changes; returns runs made."""
+    runs = 0
+    last: tuple[tuple[str, int, int], ...] | None = None
+    polls = 0
+    while max_polls is None or polls < max_polls:
+        polls += 1
+        current = landing_fingerprint(workspace, tenant)
+        if current != last:
+            result = run_pipeline(workspace, tenant, strict=strict, actor="revlake run --watch")
+            runs += 1
+            last = current
+            if on_result:
+                on_result(result)
+        if max_polls is None or polls < max_polls:
+            sleep(interval_s)
+    return runs

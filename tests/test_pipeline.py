@@ -1,0 +1,156 @@
+"""`revlake run` end to end on a small synthetic company, plus the BI hand-offs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from revlake.demo import GenerateConfig, generate_company
+from revlake.errors import InputError
+from revlake.export import export_parquet, publish_postgres
+from revlake.pipeline import run_pipeline, watch_pipeline
+from revlake.store.audit import verify_chain
+from revlake.store.models import PipelineRun
+from revlake.store.runs import list_runs
+from revlake.store.workspace_store import open_store
+from revlake.transform import snapshots
+from revlake.workspace import Workspace, init_workspace
+from tests.conftest import IN_CI
+
+POSTGRES_URL = os.environ.get(
+    "REVLAKE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/revlake_test"
+)
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("company")
+    generate_company(GenerateConfig(customers=80, seed=3, out=out, force=True))
+    return out / "exports"
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory, company: Path) -> Workspace:
+    workspace = init_workspace(tmp_path_factory.mktemp("ws"), tenants=["acme"])
+    shutil.copytree(company, workspace.landing_dir("acme"), dirs_exist_ok=True)
+    result = run_pipeline(workspace, "acme")
+    assert result.ok, result.summary()
+    return workspace
+
+
+def test_run_ingests_builds_publishes_and_records(ran: Workspace) -> None:
+    published = snapshots.current_snapshot(ran.snapshots_dir("acme"))
+    assert published is not None
+    store = open_store(ran)
+    try:
+        with store.read() as session:
+            runs = list_runs(session, tenant_id="acme")
+            assert [r.status for r in runs] == ["succeeded"]
+            summary = runs[0].summary
+            assert summary["ingest"]["rows_loaded"] > 0
+            assert summary["build"]["published"] is True
+            assert summary["build"]["tests_failed"] == 0
+            assert runs[0].snapshot == published.name
+            assert verify_chain(session).ok
+    finally:
+        store.dispose()
+
+
+def test_second_run_without_new_files_skips_the_build(ran: Workspace) -> None:
+    before = snapshots.current_snapshot(ran.snapshots_dir("acme"))
+    result = run_pipeline(ran, "acme")
+    assert result.ok
+    assert result.build is None
+    assert result.build_skipped_reason is not None
+    assert snapshots.current_snapshot(ran.snapshots_dir("acme")) == before
+
+
+def test_export_parquet_matches_the_snapshot(ran: Workspace, tmp_path: Path) -> None:
+    exported = export_parquet(ran, "acme", tmp_path / "bi")
+    by_table = {e.table: e for e in exported}
+    assert {"fct_mrr", "kpi_revenue_monthly", "dim_customer"} <= set(by_table)
+    snapshot = snapshots.current_snapshot(ran.snapshots_dir("acme"))
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        for table, item in by_table.items():
+            (in_snapshot,) = con.execute(f'select count(*) from gold."{table}"').fetchone() or (0,)
+            (in_file,) = con.execute(
+                f"select count(*) from read_parquet('{item.target}')"
+            ).fetchone() or (0,)
+            assert in_file == in_snapshot == item.rows, table
+    finally:
+        con.close()
+
+
+def test_publish_postgres_replaces_the_schema(ran: Workspace) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    conninfo = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        psycopg.connect(conninfo, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        if IN_CI:
+            raise
+        pytest.skip("no PostgreSQL at REVLAKE_TEST_POSTGRES_URL")
+    schema = "revlake_pipeline_test"
+    first = publish_postgres(ran, "acme", POSTGRES_URL, schema)
+    second = publish_postgres(ran, "acme", POSTGRES_URL, schema)
+    assert [(t.table, t.rows) for t in first] == [(t.table, t.rows) for t in second]
+    with psycopg.connect(conninfo) as pg:
+        mrr = next(t for t in second if t.table == "fct_mrr")
+        row = pg.execute(f'select count(*) from "{schema}".fct_mrr').fetchone()
+        assert row is not None and row[0] == mrr.rows
+        leftovers = pg.execute(
+            "select count(*) from information_schema.schemata where schema_name = %s",
+            (f"{schema}__loading",),
+        ).fetchone()
+        assert leftovers == (0,)
+        pg.execute(f'drop schema "{schema}" cascade')
+
+
+def test_export_without_a_build_is_a_clear_error(tmp_path: Path) -> None:
+    workspace = init_workspace(tmp_path, tenants=["empty"])
+    with pytest.raises(InputError, match="no published build"):
+        export_parquet(workspace, "empty", tmp_path / "out")
+
+
+def test_strict_run_with_rejects_fails_before_building(tmp_path: Path) -> None:
+    workspace = init_workspace(tmp_path, tenants=["acme"])
+    landing = workspace.landing_dir("acme")
+    (landing / "subs.csv").write_text(
+        "subscription_id,customer_id,start_date,end_date,monthly_amount\n"
+        "s1,c1,2024-01-01,,100\n"
+        's2,c2,"2024-02-01,,50\n',
+        encoding="utf-8",
+    )
+    result = run_pipeline(workspace, "acme", strict=True)
+    assert not result.ok
+    assert result.build is None
+    store = open_store(workspace)
+    try:
+        with store.read() as session:
+            (run,) = list_runs(session, tenant_id="acme")
+            assert isinstance(run, PipelineRun)
+            assert run.status == "failed"
+            assert run.error and "rejected" in run.error
+    finally:
+        store.dispose()
+
+
+def test_watch_runs_again_only_when_landing_changes(tmp_path: Path) -> None:
+    workspace = init_workspace(tmp_path, tenants=["acme"])
+    landing = workspace.landing_dir("acme")
+    polls: list[int] = []
+
+    def sleep(_: float) -> None:
+        polls.append(1)
+        if len(polls) == 2:
+            (landing / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+
+    results = []
+    runs = watch_pipeline(workspace, "acme", max_polls=4, sleep=sleep, on_result=results.append)
+    assert runs == 2  # at start, and after notes.csv arrived; not on the unchanged polls
+    assert all(r.build is None for r in results)
