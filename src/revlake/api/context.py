@@ -1,0 +1,118 @@
+"""What one running server holds: the workspace, the operational store, the key cache,
+the open snapshots and the session secret. Built by `create_app`, never at import time."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from revlake.api.data.health import FileCache
+from revlake.api.snapshots import NoSnapshotError, SnapshotRegistry
+from revlake.errors import ConfigError, RevlakeError
+from revlake.store.db import Store
+from revlake.store.keys import InvalidApiKeyError, KeyCache, Principal, verify_api_key
+from revlake.store.models import ApiKey
+from revlake.store.roles import Role
+from revlake.workspace import Workspace
+
+SESSION_SECRET_FILE = ".revlake-session-secret"
+DEFAULT_PRINCIPAL_TTL_S = 1.0
+MAX_CACHED_PRINCIPALS = 10_000
+
+
+def load_session_secret(root: Path) -> bytes:
+    """The workspace's secret that signs dashboard session cookies (created on first use).
+
+    Kept in a file (mode 0600) so that several server processes, and a restarted one,
+    accept the same sessions.
+    """
+    path = root / SESSION_SECRET_FILE
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        pass
+    except ValueError as exc:
+        raise RevlakeError(f"{path}: not a hex secret; delete it to make a new one") from exc
+    secret = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secret.hex())
+    return secret
+
+
+@dataclass
+class ServerContext:
+    """Shared state of one server process (stored in `app.state.revlake`)."""
+
+    workspace: Workspace
+    store: Store
+    session_secret: bytes
+    keys: KeyCache = field(default_factory=KeyCache)
+    files: FileCache = field(default_factory=FileCache)
+    principal_ttl_s: float = DEFAULT_PRINCIPAL_TTL_S
+    snapshots: SnapshotRegistry = field(init=False)
+    _principals: dict[str, tuple[float, Principal]] = field(default_factory=dict)
+    _principals_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.snapshots = SnapshotRegistry(self.snapshots_dir)
+
+    def snapshots_dir(self, tenant_id: str) -> Path:
+        try:
+            return self.workspace.snapshots_dir(tenant_id)
+        except ConfigError:
+            raise NoSnapshotError(
+                f"tenant {tenant_id!r} is not configured in this workspace's revlake.toml"
+            ) from None
+
+    def cached_principal(self, key: str) -> Principal | None:
+        """The principal of a key verified less than `principal_ttl_s` ago, else None."""
+        hit = self._principals.get(hashlib.sha256(key.encode("utf-8")).hexdigest())
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+    def authenticate(self, key: str) -> Principal:
+        """The principal of an API key (InvalidApiKeyError when it is not valid).
+
+        A verified key is remembered for `principal_ttl_s` seconds (default 1 s), so a
+        busy client costs one store read per second instead of one per request; a revoked
+        key or a changed role therefore takes effect within that time. Failures are never
+        remembered. `principal_ttl_s = 0` reads the store on every request.
+        """
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        now = time.monotonic()
+        hit = self._principals.get(digest)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        try:
+            with self.store.read() as session:
+                principal = verify_api_key(session, key, cache=self.keys)
+        except SQLAlchemyError as exc:
+            raise RevlakeError("the operational store cannot be read") from exc
+        if self.principal_ttl_s > 0:
+            with self._principals_lock:
+                if len(self._principals) >= MAX_CACHED_PRINCIPALS:
+                    self._principals.clear()
+                self._principals[digest] = (now + self.principal_ttl_s, principal)
+        return principal
+
+    def principal_of_key_id(self, key_id: str) -> Principal:
+        """The principal of a key known by id (a signed session names it); must be live."""
+        try:
+            with self.store.read() as session:
+                row = session.get(ApiKey, key_id, populate_existing=True)
+                if row is None or row.revoked_at is not None:
+                    raise InvalidApiKeyError("the session's API key was revoked")
+                return Principal(row.tenant_id, Role(row.role), row.id)
+        except SQLAlchemyError as exc:
+            raise RevlakeError("the operational store cannot be read") from exc
+
+    def close(self) -> None:
+        self.snapshots.close()
+        self.store.dispose()

@@ -1,0 +1,95 @@
+"""Request dependencies: who is calling (API key), their tenant, role checks, the snapshot.
+
+Tenant scoping happens here and only here: `TenantDep` is the tenant of the verified key,
+and `SnapshotDep` opens that tenant's published snapshot. No route takes a tenant from
+the path, query or body, so a key can only ever read its own tenant's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from revlake.api.context import ServerContext
+from revlake.api.query import DEFAULT_LIMIT, MAX_LIMIT, PageParams
+from revlake.api.snapshots import Snapshot
+from revlake.store.keys import InvalidApiKeyError, Principal
+from revlake.store.roles import Area, can_access
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer rvl_…`")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: rvl_…`")
+
+
+async def get_context(request: Request) -> ServerContext:
+    context = request.app.state.revlake
+    assert isinstance(context, ServerContext)
+    return context
+
+
+ContextDep = Annotated[ServerContext, Depends(get_context)]
+
+
+async def api_principal(
+    context: ContextDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    """The principal of the request's API key (Bearer token or X-API-Key header).
+
+    Runs on the event loop: it is one primary-key read of the key row (the scrypt check
+    is cached per key), cheaper than a hop to the thread pool.
+    """
+    key = bearer.credentials if bearer is not None else api_key
+    if not key:
+        raise InvalidApiKeyError(
+            "missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`"
+        )
+    return context.authenticate(key)
+
+
+PrincipalDep = Annotated[Principal, Depends(api_principal)]
+
+
+async def tenant_of(principal: PrincipalDep) -> str:
+    """The tenant every query of this request is scoped to: the key's own."""
+    return principal.tenant_id
+
+
+TenantDep = Annotated[str, Depends(tenant_of)]
+
+
+def RoleDep(area: Area) -> Any:
+    """A route dependency that refuses (403) keys whose role may not see `area`."""
+
+    async def check(principal: PrincipalDep) -> None:
+        if not can_access(principal.role, area):
+            raise HTTPException(
+                status_code=403,
+                detail=f"role {principal.role.value!r} may not read {area.value!r}",
+            )
+
+    return Depends(check)
+
+
+async def pinned_snapshot(context: ContextDep, tenant: TenantDep) -> AsyncIterator[Snapshot]:
+    """The tenant's published snapshot, pinned for the whole request."""
+    with context.snapshots.acquire(tenant) as snapshot:
+        yield snapshot
+
+
+SnapshotDep = Annotated[Snapshot, Depends(pinned_snapshot)]
+
+
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = (
+        DEFAULT_LIMIT
+    ),
+    offset: Annotated[int, Query(ge=0, le=10**9, description="Items to skip.")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]

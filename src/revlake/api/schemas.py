@@ -1,0 +1,300 @@
+"""Response bodies of API v1 (pydantic): what the OpenAPI document at /docs describes.
+
+Amounts are in the tenant's reporting currency (named in `currency`) as JSON numbers with
+at most two decimals, read from gold DECIMAL(18,2) columns; ratios are plain fractions
+(1.05 = 105%).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Problem(Schema):
+    """An error, as RFC 9457 problem details (media type application/problem+json)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class Page(Schema, Generic[T]):
+    """One page of a list: `items`, the `total` matching the filters, and where it starts."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = None
+
+
+class Liveness(Schema):
+    status: Literal["ok"] = "ok"
+    version: str
+
+
+class Readiness(Schema):
+    """Whether the tenant can be served, and how old its published snapshot is."""
+
+    ready: bool
+    tenant: str
+    snapshot: str | None
+    published_at: datetime | None
+    age_seconds: float | None
+    detail: str | None = None
+
+
+class Kpi(Schema):
+    """One KPI for a month, with the previous month and the change between them."""
+
+    key: str
+    label: str
+    unit: Literal["money", "ratio", "count", "months"]
+    value: float | None
+    previous: float | None
+    change: float | None = Field(description="value − previous")
+    change_pct: float | None = Field(description="(value − previous) ÷ |previous|")
+    trend: list[float | None] = Field(description="the last 12 months, oldest first")
+
+
+class Kpis(Schema):
+    month: date
+    previous_month: date | None
+    currency: str
+    snapshot: str
+    kpis: list[Kpi]
+
+
+class MonthMovements(Schema):
+    """MRR movements of one month (they sum to the month's change in MRR)."""
+
+    month: date
+    mrr: float
+    new: float
+    expansion: float
+    contraction: float
+    churn: float
+    reactivation: float
+    fx_impact: float
+    net_new: float
+    new_customers: int
+    churned_customers: int
+    reactivated_customers: int
+
+
+class FunnelRow(Schema):
+    channel: str
+    channel_name: str
+    month: date
+    leads: int
+    converted_leads: int
+    opportunities_created: int
+    opportunities_won: int
+    opportunities_lost: int
+    won_amount: float
+    lead_conversion_rate: float | None
+    win_rate: float | None
+
+
+class FunnelStage(Schema):
+    stage: str
+    count: int
+
+
+class FunnelPage(Page[FunnelRow]):
+    """Funnel rows per channel and month, and the stage counts of all matching rows."""
+
+    stages: list[FunnelStage]
+
+
+class ChannelRow(Schema):
+    channel: str
+    channel_name: str
+    channel_type: str
+    month: date
+    spend: float
+    impressions: int
+    clicks: int
+    leads: int
+    new_customers: int
+    new_mrr: float
+    cac: float | None
+    roas: float | None
+    payback_months: float | None
+
+
+class CohortCell(Schema):
+    cohort_month: date
+    age_months: int
+    cohort_customers: int
+    active_customers: int
+    logo_retention: float
+    revenue_retention: float | None
+
+
+class Cohorts(Schema):
+    currency: str
+    cells: list[CohortCell]
+
+
+class PipelineMonth(Schema):
+    month: date
+    opportunities_created: int
+    opportunities_won: int
+    opportunities_lost: int
+    win_rate: float | None
+    won_amount: float
+    avg_cycle_days_won: float | None
+    open_opportunities: int
+    open_pipeline: float
+    weighted_pipeline: float
+    pipeline_coverage: float | None
+
+
+class PipelineSource(Schema):
+    source_system: str
+    latest: PipelineMonth
+    trend: list[PipelineMonth]
+
+
+class PipelineSummary(Schema):
+    currency: str
+    sources: list[PipelineSource]
+
+
+class CustomerRow(Schema):
+    customer_id: str
+    name: str
+    country: str | None
+    segment: str | None
+    industry: str | None
+    mrr: float
+    is_paying: bool
+    first_paid_month: date | None
+    last_paid_month: date | None
+
+
+class MrrPoint(Schema):
+    month: date
+    currency: str
+    mrr: float
+    mrr_rc: float
+    is_paying: bool
+
+
+class CustomerMovement(Schema):
+    month: date
+    movement_type: str
+    amount: float
+
+
+class CustomerDetail(Schema):
+    customer: CustomerRow
+    created_date: date | None
+    currency: str
+    mrr_history: list[MrrPoint]
+    movements: list[CustomerMovement]
+
+
+class RunItem(Schema):
+    """A pipeline run from the operational store, an ingest load, or a published build."""
+
+    kind: str
+    source: Literal["store", "ingest", "build"]
+    status: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    detail: dict[str, Any]
+
+
+class TestResult(Schema):
+    name: str
+    status: str
+    failures: int | None
+    message: str | None
+
+
+class TestSummary(Schema):
+    available: bool
+    generated_at: datetime | None
+    passed: int
+    failed: int
+    other: int
+    failing: list[TestResult]
+
+
+class RejectReason(Schema):
+    layout: str | None
+    reason: str
+    rows: int
+    example_file: str | None
+    example_line: int | None
+
+
+class RejectsSummary(Schema):
+    available: bool
+    detail: str | None
+    total: int
+    reasons: list[RejectReason]
+
+
+class RunsPage(Page[RunItem]):
+    """Runs newest first, the last build's data tests, and rows rejected at ingest."""
+
+    snapshot: Readiness
+    tests: TestSummary
+    rejects: RejectsSummary
+
+
+class Insight(Schema):
+    """A plain-language observation and the figures behind it."""
+
+    key: str
+    severity: Literal["good", "neutral", "warning"]
+    title: str
+    text: str
+    figures: dict[str, float | int | str | None]
+
+
+class Insights(Schema):
+    month: date
+    currency: str
+    insights: list[Insight]
+
+
+class AuditVerify(Schema):
+    ok: bool
+    entries: int
+    head_seq: int
+    head_hash: str
+    broken_seq: int | None
+    reason: str | None
+
+
+class AuditEntryOut(Schema):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    changes: dict[str, Any]
+
+
+class AuditEntries(Schema):
+    """Audit entries newest first; pass `next_before_seq` as `before_seq` for the next page."""
+
+    items: list[AuditEntryOut]
+    next_before_seq: int | None

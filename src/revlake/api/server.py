@@ -1,0 +1,62 @@
+"""Run the server: `serve(workspace, host, port)` (used by `revlake serve` and `make demo`).
+
+`demo_key(workspace, tenant)` creates an API key for the dashboard login, so a demo can
+print a URL and a key that work right away.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import uvicorn
+
+from revlake.api.app import create_app
+from revlake.errors import InputError
+from revlake.store.keys import create_key
+from revlake.store.tenants import sync_tenants
+from revlake.store.workspace_store import open_store
+from revlake.workspace import Workspace
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def check_port(host: str, port: int) -> None:
+    """InputError naming the address when something already listens there."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise InputError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
+            ) from None
+
+
+def demo_key(workspace: Workspace | Path | str, tenant_id: str, role: str = "admin") -> str:
+    """A new API key for `tenant_id` (the tenant is added to the store if missing)."""
+    opened = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    store = open_store(opened)
+    try:
+        with store.write() as session:
+            sync_tenants(session, opened.settings.tenants, actor="revlake demo")
+            created = create_key(
+                session, tenant_id=tenant_id, role=role, actor="revlake demo", name="demo"
+            )
+        return created.key
+    finally:
+        store.dispose()
+
+
+def serve(
+    workspace: Workspace | Path | str,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    log_level: str = "info",
+) -> None:
+    """Serve the API (/api/v1, docs at /docs) and the dashboard (/) until interrupted."""
+    check_port(host, port)
+    app = create_app(workspace)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)

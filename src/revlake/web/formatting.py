@@ -1,0 +1,69 @@
+"""How numbers are written on the dashboard (the browser tests format API values with
+these same functions and compare them with the text on the page)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.numbers import get_currency_symbol
+
+
+def currency_symbol(currency: str) -> str:
+    return str(get_currency_symbol(currency, locale="en_US"))
+
+
+def money(value: float | None, currency: str, *, decimals: int = 0) -> str:
+    if value is None:
+        return "–"
+    sign = "−" if value < 0 else ""
+    return f"{sign}{currency_symbol(currency)}{abs(value):,.{decimals}f}"
+
+
+def signed_money(value: float | None, currency: str) -> str:
+    if value is None:
+        return "–"
+    return ("+" if value > 0 else "") + money(value, currency)
+
+
+def percent(value: float | None, *, decimals: int = 1) -> str:
+    return "–" if value is None else f"{value * 100:.{decimals}f}%"
+
+
+def count(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def months(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} mo"
+
+
+def ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def kpi_value(unit: str, key: str, value: float | None, currency: str) -> str:
+    """A KPI card's main figure."""
+    if unit == "money":
+        return money(value, currency)
+    if unit == "count":
+        return count(value)
+    if unit == "months":
+        return months(value)
+    if key == "quick_ratio":
+        return ratio(value)
+    return percent(value)
+
+
+def kpi_delta(unit: str, change: float | None, change_pct: float | None, currency: str) -> str:
+    """A KPI card's month-over-month change."""
+    if change is None:
+        return "–"
+    if unit == "ratio":
+        return f"{change * 100:+.1f} pts"
+    if change_pct is not None:
+        return f"{change_pct * 100:+.1f}%"
+    return signed_money(change, currency) if unit == "money" else f"{change:+,.1f}"
+
+
+def month(value: date | None) -> str:
+    return "–" if value is None else f"{value:%b %Y}"

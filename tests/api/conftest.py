@@ -1,0 +1,32 @@
+"""Fixtures of the API tests: the served workspace and a TestClient on its app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from revlake.api import create_app
+from tests.serving_support import ServedWorkspace, served_workspace
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> ServedWorkspace:
+    return served_workspace(tmp_path_factory.getbasetemp() / "served-workspace")
+
+
+@pytest.fixture(scope="session")
+def app(served: ServedWorkspace) -> FastAPI:
+    return create_app(served.workspace)
+
+
+@pytest.fixture(scope="session")
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}

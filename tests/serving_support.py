@@ -1,0 +1,72 @@
+"""A small served workspace shared by tests/api and tests/e2e, built once per session.
+
+Tenant `demo` has a real published snapshot: a 150-customer synthetic company generated,
+ingested and built with revlake's own pipeline. Tenant `other` exists (in revlake.toml and
+the store) but has no data: its keys must never see demo's. Keys of several roles are made
+through the store's own service functions.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from revlake.demo import GenerateConfig, generate_company
+from revlake.ingest import run_ingest
+from revlake.store.keys import create_key
+from revlake.store.tenants import sync_tenants
+from revlake.store.workspace_store import open_store
+from revlake.transform.build import build_tenant
+from revlake.workspace import Workspace, init_workspace
+
+TENANT = "demo"
+OTHER = "other"
+CUSTOMERS = 150
+SEED = 5
+
+
+@dataclass(frozen=True)
+class ServedWorkspace:
+    workspace: Workspace
+    keys: dict[tuple[str, str], str]  # (tenant, role) → key
+
+    def key(self, tenant: str = TENANT, role: str = "admin") -> str:
+        return self.keys[(tenant, role)]
+
+
+_BUILT: dict[Path, ServedWorkspace] = {}
+
+
+def served_workspace(base: Path) -> ServedWorkspace:
+    """The workspace under `base` (generated, ingested, built and keyed on first call)."""
+    if base in _BUILT:
+        return _BUILT[base]
+    generated = base / "generated"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    generate_company(GenerateConfig(customers=CUSTOMERS, seed=SEED, out=generated))
+    workspace = init_workspace(base / "ws", tenants=(TENANT, OTHER))
+    shutil.copytree(generated / "exports", workspace.landing_dir(TENANT), dirs_exist_ok=True)
+    run_ingest(workspace, TENANT, strict=True)
+    summary = build_tenant(workspace, TENANT)
+    assert summary.published, [n.name for n in summary.failures]
+    keys: dict[tuple[str, str], str] = {}
+    store = open_store(workspace)
+    try:
+        with store.write() as session:
+            sync_tenants(session, workspace.settings.tenants, actor="tests")
+            for tenant, role in [
+                (TENANT, "admin"),
+                (TENANT, "marketing"),
+                (TENANT, "sales"),
+                (TENANT, "finance"),
+                (OTHER, "admin"),
+            ]:
+                created = create_key(session, tenant_id=tenant, role=role, actor="tests")
+                keys[(tenant, role)] = created.key
+    finally:
+        store.dispose()
+    served = ServedWorkspace(workspace=workspace, keys=keys)
+    _BUILT[base] = served
+    return served
