@@ -154,3 +154,33 @@ def test_watch_runs_again_only_when_landing_changes(tmp_path: Path) -> None:
     runs = watch_pipeline(workspace, "acme", max_polls=4, sleep=sleep, on_result=results.append)
     assert runs == 2  # at start, and after notes.csv arrived; not on the unchanged polls
     assert all(r.build is None for r in results)
+
+
+def test_registered_model_is_rescored_on_every_build(ran: Workspace) -> None:
+    from revlake.ml.service import train_tenant
+
+    train_tenant(ran, "acme")
+    result = run_pipeline(ran, "acme", force_build=True)
+    assert result.ok, result.summary()
+    assert result.steps == ["ingest", "build", "score"]
+    assert result.score is not None
+    published = snapshots.current_snapshot(ran.snapshots_dir("acme"))
+    assert published == result.score.snapshot
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        scored = con.execute("select count(*) from gold.ml_deal_scores").fetchone()
+        open_deals = con.execute(
+            "select count(*) from gold.fct_pipeline where not is_closed"
+        ).fetchone()
+    finally:
+        con.close()
+    assert scored is not None and open_deals is not None
+    assert scored[0] == open_deals[0] > 0
+    store = open_store(ran)
+    try:
+        with store.read() as session:
+            newest = list_runs(session, tenant_id="acme")[0]
+            assert newest.snapshot == published.name
+            assert newest.summary["score"]["snapshot"] == published.name
+    finally:
+        store.dispose()

@@ -1,4 +1,4 @@
-"""`revlake run`: ingest → build (→ score, when a model is registered) as one recorded job.
+"""`revlake run`: ingest → build → score (when a win model is registered) as one recorded job.
 
 Each run is a row of the operational store's run history (`start_run` / `finish_run`,
 both audited) whose summary holds what the data-health page shows: files and rows
@@ -21,6 +21,8 @@ from typing import Any
 from revlake.errors import RevlakeError
 from revlake.ingest import IngestSummary, run_ingest
 from revlake.ingest.run import landing_files
+from revlake.ml.registry import list_versions
+from revlake.ml.service import ScoreSummary, score_tenant
 from revlake.store.runs import RunStatus, finish_run, record_publish, start_run
 from revlake.store.tenants import sync_tenants
 from revlake.store.workspace_store import open_store
@@ -40,6 +42,7 @@ class PipelineResult:
     ingest: IngestSummary | None = None
     build: BuildSummary | None = None
     build_skipped_reason: str | None = None
+    score: ScoreSummary | None = None
     error: str | None = None
     seconds: float = 0.0
     steps: list[str] = field(default_factory=list)
@@ -78,7 +81,21 @@ class PipelineResult:
             }
         if self.build_skipped_reason:
             result["build_skipped"] = self.build_skipped_reason
+        if self.score is not None:
+            result["score"] = {
+                "model_version": self.score.model_version,
+                "snapshot": self.score.snapshot.name,
+            }
         return result
+
+    @property
+    def published_snapshot(self) -> Path | None:
+        """The snapshot this run left published (the scored copy when scoring ran)."""
+        if self.score is not None:
+            return self.score.snapshot
+        if self.build is not None and self.build.published:
+            return self.build.snapshot
+        return None
 
 
 def run_pipeline(
@@ -99,6 +116,7 @@ def run_pipeline(
     tenant_id = workspace.tenant(tenant).id
     store = open_store(workspace)
     started = time.perf_counter()
+    before = snapshots.current_snapshot(workspace.snapshots_dir(tenant_id))
     try:
         with store.write() as session:
             sync_tenants(session, workspace.settings.tenants, actor="revlake.toml")
@@ -109,7 +127,7 @@ def run_pipeline(
         except RevlakeError as exc:
             result.error = str(exc)
         result.seconds = time.perf_counter() - started
-        previous = _published_name(workspace, tenant_id) if result.build else None
+        published = result.published_snapshot
         with store.write() as session:
             finish_run(
                 session,
@@ -117,18 +135,16 @@ def run_pipeline(
                 status=RunStatus.SUCCEEDED if result.ok else RunStatus.FAILED,
                 actor=actor,
                 summary=result.summary(),
-                snapshot=result.build.snapshot.name
-                if result.build and result.build.snapshot
-                else None,
+                snapshot=published.name if published else None,
                 error=result.error or _failure_text(result),
             )
-            if result.build is not None and result.build.published and result.build.snapshot:
+            if published is not None:
                 record_publish(
                     session,
                     tenant_id=tenant_id,
-                    snapshot=result.build.snapshot.name,
+                    snapshot=published.name,
                     actor=actor,
-                    previous=previous,
+                    previous=before.name if before else None,
                     run_id=run_id,
                 )
         return result
@@ -161,12 +177,10 @@ def _execute(
             return
     result.steps.append("build")
     result.build = build_tenant(workspace, result.tenant, wait_s=wait_s)
-
-
-def _published_name(workspace: Workspace, tenant_id: str) -> str | None:
-    """The snapshot that was current before this run's build published its own."""
-    published = snapshots.list_snapshots(workspace.snapshots_dir(tenant_id))
-    return published[-2].name if len(published) >= 2 else None
+    if result.build.published and list_versions(workspace, result.tenant):
+        # Scores live in the published snapshot, so every new build is scored again.
+        result.steps.append("score")
+        result.score = score_tenant(workspace, result.tenant, wait_s=wait_s)
 
 
 def _failure_text(result: PipelineResult) -> str | None:

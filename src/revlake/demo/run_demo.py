@@ -6,7 +6,8 @@ Steps (each reuses the library functions the CLI calls):
   2. create the workspace `<dir>/workspace` with tenant `demo` (once);
   3. copy the exports into the tenant's landing folder;
   4. `revlake run`: ingest → build → publish, recorded in the run history;
-  5. train and score the win-probability model when enough history exists;
+  5. train the win-probability model and score the open deals (later runs of
+     `revlake run` re-score every new build);
   6. create an executive API key and serve the API and dashboard (unless --no-serve).
 """
 
@@ -63,22 +64,23 @@ def run_demo(root: Path, customers: int, seed: int, *, serve: bool, port: int) -
     _print_result(result)
     if not result.ok:
         return 1
-    _train_and_score(workspace)
+    _train_and_score(workspace, root / "company")
     if serve:
         return _serve(workspace, port)
     return 0
 
 
-def _train_and_score(workspace: Workspace) -> None:
+def _train_and_score(workspace: Workspace, company: Path) -> None:
+    """Train the win model (with the generator's oracle beside it) and score open deals."""
+    from revlake.ml.service import score_tenant, train_tenant
+
     try:
-        from revlake.ml.training import score_tenant, train_tenant
-    except ImportError:  # the model layer is optional for the demo
-        return
-    try:
-        trained = train_tenant(workspace, TENANT)
-        console.print(f"trained win model {trained}")
+        trained = train_tenant(
+            workspace, TENANT, oracle_path=company / "truth" / "opportunity_truth.csv"
+        )
+        console.print(f"trained win model: {trained.version_path}")
         scored = score_tenant(workspace, TENANT)
-        console.print(f"scored open deals: {scored}")
+        console.print(f"scored open deals into {scored.snapshot.name}")
     except RevlakeError as exc:
         console.print(f"[yellow]model step skipped:[/] {exc}")
 
@@ -87,8 +89,10 @@ def _serve(workspace: Workspace, port: int) -> int:
     from revlake.api.server import demo_key, serve
 
     key = demo_key(workspace, TENANT)
-    console.print(f"\n[bold]Dashboard:[/] http://127.0.0.1:{port}/   [bold]API docs:[/] "
-                  f"http://127.0.0.1:{port}/docs")
+    console.print(
+        f"\n[bold]Dashboard:[/] http://127.0.0.1:{port}/   [bold]API docs:[/] "
+        f"http://127.0.0.1:{port}/docs"
+    )
     console.print(f"[bold]API key (admin, tenant {TENANT}):[/] {key}\n")
     serve(workspace, host="127.0.0.1", port=port)
     return 0

@@ -1,0 +1,199 @@
+"""The model registry: versioned win-model folders under the tenant.
+
+Layout (`tenants/<tenant>/models/win/`)::
+
+    20261121T091500Z/          one folder per `revlake train` (UTC timestamp, sortable)
+      manifest.json            kind, version, created_at, training-data fingerprint, split, …
+      model.txt                LightGBM model (kind "lightgbm")
+      calibration.json         isotonic map raw → calibrated probability (kind "lightgbm")
+      stage_rates.json         win rate per stage (kind "stage_rates")
+      features.json            feature list, categorical vocabularies, won-deal references
+      evaluation.json / .md    metrics on the test split beside the baselines
+      reliability.png          reliability diagram
+    LATEST                     the newest complete version's folder name
+
+A version is written into a hidden temporary folder and renamed into place, then LATEST
+is replaced atomically, so a reader never loads a half-written model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from revlake.errors import InputError, RevlakeError
+from revlake.ml.explain import Reference
+from revlake.ml.features import FeatureSpec
+from revlake.ml.win import IsotonicCalibration, LightGbmWinModel, StageRateModel, WinModel
+from revlake.workspace import Workspace
+
+LATEST_FILE = "LATEST"
+MODEL_FAMILY = "win"
+
+
+@dataclass
+class RegisteredModel:
+    """A loaded model with its reference statistics and manifest."""
+
+    model: WinModel
+    reference: Reference
+    manifest: dict[str, Any]
+    path: Path
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["version"])
+
+
+def models_dir(workspace: Workspace, tenant: str) -> Path:
+    """`tenants/<tenant>/models/win`."""
+    return workspace.tenant_dir(tenant) / "models" / MODEL_FAMILY
+
+
+def fingerprint(*arrays: NDArray[Any]) -> str:
+    """SHA-256 of the training rows (shape, dtype and bytes of each array)."""
+    digest = hashlib.sha256()
+    for arr in arrays:
+        a = np.ascontiguousarray(arr)
+        if a.dtype == object:
+            a = np.array([str(v) for v in a.tolist()], dtype=np.str_)
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()
+
+
+def _new_version(root: Path, now: datetime | None) -> str:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    version, counter = stamp, 1
+    while (root / version).exists():
+        version = f"{stamp}-{counter}"
+        counter += 1
+    return version
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def save_model(
+    workspace: Workspace,
+    tenant: str,
+    model: WinModel,
+    reference: Reference,
+    manifest: Mapping[str, Any],
+    extra_files: Mapping[str, Path] | None = None,
+    now: datetime | None = None,
+) -> Path:
+    """Write a new version folder (model, calibration, features, manifest, extra files)."""
+    root = models_dir(workspace, tenant)
+    root.mkdir(parents=True, exist_ok=True)
+    version = _new_version(root, now)
+    tmp = root / f".{version}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        if isinstance(model, LightGbmWinModel):
+            model.booster.save_model(str(tmp / "model.txt"))
+            _write_json(tmp / "calibration.json", model.calibration.as_dict())
+        else:
+            _write_json(
+                tmp / "stage_rates.json",
+                {"rates": model.rates, "overall": model.overall, "counts": model.counts},
+            )
+        _write_json(
+            tmp / "features.json", {**model.spec.as_dict(), "reference": reference.as_dict()}
+        )
+        for name, source in (extra_files or {}).items():
+            shutil.copyfile(source, tmp / name)
+        _write_json(
+            tmp / "manifest.json",
+            {
+                **manifest,
+                "version": version,
+                "kind": model.kind,
+                "created_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
+            },
+        )
+        final = root / version
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    pointer = root / f".{LATEST_FILE}.{os.getpid()}.tmp"
+    pointer.write_text(version + "\n", encoding="utf-8")
+    os.replace(pointer, root / LATEST_FILE)
+    return final
+
+
+def list_versions(workspace: Workspace, tenant: str) -> list[str]:
+    """Complete versions, oldest first."""
+    root = models_dir(workspace, tenant)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "manifest.json").is_file())
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RevlakeError(f"model file missing: {path}") from exc
+    except json.JSONDecodeError as exc:
+        raise RevlakeError(f"{path}: line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise RevlakeError(f"{path}: expected a JSON object")
+    return data
+
+
+def load_model(workspace: Workspace, tenant: str, version: str | None = None) -> RegisteredModel:
+    """Load a version (default: LATEST); InputError when there is none or it is unknown."""
+    root = models_dir(workspace, tenant)
+    if version is None:
+        try:
+            version = (root / LATEST_FILE).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise InputError(
+                f"tenant {tenant!r} has no trained win model ({root}); run `revlake train` first"
+            ) from None
+    path = root / version
+    if not version or "/" in version or not (path / "manifest.json").is_file():
+        known = ", ".join(list_versions(workspace, tenant)) or "(none)"
+        raise InputError(
+            f"unknown model version {version!r} for tenant {tenant!r} (known: {known})"
+        )
+    manifest = _read_json(path / "manifest.json")
+    features = _read_json(path / "features.json")
+    spec = FeatureSpec.from_dict(features)
+    reference = Reference.from_dict(features.get("reference", {}))
+    kind = manifest.get("kind")
+    model: WinModel
+    if kind == "lightgbm":
+        import lightgbm as lgb
+
+        try:
+            booster = lgb.Booster(model_file=str(path / "model.txt"))
+        except lgb.basic.LightGBMError as exc:
+            raise RevlakeError(f"cannot load {path / 'model.txt'}: {exc}") from exc
+        calibration = IsotonicCalibration.from_dict(_read_json(path / "calibration.json"))
+        model = LightGbmWinModel(booster=booster, calibration=calibration, spec=spec)
+    elif kind == "stage_rates":
+        data = _read_json(path / "stage_rates.json")
+        model = StageRateModel(
+            rates={str(k): float(v) for k, v in data["rates"].items()},
+            overall=float(data["overall"]),
+            spec=spec,
+            counts={str(k): int(v) for k, v in data.get("counts", {}).items()},
+        )
+    else:
+        raise RevlakeError(f"{path / 'manifest.json'}: unknown model kind {kind!r}")
+    return RegisteredModel(model=model, reference=reference, manifest=manifest, path=path)

@@ -1,0 +1,180 @@
+"""`revlake train` and `revlake score` as library calls on a tenant's published build.
+
+Training reads the published build (read-only) and writes a new registry version; it
+does not take the workspace lock (it writes nothing the lock protects). Scoring takes the
+lock, copies the published build to a new snapshot file, writes `gold.ml_deal_scores` and
+`gold.ml_deal_explanations` into the copy and publishes it atomically
+(revlake.transform.snapshots.publish): readers see the previous build until the scored
+one is complete, and the scored build is kept among the "as reported on" snapshots. A
+later `revlake build` starts from bronze and drops the ml tables: score again after it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from revlake.errors import InputError, RevlakeError
+from revlake.ml.deals import DealHistory, load_deal_history
+from revlake.ml.metrics import plot_reliability
+from revlake.ml.registry import load_model, save_model
+from revlake.ml.report import render_markdown
+from revlake.ml.scoring import ScoredDeals, score_history
+from revlake.ml.training import TrainResult, train_win_model
+from revlake.transform import snapshots
+from revlake.transform.project import GOLD_SCHEMA
+from revlake.workspace import Workspace
+
+SCORES_TABLE = "ml_deal_scores"
+EXPLANATIONS_TABLE = "ml_deal_explanations"
+
+
+@dataclass(frozen=True)
+class TrainSummary:
+    """What `revlake train` produced."""
+
+    tenant: str
+    version_path: Path
+    result: TrainResult
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """What `revlake score` wrote and published."""
+
+    tenant: str
+    snapshot: Path
+    model_version: str
+    scored: ScoredDeals
+
+
+def read_oracle(path: Path) -> dict[str, float]:
+    """opportunity_id → true_win_probability from a generator truth CSV."""
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    with handle:
+        reader = csv.DictReader(handle)
+        fields = reader.fieldnames or []
+        for column in ("opportunity_id", "true_win_probability"):
+            if column not in fields:
+                raise InputError(f"{path}: line 1: missing column {column!r}")
+        oracle: dict[str, float] = {}
+        for line, row in enumerate(reader, start=2):
+            try:
+                oracle[row["opportunity_id"]] = float(row["true_win_probability"])
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"{path}: line {line}: column 'true_win_probability': not a number "
+                    f"({row['true_win_probability']!r})"
+                ) from None
+    return oracle
+
+
+def _published(workspace: Workspace, tenant: str) -> Path:
+    current = snapshots.current_snapshot(workspace.snapshots_dir(tenant))
+    if current is None:
+        raise InputError(f"tenant {tenant!r} has no published build; run `revlake build` first")
+    return current
+
+
+def load_tenant_history(workspace: Workspace, tenant: str) -> DealHistory:
+    """The deal history of the tenant's published build."""
+    path = _published(workspace, tenant)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return load_deal_history(con)
+    finally:
+        con.close()
+
+
+def train_tenant(
+    workspace: Workspace,
+    tenant: str,
+    *,
+    oracle_path: Path | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> TrainSummary:
+    """Train, evaluate and register a new win-model version for the tenant."""
+    tenant = workspace.tenant(tenant).id
+    oracle = read_oracle(oracle_path) if oracle_path is not None else None
+    history = load_tenant_history(workspace, tenant)
+    result = train_win_model(history, oracle=oracle, on_step=on_step)
+    manifest = {
+        "tenant": tenant,
+        "fingerprint": result.fingerprint,
+        "message": result.message,
+        "split": result.split,
+        "trained_on_build": _published(workspace, tenant).name,
+    }
+    with tempfile.TemporaryDirectory(prefix="revlake-train-") as tmp:
+        folder = Path(tmp)
+        (folder / "evaluation.json").write_text(
+            json.dumps(result.evaluation, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        (folder / "evaluation.md").write_text(
+            render_markdown(tenant, {**manifest, "kind": result.model.kind}, result.evaluation),
+            encoding="utf-8",
+        )
+        extra = {
+            "evaluation.json": folder / "evaluation.json",
+            "evaluation.md": folder / "evaluation.md",
+        }
+        if result.curves:
+            plot_reliability(
+                result.curves, folder / "reliability.png", title=f"Win model — {tenant} (test)"
+            )
+            extra["reliability.png"] = folder / "reliability.png"
+        path = save_model(workspace, tenant, result.model, result.reference, manifest, extra)
+    return TrainSummary(tenant=tenant, version_path=path, result=result)
+
+
+def score_tenant(
+    workspace: Workspace, tenant: str, *, version: str | None = None, wait_s: float = 0.0
+) -> ScoreSummary:
+    """Score the open deals into a copy of the published build and publish it."""
+    tenant = workspace.tenant(tenant).id
+    registered = load_model(workspace, tenant, version)
+    with workspace.write_lock(f"revlake score --tenant {tenant}", timeout_s=wait_s):
+        current = _published(workspace, tenant)
+        target = snapshots.new_snapshot_path(current.parent)
+        shutil.copyfile(current, target)
+        try:
+            con = duckdb.connect(str(target))
+            try:
+                history = load_deal_history(con)
+                scored = score_history(registered, history)
+                con.register("_scores", scored.scores)
+                con.register("_explanations", scored.explanations)
+                con.execute(
+                    f"create or replace table {GOLD_SCHEMA}.{SCORES_TABLE} as "
+                    "select * exclude (amount_rc, at_risk_amount_rc), "
+                    "cast(amount_rc as decimal(18, 2)) as amount_rc, "
+                    "cast(at_risk_amount_rc as decimal(18, 2)) as at_risk_amount_rc "
+                    "from _scores order by opportunity_id"
+                )
+                con.execute(
+                    f"create or replace table {GOLD_SCHEMA}.{EXPLANATIONS_TABLE} as "
+                    "select * from _explanations order by opportunity_id, driver_rank"
+                )
+                con.execute("checkpoint")
+            finally:
+                con.close()
+        except BaseException:
+            snapshots.discard(target)
+            raise
+        try:
+            snapshots.publish(target)
+        except OSError as exc:
+            raise RevlakeError(f"cannot publish the scored build {target}: {exc}") from exc
+    return ScoreSummary(
+        tenant=tenant, snapshot=target, model_version=registered.version, scored=scored
+    )
