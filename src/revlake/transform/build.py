@@ -1,0 +1,197 @@
+"""`revlake build` as a library call: bronze → silver/gold in a new snapshot, publish if green.
+
+`build_tenant` takes the workspace write lock for the whole build (bronze must not change
+under it, and only one process may write the tenant's files).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from revlake.errors import InputError
+from revlake.transform import snapshots
+from revlake.transform.profile import duckdb_profile, write_profiles
+from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR, dbt_vars
+from revlake.transform.runner import DbtInvocation, NodeResult, invoke_dbt, require_started
+from revlake.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build did and whether it was published."""
+
+    tenant: str
+    snapshot: Path | None  # the published file; None when nothing was published
+    published: bool
+    invocation: DbtInvocation
+    gold_rows: dict[str, int] = field(default_factory=dict)
+    wall_s: float = 0.0
+    log_file: Path | None = None  # dbt's debug log of this build
+
+    def count(self, resource_types: tuple[str, ...], *statuses: str) -> int:
+        return sum(
+            1
+            for n in self.invocation.nodes
+            if n.resource_type in resource_types and (not statuses or n.status in statuses)
+        )
+
+    @property
+    def models_built(self) -> int:
+        return self.count(("model",), "success")
+
+    @property
+    def models_total(self) -> int:
+        return self.count(("model",))
+
+    @property
+    def tests_passed(self) -> int:
+        return self.count(("test", "unit_test"), "pass")
+
+    @property
+    def tests_failed(self) -> int:
+        return self.count(("test", "unit_test"), "fail", "error")
+
+    @property
+    def tests_total(self) -> int:
+        return self.count(("test", "unit_test"))
+
+    @property
+    def skipped(self) -> int:
+        return self.count(("model", "test", "unit_test"), "skipped")
+
+    @property
+    def failures(self) -> list[NodeResult]:
+        return [n for n in self.invocation.nodes if n.failed]
+
+    @property
+    def engine_s(self) -> float:
+        """Time dbt reports spending inside nodes (mostly the engine's own work)."""
+        return sum(n.execution_time_s for n in self.invocation.nodes)
+
+
+def dbt_work_dir(workspace: Workspace, tenant_id: str) -> Path:
+    """Where dbt's target/, logs/ and profiles for this tenant live (not published)."""
+    return workspace.tenant_dir(tenant_id) / "dbt"
+
+
+def build_tenant(
+    workspace: Workspace,
+    tenant_id: str,
+    *,
+    keep: int = snapshots.DEFAULT_KEEP,
+    threads: int = 2,
+    extra_vars: dict[str, Any] | None = None,
+    select: str | None = None,
+    on_node_finished: Callable[[str, str], None] | None = None,
+    wait_s: float = 0.0,
+) -> BuildSummary:
+    """Build the tenant's silver and gold into a new snapshot; publish it if all is green.
+
+    Raises InputError when the tenant has no bronze yet. A failing model or test leaves
+    the published snapshot untouched, deletes the new file and returns published=False.
+    With `select` (a dbt selection) only those nodes run, on top of a copy of the
+    published build, so the published result is always complete.
+    Waits up to `wait_s` seconds for another command's workspace lock.
+    """
+    tenant_id = workspace.tenant(tenant_id).id
+    with workspace.write_lock(f"revlake build --tenant {tenant_id}", timeout_s=wait_s):
+        return _build_locked(
+            workspace,
+            tenant_id,
+            keep=keep,
+            threads=threads,
+            extra_vars=extra_vars,
+            select=select,
+            on_node_finished=on_node_finished,
+        )
+
+
+def _build_locked(
+    workspace: Workspace,
+    tenant_id: str,
+    *,
+    keep: int,
+    threads: int,
+    extra_vars: dict[str, Any] | None,
+    select: str | None,
+    on_node_finished: Callable[[str, str], None] | None,
+) -> BuildSummary:
+    started = time.perf_counter()
+    bronze = workspace.bronze_path(tenant_id)
+    if not bronze.is_file():
+        raise InputError(
+            f"tenant {tenant_id!r} has no bronze database ({bronze}); run `revlake ingest` first"
+        )
+    work = dbt_work_dir(workspace, tenant_id)
+    building = snapshots.building_path(workspace.snapshots_dir(tenant_id))
+    current = snapshots.current_snapshot(workspace.snapshots_dir(tenant_id))
+    if select and current is not None:
+        # a partial build rebuilds the selected models on top of a copy of the published
+        # build, so that what it publishes is still a complete lakehouse
+        shutil.copyfile(current, building)
+    profiles_dir = work / "profiles"
+    write_profiles(profiles_dir, duckdb_profile(building, bronze, threads=threads))
+    command = ["build"]
+    if select:
+        # only the tests whose parents are all selected (dbt's default also runs tests
+        # that reach unselected, possibly unbuilt, models)
+        command += ["--select", select, "--indirect-selection", "cautious"]
+    invocation = invoke_dbt(
+        command,
+        project_dir=PROJECT_DIR,
+        profiles_dir=profiles_dir,
+        target_path=work / "target",
+        log_path=work / "logs",
+        dbt_vars=dbt_vars(workspace.settings, **(extra_vars or {})),
+        on_node_finished=on_node_finished,
+    )
+    try:
+        require_started(invocation, f"dbt build for tenant {tenant_id!r}")
+    except Exception:
+        snapshots.discard(building)
+        raise
+    green = invocation.success and not any(n.failed for n in invocation.nodes)
+    gold_rows = count_rows(building, GOLD_SCHEMA) if building.is_file() else {}
+    snapshot: Path | None = None
+    if green:
+        snapshot = snapshots.finalize(building)
+        snapshots.publish(snapshot, keep=keep)
+    else:
+        snapshots.discard(building)
+    return BuildSummary(
+        tenant=tenant_id,
+        snapshot=snapshot,
+        published=green,
+        invocation=invocation,
+        gold_rows=gold_rows,
+        wall_s=time.perf_counter() - started,
+        log_file=work / "logs" / "dbt.log",
+    )
+
+
+def count_rows(database: Path, schema: str) -> dict[str, int]:
+    """Rows per table of `schema` in a DuckDB file."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        tables = [
+            str(row[0])
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+                [schema],
+            ).fetchall()
+        ]
+        counts: dict[str, int] = {}
+        for table in tables:
+            row = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+            counts[table] = int(row[0]) if row else 0
+        return counts
+    finally:
+        con.close()

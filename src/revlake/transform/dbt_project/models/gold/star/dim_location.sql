@@ -1,0 +1,27 @@
+-- Grain: one row per country (location_key = ISO 3166-1 alpha-2 code when known, else the
+-- cleaned country name; `unknown` for customers without a country). Synonyms (`US`, `USA`,
+-- `United States`) are one location (see int_country_names_mapped).
+with countries as (
+  select country_name, country_code from {{ ref('stg_dwh__erp_locations') }}
+  union all
+  select country_name, country_code from {{ ref('int_accounts_unioned') }}
+  union all
+  select coalesce(m.country_name, c.country_code), m.country_code
+  from {{ ref('stg_stripe__customers') }} as c
+  left join {{ ref('int_country_names_mapped') }} as m on m.variant_key = upper(c.country_code)
+  where c.country_code is not null
+),
+
+keyed as (
+  select distinct
+    coalesce(country_code, country_name) as location_key,
+    country_name,
+    country_code
+  from countries
+  where coalesce(country_code, country_name) is not null
+)
+
+select location_key, country_name, country_code, false as is_unknown
+from keyed
+union all
+select 'unknown', 'Unknown', cast(null as {{ dbt.type_string() }}), true

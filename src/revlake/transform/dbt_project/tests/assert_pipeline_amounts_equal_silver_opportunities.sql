@@ -1,0 +1,40 @@
+-- Reconciliation: fct_pipeline restates the silver opportunities of every CRM source —
+-- same number of deals and the same amount per source, currency and outcome. Returns the
+-- groups that disagree (a passing test returns nothing).
+with silver as (
+  select 'salesforce' as source_system, currency,
+    case when is_won then 'won' when is_closed then 'lost'
+      when lower(stage_name) = 'closed won' then 'won'
+      when lower(stage_name) = 'closed lost' then 'lost' else 'open' end as outcome,
+    amount
+  from {{ ref('stg_salesforce__opportunities') }}
+  union all
+  select 'hubspot', currency, stage_category, amount from {{ ref('stg_hubspot__deals') }}
+  union all
+  select 'maven', 'USD', stage_category, amount from {{ ref('stg_maven__opportunities') }}
+),
+
+silver_totals as (
+  select source_system, coalesce(currency, '{{ var("reporting_currency") }}') as currency,
+    outcome, count(*) as deals, coalesce(sum(amount), 0) as amount
+  from silver
+  group by 1, 2, 3
+),
+
+gold_totals as (
+  select source_system, currency, outcome, count(*) as deals,
+    coalesce(sum(amount), 0) as amount
+  from {{ ref('fct_pipeline') }}
+  group by 1, 2, 3
+)
+
+select
+  coalesce(s.source_system, g.source_system) as source_system,
+  coalesce(s.currency, g.currency) as currency,
+  coalesce(s.outcome, g.outcome) as outcome,
+  s.deals as silver_deals, g.deals as gold_deals,
+  s.amount as silver_amount, g.amount as gold_amount
+from silver_totals as s
+full outer join gold_totals as g
+  on g.source_system = s.source_system and g.currency = s.currency and g.outcome = s.outcome
+where s.deals is null or g.deals is null or s.deals <> g.deals or s.amount <> g.amount

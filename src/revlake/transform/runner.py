@@ -1,0 +1,168 @@
+"""Run dbt in-process (dbtRunner) and turn its results into plain, typed records.
+
+dbt is told every path explicitly (project, profiles, target, logs) so that the shipped
+project folder is only read, and anonymous usage tracking and version checks are off
+(revlake runs offline).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from revlake.errors import RevlakeError
+
+# Result statuses dbt reports, grouped by what they mean for publication.
+_OK_STATUSES = frozenset({"success", "pass"})
+_FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+_TEST_TYPES = frozenset({"test", "unit_test"})
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One model, test or unit test dbt ran (or skipped)."""
+
+    unique_id: str
+    name: str
+    resource_type: str  # model | test | unit_test | seed | ...
+    status: str  # success | pass | fail | warn | error | skipped
+    message: str
+    failures: int | None
+    execution_time_s: float
+
+    @property
+    def is_test(self) -> bool:
+        return self.resource_type in _TEST_TYPES
+
+    @property
+    def failed(self) -> bool:
+        return self.status in _FAILED_STATUSES
+
+
+@dataclass(frozen=True)
+class DbtInvocation:
+    """What one dbt command did: overall success, every node's result, any crash."""
+
+    success: bool
+    nodes: tuple[NodeResult, ...]
+    error: str | None
+
+    def of_type(self, *resource_types: str) -> list[NodeResult]:
+        return [n for n in self.nodes if n.resource_type in resource_types]
+
+
+ProgressCallback = Callable[[str, str], None]
+"""Called with (unique_id, status) each time dbt finishes a node."""
+
+
+def invoke_dbt(
+    command: Sequence[str],
+    *,
+    project_dir: Path,
+    profiles_dir: Path,
+    target_path: Path,
+    log_path: Path,
+    dbt_vars: dict[str, Any],
+    on_node_finished: ProgressCallback | None = None,
+) -> DbtInvocation:
+    """Run `dbt <command>` in-process and collect its results.
+
+    Raises RevlakeError only when dbt cannot be started at all; failing models or tests
+    are reported in the returned DbtInvocation (success False).
+    """
+    from dbt.cli.main import dbtRunner
+    from dbt_common.events.base_types import EventMsg
+
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    args = [
+        *command,
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(profiles_dir),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(log_path),
+        "--vars",
+        json.dumps(dbt_vars),
+        "--no-send-anonymous-usage-stats",
+        "--no-version-check",
+        "--no-use-colors",
+        # nothing on stdout (the caller prints its own summary); the log file keeps all
+        "--log-level",
+        "none",
+        "--log-level-file",
+        "debug",
+    ]
+    callbacks: list[Callable[[EventMsg], None]] = []
+    if on_node_finished is not None:
+        callback = on_node_finished
+
+        def _on_event(event: EventMsg) -> None:
+            if event.info.name == "NodeFinished":
+                node_info = event.data.node_info
+                callback(node_info.unique_id, node_info.node_status)
+
+        callbacks.append(_on_event)
+    try:
+        result = dbtRunner(callbacks=callbacks).invoke(args)
+    finally:
+        release_duckdb()
+    nodes = tuple(_node_results(result.result))
+    error = None
+    if result.exception is not None:
+        error = f"{type(result.exception).__name__}: {result.exception}"
+    elif not result.success and not nodes:
+        error = f"dbt {' '.join(command)} failed before running any node (see {log_path})"
+    return DbtInvocation(success=bool(result.success), nodes=nodes, error=error)
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a command.
+
+    dbt-duckdb caches one DuckDB instance per process; until it is closed the snapshot
+    file cannot be reopened (read-only) for the summary or deleted cleanly.
+    """
+    import sys
+
+    module = sys.modules.get("dbt.adapters.duckdb.connections")
+    manager = getattr(module, "DuckDBConnectionManager", None) if module else None
+    if manager is None:
+        return
+    env = getattr(manager, "_ENV", None)
+    if env is not None:
+        env.close()
+    manager.close_all_connections()
+
+
+def _node_results(execution: object) -> list[NodeResult]:
+    results = getattr(execution, "results", None)
+    if not isinstance(results, list):
+        return []
+    out = []
+    for item in results:
+        node = item.node
+        failures = getattr(item, "failures", None)
+        out.append(
+            NodeResult(
+                unique_id=str(node.unique_id),
+                name=str(node.name),
+                resource_type=str(node.resource_type),
+                status=str(item.status),
+                message=str(item.message or ""),
+                failures=int(failures) if failures is not None else None,
+                execution_time_s=float(item.execution_time or 0.0),
+            )
+        )
+    return out
+
+
+def require_started(invocation: DbtInvocation, what: str) -> None:
+    """Raise when dbt crashed (as opposed to running and reporting failures)."""
+    if invocation.error is not None and not invocation.nodes:
+        raise RevlakeError(f"{what}: {invocation.error}")

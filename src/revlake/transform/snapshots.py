@@ -1,0 +1,105 @@
+"""Atomic publication of builds: one DuckDB file per build and a CURRENT pointer.
+
+Layout of `Workspace.snapshots_dir(tenant)`::
+
+    20261121T083000123456Z.duckdb   one file per successful (published) build
+    CURRENT                         the file name of the published build
+    _building.duckdb                the build in progress (under the workspace lock)
+
+A build writes a new file (`_building.duckdb`: a stable name keeps dbt's profile, and so
+its partial parsing, valid from one build to the next); only when every model and test
+passed is it renamed to its timestamped name and CURRENT replaced (`os.replace`, atomic on
+POSIX and Windows), so a reader opening CURRENT always gets a complete, tested build.
+The newest `keep` published files are kept: they are the "as reported on date X"
+snapshots finance asks for. A failed build's file is deleted.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+CURRENT_FILE = "CURRENT"
+SNAPSHOT_SUFFIX = ".duckdb"
+DEFAULT_KEEP = 10
+BUILDING_NAME = "_building.duckdb"
+
+
+def new_snapshot_path(snapshots_dir: Path, now: datetime | None = None) -> Path:
+    """A fresh, not yet existing file name for a build (UTC timestamp, sortable)."""
+    snapshots_dir.mkdir(parents=True, exist_ok=True)
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    path = snapshots_dir / f"{stamp}{SNAPSHOT_SUFFIX}"
+    counter = 1
+    while path.exists():
+        path = snapshots_dir / f"{stamp}-{counter}{SNAPSHOT_SUFFIX}"
+        counter += 1
+    return path
+
+
+def building_path(snapshots_dir: Path) -> Path:
+    """The file a build writes before it is published; a leftover one is removed."""
+    snapshots_dir.mkdir(parents=True, exist_ok=True)
+    path = snapshots_dir / BUILDING_NAME
+    discard(path)
+    return path
+
+
+def finalize(building: Path, now: datetime | None = None) -> Path:
+    """Give a finished build its timestamped name (not yet published)."""
+    final = new_snapshot_path(building.parent, now=now)
+    os.replace(building, final)
+    wal = Path(f"{building}.wal")
+    if wal.exists():
+        os.replace(wal, Path(f"{final}.wal"))
+    return final
+
+
+def current_snapshot(snapshots_dir: Path) -> Path | None:
+    """The published build, or None when nothing was published yet."""
+    pointer = snapshots_dir / CURRENT_FILE
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    path = snapshots_dir / name
+    return path if name and path.is_file() else None
+
+
+def publish(snapshot_path: Path, keep: int = DEFAULT_KEEP) -> list[Path]:
+    """Point CURRENT at `snapshot_path` atomically, then prune; returns the pruned files."""
+    snapshots_dir = snapshot_path.parent
+    tmp = snapshots_dir / f".{CURRENT_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(snapshot_path.name + "\n", encoding="utf-8")
+    os.replace(tmp, snapshots_dir / CURRENT_FILE)
+    return prune(snapshots_dir, keep)
+
+
+def list_snapshots(snapshots_dir: Path) -> list[Path]:
+    """Published build files, oldest first."""
+    if not snapshots_dir.is_dir():
+        return []
+    return sorted(
+        p for p in snapshots_dir.glob(f"*{SNAPSHOT_SUFFIX}") if p.is_file() and p.name[:1].isdigit()
+    )
+
+
+def prune(snapshots_dir: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` builds (never the current one)."""
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    current = current_snapshot(snapshots_dir)
+    removed = []
+    for path in list_snapshots(snapshots_dir)[:-keep]:
+        if path == current:
+            continue
+        discard(path)
+        removed.append(path)
+    return removed
+
+
+def discard(snapshot_path: Path) -> None:
+    """Delete a build file and DuckDB's write-ahead log beside it."""
+    snapshot_path.unlink(missing_ok=True)
+    Path(f"{snapshot_path}.wal").unlink(missing_ok=True)

@@ -1,0 +1,264 @@
+"""Run the shipped dbt project on Apache Spark and compare its gold layer with DuckDB's.
+
+The same models run on both engines (dbt-duckdb and dbt-spark, `session` method): this
+module is how revlake proves it. It
+  1. exports a tenant's bronze DuckDB tables to Parquet,
+  2. registers them in a local Spark session as database `bronze`,
+  3. runs `dbt build` with a dbt-spark session profile (bronze read from schema `bronze`),
+  4. compares every gold table of the Spark run with the DuckDB build row by row.
+
+On a cluster (Databricks) the same dbt project runs with a dbt-databricks profile; see
+docs/TRANSFORM.md, "Running on Spark and Databricks".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from revlake.errors import RevlakeError
+from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR
+from revlake.transform.runner import DbtInvocation, invoke_dbt
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+BRONZE_DATABASE = "bronze"
+SPARK_PROFILE = "revlake"
+SPARK_TARGET = "spark"
+FLOAT_DIGITS = 6
+"""Doubles are compared rounded to this many decimals (engines sum in different orders)."""
+
+
+def spark_vars() -> dict[str, Any]:
+    """dbt vars that point bronze_table at the Spark database `bronze` (no catalog)."""
+    return {"bronze_database": None, "bronze_schema": BRONZE_DATABASE}
+
+
+def export_bronze_parquet(bronze: Path, out_dir: Path) -> dict[str, list[str]]:
+    """Write every layout table of bronze (schema main) to out_dir/<table>.parquet.
+
+    Returns {table: columns}. Every value is exported as text, as bronze's contract says
+    (the load metadata columns too, which the models cast), so that the Spark tables can be
+    declared with an explicit all-string schema: Spark cannot infer one from an empty
+    Parquet file. Ingest's bookkeeping tables (`_manifest`, `_rejects`, `_loads`) are
+    skipped: no model reads them.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(bronze), read_only=True)
+    try:
+        columns: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'main' and table_name not like '\\_%' escape '\\' "
+            "order by table_name, ordinal_position"
+        ).fetchall():
+            columns.setdefault(str(table), []).append(str(column))
+        for table, names in columns.items():
+            select = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in names)
+            target = out_dir / f"{table}.parquet"
+            con.execute(
+                f"copy (select {select} from main.\"{table}\") to '{target}' (format parquet)"
+            )
+        return columns
+    finally:
+        con.close()
+
+
+def local_spark_session(warehouse: Path, *, cores: int = 2) -> SparkSession:
+    """A small local Spark session for tests and laptops (in-memory catalog, no UI).
+
+    dbt-spark's `session` method calls SparkSession.builder.getOrCreate(), so it reuses
+    this session and its settings.
+    """
+    from pyspark.sql import SparkSession
+
+    warehouse.mkdir(parents=True, exist_ok=True)
+    builder: Any = SparkSession.builder
+    return (  # type: ignore[no-any-return]
+        builder.master(f"local[{cores}]")
+        .appName("revlake")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", str(cores))
+        .config("spark.sql.warehouse.dir", str(warehouse))
+        .config("spark.sql.catalogImplementation", "in-memory")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.ansi.enabled", "false")
+        .getOrCreate()
+    )
+
+
+def register_bronze(spark: SparkSession, parquet_dir: Path, tables: dict[str, list[str]]) -> None:
+    """Create database `bronze` with one all-string table per Parquet file (no copy)."""
+    spark.sql(f"create database if not exists {BRONZE_DATABASE}")
+    for table, columns in tables.items():
+        location = (parquet_dir / f"{table}.parquet").resolve()
+        schema = ", ".join(f"`{c}` string" for c in columns)
+        spark.sql(f"drop table if exists {BRONZE_DATABASE}.`{table}`")
+        spark.sql(
+            f"create table {BRONZE_DATABASE}.`{table}` ({schema}) "
+            f"using parquet location '{location}'"
+        )
+
+
+def spark_profile(threads: int = 1) -> dict[str, object]:
+    """A dbt-spark profile using the in-process Spark session (`method: session`)."""
+    return {
+        SPARK_PROFILE: {
+            "target": SPARK_TARGET,
+            "outputs": {
+                SPARK_TARGET: {
+                    "type": "spark",
+                    "method": "session",
+                    "host": "localhost",
+                    "schema": "main",
+                    "threads": threads,
+                }
+            },
+        }
+    }
+
+
+def run_dbt_on_spark(
+    work: Path,
+    *,
+    command: Sequence[str] = ("build",),
+    dbt_vars: dict[str, Any] | None = None,
+    threads: int = 1,
+) -> DbtInvocation:
+    """Run dbt on the active Spark session (bronze must be registered first)."""
+    profiles = work / "spark-profiles"
+    profiles.mkdir(parents=True, exist_ok=True)
+    (profiles / "profiles.yml").write_text(json.dumps(spark_profile(threads)), encoding="utf-8")
+    invocation = invoke_dbt(
+        list(command),
+        project_dir=PROJECT_DIR,
+        profiles_dir=profiles,
+        target_path=work / "spark-target",
+        log_path=work / "spark-logs",
+        dbt_vars={**(dbt_vars or {}), **spark_vars()},
+    )
+    if invocation.error is not None and not invocation.nodes:
+        raise RevlakeError(f"dbt on Spark did not start: {invocation.error}")
+    return invocation
+
+
+@dataclass(frozen=True)
+class TableComparison:
+    """How one gold table compares between DuckDB and Spark."""
+
+    table: str
+    duckdb_rows: int
+    spark_rows: int
+    column_mismatch: str | None = None
+    only_in_duckdb: list[tuple[object, ...]] = field(default_factory=list)
+    only_in_spark: list[tuple[object, ...]] = field(default_factory=list)
+
+    @property
+    def equal(self) -> bool:
+        return self.column_mismatch is None and not self.only_in_duckdb and not self.only_in_spark
+
+    def describe(self, limit: int = 3) -> str:
+        """A short human-readable account of the differences."""
+        if self.equal:
+            return f"{self.table}: {self.duckdb_rows} rows equal"
+        if self.column_mismatch:
+            return f"{self.table}: {self.column_mismatch}"
+        return (
+            f"{self.table}: duckdb {self.duckdb_rows} rows, spark {self.spark_rows} rows; "
+            f"{len(self.only_in_duckdb)} only in duckdb e.g. {self.only_in_duckdb[:limit]}; "
+            f"{len(self.only_in_spark)} only in spark e.g. {self.only_in_spark[:limit]}"
+        )
+
+
+def normalize_value(value: object) -> object:
+    """One comparable representation of a cell across engines.
+
+    Decimals compare by value (scales differ between engines), doubles rounded to
+    FLOAT_DIGITS decimals, dates and timestamps as ISO text, everything else as is.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return value.normalize() if value != 0 else Decimal(0)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return round(value, FLOAT_DIGITS) + 0.0
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _normalized(rows: Iterable[Sequence[object]]) -> Counter[tuple[object, ...]]:
+    return Counter(tuple(normalize_value(v) for v in row) for row in rows)
+
+
+def gold_tables(database: Path) -> list[str]:
+    """The tables of the gold schema of a DuckDB build."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return [
+            str(row[0])
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+                [GOLD_SCHEMA],
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+
+
+def compare_gold(
+    database: Path, spark: SparkSession, tables: Iterable[str] | None = None
+) -> list[TableComparison]:
+    """Compare gold tables of a DuckDB build with the Spark run's, row by row (as bags)."""
+    names = list(tables) if tables is not None else gold_tables(database)
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        results = []
+        for table in names:
+            duck_cursor = con.execute(f'select * from {GOLD_SCHEMA}."{table}"')
+            duck_columns = [str(d[0]).lower() for d in duck_cursor.description or []]
+            duck_rows = duck_cursor.fetchall()
+            frame = spark.table(f"{GOLD_SCHEMA}.`{table}`")
+            spark_columns = [c.lower() for c in frame.columns]
+            if duck_columns != spark_columns:
+                results.append(
+                    TableComparison(
+                        table,
+                        len(duck_rows),
+                        -1,
+                        column_mismatch=f"columns differ: {duck_columns} vs {spark_columns}",
+                    )
+                )
+                continue
+            spark_rows = [tuple(row) for row in frame.collect()]
+            duck_bag = _normalized(duck_rows)
+            spark_bag = _normalized(spark_rows)
+            results.append(
+                TableComparison(
+                    table,
+                    len(duck_rows),
+                    len(spark_rows),
+                    only_in_duckdb=sorted((duck_bag - spark_bag).elements(), key=repr),
+                    only_in_spark=sorted((spark_bag - duck_bag).elements(), key=repr),
+                )
+            )
+        return results
+    finally:
+        con.close()
