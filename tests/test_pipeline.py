@@ -156,31 +156,35 @@ def test_watch_runs_again_only_when_landing_changes(tmp_path: Path) -> None:
     assert all(r.build is None for r in results)
 
 
-def test_registered_model_is_rescored_on_every_build(ran: Workspace) -> None:
+def test_registered_models_rescore_every_build(ran: Workspace) -> None:
+    from revlake.ml.churn_service import train_churn_tenant
     from revlake.ml.service import train_tenant
 
     train_tenant(ran, "acme")
+    train_churn_tenant(ran, "acme")
     result = run_pipeline(ran, "acme", force_build=True)
     assert result.ok, result.summary()
-    assert result.steps == ["ingest", "build", "score"]
-    assert result.score is not None
+    assert result.steps == ["ingest", "build", "score", "churn"]
+    assert result.score is not None and result.churn is not None
     published = snapshots.current_snapshot(ran.snapshots_dir("acme"))
-    assert published == result.score.snapshot
+    assert published == result.churn.snapshot
     con = duckdb.connect(str(published), read_only=True)
     try:
         scored = con.execute("select count(*) from gold.ml_deal_scores").fetchone()
         open_deals = con.execute(
             "select count(*) from gold.fct_pipeline where not is_closed"
         ).fetchone()
+        churn_rows = con.execute("select count(*) from gold.ml_customer_churn").fetchone()
     finally:
         con.close()
     assert scored is not None and open_deals is not None
     assert scored[0] == open_deals[0] > 0
+    assert churn_rows is not None and churn_rows[0] > 0  # the win scores survive the churn step
     store = open_store(ran)
     try:
         with store.read() as session:
             newest = list_runs(session, tenant_id="acme")[0]
             assert newest.snapshot == published.name
-            assert newest.summary["score"]["snapshot"] == published.name
+            assert newest.summary["churn"]["snapshot"] == published.name
     finally:
         store.dispose()

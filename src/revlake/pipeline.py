@@ -1,4 +1,4 @@
-"""`revlake run`: ingest → build → score (when a win model is registered) as one recorded job.
+"""`revlake run`: ingest → build → score (each registered model) as one recorded job.
 
 Each run is a row of the operational store's run history (`start_run` / `finish_run`,
 both audited) whose summary holds what the data-health page shows: files and rows
@@ -21,6 +21,8 @@ from typing import Any
 from revlake.errors import RevlakeError
 from revlake.ingest import IngestSummary, run_ingest
 from revlake.ingest.run import landing_files
+from revlake.ml.churn import LATEST_FILE as CHURN_LATEST
+from revlake.ml.churn_service import ChurnScoreSummary, models_root, score_churn_tenant
 from revlake.ml.registry import list_versions
 from revlake.ml.service import ScoreSummary, score_tenant
 from revlake.store.runs import RunStatus, finish_run, record_publish, start_run
@@ -43,6 +45,7 @@ class PipelineResult:
     build: BuildSummary | None = None
     build_skipped_reason: str | None = None
     score: ScoreSummary | None = None
+    churn: ChurnScoreSummary | None = None
     error: str | None = None
     seconds: float = 0.0
     steps: list[str] = field(default_factory=list)
@@ -86,11 +89,19 @@ class PipelineResult:
                 "model_version": self.score.model_version,
                 "snapshot": self.score.snapshot.name,
             }
+        if self.churn is not None:
+            result["churn"] = {
+                "model_version": self.churn.model_version,
+                "snapshot": self.churn.snapshot.name,
+                "customers_scored": self.churn.scores.num_rows,
+            }
         return result
 
     @property
     def published_snapshot(self) -> Path | None:
         """The snapshot this run left published (the scored copy when scoring ran)."""
+        if self.churn is not None:
+            return self.churn.snapshot
         if self.score is not None:
             return self.score.snapshot
         if self.build is not None and self.build.published:
@@ -177,10 +188,16 @@ def _execute(
             return
     result.steps.append("build")
     result.build = build_tenant(workspace, result.tenant, wait_s=wait_s)
-    if result.build.published and list_versions(workspace, result.tenant):
-        # Scores live in the published snapshot, so every new build is scored again.
+    if not result.build.published:
+        return
+    # Scores live in the published snapshot, so every new build is scored again by each
+    # model the tenant has registered.
+    if list_versions(workspace, result.tenant):
         result.steps.append("score")
         result.score = score_tenant(workspace, result.tenant, wait_s=wait_s)
+    if (models_root(workspace, result.tenant) / CHURN_LATEST).is_file():
+        result.steps.append("churn")
+        result.churn = score_churn_tenant(workspace, result.tenant, wait_s=wait_s)
 
 
 def _failure_text(result: PipelineResult) -> str | None:

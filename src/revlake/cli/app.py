@@ -10,7 +10,21 @@ import sys
 import typer
 
 from revlake import __version__
-from revlake.cli import workspace_cmd
+from revlake.cli import (
+    build_cmd,
+    churn_cmd,
+    databricks_cmd,
+    forecast_cmd,
+    generate_cmd,
+    ingest_cmd,
+    ml_cmd,
+    retention_cmd,
+    revrec_cmd,
+    run_cmd,
+    serve_cmd,
+    store_cmd,
+    workspace_cmd,
+)
 from revlake.cli.common import err_console
 from revlake.errors import RevlakeError
 
@@ -24,7 +38,21 @@ app = typer.Typer(
 )
 
 # Each command module adds its commands here; keep this list the only registry.
-for module in (workspace_cmd,):
+for module in (
+    workspace_cmd,
+    retention_cmd,
+    revrec_cmd,
+    store_cmd,
+    ingest_cmd,
+    generate_cmd,
+    build_cmd,
+    run_cmd,
+    databricks_cmd,
+    serve_cmd,
+    ml_cmd,
+    churn_cmd,
+    forecast_cmd,
+):
     module.register(app)
 
 

@@ -137,34 +137,26 @@ def train_tenant(
     return TrainSummary(tenant=tenant, version_path=path, result=result)
 
 
-def score_tenant(
-    workspace: Workspace, tenant: str, *, version: str | None = None, wait_s: float = 0.0
-) -> ScoreSummary:
-    """Score the open deals into a copy of the published build and publish it."""
-    tenant = workspace.tenant(tenant).id
-    registered = load_model(workspace, tenant, version)
-    with workspace.write_lock(f"revlake score --tenant {tenant}", timeout_s=wait_s):
+def publish_with_tables(
+    workspace: Workspace,
+    tenant: str,
+    command: str,
+    write: Callable[[duckdb.DuckDBPyConnection], None],
+    wait_s: float = 0.0,
+) -> Path:
+    """Copy the published build, let `write` add tables to the copy, publish it atomically.
+
+    Holds the workspace lock throughout; on any failure the copy is discarded and the
+    previous build stays published. Used by every scorer (deals, customer churn, LTV).
+    """
+    with workspace.write_lock(command, timeout_s=wait_s):
         current = _published(workspace, tenant)
         target = snapshots.new_snapshot_path(current.parent)
         shutil.copyfile(current, target)
         try:
             con = duckdb.connect(str(target))
             try:
-                history = load_deal_history(con)
-                scored = score_history(registered, history)
-                con.register("_scores", scored.scores)
-                con.register("_explanations", scored.explanations)
-                con.execute(
-                    f"create or replace table {GOLD_SCHEMA}.{SCORES_TABLE} as "
-                    "select * exclude (amount_rc, at_risk_amount_rc), "
-                    "cast(amount_rc as decimal(18, 2)) as amount_rc, "
-                    "cast(at_risk_amount_rc as decimal(18, 2)) as at_risk_amount_rc "
-                    "from _scores order by opportunity_id"
-                )
-                con.execute(
-                    f"create or replace table {GOLD_SCHEMA}.{EXPLANATIONS_TABLE} as "
-                    "select * from _explanations order by opportunity_id, driver_rank"
-                )
+                write(con)
                 con.execute("checkpoint")
             finally:
                 con.close()
@@ -175,6 +167,39 @@ def score_tenant(
             snapshots.publish(target)
         except OSError as exc:
             raise RevlakeError(f"cannot publish the scored build {target}: {exc}") from exc
+    return target
+
+
+def score_tenant(
+    workspace: Workspace, tenant: str, *, version: str | None = None, wait_s: float = 0.0
+) -> ScoreSummary:
+    """Score the open deals into a copy of the published build and publish it."""
+    tenant = workspace.tenant(tenant).id
+    registered = load_model(workspace, tenant, version)
+    box: list[ScoredDeals] = []
+
+    def write(con: duckdb.DuckDBPyConnection) -> None:
+        history = load_deal_history(con)
+        scored = score_history(registered, history)
+        box.append(scored)
+        con.register("_scores", scored.scores)
+        con.register("_explanations", scored.explanations)
+        con.execute(
+            f"create or replace table {GOLD_SCHEMA}.{SCORES_TABLE} as "
+            "select * exclude (amount_rc, at_risk_amount_rc), "
+            "cast(amount_rc as decimal(18, 2)) as amount_rc, "
+            "cast(at_risk_amount_rc as decimal(18, 2)) as at_risk_amount_rc "
+            "from _scores order by opportunity_id"
+        )
+        con.execute(
+            f"create or replace table {GOLD_SCHEMA}.{EXPLANATIONS_TABLE} as "
+            "select * from _explanations order by opportunity_id, driver_rank"
+        )
+
+    target = publish_with_tables(
+        workspace, tenant, f"revlake score --tenant {tenant}", write, wait_s
+    )
+    scored = box[0]
     return ScoreSummary(
         tenant=tenant, snapshot=target, model_version=registered.version, scored=scored
     )

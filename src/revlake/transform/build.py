@@ -17,6 +17,7 @@ import duckdb
 
 from revlake.errors import InputError
 from revlake.transform import snapshots
+from revlake.transform.catalog import schema_tables
 from revlake.transform.profile import duckdb_profile, write_profiles
 from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR, dbt_vars
 from revlake.transform.runner import DbtInvocation, NodeResult, invoke_dbt, require_started
@@ -180,16 +181,8 @@ def count_rows(database: Path, schema: str) -> dict[str, int]:
     """Rows per table of `schema` in a DuckDB file."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        tables = [
-            str(row[0])
-            for row in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-                [schema],
-            ).fetchall()
-        ]
         counts: dict[str, int] = {}
-        for table in tables:
+        for table in schema_tables(con, schema):
             row = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
             counts[table] = int(row[0]) if row else 0
         return counts

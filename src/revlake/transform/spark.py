@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from revlake.errors import RevlakeError
+from revlake.transform.catalog import schema_tables
 from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR
 from revlake.transform.runner import DbtInvocation, invoke_dbt
 
@@ -211,14 +212,7 @@ def gold_tables(database: Path) -> list[str]:
     """The tables of the gold schema of a DuckDB build."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        return [
-            str(row[0])
-            for row in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-                [GOLD_SCHEMA],
-            ).fetchall()
-        ]
+        return schema_tables(con, GOLD_SCHEMA)
     finally:
         con.close()
 
