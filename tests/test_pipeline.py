@@ -164,7 +164,7 @@ def test_registered_models_rescore_every_build(ran: Workspace) -> None:
     train_churn_tenant(ran, "acme")
     result = run_pipeline(ran, "acme", force_build=True)
     assert result.ok, result.summary()
-    assert result.steps == ["ingest", "build", "score", "churn"]
+    assert result.steps == ["ingest", "build", "score", "forecast", "churn"]
     assert result.score is not None and result.churn is not None
     published = snapshots.current_snapshot(ran.snapshots_dir("acme"))
     assert published == result.churn.snapshot
@@ -175,11 +175,14 @@ def test_registered_models_rescore_every_build(ran: Workspace) -> None:
             "select count(*) from gold.fct_pipeline where not is_closed"
         ).fetchone()
         churn_rows = con.execute("select count(*) from gold.ml_customer_churn").fetchone()
+        forecast_rows = con.execute("select count(*) from gold.ml_forecast").fetchone()
     finally:
         con.close()
     assert scored is not None and open_deals is not None
     assert scored[0] == open_deals[0] > 0
-    assert churn_rows is not None and churn_rows[0] > 0  # the win scores survive the churn step
+    # every model step adds its tables to the same published build
+    assert churn_rows is not None and churn_rows[0] > 0
+    assert forecast_rows is not None and forecast_rows[0] > 0
     store = open_store(ran)
     try:
         with store.read() as session:

@@ -23,6 +23,7 @@ from revlake.ingest import IngestSummary, run_ingest
 from revlake.ingest.run import landing_files
 from revlake.ml.churn import LATEST_FILE as CHURN_LATEST
 from revlake.ml.churn_service import ChurnScoreSummary, models_root, score_churn_tenant
+from revlake.ml.forecast_service import ForecastSummary, forecast_tenant
 from revlake.ml.registry import list_versions
 from revlake.ml.service import ScoreSummary, score_tenant
 from revlake.store.runs import RunStatus, finish_run, record_publish, start_run
@@ -46,6 +47,7 @@ class PipelineResult:
     build_skipped_reason: str | None = None
     score: ScoreSummary | None = None
     churn: ChurnScoreSummary | None = None
+    forecast: ForecastSummary | None = None
     error: str | None = None
     seconds: float = 0.0
     steps: list[str] = field(default_factory=list)
@@ -89,6 +91,11 @@ class PipelineResult:
                 "model_version": self.score.model_version,
                 "snapshot": self.score.snapshot.name,
             }
+        if self.forecast is not None and self.forecast.snapshot is not None:
+            result["forecast"] = {
+                "model_version": self.forecast.model_version,
+                "snapshot": self.forecast.snapshot.name,
+            }
         if self.churn is not None:
             result["churn"] = {
                 "model_version": self.churn.model_version,
@@ -99,11 +106,10 @@ class PipelineResult:
 
     @property
     def published_snapshot(self) -> Path | None:
-        """The snapshot this run left published (the scored copy when scoring ran)."""
-        if self.churn is not None:
-            return self.churn.snapshot
-        if self.score is not None:
-            return self.score.snapshot
+        """The snapshot this run left published: the last model step's copy, else the build."""
+        for step in (self.churn, self.forecast, self.score):  # newest step first
+            if step is not None and step.snapshot is not None:
+                return step.snapshot
         if self.build is not None and self.build.published:
             return self.build.snapshot
         return None
@@ -188,13 +194,23 @@ def _execute(
             return
     result.steps.append("build")
     result.build = build_tenant(workspace, result.tenant, wait_s=wait_s)
-    if not result.build.published:
-        return
-    # Scores live in the published snapshot, so every new build is scored again by each
-    # model the tenant has registered.
+    if result.build.published:
+        score_registered_models(workspace, result, wait_s=wait_s)
+
+
+def score_registered_models(
+    workspace: Workspace, result: PipelineResult, *, wait_s: float = 0.0
+) -> None:
+    """Re-run every registered model on the published build (scores live in snapshots).
+
+    Win model: deal scores, then the forecast; churn model: customer churn and LTV. Each
+    step publishes a copy of the build with its tables added.
+    """
     if list_versions(workspace, result.tenant):
         result.steps.append("score")
         result.score = score_tenant(workspace, result.tenant, wait_s=wait_s)
+        result.steps.append("forecast")
+        result.forecast = forecast_tenant(workspace, result.tenant, publish=True, wait_s=wait_s)
     if (models_root(workspace, result.tenant) / CHURN_LATEST).is_file():
         result.steps.append("churn")
         result.churn = score_churn_tenant(workspace, result.tenant, wait_s=wait_s)

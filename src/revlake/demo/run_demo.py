@@ -6,8 +6,8 @@ Steps (each reuses the library functions the CLI calls):
   2. create the workspace `<dir>/workspace` with tenant `demo` (once);
   3. copy the exports into the tenant's landing folder;
   4. `revlake run`: ingest → build → publish, recorded in the run history;
-  5. train the win-probability model and score the open deals (later runs of
-     `revlake run` re-score every new build);
+  5. train the win and churn models (beside the generator's oracle), then score deals,
+     forecast and score customers (later `revlake run`s re-score every new build);
   6. create an executive API key and serve the API and dashboard (unless --no-serve).
 """
 
@@ -57,32 +57,37 @@ def prepare_demo(root: Path, customers: int, seed: int) -> Workspace:
 def run_demo(root: Path, customers: int, seed: int, *, serve: bool, port: int) -> int:
     """Run every step; returns the process exit code."""
     from revlake.cli.run_cmd import _print_result
-    from revlake.pipeline import run_pipeline
+    from revlake.pipeline import run_pipeline, score_registered_models
 
     workspace = prepare_demo(root, customers, seed)
     result = run_pipeline(workspace, TENANT, actor="make demo")
     _print_result(result)
     if not result.ok:
         return 1
-    _train_and_score(workspace, root / "company")
+    if _train_models(workspace, root / "company" / "truth"):
+        score_registered_models(workspace, result)
+        console.print(f"model steps: {', '.join(result.steps[2:])}")
     if serve:
         return _serve(workspace, port)
     return 0
 
 
-def _train_and_score(workspace: Workspace, company: Path) -> None:
-    """Train the win model (with the generator's oracle beside it) and score open deals."""
-    from revlake.ml.service import score_tenant, train_tenant
+def _train_models(workspace: Workspace, truth: Path) -> bool:
+    """Train the win and churn models, each reported beside the generator's oracle."""
+    from revlake.ml.churn_service import train_churn_tenant
+    from revlake.ml.service import train_tenant
 
     try:
-        trained = train_tenant(
-            workspace, TENANT, oracle_path=company / "truth" / "opportunity_truth.csv"
+        win = train_tenant(workspace, TENANT, oracle_path=truth / "opportunity_truth.csv")
+        console.print(f"trained win model: {win.version_path}")
+        churn = train_churn_tenant(
+            workspace, TENANT, hazards_path=truth / "customer_churn_hazard.csv"
         )
-        console.print(f"trained win model: {trained.version_path}")
-        scored = score_tenant(workspace, TENANT)
-        console.print(f"scored open deals into {scored.snapshot.name}")
+        console.print(f"trained churn model: {churn.version_path}")
     except RevlakeError as exc:
-        console.print(f"[yellow]model step skipped:[/] {exc}")
+        console.print(f"[yellow]model training skipped:[/] {exc}")
+        return False
+    return True
 
 
 def _serve(workspace: Workspace, port: int) -> int:

@@ -10,7 +10,6 @@ used) and writes its table (Markdown, CSV) and chart (PNG) to a report folder.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +29,7 @@ from revlake.ml.backtest import (
 from revlake.ml.deals import NO_DATE, DealHistory, day_date
 from revlake.ml.forecast import Forecast, Period, forecast_history
 from revlake.ml.registry import load_model
-from revlake.ml.service import load_tenant_history
-from revlake.transform import snapshots
+from revlake.ml.service import load_tenant_history, publish_with_tables
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
 
@@ -103,30 +101,17 @@ def timing_table(fc: Forecast, history: DealHistory) -> pa.Table:
 def _publish_tables(
     workspace: Workspace, tenant: str, tables: dict[str, pa.Table], wait_s: float
 ) -> Path:
-    with workspace.write_lock(f"revlake forecast --tenant {tenant} --publish", timeout_s=wait_s):
-        current = snapshots.current_snapshot(workspace.snapshots_dir(tenant))
-        if current is None:
-            raise RevlakeError(f"tenant {tenant!r} has no published build to add the forecast to")
-        target = snapshots.new_snapshot_path(current.parent)
-        shutil.copyfile(current, target)
-        try:
-            con = duckdb.connect(str(target))
-            try:
-                for name, table in tables.items():
-                    con.register("_t", table)
-                    con.execute(f"create or replace table {GOLD_SCHEMA}.{name} as select * from _t")
-                    con.unregister("_t")
-                con.execute("checkpoint")
-            finally:
-                con.close()
-        except BaseException:
-            snapshots.discard(target)
-            raise
-        try:
-            snapshots.publish(target)
-        except OSError as exc:
-            raise RevlakeError(f"cannot publish the forecast build {target}: {exc}") from exc
-    return target
+    """Add the forecast tables to a copy of the published build and publish it."""
+
+    def write(con: duckdb.DuckDBPyConnection) -> None:
+        for name, table in tables.items():
+            con.register("_t", table)
+            con.execute(f"create or replace table {GOLD_SCHEMA}.{name} as select * from _t")
+            con.unregister("_t")
+
+    return publish_with_tables(
+        workspace, tenant, f"revlake forecast --tenant {tenant} --publish", write, wait_s
+    )
 
 
 def forecast_tenant(
