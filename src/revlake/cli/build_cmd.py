@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import TextColumn
 from rich.table import Table
 
 from revlake.cli.common import (
@@ -17,6 +17,7 @@ from revlake.cli.common import (
     err_console,
     open_workspace,
     resolve_tenant,
+    spinner_progress,
 )
 from revlake.errors import InputError
 from revlake.transform.build import BuildSummary, build_tenant
@@ -100,14 +101,7 @@ def build(
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
     extra = parse_vars(var or [])
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("{task.completed} nodes"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
+    with spinner_progress(TextColumn("{task.completed} nodes")) as progress:
         task = progress.add_task(f"dbt build (tenant {tenant_id})", total=None)
 
         def advance(unique_id: str, status: str) -> None:

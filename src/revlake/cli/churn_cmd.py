@@ -6,16 +6,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from revlake.cli.common import (
     TenantOption,
     WorkspaceOption,
     console,
-    err_console,
     open_workspace,
     resolve_tenant,
+    spinner_progress,
 )
 
 churn_app = typer.Typer(
@@ -34,16 +33,6 @@ DiscountOption = Annotated[
 
 def _fmt(value: Any, digits: int = 4) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
-
-
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
 
 
 def train(
@@ -69,7 +58,7 @@ def train(
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    with _progress() as progress:
+    with spinner_progress() as progress:
         progress.add_task(f"training the churn model (tenant {tenant_id})", total=None)
         summary = train_churn_tenant(
             opened,
@@ -121,7 +110,7 @@ def score(
     settings = LtvSettings(gross_margin=gross_margin, annual_discount_rate=discount_rate)
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    with _progress() as progress:
+    with spinner_progress() as progress:
         progress.add_task(f"scoring customers (tenant {tenant_id})", total=None)
         summary = score_churn_tenant(
             opened, tenant_id, version=version, settings=settings, wait_s=wait

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from revlake.workspace import Workspace
 
@@ -45,3 +46,18 @@ def resolve_tenant(workspace: Workspace, tenant: str | None) -> str:
         return tenants[0].id
     names = ", ".join(t.id for t in tenants) or "(none)"
     raise InputError(f"this workspace has several tenants; choose one with --tenant ({names})")
+
+
+def spinner_progress(*extra_columns: ProgressColumn) -> Progress:
+    """A transient spinner on stderr for a step of unknown length: description, time taken.
+
+    `extra_columns` go between the description and the elapsed time (a bar, a counter).
+    """
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        *extra_columns,
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )

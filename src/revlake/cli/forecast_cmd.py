@@ -6,16 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TextColumn
 from rich.table import Table
 
 from revlake.cli.common import (
     TenantOption,
     WorkspaceOption,
     console,
-    err_console,
     open_workspace,
     resolve_tenant,
+    spinner_progress,
 )
 from revlake.errors import InputError
 
@@ -55,13 +55,7 @@ def forecast(
         raise InputError(f"--period must be 'week' or 'month' (got {period!r})")
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
+    with spinner_progress() as progress:
         progress.add_task(f"forecasting (tenant {tenant_id})", total=None)
         summary = forecast_tenant(
             opened,
@@ -122,15 +116,7 @@ def backtest(
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
+    with spinner_progress(BarColumn(), TextColumn("{task.completed}/{task.total}")) as progress:
         task = progress.add_task("backtest", total=cutoffs)
         seen: list[str] = []
 

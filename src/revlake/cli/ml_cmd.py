@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from revlake.cli.common import (
@@ -16,6 +15,7 @@ from revlake.cli.common import (
     err_console,
     open_workspace,
     resolve_tenant,
+    spinner_progress,
 )
 
 
@@ -58,13 +58,7 @@ def train(
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
+    with spinner_progress() as progress:
         task = progress.add_task(f"training (tenant {tenant_id})", total=None)
         summary = train_tenant(
             opened,
@@ -106,13 +100,7 @@ def score(
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
+    with spinner_progress() as progress:
         progress.add_task(f"scoring open deals (tenant {tenant_id})", total=None)
         summary = score_tenant(opened, tenant_id, version=version, wait_s=wait)
     scored = summary.scored
