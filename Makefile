@@ -39,7 +39,7 @@ services:
 # are about the binding's own objects, say nothing of the tests, and would otherwise follow
 # pytest's closing line. The exit status is pytest's own (PIPESTATUS).
 unit: $(STAMP) services
-	$(BIN)/python -m pytest $(PYTEST_ARGS) 2>&1 | grep -v -E '^(nanobind: | - leaked |See https://nanobind)'; \
+	PYTHONUNBUFFERED=1 $(BIN)/python -m pytest $(PYTEST_ARGS) 2>&1 | grep --line-buffered -v -E '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)'; \
 	status=$${PIPESTATUS[0]}; exit $$status
 
 test: lint typecheck unit

@@ -49,6 +49,12 @@ PAUSE_ENV = "_REVLAKE_TEST_PAUSE_AFTER_FIRST_FILE"
 Progress = Callable[[str, int, int], None]
 
 
+# DuckDB's own memory cap for an ingest: staged rows beyond it spill to disk, so an
+# ingest's peak memory stays flat however large the files are (measured in
+# docs/PERFORMANCE.md, "Ingest").
+INGEST_MEMORY_LIMIT = "1GB"
+
+
 @dataclass
 class _Pending:
     """A file ready for the transaction: its facts, and its staged rows when it has any."""
@@ -311,7 +317,10 @@ def run_ingest(
     )
     with workspace.write_lock(f"revlake ingest --tenant {tenant_id}", timeout_s=wait_s):
         workspace.ensure_tenant_dirs(tenant_id)
-        con = duckdb.connect(str(workspace.bronze_path(tenant_id)))
+        con = duckdb.connect(
+            str(workspace.bronze_path(tenant_id)),
+            config={"memory_limit": INGEST_MEMORY_LIMIT},
+        )
         try:
             con.execute("SET enable_progress_bar = false")
             ensure_bookkeeping(con)
