@@ -37,10 +37,15 @@ TENANT = "bench"
 def prepare(root: Path, customers: int, seed: int) -> Workspace:
     """Generate the company and ingest it into a fresh workspace."""
     generated = root / "company"
-    generate_company(GenerateConfig(customers=customers, seed=seed, out=generated))
+    generate_company(
+        GenerateConfig(customers=customers, seed=seed, out=generated), workers=os.cpu_count() or 1
+    )
     workspace = init_workspace(root / "ws", tenants=[TENANT])
     shutil.copytree(generated / "exports", workspace.landing_dir(TENANT), dirs_exist_ok=True)
-    run_ingest(workspace, TENANT)
+    summary = run_ingest(workspace, TENANT)
+    if summary.exit_code or summary.problems:
+        problems = "; ".join(f"{p.path}: {p.message}" for p in summary.problems)
+        raise SystemExit(f"ingest of the {customers:,}-customer company failed: {problems}")
     return workspace
 
 

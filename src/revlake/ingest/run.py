@@ -50,9 +50,10 @@ Progress = Callable[[str, int, int], None]
 
 
 # DuckDB's own memory cap for an ingest: staged rows beyond it spill to disk, so an
-# ingest's peak memory stays flat however large the files are (measured in
-# docs/PERFORMANCE.md, "Ingest").
-INGEST_MEMORY_LIMIT = "1GB"
+# ingest's peak memory stops growing with file size (docs/PERFORMANCE.md, "Ingest"). It
+# must leave room for the CSV reader's buffers: 16 × MAX_LINE_SIZE (1 GiB) per reading
+# thread; a 1 GB cap made every file over 1 GiB fail with "could not allocate block".
+INGEST_MEMORY_LIMIT = "4GB"
 
 
 @dataclass
