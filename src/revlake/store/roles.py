@@ -33,18 +33,22 @@ class Area(StrEnum):
     FUNNEL = "funnel"  # lead → opportunity → won funnel
     CHANNELS = "channels"  # marketing channels: spend, CAC, ROAS
     PIPELINE = "pipeline"  # sales pipeline summary, scores, forecasts
-    AR = "ar"  # accounts receivable, ageing, collections
-    REVENUE_SCHEDULES = "revenue_schedules"  # revenue recognition schedules, deferred revenue
+    AR = "ar"  # accounts receivable, ageing, DSO, overdue list, collection notes
+    REVENUE_SCHEDULES = "revenue_schedules"  # revenue recognition, contracts, deferred revenue
+    AP = "ap"  # accounts payable (vendor bills), bank reconciliation
+    TAX = "tax"  # VAT/GST/sales tax reports
     RUNS = "runs"  # pipeline runs, data tests, rejects (data health)
     AUDIT = "audit"  # the audit log and its verification
     ADMIN = "admin"  # tenants, users, API keys
 
 
 _EVERYTHING = frozenset(Area)
+FINANCE_BOOKS = frozenset({Area.AR, Area.REVENUE_SCHEDULES, Area.AP, Area.TAX})
+"""The books finance closes with: finance and admin roles only."""
 
 ROLE_AREAS: dict[Role, frozenset[Area]] = {
     Role.ADMIN: _EVERYTHING,
-    Role.EXECUTIVE: _EVERYTHING - {Area.ADMIN},
+    Role.EXECUTIVE: _EVERYTHING - {Area.ADMIN} - FINANCE_BOOKS,
     Role.REVOPS: frozenset(
         {
             Area.HEALTH,
@@ -67,12 +71,11 @@ ROLE_AREAS: dict[Role, frozenset[Area]] = {
             Area.MRR,
             Area.CUSTOMERS,
             Area.COHORTS,
-            Area.AR,
-            Area.REVENUE_SCHEDULES,
             Area.RUNS,
             Area.AUDIT,
         }
-    ),
+    )
+    | FINANCE_BOOKS,
 }
 
 

@@ -1,4 +1,4 @@
-"""Dashboard pages: login, overview, growth, retention, customers, data health, insights.
+"""Dashboard core pages: login, overview, growth, retention, customers, data health, insights.
 
 Every page is scoped like the API: the signed session cookie names an API key, the key
 gives the tenant and role (`web_principal`), and `page_snapshot` pins that tenant's
@@ -7,33 +7,37 @@ published snapshot for the request. A page whose area the role may not see answe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import plotly
-from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from revlake.api.data import customers as customer_data
 from revlake.api.data import growth, insights, pipeline, revenue
 from revlake.api.deps import ContextDep
 from revlake.api.query import MONTH_PATTERN, PageParams, parse_month
 from revlake.api.routes.runs import data_health
-from revlake.api.snapshots import Snapshot
-from revlake.store.keys import InvalidApiKeyError, Principal
-from revlake.store.roles import Area, areas_for, can_access
-from revlake.web import figures, formatting
-from revlake.web.session import COOKIE_NAME, SESSION_TTL_S, make_token, read_token
+from revlake.store.keys import InvalidApiKeyError
+from revlake.store.roles import Area, can_access
+from revlake.web import figures
+from revlake.web.common import (
+    HERE,
+    NavEntry,
+    PageSnapshot,
+    WebPrincipal,
+    render,
+    require,
+    templates,
+)
+from revlake.web.session import COOKIE_NAME, SESSION_TTL_S, make_token
 
-HERE = Path(__file__).resolve().parent
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 CUSTOMERS_PER_PAGE = 25
 
-NAV: tuple[tuple[str, str, Area], ...] = (
+NAV: tuple[NavEntry, ...] = (
     ("/", "Overview", Area.KPIS),
     ("/growth", "Growth", Area.FUNNEL),
     ("/retention", "Retention", Area.COHORTS),
@@ -42,60 +46,7 @@ NAV: tuple[tuple[str, str, Area], ...] = (
     ("/insights", "Insights", Area.KPIS),
 )
 
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.globals["fmt"] = formatting
 router = APIRouter(include_in_schema=False)
-
-
-def web_principal(request: Request, context: ContextDep) -> Principal:
-    """The principal of the session cookie; no valid session → redirect to /login."""
-    token = request.cookies.get(COOKIE_NAME)
-    key_id = read_token(context.session_secret, token) if token else None
-    target = quote(request.url.path, safe="/")
-    login = HTTPException(status_code=303, headers={"Location": f"/login?next={target}"})
-    if key_id is None:
-        raise login
-    try:
-        return context.principal_of_key_id(key_id)
-    except InvalidApiKeyError:
-        raise login from None
-
-
-WebPrincipal = Annotated[Principal, Depends(web_principal)]
-
-
-def page_snapshot(context: ContextDep, principal: WebPrincipal) -> Iterator[Snapshot]:
-    """The session tenant's published snapshot, pinned for the request."""
-    with context.snapshots.acquire(principal.tenant_id) as snapshot:
-        yield snapshot
-
-
-PageSnapshot = Annotated[Snapshot, Depends(page_snapshot)]
-
-
-def require(principal: Principal, area: Area) -> None:
-    if not can_access(principal.role, area):
-        raise HTTPException(
-            status_code=403, detail=f"role {principal.role.value!r} may not see {area.value!r}"
-        )
-
-
-def render(
-    request: Request, name: str, principal: Principal, snapshot: Snapshot | None, **values: Any
-) -> HTMLResponse:
-    allowed = areas_for(principal.role)
-    nav = [(href, label) for href, label, area in NAV if area in allowed]
-    return templates.TemplateResponse(
-        request,
-        name,
-        {
-            "nav": nav,
-            "path": request.url.path,
-            "principal": principal,
-            "snapshot": snapshot,
-            **values,
-        },
-    )
 
 
 # ---------------------------------------------------------------- login and static files
@@ -351,6 +302,6 @@ def insights_page(
     )
 
 
-def install(app: FastAPI) -> None:
-    app.include_router(router)
+def mount_static(app: FastAPI) -> None:
+    """The dashboard's own static files (CSS, chart glue) under /static."""
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

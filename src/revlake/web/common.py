@@ -1,0 +1,89 @@
+"""What every dashboard page module shares: templates, the session principal, the pinned
+snapshot, the role check and `render` with the navigation the role may see.
+
+Each page module (`pages`, and one module per product area) defines its own `router`
+and its `NAV` entries; `revlake.web.install` collects them in `PAGE_MODULES` order, so
+adding a page area never edits another area's module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from revlake.api.deps import ContextDep
+from revlake.api.snapshots import Snapshot
+from revlake.store.keys import InvalidApiKeyError, Principal
+from revlake.store.roles import Area, areas_for, can_access
+from revlake.web import formatting
+from revlake.web.session import COOKIE_NAME, read_token
+
+HERE = Path(__file__).resolve().parent
+
+NavEntry = tuple[str, str, Area]
+"""(path, label, area the role must see for the link to show)."""
+
+NAV: list[NavEntry] = []
+"""The navigation bar, filled by `revlake.web.install` from every page module's `NAV`."""
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["fmt"] = formatting
+
+
+def web_principal(request: Request, context: ContextDep) -> Principal:
+    """The principal of the session cookie; no valid session → redirect to /login."""
+    token = request.cookies.get(COOKIE_NAME)
+    key_id = read_token(context.session_secret, token) if token else None
+    target = quote(request.url.path, safe="/")
+    login = HTTPException(status_code=303, headers={"Location": f"/login?next={target}"})
+    if key_id is None:
+        raise login
+    try:
+        return context.principal_of_key_id(key_id)
+    except InvalidApiKeyError:
+        raise login from None
+
+
+WebPrincipal = Annotated[Principal, Depends(web_principal)]
+
+
+def page_snapshot(context: ContextDep, principal: WebPrincipal) -> Iterator[Snapshot]:
+    """The session tenant's published snapshot, pinned for the request."""
+    with context.snapshots.acquire(principal.tenant_id) as snapshot:
+        yield snapshot
+
+
+PageSnapshot = Annotated[Snapshot, Depends(page_snapshot)]
+
+
+def require(principal: Principal, area: Area) -> None:
+    """403 unless the principal's role may see `area`."""
+    if not can_access(principal.role, area):
+        raise HTTPException(
+            status_code=403, detail=f"role {principal.role.value!r} may not see {area.value!r}"
+        )
+
+
+def render(
+    request: Request, name: str, principal: Principal, snapshot: Snapshot | None, **values: Any
+) -> HTMLResponse:
+    """Template `name` with the navigation, principal and snapshot every page shows."""
+    allowed = areas_for(principal.role)
+    nav = [(href, label) for href, label, area in NAV if area in allowed]
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "nav": nav,
+            "path": request.url.path,
+            "principal": principal,
+            "snapshot": snapshot,
+            **values,
+        },
+    )
