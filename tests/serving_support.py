@@ -1,7 +1,9 @@
 """A small served workspace shared by tests/api and tests/e2e, built once per session.
 
 Tenant `demo` has a real published snapshot: a 150-customer synthetic company generated,
-ingested and built with revlake's own pipeline. Tenant `other` exists (in revlake.toml and
+ingested and built with revlake's own pipeline, with its win and churn models trained and
+their gold tables (deal scores and explanations, forecast and close timing, churn and
+LTV) published. Tenant `other` exists (in revlake.toml and
 the store) but has no data: its keys must never see demo's. Keys of several roles are made
 through the store's own service functions.
 """
@@ -14,6 +16,9 @@ from pathlib import Path
 
 from revlake.demo import GenerateConfig, generate_company
 from revlake.ingest import run_ingest
+from revlake.ml.churn_service import score_churn_tenant, train_churn_tenant
+from revlake.ml.forecast_service import forecast_tenant
+from revlake.ml.service import score_tenant, train_tenant
 from revlake.store.keys import create_key
 from revlake.store.tenants import sync_tenants
 from revlake.store.workspace_store import open_store
@@ -51,6 +56,11 @@ def served_workspace(base: Path) -> ServedWorkspace:
     run_ingest(workspace, TENANT, strict=True)
     summary = build_tenant(workspace, TENANT)
     assert summary.published, [n.name for n in summary.failures]
+    train_tenant(workspace, TENANT)
+    score_tenant(workspace, TENANT)
+    forecast_tenant(workspace, TENANT, publish=True)
+    train_churn_tenant(workspace, TENANT)
+    score_churn_tenant(workspace, TENANT)
     keys: dict[tuple[str, str], str] = {}
     store = open_store(workspace)
     try:

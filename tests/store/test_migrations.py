@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from revlake.store.db import Store
 from revlake.store.migrate import current_revision, downgrade, head_revision, upgrade
-from revlake.store.models import Base
+from revlake.store.schema import store_metadata
 
 TABLES = {"tenants", "users", "api_keys", "pipeline_runs", "audit_log", "audit_chain_head"}
 
@@ -23,7 +23,7 @@ def test_fresh_store_is_at_head_with_every_table(store: Store) -> None:
 def test_models_match_the_migrations(store: Store) -> None:
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection)
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, store_metadata())
     assert differences == []
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from revlake.store.models import Base
+from revlake.store.schema import store_metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -18,7 +18,7 @@ if connection is None:
     )
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=store_metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
 )
 with context.begin_transaction():
