@@ -162,12 +162,16 @@ def test_registered_models_rescore_every_build(ran: Workspace) -> None:
 
     train_tenant(ran, "acme")
     train_churn_tenant(ran, "acme")
+    before = set(snapshots.list_snapshots(ran.snapshots_dir("acme")))
     result = run_pipeline(ran, "acme", force_build=True)
     assert result.ok, result.summary()
     assert result.steps == ["ingest", "build", "score", "forecast", "churn"]
     assert result.score is not None and result.churn is not None
     published = snapshots.current_snapshot(ran.snapshots_dir("acme"))
-    assert published == result.churn.snapshot
+    assert published == result.churn.snapshot == result.score.snapshot
+    # one snapshot for the build and one for all the model steps together
+    made = set(snapshots.list_snapshots(ran.snapshots_dir("acme"))) - before
+    assert len(made) == 2, sorted(p.name for p in made)
     con = duckdb.connect(str(published), read_only=True)
     try:
         scored = con.execute("select count(*) from gold.ml_deal_scores").fetchone()

@@ -25,7 +25,7 @@ from revlake.ml.churn import LATEST_FILE as CHURN_LATEST
 from revlake.ml.churn_service import ChurnScoreSummary, models_root, score_churn_tenant
 from revlake.ml.forecast_service import ForecastSummary, forecast_tenant
 from revlake.ml.registry import list_versions
-from revlake.ml.service import ScoreSummary, score_tenant
+from revlake.ml.service import ScoreSummary, batched_publish, score_tenant
 from revlake.store.runs import RunStatus, finish_run, record_publish, start_run
 from revlake.store.tenants import sync_tenants
 from revlake.store.workspace_store import open_store
@@ -203,17 +203,24 @@ def score_registered_models(
 ) -> None:
     """Re-run every registered model on the published build (scores live in snapshots).
 
-    Win model: deal scores, then the forecast; churn model: customer churn and LTV. Each
-    step publishes a copy of the build with its tables added.
+    Win model: deal scores, then the forecast; churn model: customer churn and LTV. All
+    steps write into one copy of the build, published once when every step succeeded
+    (a failing step publishes none of them).
     """
-    if list_versions(workspace, result.tenant):
-        result.steps.append("score")
-        result.score = score_tenant(workspace, result.tenant, wait_s=wait_s)
-        result.steps.append("forecast")
-        result.forecast = forecast_tenant(workspace, result.tenant, publish=True, wait_s=wait_s)
-    if (models_root(workspace, result.tenant) / CHURN_LATEST).is_file():
-        result.steps.append("churn")
-        result.churn = score_churn_tenant(workspace, result.tenant, wait_s=wait_s)
+    win = bool(list_versions(workspace, result.tenant))
+    churn = (models_root(workspace, result.tenant) / CHURN_LATEST).is_file()
+    if not (win or churn):
+        return
+    command = f"revlake run --tenant {result.tenant} (scoring)"
+    with batched_publish(workspace, result.tenant, command, wait_s):
+        if win:
+            result.steps.append("score")
+            result.score = score_tenant(workspace, result.tenant, wait_s=wait_s)
+            result.steps.append("forecast")
+            result.forecast = forecast_tenant(workspace, result.tenant, publish=True, wait_s=wait_s)
+        if churn:
+            result.steps.append("churn")
+            result.churn = score_churn_tenant(workspace, result.tenant, wait_s=wait_s)
 
 
 def _failure_text(result: PipelineResult) -> str | None:

@@ -7,6 +7,9 @@ lock, copies the published build to a new snapshot file, writes `gold.ml_deal_sc
 (revlake.transform.snapshots.publish): readers see the previous build until the scored
 one is complete, and the scored build is kept among the "as reported on" snapshots. A
 later `revlake build` starts from bronze and drops the ml tables: score again after it.
+
+Several scorers in a row (the pipeline's score → forecast → churn) share one copy inside
+`batched_publish`, so one run publishes one scored snapshot, not one per step.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import csv
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,6 +142,55 @@ def train_tenant(
     return TrainSummary(tenant=tenant, version_path=path, result=result)
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """The open copy that scorers write into while `batched_publish` is active."""
+
+    workspace_root: Path
+    tenant: str
+    target: Path
+    con: duckdb.DuckDBPyConnection
+
+
+_ACTIVE_BATCH: ContextVar[_Batch | None] = ContextVar("revlake_publish_batch", default=None)
+
+
+@contextmanager
+def batched_publish(
+    workspace: Workspace, tenant: str, command: str, wait_s: float = 0.0
+) -> Iterator[Path]:
+    """One copy of the published build for every `publish_with_tables` call inside.
+
+    Holds the workspace lock throughout; the copy is published once, when the block
+    ends without an error, and discarded otherwise (the previous build stays
+    published). Yields the path the scored build will have.
+    """
+    with workspace.write_lock(command, timeout_s=wait_s):
+        current = _published(workspace, tenant)
+        target = snapshots.new_snapshot_path(current.parent)
+        shutil.copyfile(current, target)
+        try:
+            con = duckdb.connect(str(target))
+            token = _ACTIVE_BATCH.set(_Batch(workspace.root, tenant, target, con))
+            try:
+                yield target
+                con.execute("checkpoint")
+            finally:
+                _ACTIVE_BATCH.reset(token)
+                con.close()
+        except BaseException:
+            snapshots.discard(target)
+            raise
+        _publish_copy(target)
+
+
+def _publish_copy(target: Path) -> None:
+    try:
+        snapshots.publish(target)
+    except OSError as exc:
+        raise RevlakeError(f"cannot publish the scored build {target}: {exc}") from exc
+
+
 def publish_with_tables(
     workspace: Workspace,
     tenant: str,
@@ -148,26 +202,22 @@ def publish_with_tables(
 
     Holds the workspace lock throughout; on any failure the copy is discarded and the
     previous build stays published. Used by every scorer (deals, customer churn, LTV).
+    Inside `batched_publish` for the same tenant, `write` goes into the batch's copy and
+    publishing waits for the batch to end.
     """
-    with workspace.write_lock(command, timeout_s=wait_s):
-        current = _published(workspace, tenant)
-        target = snapshots.new_snapshot_path(current.parent)
-        shutil.copyfile(current, target)
-        try:
-            con = duckdb.connect(str(target))
-            try:
-                write(con)
-                con.execute("checkpoint")
-            finally:
-                con.close()
-        except BaseException:
-            snapshots.discard(target)
-            raise
-        try:
-            snapshots.publish(target)
-        except OSError as exc:
-            raise RevlakeError(f"cannot publish the scored build {target}: {exc}") from exc
+    batch = _ACTIVE_BATCH.get()
+    if batch is not None and batch.workspace_root == workspace.root and batch.tenant == tenant:
+        write(batch.con)
+        return batch.target
+    with batched_publish(workspace, tenant, command, wait_s) as target:
+        write(_active_connection())
     return target
+
+
+def _active_connection() -> duckdb.DuckDBPyConnection:
+    batch = _ACTIVE_BATCH.get()
+    assert batch is not None
+    return batch.con
 
 
 def score_tenant(

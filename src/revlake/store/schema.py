@@ -13,7 +13,7 @@ from sqlalchemy import MetaData
 
 from revlake.store.models import Base
 
-ORM_MODULES: tuple[str, ...] = ("revlake.store.models",)
+ORM_MODULES: tuple[str, ...] = ("revlake.store.models", "revlake.store.contracts")
 """Modules that declare ORM tables; add yours here with its Alembic migration."""
 
 
