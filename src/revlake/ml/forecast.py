@@ -230,7 +230,7 @@ def forecast_history(
     """Forecast the revenue closed in each period after the history's as-of date."""
     ends = period_ends(history.as_of, horizon, period)
     spec = win_model.spec
-    hazard = hazard or fit_hazard(history, spec)
+    hazard = hazard or fit_hazard(history, spec, win_model=win_model)
     stage_model = stage_model or stage_rate_model(history, spec)
     deals = open_deal_indices(history)
     x = compute_features(prepare(history, spec), deals, np.full(deals.size, history.as_of))

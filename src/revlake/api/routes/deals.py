@@ -1,0 +1,158 @@
+"""Scored open deals (risk, drivers, close-date range) and the Monte Carlo forecast.
+
+Everything here reads the tenant's pinned snapshot (tenancy comes from the key, as for
+every route) and needs the pipeline area. The deal endpoints read the gold tables that
+`revlake score` and `revlake forecast --publish` wrote; POST /forecast runs the forecast
+on the snapshot's pipeline with the tenant's registered win model (memoised per snapshot,
+model version and parameters; nothing is written).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Response
+from fastapi.concurrency import run_in_threadpool
+
+from revlake.api.data import deals
+from revlake.api.deals_schemas import (
+    DealDetail,
+    DealExplanation,
+    DealFilters,
+    DealPage,
+    DealSummary,
+    ForecastOut,
+    ForecastRequest,
+    RiskCategory,
+)
+from revlake.api.deps import ContextDep, PageDep, RoleDep, SnapshotDep, TenantDep
+from revlake.api.routes import json_from_snapshot
+from revlake.api.routes.revenue import SortQuery
+from revlake.api.schemas import Problem
+from revlake.store.roles import Area
+
+router = APIRouter(tags=["deals"], dependencies=[RoleDep(Area.PIPELINE)])
+
+DealId = Annotated[str, Path(max_length=100, description="CRM opportunity id")]
+NO_MODEL: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "No registered win model: run `revlake train`"}
+}
+
+
+@router.get(
+    "/deals",
+    response_model=DealPage,
+    summary="Open deals with win probability, risk and close-date range; filter, sort, page",
+    description="Sortable by: " + ", ".join(sorted(deals.DEAL_SORT)) + " (default -risk_score).",
+)
+async def list_deals(
+    snapshot: SnapshotDep,
+    page: PageDep,
+    account: Annotated[
+        str | None, Query(max_length=100, description="Account id, or part of its name")
+    ] = None,
+    rep: Annotated[str | None, Query(max_length=100, description="Rep id or name")] = None,
+    product: Annotated[str | None, Query(max_length=100)] = None,
+    stage: Annotated[str | None, Query(max_length=100)] = None,
+    risk_category: Annotated[
+        list[RiskCategory] | None, Query(description="Repeat for several categories")
+    ] = None,
+    risk_min: Annotated[float | None, Query(ge=0, le=100)] = None,
+    risk_max: Annotated[float | None, Query(ge=0, le=100)] = None,
+    sort: SortQuery = None,
+) -> Response:
+    query = deals.DealQuery(
+        account=account or None,
+        rep=rep or None,
+        product=product or None,
+        stage=stage or None,
+        risk_category=tuple(sorted(set(risk_category or ()))),
+        risk_min=risk_min,
+        risk_max=risk_max,
+    )
+    return await json_from_snapshot(
+        snapshot,
+        ("deals", query, sort, page),
+        lambda: deals.deals(snapshot, query, sort, page),
+    )
+
+
+@router.get(
+    "/deals/summary",
+    response_model=DealSummary,
+    summary="Open pipeline, at-risk revenue, expected value and totals per risk category",
+)
+async def get_deal_summary(snapshot: SnapshotDep) -> Response:
+    return await json_from_snapshot(
+        snapshot, ("deal-summary",), lambda: deals.deal_summary(snapshot)
+    )
+
+
+@router.get(
+    "/deals/filters",
+    response_model=DealFilters,
+    summary="Accounts, reps, products, stages and risk categories the deal list can filter by",
+)
+async def get_deal_filters(snapshot: SnapshotDep) -> Response:
+    return await json_from_snapshot(
+        snapshot, ("deal-filters",), lambda: deals.deal_filters(snapshot)
+    )
+
+
+@router.get(
+    "/deals/{deal_id}",
+    response_model=DealDetail,
+    summary="One open deal: score, risk, stagnation, suggested action, close-date range",
+)
+async def get_deal(snapshot: SnapshotDep, deal_id: DealId) -> Response:
+    def compute() -> DealDetail:
+        detail = deals.deal_detail(snapshot, deal_id)
+        if detail is None:
+            raise HTTPException(status_code=404, detail=f"no scored open deal {deal_id!r}")
+        return detail
+
+    return await json_from_snapshot(snapshot, ("deal", deal_id), compute)
+
+
+@router.get(
+    "/deals/{deal_id}/explanation",
+    response_model=DealExplanation,
+    summary="Why the deal scores as it does: ranked drivers with points and sentences",
+)
+async def get_deal_explanation(
+    snapshot: SnapshotDep, context: ContextDep, tenant: TenantDep, deal_id: DealId
+) -> Response:
+    def compute() -> DealExplanation:
+        found = deals.deal_explanation(snapshot, context.workspace, tenant, deal_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no scored open deal {deal_id!r}")
+        return found
+
+    return await json_from_snapshot(snapshot, ("deal-explanation", deal_id), compute)
+
+
+@router.post(
+    "/forecast",
+    response_model=ForecastOut,
+    summary="Monte Carlo revenue forecast (P10/P50/P90 per period) beside the stage-weighted "
+    "baseline",
+    description="Runs 10,000 simulations of the open deals (win × close timing) plus pipeline "
+    "not yet created, with the tenant's registered win model, on the published snapshot. "
+    "Answers are memoised per snapshot, model version, horizon and period.",
+    responses=NO_MODEL,
+)
+async def post_forecast(
+    snapshot: SnapshotDep,
+    context: ContextDep,
+    tenant: TenantDep,
+    request: Annotated[ForecastRequest | None, Body()] = None,
+) -> Response:
+    params = request or ForecastRequest()
+    registered = await run_in_threadpool(
+        deals.registered_win_model, snapshot, context.workspace, tenant
+    )
+    return await json_from_snapshot(
+        snapshot,
+        ("forecast", registered.version, params.horizon, params.period),
+        lambda: deals.forecast(snapshot, registered, params.horizon, params.period),
+    )
