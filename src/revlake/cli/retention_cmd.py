@@ -1,17 +1,20 @@
-"""`revlake retention fit`: fit the shifted-beta-geometric model to survivor counts."""
+"""`revlake retention fit`: fit the shifted-beta-geometric model to survivor counts, or to
+the cohorts of a tenant's published build (`--workspace`, revlake.ml.cohort_fit)."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from revlake.cli.common import console
+from revlake.cli.common import TenantOption, console, open_workspace, resolve_tenant
 from revlake.errors import InputError
 
 if TYPE_CHECKING:
+    from revlake.ml.cohort_fit import CohortFitReport
     from revlake.ml.retention import SbgFit
 
 retention_app = typer.Typer(
@@ -92,20 +95,50 @@ def render_fit(fit: SbgFit, periods_ahead: int, discount_rate: float) -> None:
 
 
 def fit(
+    ctx: typer.Context,
     survivors: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--survivors",
             help="Survivor counts per period, starting with the cohort size: 1000,631,468,382",
         ),
-    ],
+    ] = None,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar="REVLAKE_WORKSPACE",
+            help="Fit the cohorts of this workspace's published build (gold "
+            "fct_cohort_retention) instead of --survivors.",
+            show_default=False,
+        ),
+    ] = None,
+    tenant: TenantOption = None,
+    cohort: Annotated[
+        str | None,
+        typer.Option("--cohort", help="Workspace mode: fit this one cohort (YYYY-MM)."),
+    ] = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="Workspace mode: cohort (small cohorts pooled by quarter, then year), "
+            "quarter, year, segment or all.",
+        ),
+    ] = "cohort",
     periods_ahead: Annotated[
         int, typer.Option("--periods-ahead", help="Periods to project past the fitted data.")
     ] = 12,
     discount_rate: Annotated[
-        float,
-        typer.Option("--discount-rate", help="Discount rate per period for DEL and DERL."),
-    ] = 0.1,
+        float | None,
+        typer.Option(
+            "--discount-rate",
+            help="Discount rate per period for DEL and DERL (default 0.1; in workspace mode "
+            "periods are months and the default is 10% a year as a monthly rate).",
+            show_default=False,
+        ),
+    ] = None,
     fit_periods: Annotated[
         int | None,
         typer.Option(
@@ -114,17 +147,158 @@ def fit(
         ),
     ] = None,
 ) -> None:
-    """Fit alpha and beta by maximum likelihood and print the projection."""
+    """Fit alpha and beta by maximum likelihood and print the projection.
+
+    Two modes, mutually exclusive: --survivors (counts given on the command line) or
+    --workspace (the cohorts of a tenant's published build).
+    """
     if periods_ahead < 0:
         raise InputError(f"--periods-ahead must be 0 or more, got {periods_ahead}")
-    if not (discount_rate > 0 and math.isfinite(discount_rate)):
+    if discount_rate is not None and not (discount_rate > 0 and math.isfinite(discount_rate)):
         raise InputError(f"--discount-rate must be positive, got {discount_rate}")
-    # imported here so that other commands do not pay for loading SciPy
-    from revlake.ml.retention import fit_sbg, parse_survivors
+    workspace_flags = [
+        name
+        for name, given in (
+            ("--tenant", tenant is not None),
+            ("--cohort", cohort is not None),
+            ("--by", by != "cohort"),
+            (
+                "--workspace",
+                getattr(ctx.get_parameter_source("workspace"), "name", None) == "COMMANDLINE",
+            ),
+        )
+        if given
+    ]
+    if survivors is not None:
+        if workspace_flags:
+            raise InputError(
+                f"--survivors cannot be combined with {', '.join(workspace_flags)}: give "
+                "either survivor counts or a workspace (--workspace/--tenant/--cohort/--by)"
+            )
+        # imported here so that other commands do not pay for loading SciPy
+        from revlake.ml.retention import fit_sbg, parse_survivors
 
-    counts = parse_survivors(survivors)
-    result = fit_sbg(counts, fit_periods=fit_periods)
-    render_fit(result, periods_ahead, discount_rate)
+        counts = parse_survivors(survivors)
+        result = fit_sbg(counts, fit_periods=fit_periods)
+        render_fit(result, periods_ahead, 0.1 if discount_rate is None else discount_rate)
+        return
+    if workspace is None:
+        raise InputError(
+            "give --survivors 1000,631,468,… or --workspace W (with --tenant T) to fit a "
+            "build's cohorts"
+        )
+    if fit_periods is not None:
+        raise InputError("--fit-periods works with --survivors only")
+    fit_workspace(workspace, tenant, cohort, by, periods_ahead, discount_rate)
+
+
+def fit_workspace(
+    workspace: Path,
+    tenant: str | None,
+    cohort: str | None,
+    by: str,
+    periods_ahead: int,
+    discount_rate: float | None,
+) -> CohortFitReport:
+    """Workspace mode of `retention fit`: fit the tenant's cohorts and print them."""
+    import duckdb
+
+    from revlake.api.query import parse_month
+    from revlake.ml.cohort_fit import MAX_PERIODS_AHEAD, connection_rows, fit_workspace_cohorts
+    from revlake.ml.service import _published
+
+    if periods_ahead > MAX_PERIODS_AHEAD:
+        raise InputError(f"--periods-ahead must be 0..{MAX_PERIODS_AHEAD}, got {periods_ahead}")
+    opened = open_workspace(workspace)
+    tenant_id = resolve_tenant(opened, tenant)
+    month = parse_month(cohort, "--cohort")
+    con = duckdb.connect(str(_published(opened, tenant_id)), read_only=True)
+    try:
+        report = fit_workspace_cohorts(
+            connection_rows(con),
+            grouping=by,
+            cohort=month,
+            periods_ahead=periods_ahead,
+            discount_rate=discount_rate,
+        )
+    finally:
+        con.close()
+    render_cohort_report(report, tenant_id, detail=month is not None)
+    return report
+
+
+def render_cohort_report(report: CohortFitReport, tenant: str, *, detail: bool) -> None:
+    """Print the groups' fits, one line per cohort and (for one cohort) every age."""
+    counts = report.counts
+    partial = (
+        f"{counts.as_of_month:%Y-%m} is partial and excluded"
+        if counts.partial_month_excluded
+        else f"{counts.as_of_month:%Y-%m} is complete"
+    )
+    console.print(
+        f"[bold]sBG fit of tenant {tenant}'s cohorts[/] · grouping {report.grouping} · "
+        f"data complete through {counts.last_complete_month:%Y-%m} ({partial}) · "
+        f"{len(counts.cohorts)} cohorts · reactivation cells held: {counts.held_cells} · "
+        f"discount rate {report.discount_rate:.5f} per month",
+        highlight=False,
+    )
+    groups = Table(title="fits (one per group of cohorts)", title_justify="left")
+    for name in ("group", "cohorts", "customers", "alpha ± se", "beta ± se", "E\\[theta]"):
+        groups.add_column(name, justify="left" if name == "group" else "right")
+    for name in ("chi² (df)", "p", "MAPE S(t)", "note"):
+        groups.add_column(name, justify="right" if name != "note" else "left")
+    for g in report.groups:
+        gof = g.goodness
+        groups.add_row(
+            g.label,
+            str(len(g.cohorts)),
+            f"{g.customers:,}",
+            f"{g.fit.alpha:.4g} ± {_se(math.nan if g.fit.degenerate else g.fit.alpha_se)}",
+            f"{g.fit.beta:.4g} ± {_se(math.nan if g.fit.degenerate else g.fit.beta_se)}",
+            f"{g.fit.alpha / (g.fit.alpha + g.fit.beta):.4f}",
+            f"{gof.chi_square:.1f} ({gof.degrees_of_freedom})",
+            "n/a" if gof.p_value is None else f"{gof.p_value:.3f}",
+            _pct(gof.mape_survival) if math.isfinite(gof.mape_survival) else "n/a",
+            "degenerate: only alpha/beta known" if g.fit.degenerate else "",
+        )
+    console.print(groups)
+    table = Table(title="cohorts: observed vs model survival", title_justify="left")
+    for name in ("cohort", "size", "age", "survivors", "obs S", "model S"):
+        table.add_column(name, justify="right")
+    table.add_column(f"S(+{report.periods_ahead})", justify="right")
+    table.add_column("DERL (months)", justify="right")
+    table.add_column("fitted with", justify="left")
+    for p in report.cohorts:
+        last = p.points[p.cohort.last_age]
+        end = p.points[-1]
+        table.add_row(
+            p.cohort.label,
+            f"{p.cohort.customers:,}",
+            str(p.cohort.last_age),
+            f"{p.cohort.survivors[-1]:,}",
+            _pct(last.observed_survival),
+            _pct(last.expected_survival),
+            _pct(end.expected_survival),
+            f"{p.derl_months:.1f}",
+            p.group.label,
+        )
+    console.print(table)
+    if detail:
+        for p in report.cohorts:
+            ages = Table(title=f"cohort {p.cohort.label} by age", title_justify="left")
+            for name in ("age", "observed", "obs S(t)", "model S(t)", "model survivors"):
+                ages.add_column(name, justify="right")
+            ages.add_column("projected from last", justify="right")
+            for point in p.points:
+                ages.add_row(
+                    str(point.age_months),
+                    "" if point.observed_survivors is None else f"{point.observed_survivors:,}",
+                    _pct(point.observed_survival),
+                    _pct(point.expected_survival),
+                    _count(point.expected_survivors),
+                    _count(point.conditional_survivors),
+                )
+            console.print(ages)
 
 
 def register(app: typer.Typer) -> None:
