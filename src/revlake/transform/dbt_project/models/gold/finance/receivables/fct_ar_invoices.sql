@@ -22,14 +22,13 @@ customers as (
 
 attempts as (
   select
-    invoice_id, charge_id, created_at, charge_date, status, payment_method_type,
+    invoice_id, charge_id, attempted_at, status, payment_method_type,
     failure_code, failure_message,
     row_number() over (
       partition by invoice_id
-      order by created_at desc nulls last, charge_date desc nulls last, charge_id desc
+      order by attempted_at desc nulls last, attempt_date desc, charge_id desc
     ) as recency_rank
-  from {{ ref('stg_stripe__charges') }}
-  where invoice_id is not null
+  from {{ ref('fct_ar_payment_attempts') }}
 ),
 
 attempt_counts as (
@@ -89,7 +88,7 @@ select
   p.voided_date,
   cast(coalesce(a.attempts, 0) as integer) as payment_attempts,
   cast(coalesce(a.failed_attempts, 0) as integer) as failed_attempts,
-  l.created_at as last_attempt_at,
+  l.attempted_at as last_attempt_at,
   l.status as last_attempt_status,
   l.payment_method_type,
   l.failure_code as last_failure_code,

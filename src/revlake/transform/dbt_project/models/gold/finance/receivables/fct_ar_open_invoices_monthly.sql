@@ -63,15 +63,8 @@ invoices as (
 ),
 
 rates as (
-  select
-    currency,
-    rate_date as valid_from,
-    coalesce(
-      lead(rate_date) over (partition by currency order by rate_date asc nulls last),
-      cast('9999-12-31' as date)
-    ) as valid_to,
-    rate_to_usd
-  from {{ ref('stg_fx__rates') }}
+  select currency, valid_from, valid_to, rate_to_usd
+  from {{ ref('int_fx__rate_ranges') }}
 ),
 
 aged as (
