@@ -211,3 +211,31 @@ def test_churn_hazard_has_signal(small_company: Company) -> None:
     auc = roc_auc_score(events, [float(r["true_churn_hazard"]) for r in truth])
     print(f"churn hazard ROC-AUC: {auc:.3f} over {len(truth)} customer-months")
     assert auc > 0.6
+
+
+def test_product_usage_is_one_row_a_customer_month_and_shows_churn(
+    small_company: Company,
+) -> None:
+    folder, _ = small_company
+    usage = list(rows(folder, "exports/product/product_usage_monthly.csv"))
+    keys = Counter((r["customer_id"], r["month"]) for r in usage)
+    assert usage and max(keys.values()) == 1
+    for r in usage:
+        seats, active, sessions = int(r["seats"]), int(r["active_users"]), int(r["sessions"])
+        assert 0 <= active <= seats and sessions >= 0 and r["month"].endswith("-01")
+    customers = {r["id"] for r in rows(folder, "exports/billing/customers.csv")}
+    assert {r["customer_id"] for r in usage} <= customers
+    # usage reflects the latent health that drives churn: leavers used the product less
+    share: dict[str, list[float]] = defaultdict(list)
+    for r in usage:
+        share[r["customer_id"]].append(int(r["active_users"]) / int(r["seats"]))
+    left = {
+        r["customer_id"]
+        for r in rows(folder, "truth/customer_churn_hazard.csv")
+        if r["cancel_requested"] == "true"
+    }
+    mean = {c: sum(v) / len(v) for c, v in share.items()}
+    leavers = [m for c, m in mean.items() if c in left]
+    stayers = [m for c, m in mean.items() if c not in left]
+    assert len(leavers) >= 20
+    assert sum(leavers) / len(leavers) < sum(stayers) / len(stayers) - 0.03

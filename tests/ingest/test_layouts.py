@@ -49,6 +49,11 @@ SHIPPED = [
     "dwh_erp_loc_a101",
     "dwh_erp_px_cat_g1v2",
     "generic_subscriptions",
+    "generic_product_usage",
+    "stripe_payouts",
+    "xero_bills",
+    "xero_bill_payments",
+    "bank_statement",
 ]
 
 
@@ -86,6 +91,13 @@ def test_optional_columns_may_be_missing_and_extra_columns_are_kept() -> None:
     assert isinstance(found, Match)
     assert found.layout.name == "stripe_invoices"
     assert found.mapping.columns[-1] == "custom_field"
+
+
+def test_product_usage_exports_match_with_their_own_spellings() -> None:
+    assert _match(["customer_id", "month", "seats", "active_users", "sessions"]) == (
+        "generic_product_usage"
+    )
+    assert _match(["Stripe Customer ID", "Month", "MAU"], "usage.csv") == "generic_product_usage"
 
 
 def test_salesforce_report_labels_match() -> None:

@@ -130,6 +130,14 @@ def build_company(path: Path, customers: int = 900, seed: int = 5) -> dict[tuple
             charge_rows,
         )
         load("silver.stg_stripe__refunds", "charge_id varchar, refund_date date", refund_rows)
+        # usage carries no signal here (the hazard ignores it); it exercises the features
+        usage_rows = [(cid, month, 10, 5, 60, 0.5) for cid, month, mrr in mrr_rows if mrr > 0]
+        load(
+            "silver.stg_product__usage_monthly",
+            "customer_id varchar, month_start_date date, seats bigint, active_users bigint, "
+            "sessions bigint, active_share double",
+            usage_rows,
+        )
         load(
             "silver.stg_stripe__subscriptions",
             "customer_id varchar, canceled_at timestamp, ended_at timestamp",

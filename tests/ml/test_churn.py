@@ -16,6 +16,7 @@ from revlake.ml.churn import (
     load_churn_model,
     oracle_probability,
     platt_calibration,
+    realised_path_probability,
     risk_level,
     save_churn_model,
     time_split,
@@ -63,6 +64,9 @@ def test_features_use_only_data_up_to_the_scoring_month(
         con.execute(f"delete from gold.fct_mrr_movements where month_start_date > '{cut}'")
         con.execute(f"delete from silver.stg_stripe__invoices where invoice_date > '{cut}'")
         con.execute(f"delete from silver.stg_stripe__charges where charge_date > '{cut}'")
+        con.execute(
+            f"delete from silver.stg_product__usage_monthly where month_start_date > '{cut}'"
+        )
         con.execute(
             f"update silver.stg_stripe__subscriptions set canceled_at = null, ended_at = null "
             f"where canceled_at > '{cut}'"
@@ -154,11 +158,23 @@ def test_saved_model_predicts_the_same(
         load_churn_model(tmp_path / "empty")
 
 
-def test_oracle_carries_the_last_hazard_over_censored_months(panel: ChurnPanel) -> None:
+def test_realised_path_carries_the_last_hazard_over_censored_months(panel: ChurnPanel) -> None:
     one = panel.subset(np.array([0]))
     cid, m = str(one.customer_id[0]), int(one.month[0])
     hazards = {(cid, m + 1): 0.1}  # months m+2, m+3 missing (after a request): 0.1 again
-    assert oracle_probability(one, hazards, 3)[0] == pytest.approx(1 - 0.9**3)
+    assert realised_path_probability(one, hazards, 3)[0] == pytest.approx(1 - 0.9**3)
+    assert realised_path_probability(one, {}, 3)[0] == 0.0
+    later = {(cid, m): 0.05, (cid, m + 1): 0.1, (cid, m + 2): 0.2, (cid, m + 3): 0.3}
+    assert realised_path_probability(one, later, 3)[0] == pytest.approx(1 - 0.9 * 0.8 * 0.7)
+
+
+def test_oracle_uses_only_the_hazard_as_of_the_scoring_month(panel: ChurnPanel) -> None:
+    one = panel.subset(np.array([0]))
+    cid, m = str(one.customer_id[0]), int(one.month[0])
+    later = {(cid, m): 0.05, (cid, m + 1): 0.1, (cid, m + 2): 0.9}
+    assert oracle_probability(one, later, 3)[0] == pytest.approx(1 - 0.95**3)
+    # no decision in M (first month, trial): the first hazard of the window stands in
+    assert oracle_probability(one, {(cid, m + 2): 0.2}, 3)[0] == pytest.approx(1 - 0.8**3)
     assert oracle_probability(one, {}, 3)[0] == 0.0
 
 

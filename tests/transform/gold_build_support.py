@@ -47,6 +47,10 @@ SYNTHETIC_TABLES: Mapping[str, str] = {
     "linkedin_ads_campaign_report": "marketing/linkedin_ads_campaign_report.csv",
     "microsoft_ads_campaign_report": "marketing/microsoft_ads_campaign_report.csv",
     "fx_rates": "fx/fx_rates.csv",
+    "stripe_payouts": "billing/payouts.csv",
+    "xero_bills": "accounting/bills.csv",
+    "xero_bill_payments": "accounting/bill_payments.csv",
+    "bank_statement": "bank/bank_statement.csv",
 }
 
 MAVEN_TABLES: Mapping[str, str] = {

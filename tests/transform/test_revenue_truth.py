@@ -201,3 +201,20 @@ def test_billed_revenue_equals_invoice_totals(
         ).fetchall()
     )
     assert billed == expected
+
+
+def test_product_usage_reaches_silver_row_for_row(
+    gold: duckdb.DuckDBPyConnection, synthetic_build: SyntheticBuild
+) -> None:
+    usage = synthetic_build.company.generated / "exports" / "product" / "product_usage_monthly.csv"
+    expected = gold.execute(
+        "select customer_id, cast(month as date), cast(seats as bigint), "
+        "cast(active_users as bigint), cast(sessions as bigint) "
+        "from read_csv(?, all_varchar = true, header = true) order by 1, 2",
+        [str(usage)],
+    ).fetchall()
+    built = gold.execute(
+        "select customer_id, month_start_date, seats, active_users, sessions "
+        "from silver.stg_product__usage_monthly order by 1, 2"
+    ).fetchall()
+    assert built == expected and len(built) > 100

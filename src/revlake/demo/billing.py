@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import heapq
 import math
+import random
 from collections.abc import Callable
 
-from revlake.demo import params, schema
+from revlake.demo import params, schema, vat_ids
 from revlake.demo.billing_export import export_customer
 from revlake.demo.billing_model import FAR, Charge, CustomerState, Invoice, LineSpec, Sub
 from revlake.demo.context import ChunkContext, rint
@@ -42,7 +43,7 @@ class CustomerSim:
         pr = self.pr
         vat_id = ""
         if is_eu and pr.random() < params.EU_VAT_ID_SHARE:
-            vat_id = f"{country}{rint(pr, 10**8, 10**9)}"
+            vat_id = vat_ids.vat_id(country, rint(pr, 10**8, 10**9))
         card = pr.random() < params.CARD_P[acct.segment]
         risk = math.exp(pr.gauss(0.0, params.CARD_RISK_SIGMA))
         self.c = CustomerState(
@@ -58,6 +59,7 @@ class CustomerSim:
             health=pr.gauss(0.0, 1.0),
         )
         self.subs: list[Sub] = []
+        self.usage_pr: random.Random | None = None
         self.invoices: list[Invoice] = []
         self.charges: list[Charge] = []
         self.heap: list[tuple[int, int, int, int]] = []
@@ -239,6 +241,7 @@ class CustomerSim:
             return
         month = self.cal.month(day)
         self.push(self.decision_day(month + 1), DECIDE, si)
+        self.record_usage(s, month)
         if day < s.anchor or month == self.c.last_hazard_month:
             return  # trialing, or this month was already decided
         self.c.last_hazard_month = month
@@ -263,6 +266,38 @@ class CustomerSim:
             self.expand(si, day)
         elif u < p_exp + p_con:
             self.schedule_contraction(s, day)
+
+    def record_usage(self, s: Sub, month: int) -> None:
+        """The month's product usage (once per customer and month): health shows in it.
+
+        Drawn from the customer's own stream, seeded by its id and latent health, so the
+        other files are the same with or without this export.
+        """
+        c = self.c
+        if month == c.last_usage_month:
+            return
+        c.last_usage_month = month
+        if self.usage_pr is None:
+            self.usage_pr = random.Random(f"usage:{c.id}:{c.health!r}")
+        up = self.usage_pr
+        share = sigmoid(
+            params.USAGE_INTERCEPT
+            + params.USAGE_HEALTH * c.health
+            + up.gauss(0.0, params.USAGE_NOISE)
+        )
+        active = min(s.seats, int(s.seats * share + up.random()))
+        per_user = params.USAGE_SESSIONS * math.exp(
+            params.USAGE_SESSIONS_HEALTH * c.health + up.gauss(0.0, params.USAGE_SESSIONS_NOISE)
+        )
+        self.co.files[schema.USAGE].add(
+            [
+                c.id,
+                self.cal.month_text(month),
+                str(s.seats),
+                str(active),
+                str(round(active * per_user)),
+            ]
+        )
 
     def cancel(self, si: int, day: int) -> None:
         """A cancellation request: at period end by default, sometimes immediately."""
@@ -624,9 +659,12 @@ class CustomerSim:
         )
 
     def write_refund(self, charge: Charge, amount: int, day: int, reason: str) -> None:
+        refund_id = self.cx.stripe_id("re")
+        if self.co.ledger is not None:
+            self.co.ledger.add_refund(self, charge, refund_id, amount, day)
         self.co.files[schema.REFUNDS].add(
             [
-                self.cx.stripe_id("re"),
+                refund_id,
                 charge.id,
                 money(amount),
                 self.c.currency.lower(),

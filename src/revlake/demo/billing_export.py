@@ -127,3 +127,5 @@ def export_customer(sim: CustomerSim) -> None:
         ]
     )
     write_mrr_truth(cal, sim.co.fx, files[schema.MRR_TRUTH], c.id, c.currency, c.intervals)
+    if sim.co.ledger is not None:
+        sim.co.ledger.add_customer(sim)

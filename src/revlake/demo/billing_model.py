@@ -119,6 +119,7 @@ class CustomerState:
     value: int = 0
     value_since: int = 0
     last_hazard_month: int = -1
+    last_usage_month: int = -1
     ended_day: int = -1
     involuntary: bool = False
     react_deadline: int = -1

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from revlake.demo.calendar import Calendar
 from revlake.demo.reference import Catalogue, FxTable, Marketing, SalesTeam
 from revlake.demo.sink import CsvFile
+
+if TYPE_CHECKING:
+    from revlake.demo.accounting import Ledger
 
 
 @dataclass(slots=True)
@@ -22,6 +26,7 @@ class Company:
     team: SalesTeam
     marketing: Marketing
     files: dict[str, CsvFile]
+    ledger: Ledger | None = None  # bank-side events of the customers (demo/accounting.py)
 
 
 @dataclass(slots=True)

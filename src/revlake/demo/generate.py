@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from revlake.demo import schema
+from revlake.demo.accounting import LEDGER_DIR, Ledger, write_accounting
 from revlake.demo.calendar import Calendar
 from revlake.demo.chunk import run_chunk
 from revlake.demo.context import ChunkContext, Company, chunk_streams, global_stream
@@ -31,7 +32,7 @@ from revlake.errors import InputError, RevlakeError
 GENERATOR_VERSION = "1"
 MAX_CUSTOMERS = 50_000_000
 DEFAULT_CHUNK = 10_000
-OUTPUT_ENTRIES = ("exports", "truth", "manifest.json", ".parts")
+OUTPUT_ENTRIES = ("exports", "truth", "manifest.json", ".parts", LEDGER_DIR)
 ProgressFn = Callable[[int, int], None]
 
 
@@ -103,7 +104,8 @@ def build_company(cfg: GenerateConfig, files: dict[str, CsvFile]) -> Company:
     catalogue = Catalogue(cal)
     team = SalesTeam(cfg.customers, cal, grng)
     marketing = Marketing(cfg.customers, cal, grng)
-    return Company(cal, fx, catalogue, team, marketing, files)
+    ledger = Ledger(cfg.out / LEDGER_DIR, cfg.seed, cal)
+    return Company(cal, fx, catalogue, team, marketing, files, ledger)
 
 
 ChunkResult = tuple[int, "np.ndarray[Any, np.dtype[np.int64]]", dict[str, int]]
@@ -117,6 +119,8 @@ def _chunk_job(job: tuple[GenerateConfig, int, float, str]) -> ChunkResult:
     try:
         rng, pr = chunk_streams(cfg.seed, k)
         paying = run_chunk(ChunkContext(company, k, rng, pr), share)
+        if company.ledger is not None:
+            company.ledger.finish_chunk(k)
     finally:
         for f in files.values():
             f.close()
@@ -133,6 +137,8 @@ def _run_chunks(
         for k, share in enumerate(shares):
             rng, pr = chunk_streams(cfg.seed, k)
             paying += run_chunk(ChunkContext(company, k, rng, pr), share)
+            if company.ledger is not None:
+                company.ledger.finish_chunk(k)
             if progress is not None:
                 progress(k + 1, len(shares))
         return paying
@@ -178,6 +184,8 @@ def generate_company(
         company.marketing.write(
             company.cal, ads, np.random.default_rng(np.random.SeedSequence([cfg.seed, 2]))
         )
+        n_chunks = len(chunk_shares(cfg.customers, cfg.chunk_size))
+        write_accounting(company, cfg.seed, cfg.customers, n_chunks, cfg.out)
     except OSError as exc:
         raise RevlakeError(f"writing {cfg.out} failed: {exc}") from exc
     finally:

@@ -172,6 +172,16 @@ EXPANSION_SEGMENT: tuple[float, ...] = (-0.2, 0.0, 0.3)
 CONTRACTION_INTERCEPT = -4.2
 CONTRACTION_HEALTH = -0.40
 UPGRADE_SHARE = 0.30  # of expansions that change tier (otherwise seats up)
+
+# --- product usage (monthly, from the product-analytics export) --------------------------
+# Share of seats active in a month: σ(USAGE_INTERCEPT + USAGE_HEALTH × health + N(0, noise));
+# sessions per active user: USAGE_SESSIONS × exp(USAGE_SESSIONS_HEALTH × health + N(0, 0.3)).
+USAGE_INTERCEPT = 0.60
+USAGE_HEALTH = 0.80
+USAGE_NOISE = 0.70
+USAGE_SESSIONS = 12.0
+USAGE_SESSIONS_HEALTH = 0.20
+USAGE_SESSIONS_NOISE = 0.30
 DOWNGRADE_SHARE = 0.30  # of contractions that change tier (otherwise seats down)
 
 # --- reactivation ------------------------------------------------------------------------

@@ -27,10 +27,17 @@ CHARGES = "exports/billing/charges.csv"
 REFUNDS = "exports/billing/refunds.csv"
 CREDIT_NOTES = "exports/billing/credit_notes.csv"
 FX = "exports/fx/fx_rates.csv"
+USAGE = "exports/product/product_usage_monthly.csv"
 OPP_TRUTH = "truth/opportunity_truth.csv"
 MRR_TRUTH = "truth/customer_mrr_monthly.csv"
 HAZARD_TRUTH = "truth/customer_churn_hazard.csv"
 BALANCE_TRUTH = "truth/invoice_balance_events.csv"
+PAYOUTS = "exports/billing/payouts.csv"
+BILLS = "exports/accounting/bills.csv"
+BILL_PAYMENTS = "exports/accounting/bill_payments.csv"
+BANK = "exports/bank/bank_statement.csv"
+BILL_TRUTH = "truth/bill_balance_events.csv"
+BANK_TRUTH = "truth/bank_matches.csv"
 
 HEADERS: dict[str, tuple[str, ...]] = {
     GOOGLE: _h("Day, Campaign ID, Campaign, Currency code, Impressions, Clicks, Cost, Conversions"),
@@ -116,5 +123,24 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "customer_id, month, currency, mrr, mrr_usd, movement_type, movement_usd, fx_impact_usd"
     ),
     HAZARD_TRUTH: _h("customer_id, month, true_churn_hazard, cancel_requested"),
+    USAGE: _h("customer_id, month, seats, active_users, sessions"),
     BALANCE_TRUTH: _h("invoice_id, date, event, amount, open_balance_after"),
+    PAYOUTS: _h(
+        "id, Amount, Currency, Arrival Date (UTC), Created (UTC), Status, Type, Method, Description"
+    ),
+    BILLS: _h(
+        "ContactName, EmailAddress, POAddressLine1, POCity, POCountry, InvoiceNumber, "
+        "Reference, InvoiceDate, DueDate, Total, TaxTotal, InvoiceAmountPaid, InvoiceAmountDue, "
+        "Description, Quantity, UnitAmount, LineAmount, AccountCode, TaxType, TaxAmount, "
+        "Currency, Type, Status"
+    ),
+    BILL_PAYMENTS: _h(
+        "PaymentID, Date, ContactName, InvoiceNumber, Amount, Currency, CurrencyRate, "
+        "BankAccount, Reference, PaymentType, Status"
+    ),
+    BANK: _h(
+        "Date, ID, Type, Description, Reference, Counterparty, Currency, Amount, Balance, Account"
+    ),
+    BILL_TRUTH: _h("bill_number, date, event, amount, open_balance_after"),
+    BANK_TRUTH: _h("bank_transaction_id, date, currency, amount, payment_kind, payment_id"),
 }

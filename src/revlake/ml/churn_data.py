@@ -7,7 +7,9 @@ days to the next renewal of the latest subscription invoice issued by then, disc
 invoices issued in the last 3 months (and a discount that ended in the 3 months before),
 the plan, seats and whether the latest invoice carries a discount, failed card payments
 in the last 90 days, payments made after the due date in the last 180 days, refunds in
-the last 180 days, and the customer's segment (CRM account).
+the last 180 days, the customer's segment (CRM account), and product usage when a usage
+export is landed (share of seats active in M and over M−2 … M, its change over 3 months,
+sessions per active user over 3 months; missing without usage data).
 
 The label is "churns within the horizon": one of the customer's subscriptions is cancelled
 (Stripe `canceled_at`: the customer's cancellation request, or an involuntary
@@ -50,6 +52,10 @@ NUMERIC_FEATURES = (
     "failed_payments_90d",
     "late_payments_180d",
     "refunds_180d",
+    "active_share",
+    "active_share_3m",
+    "active_share_change_3m",
+    "sessions_per_active_user_3m",
 )
 CATEGORICAL_FEATURES = ("segment", "plan")
 FEATURE_NAMES = (*CATEGORICAL_FEATURES, *NUMERIC_FEATURES)
@@ -85,6 +91,10 @@ inv as (
   from silver.stg_stripe__invoices where is_valid_invoice
 ),
 ch as (select * from silver.stg_stripe__charges),
+usage as (
+  select customer_id, month_start_date as m, active_share, active_users, sessions
+  from silver.stg_product__usage_monthly
+),
 lines as (
   select i.customer_id, i.invoice_date, l.quantity,
          coalesce(l.discount_amount, 0) > 0 as discounted, lower(pr.product_name) as plan
@@ -156,6 +166,16 @@ select
   (select count(*) from silver.stg_stripe__refunds r join ch c using (charge_id)
      where c.customer_id = b.customer_id and r.refund_date <= b.d
      and r.refund_date > b.d - interval 180 day) as refunds_180d,
+  (select u.active_share from usage u where u.customer_id = b.customer_id and u.m = b.m)
+     as active_share,
+  (select avg(u.active_share) from usage u where u.customer_id = b.customer_id
+     and u.m > b.m - interval 3 month and u.m <= b.m) as active_share_3m,
+  (select u.active_share from usage u where u.customer_id = b.customer_id and u.m = b.m)
+   - (select u.active_share from usage u where u.customer_id = b.customer_id
+     and u.m = b.m - interval 3 month) as active_share_change_3m,
+  (select cast(sum(u.sessions) as double) / nullif(sum(u.active_users), 0) from usage u
+     where u.customer_id = b.customer_id and u.m > b.m - interval 3 month and u.m <= b.m)
+     as sessions_per_active_user_3m,
   (select min(date_trunc('month', s.canceled_at)) from subs s
      where s.customer_id = b.customer_id and cast(s.canceled_at as date) > b.d)
      as next_churn_month,
