@@ -68,6 +68,48 @@ class WorkspaceSettings(BaseModel):
     landing_path: str = "landing"
     # Operational store (tenants, API keys, audit log); None = SQLite at <workspace>/revlake.db.
     database_url: str | None = None
+    # Tax (docs/FINANCE.md "Tax"): the seller's country, where it is registered to collect
+    # tax abroad ("EU" = the One-Stop-Shop, every member state) and its US nexus states.
+    tax_seller_country: str = "US"
+    tax_registrations: tuple[str, ...] = ("EU", "GB", "AU")
+    tax_nexus_states: tuple[str, ...] = ()
+
+    @field_validator("tax_registrations", "tax_nexus_states", mode="before")
+    @classmethod
+    def _code_list(cls, value: object) -> object:
+        """A comma-separated string (as REVLAKE_* variables give) becomes a list."""
+        if isinstance(value, str):
+            return [part for part in (p.strip() for p in value.split(",")) if part]
+        return value
+
+    @field_validator("tax_seller_country")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise ValueError(f"{value!r} is not a two-letter ISO country code (e.g. US, DE)")
+        return code
+
+    @field_validator("tax_registrations")
+    @classmethod
+    def _registration_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        codes = tuple(v.strip().upper() for v in value)
+        for code in codes:
+            if not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code):
+                raise ValueError(
+                    f"{code!r} is not a tax registration: use EU (One-Stop-Shop), a country "
+                    "code (GB, AU) or a country-region code (CA-ON)"
+                )
+        return codes
+
+    @field_validator("tax_nexus_states")
+    @classmethod
+    def _state_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        codes = tuple(v.strip().upper() for v in value)
+        for code in codes:
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                raise ValueError(f"{code!r} is not a two-letter US state code (e.g. NY)")
+        return codes
 
     @field_validator("database_url")
     @classmethod
