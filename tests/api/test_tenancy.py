@@ -18,6 +18,7 @@ from tests.api.conftest import bearer
 from tests.serving_support import OTHER, TENANT, ServedWorkspace
 
 CUSTOMER = "{customer}"
+DEAL = "{deal}"
 # (method, path) → (kind, example URL). kind: "api" needs a key; "web" needs a session;
 # "own" answers about the caller's own tenant (must still never show demo's data);
 # "public" holds no tenant data at all.
@@ -39,6 +40,55 @@ REQUESTS: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/api/v1/insights"): ("api", "/api/v1/insights"),
     ("GET", "/api/v1/audit/verify"): ("own", "/api/v1/audit/verify"),
     ("GET", "/api/v1/audit"): ("own", "/api/v1/audit"),
+    ("GET", "/api/v1/customers/at-risk"): ("api", "/api/v1/customers/at-risk"),
+    ("GET", "/api/v1/customers/{customer_id}/churn"): (
+        "api",
+        f"/api/v1/customers/{CUSTOMER}/churn",
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/ltv"): ("api", f"/api/v1/customers/{CUSTOMER}/ltv"),
+    ("GET", "/api/v1/retention/cohorts"): ("api", "/api/v1/retention/cohorts"),
+    ("GET", "/api/v1/deals"): ("api", "/api/v1/deals"),
+    ("GET", "/api/v1/deals/summary"): ("api", "/api/v1/deals/summary"),
+    ("GET", "/api/v1/deals/filters"): ("api", "/api/v1/deals/filters"),
+    ("GET", "/api/v1/deals/{deal_id}"): ("api", f"/api/v1/deals/{DEAL}"),
+    ("GET", "/api/v1/deals/{deal_id}/explanation"): ("api", f"/api/v1/deals/{DEAL}/explanation"),
+    ("POST", "/api/v1/forecast"): ("api", "/api/v1/forecast"),
+    ("GET", "/api/v1/tax/report"): ("api", "/api/v1/tax/report"),
+    ("GET", "/api/v1/tax/rates"): ("own", "/api/v1/tax/rates"),
+    ("GET", "/api/v1/tax/discrepancies"): ("api", "/api/v1/tax/discrepancies"),
+    ("POST", "/api/v1/tax/vat-check"): ("own", "/api/v1/tax/vat-check"),
+    ("GET", "/finance/tax"): ("web", "/finance/tax"),
+    ("GET", "/api/v1/ap/aging"): ("api", "/api/v1/ap/aging"),
+    ("GET", "/api/v1/ap/bills"): ("api", "/api/v1/ap/bills"),
+    ("GET", "/api/v1/ap/bank/reconciliation"): ("api", "/api/v1/ap/bank/reconciliation"),
+    ("GET", "/api/v1/ap/bank/resolutions"): ("own", "/api/v1/ap/bank/resolutions"),
+    ("POST", "/api/v1/ap/bank/resolutions"): ("own", "/api/v1/ap/bank/resolutions"),
+    ("GET", "/finance/ap"): ("web", "/finance/ap"),
+    ("GET", "/finance/bank"): ("web", "/finance/bank"),
+    ("GET", "/api/v1/ar/aging"): ("api", "/api/v1/ar/aging"),
+    ("GET", "/api/v1/ar/invoices"): ("api", "/api/v1/ar/invoices"),
+    ("GET", "/api/v1/ar/overdue"): ("api", "/api/v1/ar/overdue"),
+    ("GET", "/api/v1/ar/dso"): ("api", "/api/v1/ar/dso"),
+    ("GET", "/api/v1/ar/invoices/{invoice_id}/notes"): ("own", "/api/v1/ar/invoices/in_x/notes"),
+    ("POST", "/api/v1/ar/invoices/{invoice_id}/notes"): ("own", "/api/v1/ar/invoices/in_x/notes"),
+    ("GET", "/finance/ar"): ("web", "/finance/ar"),
+    ("GET", "/finance/ar/overdue"): ("web", "/finance/ar/overdue"),
+    ("POST", "/finance/ar/invoices/{invoice_id}/notes"): ("own", "/finance/ar/invoices/in_x/notes"),
+    ("GET", "/api/v1/revrec/schedule"): ("api", "/api/v1/revrec/schedule"),
+    ("GET", "/api/v1/revrec/deferred"): ("api", "/api/v1/revrec/deferred"),
+    ("GET", "/api/v1/revrec/contracts"): ("own", "/api/v1/revrec/contracts"),
+    ("GET", "/api/v1/revrec/contracts/{contract_id}"): ("own", "/api/v1/revrec/contracts/1"),
+    ("POST", "/api/v1/revrec/contracts"): ("own", "/api/v1/revrec/contracts"),
+    ("POST", "/api/v1/revrec/contracts/{contract_id}/modifications"): (
+        "own",
+        "/api/v1/revrec/contracts/1/modifications",
+    ),
+    ("POST", "/api/v1/revrec/contracts/{contract_id}/progress"): (
+        "own",
+        "/api/v1/revrec/contracts/1/progress",
+    ),
+    ("GET", "/finance/revrec"): ("web", "/finance/revrec"),
+    ("GET", "/finance/revrec/contracts/{contract_id}"): ("own", "/finance/revrec/contracts/1"),
     ("GET", "/login"): ("public", "/login"),
     ("POST", "/login"): ("public", "/login"),
     ("POST", "/logout"): ("public", "/logout"),
@@ -50,6 +100,16 @@ REQUESTS: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/customers/{customer_id}"): ("web", f"/customers/{CUSTOMER}"),
     ("GET", "/data-health"): ("own", "/data-health"),
     ("GET", "/insights"): ("web", "/insights"),
+    ("GET", "/customers/at-risk"): ("web", "/customers/at-risk"),
+    ("GET", "/customers/{customer_id}/intelligence"): (
+        "web",
+        f"/customers/{CUSTOMER}/intelligence",
+    ),
+    ("GET", "/retention/projections"): ("web", "/retention/projections"),
+    ("GET", "/deals"): ("web", "/deals"),
+    ("GET", "/deals/{deal_id}"): ("web", f"/deals/{DEAL}"),
+    ("GET", "/forecast"): ("web", "/forecast"),
+    ("GET", "/models"): ("web", "/models"),
 }
 TENANT_HINTS = {"X-Tenant": TENANT, "X-Revlake-Tenant": TENANT}
 
@@ -71,6 +131,8 @@ def demo_markers(client: TestClient, served: ServedWorkspace) -> dict[str, str]:
     for i, item in enumerate(page["items"]):
         markers[f"customer{i}"] = item["customer_id"]
         markers[f"name{i}"] = item["name"]
+    deal = client.get("/api/v1/deals?limit=1", headers=headers).json()["items"][0]
+    markers["deal"], markers["deal_name"] = deal["id"], deal["name"]
     return markers
 
 
@@ -84,7 +146,8 @@ def other_session(app: FastAPI, served: ServedWorkspace) -> Iterator[TestClient]
 
 
 def _url(template: str, markers: dict[str, str]) -> str:
-    return template.replace(CUSTOMER, markers["customer0"]) + f"?tenant={TENANT}"
+    filled = template.replace(CUSTOMER, markers["customer0"]).replace(DEAL, markers["deal"])
+    return filled + f"?tenant={TENANT}"
 
 
 @pytest.mark.parametrize("route", sorted(REQUESTS), ids=lambda r: f"{r[0]} {r[1]}")
@@ -131,14 +194,15 @@ def test_demo_key_reads_the_same_routes(
     demo_markers: dict[str, str],
 ) -> None:
     """The control: the same requests with demo's own key do return demo's data."""
+    method, _ = route
     kind, template = REQUESTS[route]
     url = _url(template, demo_markers)
     with TestClient(app, raise_server_exceptions=False) as own:
         if kind == "web":
             own.post("/login", data={"api_key": served.key(), "next": "/"})
-            response = own.get(url)
+            response = own.request(method, url)
         else:
-            response = own.get(url, headers=bearer(served.key()))
+            response = own.request(method, url, headers=bearer(served.key()))
     assert response.status_code == 200, response.text[:300]
     assert (
         response.headers.get("x-revlake-snapshot", demo_markers["snapshot"])

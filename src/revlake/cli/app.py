@@ -11,6 +11,8 @@ import typer
 
 from revlake import __version__
 from revlake.cli import (
+    ap_cmd,
+    ar_cmd,
     build_cmd,
     churn_cmd,
     databricks_cmd,
@@ -23,6 +25,7 @@ from revlake.cli import (
     run_cmd,
     serve_cmd,
     store_cmd,
+    tax_cmd,
     workspace_cmd,
 )
 from revlake.cli.common import err_console
@@ -52,6 +55,9 @@ for module in (
     ml_cmd,
     churn_cmd,
     forecast_cmd,
+    tax_cmd,
+    ap_cmd,
+    ar_cmd,
 ):
     module.register(app)
 

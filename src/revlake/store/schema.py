@@ -13,7 +13,12 @@ from sqlalchemy import MetaData
 
 from revlake.store.models import Base
 
-ORM_MODULES: tuple[str, ...] = ("revlake.store.models", "revlake.store.contracts")
+ORM_MODULES: tuple[str, ...] = (
+    "revlake.store.models",
+    "revlake.store.contracts",
+    "revlake.store.collections",
+    "revlake.store.bank_matches",
+)
 """Modules that declare ORM tables; add yours here with its Alembic migration."""
 
 

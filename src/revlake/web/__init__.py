@@ -5,7 +5,8 @@ by plotly.js served from the installed `plotly` package (no CDN). Pages read the
 gold readers as the API (`revlake.api.data`), so both always show the same numbers.
 
 Pages live in one module per product area, each with a `router` and its `NAV` entries;
-`PAGE_MODULES` lists them in navigation order.
+`PAGE_MODULES` lists them in navigation order; `ROUTES_FIRST` names those whose literal
+paths must be matched before another module's parametric ones.
 """
 
 from __future__ import annotations
@@ -14,18 +15,30 @@ import importlib
 
 from fastapi import FastAPI
 
-PAGE_MODULES: tuple[str, ...] = ("revlake.web.pages",)
+PAGE_MODULES: tuple[str, ...] = (
+    "revlake.web.pages",
+    "revlake.web.customer_intel_pages",
+    "revlake.web.deals_pages",
+    "revlake.web.finance_revrec_pages",
+    "revlake.web.finance_ar_pages",
+    "revlake.web.finance_ap_pages",
+    "revlake.web.finance_tax_pages",
+)
 """Page modules, in the order their links appear in the navigation bar."""
+
+ROUTES_FIRST: tuple[str, ...] = ("revlake.web.customer_intel_pages",)
+"""Modules whose routes are matched before the others': `/customers/at-risk` must win over
+the core pages' `/customers/{customer_id}` (the first matching route answers)."""
 
 
 def install(app: FastAPI) -> None:
     """Add every page module's routes, the navigation and the static files to `app`."""
     from revlake.web import common, pages
 
+    for name in dict.fromkeys((*ROUTES_FIRST, *PAGE_MODULES)):
+        app.include_router(importlib.import_module(name).router)
     nav: list[common.NavEntry] = []
     for name in PAGE_MODULES:
-        module = importlib.import_module(name)
-        app.include_router(module.router)
-        nav.extend(module.NAV)
+        nav.extend(importlib.import_module(name).NAV)
     common.NAV[:] = nav
     pages.mount_static(app)

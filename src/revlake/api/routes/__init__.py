@@ -45,10 +45,16 @@ ROUTE_MODULES: tuple[str, ...] = (
     "revenue",
     "growth",
     "pipeline",
+    "customer_intel",  # before "customers": /customers/at-risk is not a customer id
     "customers",
     "runs",
     "insights",
     "audit",
+    "tax",
+    "ap",
+    "ar",
+    "deals",
+    "revrec",
 )
 """Route modules under `revlake.api.routes`, one per area, in the order the docs list them."""
 

@@ -63,9 +63,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(200), nullable=False),
         sa.UniqueConstraint("contract_id", "sequence", name="uq_revrec_modifications_sequence"),
     )
-    op.create_index(
-        "ix_revrec_modifications_contract_id", "revrec_modifications", ["contract_id"]
-    )
+    op.create_index("ix_revrec_modifications_contract_id", "revrec_modifications", ["contract_id"])
     op.create_table(
         "revrec_obligations",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
