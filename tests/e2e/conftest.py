@@ -96,3 +96,15 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def finance_key(served: ServedWorkspace) -> str:
+    """The demo tenant's finance key."""
+    return served.key(role="finance")
+
+
+@pytest.fixture(scope="session")
+def sales_key(served: ServedWorkspace) -> str:
+    """The demo tenant's sales key."""
+    return served.key(role="sales")

@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/ like the other dashboard tests."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,23 +13,13 @@ import httpx
 import pytest
 
 from revlake.web import formatting
-from tests.e2e.test_dashboard import api, charts_rendered, shoot
-from tests.e2e.test_deal_pages import log_in
+from tests.e2e.browser import api, charts_rendered, logged_in_tab, shoot
 from tests.serving_support import ServedWorkspace
 
 
 @pytest.fixture(scope="module")
-def finance_key(served: ServedWorkspace) -> str:
-    return served.key(role="finance")
-
-
-@pytest.fixture(scope="module")
-def page(browser_context: Any, base_url: str, finance_key: str) -> Any:
-    tab = browser_context.new_page()
-    log_in(tab, base_url, finance_key, "/finance/ap")
-    yield tab
-    tab.context.clear_cookies()
-    tab.close()
+def page(browser_context: Any, base_url: str, finance_key: str) -> Iterator[Any]:
+    yield from logged_in_tab(browser_context, base_url, finance_key, "/finance/ap")
 
 
 def test_ap_aging_page_equals_the_api(

@@ -6,19 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from revlake.web import formatting
+from tests.e2e.browser import api, charts_rendered, shoot
 from tests.serving_support import ServedWorkspace
 
 PAGES = ("/", "/growth", "/retention", "/customers", "/data-health", "/insights")
-
-
-def api(base_url: str, key: str, path: str) -> Any:
-    response = httpx.get(base_url + path, headers={"Authorization": f"Bearer {key}"}, timeout=30)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 @pytest.fixture(scope="module")
@@ -37,19 +31,6 @@ def page(browser_context: Any, base_url: str, served: ServedWorkspace) -> Any:
     tab.wait_for_url(base_url + "/")
     yield tab
     tab.close()
-
-
-def charts_rendered(tab: Any) -> None:
-    tab.wait_for_function(
-        "() => [...document.querySelectorAll('[data-figure]')]"
-        ".every(el => el.getAttribute('data-rendered') === 'true')",
-        timeout=20_000,
-    )
-    assert tab.locator(".js-plotly-plot").count() == tab.locator("[data-figure]").count()
-
-
-def shoot(tab: Any, artifacts: Path, name: str) -> None:
-    tab.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
 
 
 def test_overview_numbers_equal_the_api(

@@ -5,6 +5,7 @@ sees none of them. Screenshots go to test-artifacts/ like the other dashboard te
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -14,24 +15,10 @@ import pytest
 
 from revlake.ml.forecast_service import backtest_tenant
 from revlake.web import formatting
-from tests.e2e.test_dashboard import api, charts_rendered, shoot
+from tests.e2e.browser import api, charts_rendered, log_in, logged_in_tab, shoot
 from tests.serving_support import TENANT, ServedWorkspace
 
 BACKTEST_CSV = Path("reports") / "backtest" / "backtest.csv"
-
-
-def log_in(tab: Any, base_url: str, key: str, target: str) -> None:
-    tab.context.clear_cookies()
-    tab.goto(base_url + target)
-    assert "/login" in tab.url
-    tab.fill("#api_key", key)
-    tab.click("button[type=submit]")
-    tab.wait_for_url(base_url + target)
-
-
-@pytest.fixture(scope="module")
-def sales_key(served: ServedWorkspace) -> str:
-    return served.key(role="sales")
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +31,8 @@ def backtest_report(served: ServedWorkspace) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(browser_context: Any, base_url: str, sales_key: str) -> Any:
-    tab = browser_context.new_page()
-    log_in(tab, base_url, sales_key, "/deals")
-    yield tab
-    tab.context.clear_cookies()
-    tab.close()
+def page(browser_context: Any, base_url: str, sales_key: str) -> Iterator[Any]:
+    yield from logged_in_tab(browser_context, base_url, sales_key, "/deals")
 
 
 def test_risk_table_filter_and_sort(

@@ -4,6 +4,7 @@ may open them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from revlake.web import formatting
+from tests.e2e.browser import api, charts_rendered, logged_in_tab
 from tests.serving_support import ServedWorkspace
 
 CONTRACT: dict[str, Any] = {
@@ -42,20 +44,6 @@ CONTRACT: dict[str, Any] = {
 }
 
 
-def api(base_url: str, key: str, path: str) -> Any:
-    response = httpx.get(base_url + path, headers={"Authorization": f"Bearer {key}"}, timeout=60)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def charts_rendered(tab: Any) -> None:
-    tab.wait_for_function(
-        "() => [...document.querySelectorAll('[data-figure]')]"
-        ".every(el => el.getAttribute('data-rendered') === 'true')",
-        timeout=20_000,
-    )
-
-
 @pytest.fixture(scope="module")
 def contract(base_url: str, served: ServedWorkspace) -> dict[str, Any]:
     """A bundle contract added through the API by the finance key (or the existing one)."""
@@ -73,14 +61,9 @@ def contract(base_url: str, served: ServedWorkspace) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def finance_page(browser_context: Any, base_url: str, served: ServedWorkspace) -> Any:
-    tab = browser_context.new_page()
-    tab.goto(base_url + "/login?next=/finance/revrec")
-    tab.fill("#api_key", served.key(role="finance"))
-    tab.click("button[type=submit]")
-    tab.wait_for_url(base_url + "/finance/revrec")
-    yield tab
-    tab.close()
+def finance_page(browser_context: Any, base_url: str, finance_key: str) -> Iterator[Any]:
+    """A tab logged in with the demo tenant's finance key."""
+    yield from logged_in_tab(browser_context, base_url, finance_key, "/finance/revrec")
 
 
 def test_rollforward_page_equals_the_api(

@@ -3,6 +3,7 @@ finance and admin may open it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,35 +11,16 @@ import httpx
 import pytest
 
 from revlake.web import formatting
+from tests.e2e.browser import api, charts_rendered, logged_in_tab
 from tests.serving_support import ServedWorkspace
 
 RANGE = "from=2024-01&to=2025-12"
 
 
-def api(base_url: str, key: str, path: str) -> Any:
-    response = httpx.get(base_url + path, headers={"Authorization": f"Bearer {key}"}, timeout=60)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def charts_rendered(tab: Any) -> None:
-    tab.wait_for_function(
-        "() => [...document.querySelectorAll('[data-figure]')]"
-        ".every(el => el.getAttribute('data-rendered') === 'true')",
-        timeout=20_000,
-    )
-
-
 @pytest.fixture(scope="module")
-def finance_page(browser_context: Any, base_url: str, served: ServedWorkspace) -> Any:
+def finance_page(browser_context: Any, base_url: str, finance_key: str) -> Iterator[Any]:
     """A tab logged in with the demo tenant's finance key."""
-    tab = browser_context.new_page()
-    tab.goto(base_url + "/login?next=/finance/tax")
-    tab.fill("#api_key", served.key(role="finance"))
-    tab.click("button[type=submit]")
-    tab.wait_for_url(base_url + "/finance/tax")
-    yield tab
-    tab.close()
+    yield from logged_in_tab(browser_context, base_url, finance_key, "/finance/tax")
 
 
 def test_tax_page_equals_the_api(

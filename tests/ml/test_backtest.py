@@ -11,12 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from revlake.cli.app import app
-from revlake.errors import InputError
+from revlake.errors import InputError, RevlakeError
 from revlake.ml.backtest import (
     BacktestRow,
     history_as_of,
     pinball,
     quarter_cutoffs,
+    read_csv,
 )
 from revlake.ml.deals import NO_DATE, day_date, day_number
 from revlake.ml.forecast_service import backtest_tenant
@@ -90,6 +91,16 @@ def test_backtest_writes_table_csv_and_chart(published: Workspace, tmp_path: Pat
     assert "| cut-off |" in text and "P10–P90 coverage" in text
     assert len(report.csv.read_text().splitlines()) == 3
     assert report.chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the CSV reads back to the same cut-offs (to its 2 decimals), as the model page reads it
+    again = read_csv(report.csv)
+    assert [r.cutoff for r in again] == [r.cutoff for r in report.summary.rows]
+    for read, wrote in zip(again, report.summary.rows, strict=True):
+        assert read.p50 == pytest.approx(wrote.p50, abs=0.005)
+        assert read.inside == wrote.inside and read.win_model == wrote.win_model
+    broken = tmp_path / "broken.csv"
+    broken.write_text(report.csv.read_text().replace(again[1].cutoff + ",", "x,oops,", 1))
+    with pytest.raises(RevlakeError, match=r"broken.csv: line 3: unreadable backtest row"):
+        read_csv(broken)
 
 
 def test_cli_forecast_publishes_and_backtest_reports(published: Workspace, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from revlake.errors import InputError
+from revlake.errors import InputError, RevlakeError
 from revlake.ml.deals import NO_DATE, DealHistory, day_date
 from revlake.ml.forecast import forecast_history
 from revlake.ml.training import train_win_model
@@ -267,6 +267,32 @@ def write_csv(summary: BacktestSummary, path: Path) -> Path:
                 ]
             )  # fmt: skip
     return path
+
+
+def read_csv(path: Path) -> list[BacktestRow]:
+    """The cut-offs of a file `write_csv` wrote; a row it cannot read names its line."""
+    import csv
+
+    rows: list[BacktestRow] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                rows.append(
+                    BacktestRow(
+                        cutoff=row["cutoff"],
+                        open_deals=int(row["open_deals"]),
+                        actual=float(row["actual"]),
+                        p10=float(row["p10"]),
+                        p50=float(row["p50"]),
+                        p90=float(row["p90"]),
+                        baseline=float(row["baseline"]),
+                        win_model=row.get("win_model") or "",
+                    )
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                message = f"{path}: line {number}: unreadable backtest row ({exc})"
+                raise RevlakeError(message) from exc
+    return rows
 
 
 def plot_backtest(summary: BacktestSummary, path: Path, title: str = "Backtest") -> Path:

@@ -9,8 +9,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from revlake.api.data.deals import BacktestLine
 from revlake.api.deals_schemas import DealExplanation, ForecastOut
+from revlake.ml.backtest import BacktestRow
 from revlake.web.figures import _LAYOUT, _json
 
 UP, DOWN, BAND, BASELINE = "#047857", "#b91c1c", "rgba(37, 99, 235, 0.18)", "#d97706"
@@ -165,7 +165,7 @@ def importance(values: dict[str, float]) -> str:
     return _json(fig)
 
 
-def backtest(lines: Sequence[BacktestLine], currency: str) -> str:
+def backtest(lines: Sequence[BacktestRow], currency: str) -> str:
     """Per cut-off: forecast P50 with its P10–P90 range, the actual and the baseline."""
     x = [b.cutoff for b in lines]
     fig = go.Figure(

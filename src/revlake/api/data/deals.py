@@ -13,7 +13,6 @@ version's `evaluation.json` and `reliability.png`, and the backtest table that
 from __future__ import annotations
 
 import base64
-import csv
 import json
 import math
 from collections.abc import Sequence
@@ -45,6 +44,8 @@ from revlake.api.deals_schemas import (
 from revlake.api.query import PageParams, order_by, page_of, where
 from revlake.api.snapshots import Snapshot
 from revlake.errors import InputError, RevlakeError
+from revlake.ml.backtest import BacktestRow, BacktestSummary
+from revlake.ml.backtest import read_csv as read_backtest_csv
 from revlake.ml.deals import DealHistory, day_date, load_deal_history
 from revlake.ml.forecast import Period, forecast_history, stage_rate_model
 from revlake.ml.registry import LATEST_FILE, RegisteredModel, load_model, models_dir
@@ -548,28 +549,6 @@ def forecast(
 
 
 @dataclass(frozen=True)
-class BacktestLine:
-    """One cut-off of the backtest table (backtest.csv)."""
-
-    cutoff: str
-    open_deals: int
-    actual: float
-    p10: float
-    p50: float
-    p90: float
-    baseline: float
-    inside: bool
-
-    @property
-    def error(self) -> float:
-        return self.p50 - self.actual
-
-    @property
-    def baseline_error(self) -> float:
-        return self.baseline - self.actual
-
-
-@dataclass(frozen=True)
 class ModelReport:
     """The registered win model's evaluation and the latest backtest, for the /models page."""
 
@@ -579,7 +558,7 @@ class ModelReport:
     message: str | None
     evaluation: dict[str, Any]
     reliability_png: str | None  # base64 of reliability.png, when the version has one
-    backtest: list[BacktestLine]
+    backtest: list[BacktestRow]
     backtest_path: Path
 
     def metrics(self, view: str) -> list[tuple[str, dict[str, Any]]]:
@@ -589,35 +568,14 @@ class ModelReport:
         return [(k, results[k]) for k in order if isinstance(results.get(k), dict)]
 
 
-def read_backtest(path: Path) -> list[BacktestLine]:
+def read_backtest(path: Path) -> list[BacktestRow]:
     """The cut-offs of a backtest.csv written by `revlake backtest` ([] when absent)."""
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        return read_backtest_csv(path)
     except FileNotFoundError:
         return []
     except OSError as exc:
         raise RevlakeError(f"cannot read {path}: {exc.strerror}") from exc
-    lines: list[BacktestLine] = []
-    with handle:
-        for number, row in enumerate(csv.DictReader(handle), start=2):
-            try:
-                lines.append(
-                    BacktestLine(
-                        cutoff=row["cutoff"],
-                        open_deals=int(row["open_deals"]),
-                        actual=float(row["actual"]),
-                        p10=float(row["p10"]),
-                        p50=float(row["p50"]),
-                        p90=float(row["p90"]),
-                        baseline=float(row["baseline"]),
-                        inside=row["inside"] == "True",
-                    )
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise RevlakeError(
-                    f"{path}: line {number}: unreadable backtest row ({exc})"
-                ) from exc
-    return lines
 
 
 def model_report(workspace: Workspace, tenant: str) -> ModelReport:
@@ -645,12 +603,13 @@ def model_report(workspace: Workspace, tenant: str) -> ModelReport:
     )
 
 
-def backtest_summary(lines: Sequence[BacktestLine]) -> dict[str, float]:
+def backtest_summary(rows: Sequence[BacktestRow]) -> dict[str, float]:
     """Mean absolute error of P50 and baseline, and P10–P90 coverage, over the cut-offs."""
-    if not lines:
+    if not rows:
         return {}
+    summary = BacktestSummary(list(rows))
     return {
-        "mae": float(np.mean([abs(b.error) for b in lines])),
-        "baseline_mae": float(np.mean([abs(b.baseline_error) for b in lines])),
-        "coverage": float(np.mean([1.0 if b.inside else 0.0 for b in lines])),
+        "mae": summary.mae,
+        "baseline_mae": summary.baseline_mae,
+        "coverage": summary.coverage,
     }
