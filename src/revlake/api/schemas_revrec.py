@@ -39,6 +39,7 @@ class RevrecMonth(Schema):
 class RevrecSchedule(Schema):
     """Monthly recognised revenue and deferred balance, total or of one customer."""
 
+    snapshot: str = Field(description="The published build the billing part was read from")
     start: str
     end: str
     customer_id: str | None = None

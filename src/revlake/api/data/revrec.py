@@ -92,6 +92,7 @@ def schedule(
         )
         months[key] = base.model_copy(update={"contracts_recognised": Decimal(total)})
     return RevrecSchedule(
+        snapshot=snapshot.name,
         start=first.strftime("%Y-%m"),
         end=last.strftime("%Y-%m"),
         customer_id=customer_id,

@@ -55,8 +55,10 @@ def get_schedule(
     end: Annotated[str | None, Query(alias="to", max_length=7, description="YYYY-MM")] = None,
     customer: Annotated[str | None, Query(max_length=100, description="Customer id")] = None,
 ) -> RevrecSchedule:
-    # contracts can change at any time, so this answer is not memoised per snapshot
-    response.headers["X-Revlake-Snapshot"] = snapshot.name
+    # Contracts (in the store) can change at any time: the answer names its build in the
+    # body and must not carry X-Revlake-Snapshot, or the snapshot response cache
+    # (api/fastpath.py) would replay it after a contract is added.
+    response.headers["Cache-Control"] = "no-store"
     with context.store.read() as session:
         return data.schedule(snapshot, session, tenant, start, end, customer)
 
