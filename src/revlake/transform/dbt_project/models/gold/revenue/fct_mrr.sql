@@ -43,16 +43,9 @@ customer_months as (
 ),
 
 rates as (
-  -- each rate is valid from its day until the next known day of that currency
-  select
-    currency,
-    rate_date as valid_from,
-    coalesce(
-      lead(rate_date) over (partition by currency order by rate_date asc nulls last),
-      cast('9999-12-31' as date)
-    ) as valid_to,
-    rate_to_usd
-  from {{ ref('stg_fx__rates') }}
+  -- each rate with the days it is the latest known rate for: [valid_from, valid_to)
+  select currency, valid_from, valid_to, rate_to_usd
+  from {{ ref('int_fx__rate_ranges') }}
 ),
 
 with_dates as (
