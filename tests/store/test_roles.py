@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from revlake.errors import InputError
-from revlake.store.roles import ROLE_AREAS, Area, Role, areas_for, can_access, parse_role
+from revlake.store.roles import FINANCE_BOOKS, ROLE_AREAS, Area, Role, areas_for, can_access, parse_role
 
 
 def test_every_role_has_an_entry_and_sees_health() -> None:
@@ -23,7 +23,13 @@ def test_finance_sees_receivables_and_schedules_marketing_does_not() -> None:
 def test_only_admin_administers() -> None:
     assert [r for r in Role if can_access(r, Area.ADMIN)] == [Role.ADMIN]
     assert areas_for(Role.ADMIN) == frozenset(Area)
-    assert areas_for(Role.EXECUTIVE) == frozenset(Area) - {Area.ADMIN}
+    assert areas_for(Role.EXECUTIVE) == frozenset(Area) - {Area.ADMIN} - FINANCE_BOOKS
+
+
+def test_the_finance_books_are_for_finance_and_admin_only() -> None:
+    assert FINANCE_BOOKS == {Area.AR, Area.REVENUE_SCHEDULES, Area.AP, Area.TAX}
+    for area in FINANCE_BOOKS:
+        assert [r for r in Role if can_access(r, area)] == [Role.ADMIN, Role.FINANCE]
 
 
 def test_sales_sees_pipeline_not_money_books() -> None:

@@ -42,12 +42,6 @@ keys as (
   select revenue_date, currency from credited
 ),
 
-rates as (
-  -- each rate with the days it is the latest known rate for: [valid_from, valid_to)
-  select currency, valid_from, valid_to, rate_to_usd
-  from {{ ref('int_fx__rate_ranges') }}
-),
-
 daily as (
   select
     k.revenue_date,
@@ -58,28 +52,13 @@ daily as (
     cast(coalesce(cn.credited, 0) as decimal(18, 2)) as credited,
     coalesce(b.invoices, 0) as invoice_count,
     coalesce(c.charges, 0) as charge_count,
-    case
-      when k.currency = '{{ rc }}' or k.currency = 'USD' then cast(1 as decimal(18, 6))
-      else fx.rate_to_usd
-    end as fx_from,
-    case
-      when k.currency = '{{ rc }}' then cast(1 as decimal(18, 6))
-      when '{{ rc }}' = 'USD' then cast(1 as decimal(18, 6))
-      else fx_rc.rate_to_usd
-    end as fx_to
+    {{ revlake.fx_rate_columns('k.currency') }}
   from keys as k
   left join billed as b on b.revenue_date = k.revenue_date and b.currency = k.currency
   left join collected as c on c.revenue_date = k.revenue_date and c.currency = k.currency
   left join refunded as r on r.revenue_date = k.revenue_date and r.currency = k.currency
   left join credited as cn on cn.revenue_date = k.revenue_date and cn.currency = k.currency
-  left join rates as fx
-    on fx.currency = k.currency
-    and k.revenue_date >= fx.valid_from
-    and k.revenue_date < fx.valid_to
-  left join rates as fx_rc
-    on fx_rc.currency = '{{ rc }}'
-    and k.revenue_date >= fx_rc.valid_from
-    and k.revenue_date < fx_rc.valid_to
+  {{ revlake.fx_rate_joins('k.currency', 'k.revenue_date') }}
 )
 
 select

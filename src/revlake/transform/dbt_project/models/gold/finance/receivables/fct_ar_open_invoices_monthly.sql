@@ -62,11 +62,6 @@ invoices as (
   select * from {{ ref('fct_ar_invoices') }}
 ),
 
-rates as (
-  select currency, valid_from, valid_to, rate_to_usd
-  from {{ ref('int_fx__rate_ranges') }}
-),
-
 aged as (
   select
     o.invoice_id,
@@ -90,24 +85,9 @@ aged as (
 converted as (
   select
     a.*,
-    case
-      when a.currency = '{{ rc }}' or a.currency = 'USD' then cast(1 as decimal(18, 6))
-      else fx.rate_to_usd
-    end as fx_from,
-    case
-      when a.currency = '{{ rc }}' then cast(1 as decimal(18, 6))
-      when '{{ rc }}' = 'USD' then cast(1 as decimal(18, 6))
-      else fx_rc.rate_to_usd
-    end as fx_to
+    {{ revlake.fx_rate_columns('a.currency') }}
   from aged as a
-  left join rates as fx
-    on fx.currency = a.currency
-    and a.month_end_date >= fx.valid_from
-    and a.month_end_date < fx.valid_to
-  left join rates as fx_rc
-    on fx_rc.currency = '{{ rc }}'
-    and a.month_end_date >= fx_rc.valid_from
-    and a.month_end_date < fx_rc.valid_to
+  {{ revlake.fx_rate_joins('a.currency', 'a.month_end_date') }}
 )
 
 select

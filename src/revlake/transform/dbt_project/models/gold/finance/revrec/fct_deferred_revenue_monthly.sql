@@ -100,23 +100,9 @@ with_rates as (
   select
     rolled.*,
     cast(closing - (billed - recognised - contra) as decimal(18, 2)) as opening,
-    case
-      when rolled.currency = '{{ rc }}' or rolled.currency = 'USD' then cast(1 as decimal(18, 6))
-      else fx.rate_to_usd
-    end as fx_from,
-    case
-      when rolled.currency = '{{ rc }}' or '{{ rc }}' = 'USD' then cast(1 as decimal(18, 6))
-      else fx_rc.rate_to_usd
-    end as fx_to
+    {{ revlake.fx_rate_columns('rolled.currency') }}
   from rolled
-  left join {{ ref('int_fx__rate_ranges') }} as fx
-    on fx.currency = rolled.currency
-    and rolled.month_end_date >= fx.valid_from
-    and rolled.month_end_date < fx.valid_to
-  left join {{ ref('int_fx__rate_ranges') }} as fx_rc
-    on fx_rc.currency = '{{ rc }}'
-    and rolled.month_end_date >= fx_rc.valid_from
-    and rolled.month_end_date < fx_rc.valid_to
+  {{ revlake.fx_rate_joins('rolled.currency', 'rolled.month_end_date') }}
 )
 
 select

@@ -67,24 +67,9 @@ classified as (
 with_fx as (
   select
     c.*,
-    case
-      when c.currency = '{{ rc }}' or c.currency = 'USD' then cast(1 as decimal(18, 6))
-      else fx.rate_to_usd
-    end as fx_from,
-    case
-      when c.currency = '{{ rc }}' then cast(1 as decimal(18, 6))
-      when '{{ rc }}' = 'USD' then cast(1 as decimal(18, 6))
-      else fx_rc.rate_to_usd
-    end as fx_to
+    {{ revlake.fx_rate_columns('c.currency') }}
   from classified as c
-  left join {{ ref('int_fx__rate_ranges') }} as fx
-    on fx.currency = c.currency
-    and c.invoice_date >= fx.valid_from
-    and c.invoice_date < fx.valid_to
-  left join {{ ref('int_fx__rate_ranges') }} as fx_rc
-    on fx_rc.currency = '{{ rc }}'
-    and c.invoice_date >= fx_rc.valid_from
-    and c.invoice_date < fx_rc.valid_to
+  {{ revlake.fx_rate_joins('c.currency', 'c.invoice_date') }}
 )
 
 select
