@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from revlake.errors import InputError
-from revlake.store.roles import FINANCE_BOOKS, ROLE_AREAS, Area, Role, areas_for, can_access, parse_role
+from revlake.store.roles import (
+    FINANCE_BOOKS,
+    ROLE_AREAS,
+    Area,
+    Role,
+    areas_for,
+    can_access,
+    parse_role,
+)
 
 
 def test_every_role_has_an_entry_and_sees_health() -> None:
@@ -27,7 +35,7 @@ def test_only_admin_administers() -> None:
 
 
 def test_the_finance_books_are_for_finance_and_admin_only() -> None:
-    assert FINANCE_BOOKS == {Area.AR, Area.REVENUE_SCHEDULES, Area.AP, Area.TAX}
+    assert {Area.AR, Area.REVENUE_SCHEDULES, Area.AP, Area.TAX} == FINANCE_BOOKS
     for area in FINANCE_BOOKS:
         assert [r for r in Role if can_access(r, area)] == [Role.ADMIN, Role.FINANCE]
 
