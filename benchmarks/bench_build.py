@@ -9,6 +9,14 @@ and data tests of the last build (`compiled_code` of target/run_results.json), r
 in dependency order straight into DuckDB on an empty file. The share of the build's wall
 time not explained by that replay is dbt's overhead (process start, parsing, Jinja,
 introspection queries, unit tests, bookkeeping). Writes nothing outside a temporary folder.
+
+Finance models' share (`--areas`, default the finance gold models and the accounting silver
+models): after every build, dbt's own node timings (`execution_time` in
+target/run_results.json, each node attributed to a folder through target/manifest.json:
+models by their file, data and unit tests by the model they test) are summed per folder;
+medians of the repeats are printed beside the time of all nodes, with the row counts of
+the folders' largest tables in the published snapshot. Node times are summed over dbt's
+threads, so their sum can exceed the build's wall time; the share is of the summed time.
 """
 
 from __future__ import annotations
@@ -22,7 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -32,6 +42,9 @@ from revlake.transform.build import dbt_work_dir
 from revlake.workspace import Workspace, init_workspace
 
 TENANT = "bench"
+DEFAULT_AREAS = "models/gold/finance/,models/silver/accounting/"
+TOP_TABLES = 8
+MIN_EXTRAPOLATE = 10_000  # smaller sizes measure dbt's per-node cost, not the data
 
 
 def prepare(root: Path, customers: int, seed: int) -> Workspace:
@@ -88,13 +101,159 @@ def replay_engine_only(workspace: Workspace, scratch: Path) -> float:
         target.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class AreaTimes:
+    """dbt node seconds of one build: all nodes, and per area (folder) models and tests."""
+
+    total_s: float
+    models_s: dict[str, float]
+    tests_s: dict[str, float]
+    models: dict[str, list[tuple[str, str]]]  # area → (schema, table) of its models
+    nodes_s: dict[str, float]  # model → seconds of it and its tests ("name *": not in areas)
+
+
+def _node_area(node: dict[str, Any], nodes: dict[str, dict[str, Any]], areas: list[str]) -> str:
+    """The area (folder prefix) a manifest node belongs to, or "" for none.
+
+    Models by their own file; tests by the model they are attached to, else by the models
+    they depend on when all of those are in one area (singular tests), else by their file.
+    """
+
+    def by_path(path: str) -> str:
+        return next((area for area in areas if path.startswith(area)), "")
+
+    if node.get("resource_type") == "model":
+        return by_path(str(node.get("original_file_path", "")))
+    attached = node.get("attached_node") or node.get("model")
+    if isinstance(attached, str) and attached in nodes:
+        return by_path(str(nodes[attached].get("original_file_path", "")))
+    parents = [n for n in node.get("depends_on", {}).get("nodes", []) if n in nodes]
+    found = {by_path(str(nodes[n].get("original_file_path", ""))) for n in parents}
+    if len(found) == 1:
+        return found.pop()
+    return by_path(str(node.get("original_file_path", "")))
+
+
+def area_times(workspace: Workspace, areas: list[str]) -> AreaTimes:
+    """Per-area dbt node seconds of the workspace's last build (see module docstring)."""
+    target = dbt_work_dir(workspace, TENANT) / "target"
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    manifest = json.loads((target / "manifest.json").read_text())
+    nodes: dict[str, dict[str, Any]] = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    models_s = dict.fromkeys(areas, 0.0)
+    tests_s = dict.fromkeys(areas, 0.0)
+    models: dict[str, list[tuple[str, str]]] = {area: [] for area in areas}
+    nodes_s: dict[str, float] = {}
+    total = 0.0
+    for result in results:
+        seconds = float(result.get("execution_time") or 0.0)
+        total += seconds
+        node = nodes.get(result["unique_id"])
+        if node is None:
+            continue
+        is_model = node.get("resource_type") == "model"
+        attached = node.get("attached_node") or node.get("model") or ""
+        owner = str(node["name"]) if is_model else str(attached).rsplit(".", 1)[-1]
+        owner = owner or "(tests of several models)"
+        area = _node_area(node, manifest["nodes"], areas)
+        shown = owner if area else f"{owner} *"
+        nodes_s[shown] = nodes_s.get(shown, 0.0) + seconds
+        if not area:
+            continue
+        if is_model:
+            models_s[area] += seconds
+            models[area].append((str(node["schema"]), str(node.get("alias") or node["name"])))
+        else:
+            tests_s[area] += seconds
+    return AreaTimes(total, models_s, tests_s, models, nodes_s)
+
+
+def table_rows(workspace: Workspace, tables: list[tuple[str, str]]) -> list[tuple[str, int]]:
+    """Row counts of `tables` in the published snapshot, largest first."""
+    current = (workspace.snapshots_dir(TENANT) / "CURRENT").read_text().strip()
+    con = duckdb.connect(str(workspace.snapshots_dir(TENANT) / current), read_only=True)
+    try:
+        counts = []
+        for schema, table in tables:
+            row = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+            counts.append((f"{schema}.{table}", int(row[0]) if row else 0))
+    finally:
+        con.close()
+    return sorted(counts, key=lambda item: -item[1])
+
+
+def area_report(
+    customers: int, wall: float, runs: list[AreaTimes], areas: list[str], workspace: Workspace
+) -> tuple[list[str], dict[str, float]]:
+    """Lines reporting one size's per-area figures, and median seconds per area (all nodes
+    under "*"), models and tests together."""
+    total = statistics.median(r.total_s for r in runs)
+    lines = [
+        f"{customers:,} customers: dbt node time {total:.1f} s (sum over threads, median of "
+        f"{len(runs)}) for a {wall:.1f} s build"
+    ]
+    medians = {"*": total}
+    for area in areas:
+        models = statistics.median(r.models_s[area] for r in runs)
+        tests = statistics.median(r.tests_s[area] for r in runs)
+        medians[area] = models + tests
+        share = medians[area] / total if total else 0.0
+        count = len(runs[-1].models[area])
+        lines.append(
+            f"  {area:<28} {count:>2} models {models:6.1f} s + tests {tests:6.1f} s "
+            f"= {models + tests:6.1f} s ({share:.1%} of node time)"
+        )
+    names = {name for r in runs for name in r.nodes_s}
+    slowest = sorted(
+        ((statistics.median(r.nodes_s.get(n, 0.0) for r in runs), n) for n in names),
+        reverse=True,
+    )[:TOP_TABLES]
+    lines.append(
+        "  slowest models of the build (model + its tests, median s, share of node time; "
+        "* = outside those folders):"
+    )
+    for seconds, name in slowest:
+        lines.append(f"    {name:<45} {seconds:8.2f} s ({seconds / total:.1%})")
+    everything = [table for area in areas for table in runs[-1].models[area]]
+    lines.append(f"  largest tables of those folders (of {len(everything)}):")
+    for name, rows in table_rows(workspace, everything)[:TOP_TABLES]:
+        lines.append(f"    {name:<45} {rows:>12,} rows ({rows / customers:.1f} per customer)")
+    return lines, medians
+
+
+def extrapolate(measured: list[tuple[int, dict[str, float]]], to: int) -> list[str]:
+    """Lines with a linear extrapolation to `to` customers through the two largest sizes."""
+    (n0, low), (n1, high) = sorted(measured)[-2:]
+    if n0 < MIN_EXTRAPOLATE:
+        return [f"(no extrapolation to {to:,}: sizes under {MIN_EXTRAPOLATE:,} customers are "
+                "dominated by fixed per-node costs)"]  # fmt: skip
+    lines = [f"extrapolated to {to:,} customers (linear through {n0:,} and {n1:,}; not measured):"]
+    for area, seconds in high.items():
+        slope = (seconds - low[area]) / (n1 - n0)
+        name = "all nodes" if area == "*" else area
+        if slope <= 0:
+            lines.append(f"  {name:<28} not extrapolated (time did not grow with size: noise)")
+            continue
+        estimate = seconds + slope * (to - n1)
+        lines.append(f"  {name:<28} ≈ {estimate:7.0f} s ({1000 * slope:.2f} s per 1,000 customers)")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", default="10000,100000,1000000")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--areas",
+        default=DEFAULT_AREAS,
+        help="comma-separated model folders whose node time and tables are reported ('' to skip)",
+    )
     args = parser.parse_args(argv)
+    areas = [part.strip() for part in args.areas.split(",") if part.strip()]
+    area_lines: list[str] = []
+    measured: list[tuple[int, dict[str, float]]] = []
     sizes = [int(part) for part in args.customers.split(",") if part.strip()]
     print(
         f"{'customers':>10} {'build s':>9} {'peak MiB':>9} {'engine-only s':>14} "
@@ -104,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="revlake-bench-build-") as tmp:
             root = Path(tmp)
             workspace = prepare(root, customers, args.seed)
-            walls, peaks = [], []
+            walls, peaks, timings = [], [], []
             for _ in range(args.repeats):
                 wall, peak, code = timed_build(workspace, args.threads)
                 if code != 0:
@@ -112,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
                 walls.append(wall)
                 peaks.append(peak)
+                if areas:
+                    timings.append(area_times(workspace, areas))
             engine = statistics.median(
                 replay_engine_only(workspace, root / "replay") for _ in range(args.repeats)
             )
@@ -125,7 +286,16 @@ def main(argv: list[str] | None = None) -> int:
                 f"{1 - engine / wall:>12.0%} {fct_mrr[0] if fct_mrr else 0:>10,}",
                 flush=True,
             )
+            if areas:
+                lines, medians = area_report(customers, wall, timings, areas, workspace)
+                area_lines += lines
+                measured.append((customers, medians))
     print("(gold rows = rows of gold.fct_mrr; medians of the repeats; overhead = 1 − engine/build)")
+    if area_lines:
+        print("\nfinance models (dbt node timings of each build, target/run_results.json):")
+        print("\n".join(area_lines))
+        if len(measured) >= 2 and max(n for n, _ in measured) < 1_000_000:
+            print("\n".join(extrapolate(measured, 1_000_000)))
     return 0
 
 
