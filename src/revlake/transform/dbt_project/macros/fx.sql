@@ -1,7 +1,8 @@
 {#-
   Conversion of an amount in `currency` on `day` into var('reporting_currency'), through
   USD: amount × fx_from ÷ fx_to (revlake.convert_money), with the latest rate known on or
-  before the day (int_fx__rate_ranges). Use both macros together:
+  before the day (int_fx__daily_rates: an equality join, cheap for millions of rows;
+  days from var('date_spine_end') on have no rate). Use both macros together:
 
     select x.*, {{ revlake.fx_rate_columns('x.currency') }}
     from x
@@ -25,12 +26,10 @@
 
 {% macro fx_rate_joins(currency, day) -%}
   {%- set rc = var('reporting_currency') | upper -%}
-  left join {{ ref('int_fx__rate_ranges') }} as fx
+  left join {{ ref('int_fx__daily_rates') }} as fx
     on fx.currency = {{ currency }}
-    and {{ day }} >= fx.valid_from
-    and {{ day }} < fx.valid_to
-  left join {{ ref('int_fx__rate_ranges') }} as fx_rc
+    and fx.rate_day = {{ day }}
+  left join {{ ref('int_fx__daily_rates') }} as fx_rc
     on fx_rc.currency = '{{ rc }}'
-    and {{ day }} >= fx_rc.valid_from
-    and {{ day }} < fx_rc.valid_to
+    and fx_rc.rate_day = {{ day }}
 {%- endmacro %}

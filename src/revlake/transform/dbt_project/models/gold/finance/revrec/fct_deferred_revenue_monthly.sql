@@ -63,7 +63,15 @@ month_spine as (
 ),
 
 months as (
-  select cast(date_month as date) as month_start_date from month_spine
+  -- only the months some customer needs: the range join below then compares each
+  -- customer with those, not with every month of the spine's 36 years
+  select cast(s.date_month as date) as month_start_date
+  from month_spine as s
+  inner join (
+    select min(first_month) as first_month, max(last_month) as last_month from ranges
+  ) as bounds
+    on cast(s.date_month as date) >= bounds.first_month
+    and cast(s.date_month as date) <= bounds.last_month
 ),
 
 dense as (
