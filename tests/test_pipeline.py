@@ -87,7 +87,8 @@ def test_export_parquet_matches_the_snapshot(ran: Workspace, tmp_path: Path) -> 
 
 
 def test_publish_postgres_replaces_the_schema(ran: Workspace) -> None:
-    psycopg = pytest.importorskip("psycopg")
+    import psycopg  # a dependency: missing it is an error, not a reason to skip
+
     conninfo = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
     try:
         psycopg.connect(conninfo, connect_timeout=3).close()

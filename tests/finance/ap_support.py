@@ -10,17 +10,15 @@ parents, so the published snapshot is what the API and CLI read.
 from __future__ import annotations
 
 import csv
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from revlake.demo import GenerateConfig, generate_company
-from revlake.ingest import run_ingest
 from revlake.transform import snapshots
-from revlake.transform.build import BuildSummary, build_tenant
-from revlake.workspace import Workspace, init_workspace
+from revlake.transform.build import BuildSummary
+from revlake.workspace import Workspace
+from tests.company_support import generate_ingest_build
 
 AP_CUSTOMERS = 150
 AP_SEED = 5
@@ -59,12 +57,14 @@ def ap_company(tmp_path_factory: pytest.TempPathFactory) -> ApCompany:
     base = tmp_path_factory.getbasetemp()
     if base not in _BUILT:
         generated = tmp_path_factory.mktemp("ap-company")
-        generate_company(GenerateConfig(customers=AP_CUSTOMERS, seed=AP_SEED, out=generated))
-        workspace = init_workspace(tmp_path_factory.mktemp("ap-workspace") / "ws")
-        shutil.copytree(generated / "exports", workspace.landing_dir(TENANT), dirs_exist_ok=True)
-        ingest = run_ingest(workspace, TENANT, strict=True)
-        assert ingest.rows_rejected == 0
-        summary = build_tenant(workspace, TENANT, select=AP_SELECT)
+        workspace, summary = generate_ingest_build(
+            generated,
+            tmp_path_factory.mktemp("ap-workspace") / "ws",
+            customers=AP_CUSTOMERS,
+            seed=AP_SEED,
+            tenant=TENANT,
+            select=AP_SELECT,
+        )
         failures = [(n.name, n.status, n.message) for n in summary.failures]
         assert failures == [] and summary.published, failures
         _BUILT[base] = ApCompany(workspace=workspace, generated=generated, summary=summary)

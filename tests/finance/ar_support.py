@@ -8,17 +8,15 @@ bank uncollectible invoices, zero and negative invoices). The build is the real
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from revlake.demo import GenerateConfig, generate_company
-from revlake.ingest import run_ingest
 from revlake.transform import snapshots
-from revlake.transform.build import BuildSummary, build_tenant
-from revlake.workspace import Workspace, init_workspace
+from revlake.transform.build import BuildSummary
+from revlake.workspace import Workspace
+from tests.company_support import generate_ingest_build
 
 AR_CUSTOMERS = 300
 AR_SEED = 1
@@ -56,12 +54,13 @@ def ar_company(tmp_path_factory: pytest.TempPathFactory) -> ArCompany:
     base = tmp_path_factory.getbasetemp()
     if base not in _BUILT:
         generated = tmp_path_factory.mktemp("ar-company")
-        generate_company(GenerateConfig(customers=AR_CUSTOMERS, seed=AR_SEED, out=generated))
-        workspace = init_workspace(tmp_path_factory.mktemp("ar-workspace") / "ws")
-        shutil.copytree(generated / "exports", workspace.landing_dir(TENANT), dirs_exist_ok=True)
-        ingest = run_ingest(workspace, TENANT, strict=True)
-        assert ingest.rows_rejected == 0
-        summary = build_tenant(workspace, TENANT)
+        workspace, summary = generate_ingest_build(
+            generated,
+            tmp_path_factory.mktemp("ar-workspace") / "ws",
+            customers=AR_CUSTOMERS,
+            seed=AR_SEED,
+            tenant=TENANT,
+        )
         failures = [(n.name, n.status, n.message) for n in summary.failures]
         assert failures == [] and summary.published, failures
         _BUILT[base] = ArCompany(workspace=workspace, generated=generated, summary=summary)

@@ -8,17 +8,15 @@ tests and the CLI tests read the same published snapshot.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from revlake.demo import GenerateConfig, generate_company
-from revlake.ingest import run_ingest
 from revlake.transform import snapshots
-from revlake.transform.build import BuildSummary, build_tenant
-from revlake.workspace import Workspace, init_workspace
+from revlake.transform.build import BuildSummary
+from revlake.workspace import Workspace
+from tests.company_support import generate_ingest_build
 
 REVREC_CUSTOMERS = 60
 REVREC_SEED = 7
@@ -42,12 +40,14 @@ class RevrecCompany:
 @pytest.fixture(scope="session")
 def revrec_company(tmp_path_factory: pytest.TempPathFactory) -> RevrecCompany:
     generated = tmp_path_factory.mktemp("revrec-company")
-    generate_company(GenerateConfig(customers=REVREC_CUSTOMERS, seed=REVREC_SEED, out=generated))
-    workspace = init_workspace(tmp_path_factory.mktemp("revrec-workspace") / "ws")
-    shutil.copytree(generated / "exports", workspace.landing_dir(REVREC_TENANT), dirs_exist_ok=True)
-    ingested = run_ingest(workspace, REVREC_TENANT, strict=True)
-    assert ingested.rows_rejected == 0
     # Only the revenue recognition models, their parents and their tests: the whole
     # project's build is covered by tests/transform, and this keeps the fixture fast.
-    summary = build_tenant(workspace, REVREC_TENANT, select=REVREC_SELECT)
+    workspace, summary = generate_ingest_build(
+        generated,
+        tmp_path_factory.mktemp("revrec-workspace") / "ws",
+        customers=REVREC_CUSTOMERS,
+        seed=REVREC_SEED,
+        tenant=REVREC_TENANT,
+        select=REVREC_SELECT,
+    )
     return RevrecCompany(workspace, generated, summary)

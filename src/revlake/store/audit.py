@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,6 +54,48 @@ def field_changes(
         if was != now:
             changes[field] = {"before": was, "after": now}
     return changes
+
+
+class CreatedRow(Protocol):
+    """A freshly created row with a generated id and its creation time."""
+
+    id: Any
+    created_at: datetime
+
+
+RowT = TypeVar("RowT", bound=CreatedRow)
+
+
+def add_audited(
+    session: Session,
+    row: RowT,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    tenant_id: str | None,
+    id_field: str,
+    fields: Mapping[str, Any],
+) -> RowT:
+    """Insert `row` and record its creation in the audit chain, in one transaction.
+
+    The entry's changes are `fields` (all created: before = None) plus the row's generated
+    id under `id_field`; it is stamped with the row's `created_at`.
+    """
+    session.add(row)
+    session.flush()
+    append_audit(
+        session,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        tenant_id=tenant_id,
+        changes=field_changes(None, {id_field: row.id, **fields}),
+        at=row.created_at,
+    )
+    return row
 
 
 def entry_content(entry: AuditEntry) -> dict[str, Any]:

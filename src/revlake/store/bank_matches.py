@@ -18,7 +18,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from revlake.errors import InputError
-from revlake.store.audit import append_audit, field_changes
+from revlake.store.audit import add_audited
 from revlake.store.models import Base
 from revlake.store.tenants import get_tenant
 from revlake.store.types import UTCDateTime, utc_now
@@ -113,28 +113,22 @@ def add_resolution(
         author=author,
         created_at=utc_now(),
     )
-    session.add(row)
-    session.flush()
-    append_audit(
+    return add_audited(
         session,
+        row,
         actor=author,
         action="bank_match.resolved",
         entity="bank_transaction",
         entity_id=clean.transaction_id,
         tenant_id=tenant_id,
-        changes=field_changes(
-            None,
-            {
-                "resolution_id": row.id,
-                "action": clean.action,
-                "payment_kind": clean.payment_kind,
-                "payment_id": clean.payment_id,
-                "note": clean.note,
-            },
-        ),
-        at=row.created_at,
+        id_field="resolution_id",
+        fields={
+            "action": clean.action,
+            "payment_kind": clean.payment_kind,
+            "payment_id": clean.payment_id,
+            "note": clean.note,
+        },
     )
-    return row
 
 
 def list_resolutions(session: Session, *, tenant_id: str) -> list[BankMatchResolution]:

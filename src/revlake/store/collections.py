@@ -18,7 +18,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from revlake.errors import InputError
-from revlake.store.audit import append_audit, field_changes
+from revlake.store.audit import add_audited
 from revlake.store.models import Base
 from revlake.store.tenants import get_tenant
 from revlake.store.types import UTCDateTime, utc_now
@@ -123,28 +123,22 @@ def add_note(session: Session, *, tenant_id: str, note: NoteInput, author: str) 
         author=author,
         created_at=utc_now(),
     )
-    session.add(row)
-    session.flush()
-    append_audit(
+    return add_audited(
         session,
+        row,
         actor=author,
         action="ar_note.created",
         entity="invoice",
         entity_id=clean.invoice_id,
         tenant_id=tenant_id,
-        changes=field_changes(
-            None,
-            {
-                "note_id": row.id,
-                "customer_id": clean.customer_id,
-                "status": clean.status,
-                "text": clean.text,
-                "promised_date": clean.promised_date,
-            },
-        ),
-        at=row.created_at,
+        id_field="note_id",
+        fields={
+            "customer_id": clean.customer_id,
+            "status": clean.status,
+            "text": clean.text,
+            "promised_date": clean.promised_date,
+        },
     )
-    return row
 
 
 def list_notes(
