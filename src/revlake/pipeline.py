@@ -84,6 +84,12 @@ class PipelineResult:
                 "tests_failed": self.build.tests_failed,
                 "failures": [f"{n.resource_type} {n.name}" for n in self.build.failures],
                 "gold_rows": dict(self.build.gold_rows),
+                "coverage": [m.message for m in self.build.coverage.metrics]
+                if self.build.coverage
+                else [],
+                "unread_tables": list(self.build.coverage.unread_tables)
+                if self.build.coverage
+                else [],
                 "seconds": round(self.build.wall_s, 3),
             }
         if self.build_skipped_reason:

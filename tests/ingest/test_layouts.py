@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from revlake.contract import ENTITIES
 from revlake.errors import InputError
 from revlake.ingest import IngestSummary, load_layouts
 from revlake.ingest.layouts import parse_layout
@@ -16,7 +17,6 @@ from revlake.workspace import Workspace
 
 SHIPPED = [
     "salesforce_account",
-    "salesforce_contact",
     "salesforce_user",
     "salesforce_lead",
     "salesforce_opportunity",
@@ -49,12 +49,12 @@ SHIPPED = [
     "dwh_erp_cust_az12",
     "dwh_erp_loc_a101",
     "dwh_erp_px_cat_g1v2",
-    "generic_subscriptions",
-    "generic_product_usage",
     "stripe_payouts",
     "xero_bills",
     "xero_bill_payments",
     "bank_statement",
+    "salesforce_contact",
+    *(f"generic_{name}" for name in ENTITIES),
 ]
 
 
@@ -136,7 +136,7 @@ def test_workspace_layout_is_used_and_listed(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('name = "x"\nrequired = ["a"]\ncolumns = 1\n', "key 'columns': unknown key"),
+        ('name = "x"\nrequired = ["a"]\ncolumnz = 1\n', "key 'columnz': unknown key"),
         ('name = "Bad Name"\nrequired = ["a"]\n', "key 'name': must start with a lowercase"),
         ('name = "x"\nrequired = []\n', "key 'required'"),
         ('name = "x"\nrequired = ["a"]\n[aliases]\nb = ["c"]\n', "[aliases] key 'b'"),

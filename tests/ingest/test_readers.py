@@ -26,7 +26,7 @@ EXPECTED = [
     ("s3", "c3", "2024-03-01", None, 3),
 ]
 SELECT = (
-    "SELECT subscription_id, customer_id, start_date, monthly_amount, _row_number "
+    "SELECT subscription_id, customer_id, start_date, mrr, _row_number "
     "FROM generic_subscriptions ORDER BY _row_number"
 )
 
@@ -105,7 +105,7 @@ def test_semicolon_file_with_decimal_commas(
         "subs.csv", b"subscription_id;customer_id;start_date;monthly_amount\ns1;c1;2024-01-01;1,5\n"
     )
     ingest()
-    assert query("SELECT monthly_amount FROM generic_subscriptions") == [("1,5",)]
+    assert query("SELECT mrr FROM generic_subscriptions") == [("1,5",)]
 
 
 def test_quoted_fields_with_embedded_newlines_keep_line_numbers(
@@ -150,7 +150,7 @@ def test_json_lines(
     assert (result.rows_loaded, result.rows_rejected) == (2, 0)
     assert result.new_columns == ("tags",)
     rows = query(
-        "SELECT subscription_id, monthly_amount, plan, tags, _row_number, _line_number "
+        "SELECT subscription_id, mrr, plan, tags, _row_number, _line_number "
         "FROM generic_subscriptions ORDER BY _row_number"
     )
     assert rows == [("s1", "100.00", None, None, 1, 1), ("s2", "12", None, '["a","b"]', 3, 3)]
@@ -189,7 +189,7 @@ def test_parquet(
     result = _only_loaded(ingest())
     assert (result.rows_loaded, result.rows_rejected) == (2, 0)
     assert query(
-        "SELECT subscription_id, customer_id, start_date, monthly_amount, _row_number "
+        "SELECT subscription_id, customer_id, start_date, mrr, _row_number "
         "FROM generic_subscriptions ORDER BY _row_number"
     ) == [("s1", "c1", "2024-01-01", "100", 1), ("s2", None, "2024-02-29", "7", 2)]
 
@@ -210,7 +210,7 @@ def test_xlsx(
     result = _only_loaded(ingest())
     assert (result.rows_loaded, result.rows_rejected) == (2, 0)
     assert query(
-        "SELECT subscription_id, customer_id, start_date, monthly_amount, plan, _row_number "
+        "SELECT subscription_id, customer_id, start_date, mrr, plan, _row_number "
         "FROM generic_subscriptions ORDER BY _row_number"
     ) == [
         ("s1", "c1", "2024-01-01 00:00:00", "100", "line\nbreak", 1),

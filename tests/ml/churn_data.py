@@ -131,11 +131,11 @@ def build_company(path: Path, customers: int = 900, seed: int = 5) -> dict[tuple
         )
         load("silver.stg_stripe__refunds", "charge_id varchar, refund_date date", refund_rows)
         # usage carries no signal here (the hazard ignores it); it exercises the features
-        usage_rows = [(cid, month, 10, 5, 60, 0.5) for cid, month, mrr in mrr_rows if mrr > 0]
+        usage_rows = [(cid, month, 10, 5, 60, 0.5, True) for cid, month, mrr in mrr_rows if mrr > 0]
         load(
-            "silver.stg_product__usage_monthly",
+            "silver.int_product_usage",
             "customer_id varchar, month_start_date date, seats bigint, active_users bigint, "
-            "sessions bigint, active_share double",
+            "sessions bigint, active_share double, is_valid boolean",
             usage_rows,
         )
         load(

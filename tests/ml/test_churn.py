@@ -64,9 +64,7 @@ def test_features_use_only_data_up_to_the_scoring_month(
         con.execute(f"delete from gold.fct_mrr_movements where month_start_date > '{cut}'")
         con.execute(f"delete from silver.stg_stripe__invoices where invoice_date > '{cut}'")
         con.execute(f"delete from silver.stg_stripe__charges where charge_date > '{cut}'")
-        con.execute(
-            f"delete from silver.stg_product__usage_monthly where month_start_date > '{cut}'"
-        )
+        con.execute(f"delete from silver.int_product_usage where month_start_date > '{cut}'")
         con.execute(
             f"update silver.stg_stripe__subscriptions set canceled_at = null, ended_at = null "
             f"where canceled_at > '{cut}'"

@@ -21,6 +21,7 @@ import pytest
 
 from revlake.demo.generate import GenerateConfig, generate_company
 from revlake.ingest import run_ingest
+from revlake.transform.entities import contract_vars
 from revlake.transform.formats import VAR_NAME, format_vars
 from revlake.transform.profile import duckdb_profile, write_profiles
 from revlake.transform.project import PROJECT_DIR
@@ -258,7 +259,12 @@ def run_dbt_build(
         profiles_dir=profiles,
         target_path=work / "target",
         log_path=work / "logs",
-        dbt_vars={"reporting_currency": "USD", VAR_NAME: format_vars(bronze), **(dbt_vars or {})},
+        dbt_vars={
+            "reporting_currency": "USD",
+            VAR_NAME: format_vars(bronze),
+            **contract_vars(None),
+            **(dbt_vars or {}),
+        },
     )
     return database, invocation
 

@@ -107,7 +107,7 @@ def test_load_bronze_copies_every_table_to_spark(workspace: Workspace, tmp_path:
     assert counts["generic_subscriptions"] == 3
     assert counts["_column_formats"] > 0
     row = spark.sql(
-        "select subscription_id, monthly_amount from bronze_acme.generic_subscriptions "
+        "select subscription_id, mrr from bronze_acme.generic_subscriptions "
         "where subscription_id = 's2'"
     ).collect()[0]
     assert (row[0], row[1]) == ("s2", "50")  # all strings, as bronze keeps them

@@ -215,6 +215,6 @@ def test_product_usage_reaches_silver_row_for_row(
     ).fetchall()
     built = gold.execute(
         "select customer_id, month_start_date, seats, active_users, sessions "
-        "from silver.stg_product__usage_monthly order by 1, 2"
+        "from silver.int_product_usage where is_valid order by 1, 2"
     ).fetchall()
     assert built == expected and len(built) > 100

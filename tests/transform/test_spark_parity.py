@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from revlake.transform import spark as rs
+from revlake.transform.entities import contract_vars
 from revlake.transform.formats import VAR_NAME, format_vars
 from revlake.transform.runner import DbtInvocation
 from tests.conftest import IN_CI
@@ -97,7 +98,11 @@ def parity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         spark = rs.run_dbt_on_spark(
             work,
             command=["run"],
-            dbt_vars={"reporting_currency": "USD", VAR_NAME: format_vars(bronze, engine="spark")},
+            dbt_vars={
+                "reporting_currency": "USD",
+                VAR_NAME: format_vars(bronze, engine="spark"),
+                **contract_vars(None),
+            },
             threads=2,
         )
         comparisons = rs.compare_gold(database, session) if spark.success else []
@@ -128,7 +133,7 @@ def test_every_gold_table_is_equal_row_by_row(parity: dict[str, Any]) -> None:
         "fct_mrr",
         "fct_mrr_movements",
         "fct_pipeline",
-        "fact_sales",
+        "fct_sales",
         "dim_customer",
         "kpi_unit_economics",
         "fct_channel_performance",

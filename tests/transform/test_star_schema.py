@@ -51,8 +51,8 @@ def test_every_model_and_test_of_the_build_passed(gold: GoldBuild) -> None:
         "dim_channel",
         "dim_location",
         "dim_date",
-        "fact_orders",
-        "fact_sales",
+        "fct_orders",
+        "fct_sales",
     ):
         assert model in names
 
@@ -191,9 +191,9 @@ def test_impossible_birth_dates_are_flagged_not_dropped(db: Path, shared_dataset
 
 
 def test_sales_lines_keep_bad_dates_and_amounts_flagged(db: Path, shared_datasets: Path) -> None:
-    assert scalar(db, "select count(*) from gold.fact_sales") == 60_398
-    assert scalar(db, "select count(*) from gold.fact_orders") == 27_659
-    assert scalar(db, "select count(*) from gold.fact_sales where not is_valid_order_date") == 19
+    assert scalar(db, "select count(*) from gold.fct_sales") == 60_398
+    assert scalar(db, "select count(*) from gold.fct_orders") == 27_659
+    assert scalar(db, "select count(*) from gold.fct_sales where not is_valid_order_date") == 19
     assert (
         scalar(db, "select count(*) from silver.stg_dwh__crm_sales where order_date_raw = '0'")
         == 17
@@ -201,7 +201,7 @@ def test_sales_lines_keep_bad_dates_and_amounts_flagged(db: Path, shared_dataset
     reasons = dict(
         query(
             db,
-            "select amount_invalid_reason, count(*) from gold.fact_sales "
+            "select amount_invalid_reason, count(*) from gold.fct_sales "
             "where not is_valid_amounts group by 1",
         )
     )
@@ -213,21 +213,20 @@ def test_sales_lines_keep_bad_dates_and_amounts_flagged(db: Path, shared_dataset
     assert query(
         db,
         "select sales_amount_raw, unit_price_raw, sales_amount, unit_price "
-        "from gold.fact_sales where order_number = 'SO57804' "
+        "from gold.fct_sales where order_number = 'SO57804' "
         "and unit_price_raw < 0",
     ) == [(769, -769, 769, 769)]
     # after repair every line has sales = quantity × price
     assert (
         scalar(
-            db, "select count(*) from gold.fact_sales where sales_amount <> quantity * unit_price"
+            db, "select count(*) from gold.fct_sales where sales_amount <> quantity * unit_price"
         )
         == 0
     )
     assert (
         scalar(
             db,
-            "select count(*) from gold.fact_sales "
-            "where customer_key is null or product_key is null",
+            "select count(*) from gold.fct_sales where customer_key is null or product_key is null",
         )
         == 0
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import TextColumn
 from rich.table import Table
 
@@ -70,6 +71,12 @@ def print_summary(summary: BuildSummary) -> None:
             f"[bold red]{node.status}:[/] {node.resource_type} {node.name}: {node.message.strip()}",
             highlight=False,
         )
+    if summary.coverage is not None:
+        for metric in summary.coverage.metrics:
+            style = "yellow" if metric.rows == 0 else "dim"
+            console.print(f"[{style}]coverage:[/] {escape(metric.message)}", highlight=False)
+        for warning in summary.coverage.unread_tables:
+            err_console.print(f"[yellow]unread:[/] {escape(warning)}", highlight=False)
     if summary.published:
         console.print(f"[green]published[/] {summary.snapshot}")
     else:

@@ -235,7 +235,8 @@ def layouts_explain(
     tenant: TenantOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """Why a file matches a layout (or none), column by column, with detected formats."""
+    """Why a file matches a layout (or none), column by column, with detected formats; for a
+    file that feeds a data-contract entity, its first rows parsed and the metrics reached."""
     root = _workspace_root(workspace)
     options = None
     if root is not None:
@@ -285,6 +286,9 @@ def explanation_payload(explanation: Explanation) -> dict[str, Any]:
         ],
         "missing": list(explanation.missing),
         "notes": list(explanation.notes),
+        "entity": explanation.entity,
+        "feeds": list(explanation.feeds),
+        "preview": explanation.preview,
     }
 
 
@@ -332,6 +336,19 @@ def print_explanation(explanation: Explanation) -> None:
         )
     for note in explanation.notes:
         console.print(f"[cyan]note:[/] {escape(note)}", highlight=False)
+    if explanation.entity:
+        console.print(
+            f"feeds the data contract's [bold]{explanation.entity}[/], which reaches: "
+            + escape(", ".join(explanation.feeds)),
+            highlight=False,
+        )
+    if explanation.preview:
+        preview = Table(title="first rows as the entity sees them", title_justify="left")
+        for name in explanation.preview[0]:
+            preview.add_column(name, overflow="fold")
+        for row in explanation.preview:
+            preview.add_row(*("" if v is None else escape(str(v)) for v in row.values()))
+        console.print(preview)
 
 
 quarantine_app = typer.Typer(

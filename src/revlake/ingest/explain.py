@@ -1,4 +1,6 @@
-"""`revlake layouts explain FILE`: why a file matches a layout (or none), column by column.
+"""`revlake layouts explain FILE`: why a file matches a layout (or none), column by column,
+and, for a file that feeds a data-contract entity, a preview of its rows as the entity
+sees them and the metrics they will reach.
 
 The same code paths as an ingest (readers, matching by evidence, typed detection) run on
 an in-memory DuckDB, so what it says is what `revlake ingest` would do, without touching
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from revlake.contract import ENTITIES
 from revlake.errors import InputError
 from revlake.ingest.bronze import ensure_bookkeeping
 from revlake.ingest.detect import ColumnFormat
@@ -24,8 +27,10 @@ from revlake.ingest.manifest import hash_file
 from revlake.ingest.matching import Evidence, rank_layouts
 from revlake.ingest.naming import normalize_column_name
 from revlake.ingest.options import IngestOptions
+from revlake.ingest.sql import ident, literal
 from revlake.ingest.stager import READ_ERRORS, PendingFile, Stager
 from revlake.ingest.summary import FileStatus
+from revlake.ingest.values import bool_sql, format_from_code
 
 RANKED_SHOWN = 5
 
@@ -54,6 +59,9 @@ class Explanation:
     missing: tuple[str, ...] = ()  # the chosen layout's columns the file lacks
     notes: tuple[str, ...] = ()
     rows: int | None = None
+    entity: str | None = None  # the data-contract entity the file feeds
+    feeds: tuple[str, ...] = ()  # the gold tables and models that entity reaches
+    preview: list[dict[str, object]] = field(default_factory=list)  # parsed first rows
 
 
 def _roles(layout: Layout, headers: tuple[str, ...], mapping: tuple[str, ...]) -> list[str]:
@@ -106,14 +114,87 @@ def explain_file(
             headers = stager.last_headers
             ranked = rank_layouts(headers, path.name, layouts)
             rows = None
+            preview: list[dict[str, object]] = []
             if pending.staged is not None:
                 counted = con.execute(
                     f"SELECT count(*) FROM ({pending.staged.source_sql})"
                 ).fetchone()
                 rows = int(counted[0]) if counted else 0
+                preview = _preview(con, pending)
     finally:
         con.close()
-    return _explanation(path.name, headers, ranked, pending, error, rows)
+    explanation = _explanation(path.name, headers, ranked, pending, error, rows)
+    explanation.preview = preview
+    if pending.match is not None and pending.match.layout.entity:
+        entity = ENTITIES[pending.match.layout.entity]
+        explanation.entity = entity.name
+        explanation.feeds = entity.feeds
+    return explanation
+
+
+PREVIEW_ROWS = 5
+
+
+def _preview(con: duckdb.DuckDBPyConnection, pending: PendingFile) -> list[dict[str, object]]:
+    """The first rows as the contract entity sees them, parsed like silver parses them.
+
+    Mapped columns are parsed with the format detected for them (the SQL silver runs on
+    DuckDB); value maps and constants apply; a file that feeds no entity shows nothing.
+    """
+    assert pending.match is not None and pending.staged is not None
+    layout = pending.match.layout
+    if not layout.entity:
+        return []
+    entity = ENTITIES[layout.entity]
+    positions = {column: f"c{i}" for i, column in enumerate(pending.match.mapping.columns)}
+    codes = {f.column: f.code for f in pending.formats}
+    selects = []
+    for contract_field in entity.fields:
+        column = layout.field_columns.get(contract_field.name)
+        constant = layout.constants.get(contract_field.name)
+        if column in positions:
+            value = positions[column]
+            mapping = layout.value_maps.get(contract_field.name)
+            if mapping:
+                cases = " ".join(
+                    f"WHEN {literal(str(k).strip().lower())} THEN {literal(str(v))}"
+                    for k, v in mapping.items()
+                )
+                value = f"(CASE lower(trim({value})) {cases} ELSE {value} END)"
+                expr = _typed(value, contract_field.type, None)
+            else:
+                expr = _typed(value, contract_field.type, codes.get(column))
+        elif constant is not None:
+            expr = _typed(literal(str(constant)), contract_field.type, None)
+        else:
+            continue
+        selects.append(f"{expr} AS {ident(contract_field.name)}")
+    if not selects:
+        return []
+    result = con.execute(
+        f"SELECT {', '.join(selects)} FROM ({pending.staged.source_sql}) LIMIT {PREVIEW_ROWS}"
+    )
+    names = [d[0] for d in result.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def _typed(value: str, kind: str, code: str | None) -> str:
+    """DuckDB SQL turning a text value into a contract type, by the column's format."""
+    fmt = format_from_code(code) if code else None
+    if kind in ("date", "timestamp"):
+        parsed = (
+            fmt.parse_sql(value)
+            if fmt is not None and fmt.kind.is_temporal
+            else f"try_cast(nullif(trim({value}), '') AS TIMESTAMP)"
+        )
+        return f"CAST({parsed} AS DATE)" if kind == "date" else parsed
+    if kind in ("number", "integer"):
+        text = fmt.parse_sql(value) if fmt is not None and fmt.kind.is_numeric else value
+        target = "DECIMAL(18, 6)" if kind == "number" else "BIGINT"
+        return f"try_cast(nullif(trim({text}), '') AS {target})"
+    if kind == "boolean":
+        return bool_sql(f"nullif(trim({value}), '')")
+    return f"nullif(trim({value}), '')"
 
 
 def _explanation(

@@ -37,7 +37,7 @@ class LayoutSpec(BaseModel):
     description: str = ""
     source: str = ""
     file_names: tuple[str, ...] = ()
-    required: tuple[str, ...] = Field(min_length=1)
+    required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
     aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     # Columns whose presence tells this layout apart from others with the same required
@@ -50,6 +50,14 @@ class LayoutSpec(BaseModel):
     formats: dict[str, str] = Field(default_factory=dict)
     # Resolves ambiguous dates of this layout's files (MDY, DMY, YMD).
     date_order: str | None = None
+    # Mapping onto the data contract (docs/DATA-CONTRACT.md): the entity this file feeds,
+    # which header holds each of the entity's fields, value maps (`Won` → true), constant
+    # fields (a currency the file does not carry) and extra headers kept as model features.
+    entity: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    constants: dict[str, str] = Field(default_factory=dict)
+    features: tuple[str, ...] = ()
 
     @field_validator("types")
     @classmethod
@@ -105,6 +113,11 @@ class Layout:
     types: Mapping[str, str] = field(default_factory=dict)
     formats: Mapping[str, str] = field(default_factory=dict)
     date_order: str | None = None
+    entity: str | None = None
+    field_columns: Mapping[str, str] = field(default_factory=dict)  # contract field → column
+    value_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    constants: Mapping[str, str] = field(default_factory=dict)
+    features: tuple[str, ...] = ()  # bronze columns carried as model features
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -122,8 +135,27 @@ class Layout:
 
 
 def _build(spec: LayoutSpec, origin: str) -> Layout:
-    required = tuple(normalize_column_name(h) for h in spec.required)
-    optional = tuple(normalize_column_name(h) for h in spec.optional)
+    mapping = _contract_mapping(spec, origin) if spec.entity else None
+    required_headers = list(spec.required)
+    optional_headers = list(spec.optional)
+    types = dict(spec.types)
+    if mapping is not None:
+        for header in mapping.required_headers:
+            if normalize_column_name(header) not in map(normalize_column_name, required_headers):
+                required_headers.append(header)
+        for header in mapping.optional_headers:
+            known = {normalize_column_name(h) for h in (*required_headers, *optional_headers)}
+            if normalize_column_name(header) not in known:
+                optional_headers.append(header)
+        for header, kind in mapping.types.items():
+            types.setdefault(header, kind)
+    if not required_headers:
+        raise InputError(
+            f"{origin}: invalid layout: key 'required': list at least one column (or map an "
+            "entity's required fields in [columns])"
+        )
+    required = tuple(normalize_column_name(h) for h in required_headers)
+    optional = tuple(normalize_column_name(h) for h in optional_headers)
     columns = required + optional
     duplicates = sorted({c for c in columns if columns.count(c) > 1})
     if duplicates:
@@ -148,7 +180,7 @@ def _build(spec: LayoutSpec, origin: str) -> Layout:
                 )
             aliases[alias] = target
     typed: dict[str, dict[str, str]] = {"types": {}, "formats": {}}
-    for key, given in (("types", spec.types), ("formats", spec.formats)):
+    for key, given in (("types", types), ("formats", spec.formats)):
         for header, value in given.items():
             column = normalize_column_name(header)
             if column not in columns:
@@ -177,7 +209,105 @@ def _build(spec: LayoutSpec, origin: str) -> Layout:
         types=typed["types"],
         formats=typed["formats"],
         date_order=spec.date_order,
+        entity=spec.entity,
+        field_columns=mapping.field_columns if mapping else {},
+        value_maps=mapping.value_maps if mapping else {},
+        constants=dict(spec.constants),
+        features=mapping.features if mapping else (),
     )
+
+
+@dataclass(frozen=True)
+class _ContractMapping:
+    """A layout's mapping onto a contract entity, resolved to headers and columns."""
+
+    required_headers: tuple[str, ...]
+    optional_headers: tuple[str, ...]
+    types: dict[str, str]  # header → declared kind
+    field_columns: dict[str, str]  # contract field → bronze column
+    value_maps: dict[str, dict[str, str]]
+    features: tuple[str, ...]  # bronze columns
+
+
+def _contract_mapping(spec: LayoutSpec, origin: str) -> _ContractMapping:
+    """Check a layout's `entity`, `[columns]`, `[values]`, `[constants]` against the contract."""
+    from revlake.contract import ENTITIES
+
+    where = f"{origin}: layout {spec.name!r}"
+    entity = ENTITIES.get(spec.entity or "")
+    if entity is None:
+        raise InputError(
+            f"{where}: unknown entity {spec.entity!r}; the data contract has: "
+            + ", ".join(sorted(ENTITIES))
+        )
+    fields = {f.name: f for f in entity.fields}
+    for section, keys in (
+        ("columns", spec.columns),
+        ("constants", spec.constants),
+        ("values", spec.values),
+    ):
+        unknown = [k for k in keys if k not in fields]
+        if unknown:
+            raise InputError(
+                f"{where}, [{section}]: {', '.join(unknown)} not fields of entity "
+                f"{entity.name!r} ({', '.join(fields)})"
+            )
+    # without [columns], the file uses the contract's own field names (a generic layout)
+    columns = dict(spec.columns) or {f.name: f.name for f in entity.fields}
+    missing = [
+        f.name for f in entity.required if f.name not in columns and f.name not in spec.constants
+    ]
+    if missing and spec.columns:
+        raise InputError(
+            f"{where}: entity {entity.name!r} needs {', '.join(missing)}: map each in [columns] "
+            '(field = "Header in your file") or give it in [constants]'
+        )
+    for field_name in spec.values:
+        if field_name not in columns:
+            raise InputError(f"{where}, [values]: {field_name} is not mapped in [columns]")
+    required = tuple(columns[f.name] for f in entity.required if f.name in columns)
+    optional = tuple(h for name, h in columns.items() if not fields[name].required)
+    types = {
+        header: "text" if name in spec.values else fields[name].type
+        for name, header in columns.items()
+    }
+    mapped = {normalize_column_name(h) for h in columns.values()}
+    features = tuple(normalize_column_name(h) for h in spec.features)
+    clash = [f for f in features if f in mapped]
+    if clash:
+        raise InputError(f"{where}: features {', '.join(clash)} are already mapped fields")
+    return _ContractMapping(
+        required_headers=required,
+        optional_headers=(*optional, *spec.features),
+        types=types,
+        field_columns={name: normalize_column_name(h) for name, h in columns.items()},
+        value_maps={k: dict(v) for k, v in spec.values.items()},
+        features=features,
+    )
+
+
+def generic_layouts() -> list[Layout]:
+    """One `generic_<entity>` layout per contract entity: its fields as columns, their
+    synonyms as aliases, their types declared (docs/DATA-CONTRACT.md)."""
+    from revlake.contract import ENTITIES
+
+    found = []
+    for entity in ENTITIES.values():
+        stem = entity.name.removesuffix("s")
+        spec = LayoutSpec(
+            name=entity.layout_name,
+            description=f"{entity.title} in the data contract's own columns",
+            source="generic",
+            file_names=(f"*{stem}*",),
+            required=tuple(f.name for f in entity.required),
+            optional=tuple(f.name for f in entity.fields if not f.required),
+            aliases={f.name: f.synonyms for f in entity.fields if f.synonyms},
+            types={f.name: f.type for f in entity.fields},
+            entity=entity.name,
+            distinctive=entity.distinctive,
+        )
+        found.append(_build(spec, f"contract:{entity.name}"))
+    return found
 
 
 def parse_layout(text: str, origin: str) -> Layout:
@@ -207,7 +337,7 @@ def builtin_layouts() -> list[Layout]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             found.append(parse_layout(entry.read_text(encoding="utf-8"), f"builtin:{entry.name}"))
-    return found
+    return [*found, *generic_layouts()]
 
 
 def workspace_layouts(workspace_root: Path) -> list[Layout]:

@@ -72,18 +72,22 @@ def _missing(layout: Layout, headers: Sequence[str]) -> list[str]:
     return [c for c in layout.required if c not in present]
 
 
-def column_weights(layouts: Sequence[Layout]) -> dict[str, float]:
-    """How much a column tells layouts apart: log(1 + layouts / layouts that have it).
+def header_weights(headers: Sequence[str], layouts: Sequence[Layout]) -> dict[str, float]:
+    """How much each header of a file tells layouts apart: log(1 + layouts / layouts that
+    recognise it, directly or through an alias).
 
-    `id` or `created_date`, which many layouts carry, weigh little; `is_converted` or
-    `billing_country`, which one layout has, weigh much.
+    `Id` or `Date`, which many layouts recognise, weigh little; `IsConverted` or
+    `BillingCountry`, which one layout recognises, weigh much. Weighing the file's own
+    headers (not the layouts' column names) makes two layouts that recognise the same
+    headers score the same, however they name them.
     """
-    counts: dict[str, int] = {}
-    for layout in layouts:
-        for column in set(layout.columns):
-            counts[column] = counts.get(column, 0) + 1
     total = len(layouts)
-    return {column: math.log(1 + total / count) for column, count in counts.items()}
+    weights: dict[str, float] = {}
+    for header in headers:
+        count = sum(1 for layout in layouts if layout.canonical(header) in layout.columns)
+        if count:
+            weights[header] = math.log(1 + total / count)
+    return weights
 
 
 @dataclass(frozen=True)
@@ -105,9 +109,15 @@ class Evidence:
         )
 
     @property
-    def rank(self) -> tuple[float, int, float, int]:
+    def specific(self) -> bool:
+        """A vendor's own layout (not a generic contract layout)."""
+        return self.layout.source != "generic"
+
+    @property
+    def rank(self) -> tuple[float, int, int, float, int]:
         return (
             round(self.score, 6),
+            int(self.specific),  # same evidence: a vendor's layout beats a generic one
             int(self.by_name),
             round(self.share, 6),
             len(self.layout.required),
@@ -122,10 +132,11 @@ class Evidence:
 def evidence_for(
     layout: Layout, headers: Sequence[str], file_name: str, weights: dict[str, float]
 ) -> Evidence:
-    canonical = [layout.canonical(h) for h in headers]
-    present = tuple(dict.fromkeys(c for c in canonical if c in layout.columns))
+    recognised = [h for h in headers if layout.canonical(h) in layout.columns]
+    present = tuple(dict.fromkeys(layout.canonical(h) for h in recognised))
     by_name = layout.matches_file_name(file_name)
-    score = sum(weights.get(c, 0.0) for c in present) + (1.0 if by_name else 0.0)
+    score = sum(weights.get(h, 0.0) for h in dict.fromkeys(recognised))
+    score += 1.0 if by_name else 0.0
     return Evidence(
         layout=layout,
         present=present,
@@ -141,7 +152,7 @@ def rank_layouts(
     headers: Sequence[str], file_name: str, layouts: Sequence[Layout]
 ) -> list[Evidence]:
     """Every layout's evidence for a file, best first (fitting ones before the rest)."""
-    weights = column_weights(layouts)
+    weights = header_weights(headers, layouts)
     found = [evidence_for(layout, headers, file_name, weights) for layout in layouts]
     return sorted(found, key=lambda e: (e.fits, e.rank), reverse=True)
 
@@ -153,10 +164,11 @@ def match_layout(
 
     A layout fits when every required column is present (aliases count) and, if it names
     distinctive columns, at least one of them. Fitting layouts are ranked by evidence: the
-    weighted count of their columns the file carries (a column few layouts share weighs
-    more; a matching `file_names` pattern adds one), then the share of the file's columns
-    they know. An exact tie is reported rather than guessed; a runner-up close to the
-    winner is reported beside the match.
+    weighted count of the file's headers they recognise (a header few layouts recognise
+    weighs more; a matching `file_names` pattern adds one); on equal evidence a vendor's
+    layout beats a generic contract layout (`generic_<entity>`), then the share of the
+    file's columns they know decides. An exact tie is reported rather than guessed; a
+    runner-up close to the winner is reported beside the match.
     """
     ranked = rank_layouts(headers, file_name, layouts)
     fitting = [e for e in ranked if e.fits]
@@ -170,7 +182,11 @@ def match_layout(
             "give one of them a `file_names` pattern that matches this file"
         )
     runner = fitting[1] if len(fitting) > 1 else None
-    near = runner is not None and runner.score >= NEAR_TIE * best.score
+    near = (
+        runner is not None
+        and runner.specific == best.specific  # a vendor layout always beats a generic one
+        and runner.score >= NEAR_TIE * best.score
+    )
     return Match(
         layout=best.layout,
         mapping=map_columns(best.layout, headers),

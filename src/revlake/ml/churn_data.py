@@ -93,7 +93,7 @@ inv as (
 ch as (select * from silver.stg_stripe__charges),
 usage as (
   select customer_id, month_start_date as m, active_share, active_users, sessions
-  from silver.stg_product__usage_monthly
+  from silver.int_product_usage where is_valid
 ),
 lines as (
   select i.customer_id, i.invoice_date, l.quantity,

@@ -16,8 +16,11 @@ from typing import Any
 import duckdb
 
 from revlake.errors import InputError
+from revlake.ingest.layouts import load_layouts
 from revlake.transform import snapshots
 from revlake.transform.catalog import schema_tables
+from revlake.transform.coverage import CoverageReport, coverage_report, write_coverage
+from revlake.transform.entities import contract_vars
 from revlake.transform.formats import VAR_NAME, format_vars
 from revlake.transform.profile import duckdb_profile, write_profiles
 from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR, dbt_vars
@@ -36,6 +39,7 @@ class BuildSummary:
     gold_rows: dict[str, int] = field(default_factory=dict)
     wall_s: float = 0.0
     log_file: Path | None = None  # dbt's debug log of this build
+    coverage: CoverageReport | None = None  # which sources fed each headline metric
 
     def count(self, resource_types: tuple[str, ...], *statuses: str) -> int:
         return sum(
@@ -155,6 +159,7 @@ def _build_locked(
         dbt_vars=dbt_vars(
             workspace.settings,
             **{VAR_NAME: format_vars(bronze, years_ahead=years_ahead)},
+            **contract_vars(workspace.root),
             **(extra_vars or {}),
         ),
         on_node_finished=on_node_finished,
@@ -165,6 +170,12 @@ def _build_locked(
         snapshots.discard(building)
         raise
     green = invocation.success and not any(n.failed for n in invocation.nodes)
+    coverage: CoverageReport | None = None
+    if green and not select:  # a partial build does not say what feeds the whole
+        coverage = coverage_report(
+            building, bronze, work / "target" / "manifest.json", load_layouts(workspace.root)
+        )
+        write_coverage(building, coverage)
     gold_rows = count_rows(building, GOLD_SCHEMA) if building.is_file() else {}
     snapshot: Path | None = None
     if green:
@@ -180,6 +191,7 @@ def _build_locked(
         gold_rows=gold_rows,
         wall_s=time.perf_counter() - started,
         log_file=work / "logs" / "dbt.log",
+        coverage=coverage,
     )
 
 

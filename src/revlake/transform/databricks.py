@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from revlake.errors import InputError
+from revlake.transform.entities import contract_vars
 from revlake.transform.project import dbt_vars
 from revlake.transform.spark import export_bronze_parquet, parquet_file_name
 from revlake.workspace import Workspace
@@ -84,6 +85,7 @@ def databricks_job(
         workspace.settings,
         bronze_database=options.catalog,
         bronze_schema=f"{options.bronze_schema}_{tenant_id.replace('-', '_')}",
+        **contract_vars(workspace.root),
     )
     job: dict[str, Any] = {
         "name": f"revlake {tenant_id}",

@@ -14,6 +14,8 @@ from typing import Any
 from revlake.errors import InputError, RevlakeError
 from revlake.transform import snapshots
 from revlake.transform.build import dbt_work_dir
+from revlake.transform.entities import contract_vars
+from revlake.transform.formats import VAR_NAME, format_vars
 from revlake.transform.profile import duckdb_profile, write_profiles
 from revlake.transform.project import PROJECT_DIR, dbt_vars
 from revlake.transform.runner import invoke_dbt, require_started
@@ -64,7 +66,12 @@ def _generate_locked(
         profiles_dir=profiles_dir,
         target_path=target,
         log_path=work / "logs",
-        dbt_vars=dbt_vars(workspace.settings, **(extra_vars or {})),
+        dbt_vars=dbt_vars(
+            workspace.settings,
+            **{VAR_NAME: format_vars(workspace.bronze_path(tenant_id))},
+            **contract_vars(workspace.root),
+            **(extra_vars or {}),
+        ),
     )
     page = target / "static_index.html"
     if not invocation.success or not page.is_file():

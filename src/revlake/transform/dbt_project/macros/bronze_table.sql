@@ -20,6 +20,10 @@
 {%- endmacro %}
 
 {% macro default__bronze_table(table_name, columns) -%}
+  {%- if table_name in var('revlake_sources', []) -%}
+    {#- a declared source (a built-in layout): lineage and freshness start at bronze -#}
+    {%- do source('bronze', table_name) -%}
+  {%- endif -%}
   {%- set relation = revlake.bronze_relation(table_name) -%}
   {%- set existing = [] -%}
   {%- if relation is not none -%}

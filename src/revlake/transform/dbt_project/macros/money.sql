@@ -76,6 +76,11 @@
   try_cast({{ revlake.number_text(column) }} as decimal(18, 2))
 {%- endmacro %}
 
+{#- A text number from bronze as DECIMAL(18,6) (rates, probabilities, contract numbers). -#}
+{% macro to_number(column) -%}
+  try_cast({{ revlake.number_text(column) }} as decimal(18, 6))
+{%- endmacro %}
+
 {#- Text → integer / timestamp / date / boolean, null when unparseable. -#}
 {% macro to_int(column) -%}
   try_cast({{ revlake.number_text(column) }} as bigint)

@@ -1,5 +1,5 @@
 -- Reconciliation: gold billed revenue (fct_revenue_daily.billed) equals the totals of the
--- countable silver invoices, per currency, and the KPI table's MRR equals fct_mrr's.
+-- countable invoices of every source (int_invoices), per currency, and the KPI table's MRR equals fct_mrr's.
 -- Returns the currencies (or months) that disagree.
 with gold as (
   select currency, sum(billed) as billed
@@ -9,7 +9,7 @@ with gold as (
 
 silver as (
   select currency, sum(total) as billed
-  from {{ ref('stg_stripe__invoices') }}
+  from {{ ref('int_invoices') }}
   where is_countable and invoice_date is not null and total is not null
   group by currency
 )

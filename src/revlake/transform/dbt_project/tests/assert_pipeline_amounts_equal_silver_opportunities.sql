@@ -1,17 +1,10 @@
--- Reconciliation: fct_pipeline restates the silver opportunities of every CRM source —
+-- Reconciliation: fct_pipeline restates the opportunities of every CRM source
+-- (int_opportunities, the data contract's entity) —
 -- same number of deals and the same amount per source, currency and outcome. Returns the
 -- groups that disagree (a passing test returns nothing).
 with silver as (
-  select 'salesforce' as source_system, currency,
-    case when is_won then 'won' when is_closed then 'lost'
-      when lower(stage_name) = 'closed won' then 'won'
-      when lower(stage_name) = 'closed lost' then 'lost' else 'open' end as outcome,
-    amount
-  from {{ ref('stg_salesforce__opportunities') }}
-  union all
-  select 'hubspot', currency, stage_category, amount from {{ ref('stg_hubspot__deals') }}
-  union all
-  select 'maven', 'USD', stage_category, amount from {{ ref('stg_maven__opportunities') }}
+  select source_system, currency, stage_category as outcome, amount
+  from {{ ref('int_opportunities') }}
 ),
 
 silver_totals as (

@@ -1,0 +1,76 @@
+-- Grain: one row per customer per month in which at least one subscription period of
+-- theirs covers the month's last day (customer_key, month_start_date), up to the as-of
+-- month (the month of the latest date any source knows: int_subscription_periods).
+-- mrr = sum of those periods' mrr, in the customer's currency. customer_key is
+-- '<source_system>:<customer_id>', so customers of different sources never merge.
+with lines as (
+  select
+    source_system,
+    customer_id,
+    customer_key,
+    currency,
+    mrr as line_mrr,
+    start_date as service_start_date,
+    counts_until_date
+  from {{ ref('int_subscription_periods') }}
+  where is_mrr_line
+),
+
+as_of as (
+  select {{ revlake.month_start('max(as_of_date)') }} as as_of_month
+  from {{ ref('int_subscription_periods') }}
+),
+
+digits as (
+  select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
+  union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+),
+
+month_offsets as (
+  -- 0 .. 999 months: enough for any service period (a 10-year plan is 120)
+  select a.d + 10 * b.d + 100 * c.d as k
+  from digits as a cross join digits as b cross join digits as c
+),
+
+line_months as (
+  select
+    l.source_system,
+    l.customer_id,
+    l.customer_key,
+    l.currency,
+    l.line_mrr,
+    l.service_start_date,
+    l.counts_until_date,
+    {{ revlake.add_months(revlake.month_start('l.service_start_date'), 'o.k') }} as month_start_date
+  from lines as l
+  cross join as_of
+  inner join month_offsets as o
+    -- months from the start to the end, or to the as-of month for a period still open
+    on o.k <= {{ dbt.datediff(revlake.month_start('l.service_start_date'),
+                              'least(' ~ revlake.month_start('l.counts_until_date') ~ ', as_of.as_of_month)',
+                              'month') }}
+),
+
+covered as (
+  select
+    lm.*,
+    {{ revlake.month_end('lm.month_start_date') }} as month_end_date
+  from line_months as lm
+)
+
+select
+  c.customer_key,
+  max(c.source_system) as source_system,
+  max(c.customer_id) as customer_id,
+  c.month_start_date,
+  max(c.month_end_date) as month_end_date,
+  max(c.currency) as currency,
+  count(distinct c.currency) as currency_count,
+  cast(sum(c.line_mrr) as decimal(18, 2)) as mrr,
+  count(*) as line_count
+from covered as c
+cross join as_of
+where c.month_end_date >= c.service_start_date
+  and c.month_end_date < c.counts_until_date
+  and c.month_start_date <= as_of.as_of_month
+group by c.customer_key, c.month_start_date

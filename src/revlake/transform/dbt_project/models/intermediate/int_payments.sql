@@ -1,0 +1,32 @@
+-- Grain: one row per payment (source_system, charge_id): the data contract's `payments`,
+-- every source conformed to the layout receivables and cash use (Stripe's charges).
+-- Payments of files mapped onto the contract count as collected unless their status says
+-- failed, refunded or pending.
+with vendor as (
+  select 'stripe' as source_system, v.*
+  from {{ ref('stg_stripe__charges') }} as v
+),
+
+generic as (
+  select
+    g.source_system,
+    cast(g.payment_id as {{ dbt.type_string() }}) as charge_id,
+    cast(g.payment_date as timestamp) as created_at,
+    cast(g.payment_date as date) as charge_date,
+    cast(g.amount as decimal(18, 2)) as amount,
+    cast(0 as decimal(18, 2)) as amount_refunded,
+    cast(upper(coalesce(g.currency, '{{ var("reporting_currency") }}')) as {{ dbt.type_string() }}) as currency,
+    cast(lower(coalesce(g.status, 'succeeded')) as {{ dbt.type_string() }}) as status,
+    cast(true as boolean) as is_captured,
+    cast(g.customer_id as {{ dbt.type_string() }}) as customer_id,
+    cast(g.invoice_id as {{ dbt.type_string() }}) as invoice_id,
+    cast(null as {{ dbt.type_string() }}) as payment_method_type,
+    cast(null as {{ dbt.type_string() }}) as failure_code,
+    cast(null as {{ dbt.type_string() }}) as failure_message,
+    cast(coalesce(lower(g.status) not in ('failed', 'pending', 'canceled', 'cancelled', 'refunded'), true) as boolean) as is_collected
+  from {{ ref('stg_generic__payments') }} as g
+)
+
+select * from vendor
+union all
+select * from generic

@@ -1,0 +1,5 @@
+-- Grain: one row per refund (source, refund_id), from every layout mapped onto the data contract's
+-- `refunds` entity (generic_refunds and the workspace's own layouts): fields typed by
+-- the contract, invalid_reason naming missing required fields and values that fit
+-- no format (flagged, never dropped). docs/DATA-CONTRACT.md.
+{{ revlake.mapped_entity('refunds') }}

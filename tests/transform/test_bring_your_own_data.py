@@ -1,0 +1,440 @@
+"""Bring your own data: files in the contract's own columns (or a mapping) reach gold and API.
+
+Tenant `own` lands one small file per data-contract entity, written with the generic
+layouts' field names and common synonyms (`account_id`, `mrr_amount`, `won` …). Tenant
+`mapped` lands a subscription export with its own headers, words and European dates,
+mapped once by a workspace layout. Both are built with the real pipeline and every
+figure checked below is computed by hand from the files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+from revlake.api import create_app
+from revlake.contract import ENTITIES
+from revlake.ingest import FileStatus, run_ingest
+from revlake.store.keys import create_key
+from revlake.store.tenants import sync_tenants
+from revlake.store.workspace_store import open_store
+from revlake.transform.build import build_tenant
+from revlake.workspace import Workspace, init_workspace
+
+OWN, MAPPED = "own", "mapped"
+
+
+def _csv(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+# One file per entity, in the contract's columns or their synonyms.
+OWN_FILES = {
+    "subscriptions.csv": _csv(
+        "account_id,start,end,mrr_amount,currency",
+        "c1,2024-01-01,2024-04-01,100,USD",
+        "c1,2024-04-01,,150,USD",
+        "c2,2024-02-15,2024-03-15,50,USD",
+        "c3,2024-03-01,2024-05-01,80,USD",
+        "c3,2024-07-01,2024-09-01,80,USD",
+    ),
+    "customers.csv": _csv(
+        "customer_id,customer_name,country,segment,signup_date,churned,acquisition_channel",
+        "c1,Acme GmbH,Germany,enterprise,2023-12-20,no,webinar",
+        "c2,Beta Ltd,UK,smb,2024-02-10,yes,paid_search",
+        "c3,Gamma Inc,USA,smb,2024-02-25,yes,webinar",
+        "c4,Delta SA,France,mid-market,2024-05-01,no,",
+    ),
+    "contacts.csv": _csv(
+        "contact_id,customer_id,first_name,last_name,email,title",
+        "p1,c1,Ann,Lee,ann@acme.example,CFO",
+    ),
+    "products.csv": _csv(
+        "product_id,product_name,category,list_price,unit_cost",
+        "bike,Road bike,Bikes,1200.00,700.00",
+        "helmet,Helmet,Accessories,50.00,20.00",
+    ),
+    "invoices.csv": _csv(
+        "invoice_id,customer_id,invoice_date,due_date,total,currency",
+        "i1,c1,2024-01-01,2024-01-31,100.00,USD",
+        "i2,c2,2024-02-15,2024-03-15,50.00,USD",
+    ),
+    "invoice_lines.csv": _csv(
+        "line_id,invoice_id,amount,service_start_date,service_end_date,description",
+        "l1,i1,100.00,2024-01-01,2024-02-01,Pro plan",
+        "l2,i2,50.00,2024-02-15,2024-03-15,Starter plan",
+    ),
+    "payments.csv": _csv(
+        "payment_id,invoice_id,customer_id,payment_date,amount,currency",
+        "pay1,i1,c1,2024-01-20,100.00,USD",
+    ),
+    "refunds.csv": _csv(
+        "refund_id,payment_id,refund_date,refund_amount,currency",
+        "rf1,pay1,2024-01-25,10.00,USD",
+    ),
+    "credit_notes.csv": _csv(
+        "credit_note_id,invoice_id,credit_note_date,amount,currency",
+        "cn1,i2,2024-02-20,5.00,USD",
+    ),
+    "opportunities.csv": _csv(  # a win/loss table: no dates at all
+        "opportunity_id,account_id,deal_stage,deal_value,won,owner,product",
+        "o1,c1,Closed Won,1000,Yes,Kim,bike",
+        "o2,c2,Closed Lost,400,No,Kim,helmet",
+        "o3,c3,Closed Won,600,Yes,Raj,bike",
+        "o4,c4,Closed Lost,900,No,Raj,bike",
+    ),
+    "opportunity_stage_history.csv": _csv(
+        "opportunity_id,stage,changed_at",
+        "o1,Qualification,2024-01-02 10:00:00",
+        "o1,Closed Won,2024-01-20 16:30:00",
+    ),
+    "leads.csv": _csv(
+        "lead_id,created_date,lead_source,converted",
+        "L1,2024-01-05,Web,yes",
+        "L2,2024-01-20,Partner,no",
+        "L3,,Web,no",
+    ),
+    "marketing_spend.csv": _csv(
+        "spend_date,channel,spend,currency",
+        "2024-01-01,paid_search,500.00,USD",
+        "2024-02-01,paid_search,300.00,USD",
+    ),
+    "product_usage.csv": _csv(
+        "customer_id,month,active_users,seats",
+        "c1,2024-01-01,8,10",
+        "c1,2024-02-01,9,10",
+    ),
+    "churn_events.csv": _csv(
+        "customer_id,churn_date,churn_reason,mrr_lost",
+        "c2,2024-03-15,too expensive,50.00",
+    ),
+    "support_tickets.csv": _csv(
+        "ticket_id,customer_id,created_date,closed_date,priority,csat",
+        "t1,c1,2024-01-10,2024-01-12,high,4",
+        "t2,c1,2024-01-20,,low,",
+    ),
+    "order_lines.csv": _csv(
+        "order_id,order_date,sales_amount,customer_id,product_id,quantity,line_number",
+        "so1,2024-03-01,2400.00,c4,bike,2,1",
+        "so1,2024-03-01,50.00,c4,helmet,1,2",
+        "so2,2024-04-02,1200.00,c1,bike,1,1",
+    ),
+    "vendor_bills.csv": _csv(
+        "bill_id,vendor,bill_date,due_date,total,currency",
+        "b1,Cloud Co,2024-01-05,2024-02-04,300.00,USD",
+    ),
+    "bill_payments.csv": _csv(
+        "payment_date,bill_id,amount,vendor",
+        "2024-01-30,b1,300.00,Cloud Co",
+    ),
+    "bank_lines.csv": _csv(
+        "line_date,description,amount,counterparty",
+        "2024-01-20,Acme GmbH INV i1,100.00,Acme GmbH",
+        "2024-01-30,Cloud Co b1,-300.00,Cloud Co",
+    ),
+    "payouts.csv": _csv(
+        "payout_id,arrival_date,amount,currency",
+        "po1,2024-01-22,90.00,USD",
+    ),
+    "fx_rates.csv": _csv(
+        "rate_date,currency_code,usd_rate",
+        "2024-01-01,EUR,1.100000",
+    ),
+}
+
+# A subscription export in its own words, European dates and decimal commas.
+MAPPED_LAYOUT = """
+name = "acme_subscriptions"
+entity = "subscriptions"
+source = "acme"
+file_names = ["abos*.csv"]
+features = ["Region"]
+
+[columns]
+customer_id = "Kunde"
+start_date = "Beginn"
+end_date = "Ende"
+amount = "Preis"
+interval = "Turnus"
+plan = "Tarif"
+is_trial = "Art"
+
+[values.interval]
+"monatlich" = "month"
+"jährlich" = "year"
+
+[values.is_trial]
+"Test" = "true"
+"Bezahlt" = "false"
+
+[constants]
+currency = "EUR"
+
+[formats]
+Beginn = "%d.%m.%Y"
+Ende = "%d.%m.%Y"
+"""
+MAPPED_FILE = _csv(
+    "Kunde;Beginn;Ende;Preis;Turnus;Tarif;Art;Region",
+    "k1;01.01.2024;01.04.2024;120,00;monatlich;Pro;Bezahlt;Nord",
+    "k2;15.01.2024;15.01.2025;1.200,00;jährlich;Pro;Bezahlt;Süd",
+    "k3;01.02.2024;01.03.2024;0,00;monatlich;Pro;Test;Nord",
+)
+
+
+@dataclass(frozen=True)
+class Built:
+    workspace: Workspace
+    snapshots: dict[str, Path]
+    keys: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    workspace = init_workspace(tmp_path_factory.mktemp("byod") / "ws", [OWN, MAPPED])
+    (workspace.root / "layouts").mkdir()
+    (workspace.root / "layouts" / "acme_subscriptions.toml").write_text(
+        MAPPED_LAYOUT, encoding="utf-8"
+    )
+    workspace = Workspace.open(workspace.root)
+    own = workspace.landing_dir(OWN)
+    own.mkdir(parents=True, exist_ok=True)
+    for name, text in OWN_FILES.items():
+        (own / name).write_text(text, encoding="utf-8")
+    mapped = workspace.landing_dir(MAPPED)
+    mapped.mkdir(parents=True, exist_ok=True)
+    (mapped / "abos_2024.csv").write_text(MAPPED_FILE, encoding="utf-8")
+    (mapped / "kurse.csv").write_text(  # EUR amounts need a rate into USD reporting
+        _csv("rate_date,currency_code,usd_rate", "2023-12-01,EUR,1.100000"), encoding="utf-8"
+    )
+    snapshots = {}
+    for tenant in (OWN, MAPPED):
+        summary = run_ingest(workspace, tenant, strict=True)
+        assert all(f.status is FileStatus.LOADED for f in summary.files), summary.files
+        build = build_tenant(workspace, tenant)
+        assert build.published, [f"{n.name}: {n.message}" for n in build.failures]
+        assert build.snapshot is not None
+        snapshots[tenant] = build.snapshot
+    store = open_store(workspace)
+    keys = {}
+    try:
+        with store.write() as session:
+            sync_tenants(session, workspace.settings.tenants, actor="tests")
+            for tenant in (OWN, MAPPED):
+                keys[tenant] = create_key(
+                    session, tenant_id=tenant, role="admin", actor="tests"
+                ).key
+    finally:
+        store.dispose()
+    return Built(workspace, snapshots, keys)
+
+
+@pytest.fixture(scope="module")
+def client(built: Built) -> Iterator[TestClient]:
+    with TestClient(create_app(built.workspace), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def _rows(built: Built, tenant: str, sql: str) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(built.snapshots[tenant]), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _api(client: TestClient, built: Built, tenant: str, url: str) -> Any:
+    response = client.get(url, headers={"Authorization": f"Bearer {built.keys[tenant]}"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_every_entity_has_a_generic_file_here() -> None:
+    assert {name.removesuffix(".csv") for name in OWN_FILES} == set(ENTITIES)
+
+
+def test_every_file_was_recognised_as_its_generic_layout(built: Built) -> None:
+    con = duckdb.connect(str(built.workspace.bronze_path(OWN)), read_only=True)
+    try:
+        layouts = dict(con.execute("select path, layout from _manifest").fetchall())
+    finally:
+        con.close()
+    assert layouts == {name: f"generic_{name.removesuffix('.csv')}" for name in OWN_FILES}
+
+
+def test_subscription_periods_give_the_five_movements_by_hand(built: Built) -> None:
+    movements = _rows(
+        built,
+        OWN,
+        "select month_start_date, customer_id, movement_type, amount "
+        "from gold.fct_mrr_movements order by 1, 2, 3",
+    )
+    d = dt.date
+    # last-day rule, exclusive ends: c1 100 Jan-Mar then 150 from Apr (open); c2 covers
+    # Feb 29 only; c3 Mar-Apr, then Jul-Aug
+    assert movements == [
+        (d(2024, 1, 1), "c1", "new", Decimal("100.00")),
+        (d(2024, 2, 1), "c2", "new", Decimal("50.00")),
+        (d(2024, 3, 1), "c2", "churn", Decimal("-50.00")),
+        (d(2024, 3, 1), "c3", "new", Decimal("80.00")),
+        (d(2024, 4, 1), "c1", "expansion", Decimal("50.00")),
+        (d(2024, 5, 1), "c3", "churn", Decimal("-80.00")),
+        (d(2024, 7, 1), "c3", "reactivation", Decimal("80.00")),
+        (d(2024, 9, 1), "c3", "churn", Decimal("-80.00")),
+    ]
+    # c1's open period counts up to the month the file was loaded
+    [(last_month, mrr)] = _rows(
+        built,
+        OWN,
+        "select month_start_date, mrr_rc from gold.kpi_revenue_monthly "
+        "order by month_start_date desc limit 1",
+    )
+    assert last_month == dt.date.today().replace(day=1)
+    assert mrr == Decimal("150.00")
+
+
+def test_kpis_api_answers_from_the_subscription_file(client: TestClient, built: Built) -> None:
+    body = _api(client, built, OWN, "/api/v1/kpis")
+    kpis = {k["key"]: k for k in body["kpis"]}
+    assert Decimal(str(kpis["mrr"]["value"])) == Decimal("150")
+    assert Decimal(str(kpis["arr"]["value"])) == Decimal("1800")
+    assert kpis["customers"]["value"] == 1
+
+
+def test_customers_with_churn_labels_and_channels(built: Built) -> None:
+    rows = _rows(
+        built,
+        OWN,
+        "select customer_id, customer_name, location_key, segment, is_churned, is_inferred "
+        "from gold.dim_customer order by 1",
+    )
+    assert rows == [
+        ("c1", "Acme GmbH", "DE", "enterprise", False, False),
+        ("c2", "Beta Ltd", "GB", "smb", True, False),
+        ("c3", "Gamma Inc", "US", "smb", True, False),
+        ("c4", "Delta SA", "FR", "mid-market", False, False),
+    ]
+    channels = _rows(
+        built,
+        OWN,
+        "select channel_key, new_customers, new_mrr_rc from gold.fct_channel_performance "
+        "where new_customers > 0 order by 1, month_start_date",
+    )
+    assert channels == [
+        ("paid_search", 1, Decimal("50.00")),
+        ("webinar", 1, Decimal("100.00")),
+        ("webinar", 1, Decimal("80.00")),
+    ]
+
+
+def test_receivables_from_invoices_payments_and_credit_notes(
+    client: TestClient, built: Built
+) -> None:
+    rows = _rows(built, OWN, "select invoice_id, open_balance from gold.fct_ar_invoices order by 1")
+    # i1 paid in full; i2 50 less a 5 credit note
+    assert rows == [("i1", Decimal("0.00")), ("i2", Decimal("45.00"))]
+    body = _api(client, built, OWN, "/api/v1/ar/invoices?as_of=2024-03-31")
+    assert [i["invoice_id"] for i in body["items"]] == ["i2"]
+
+
+def test_invoice_lines_feed_the_revenue_schedule(built: Built) -> None:
+    [(recognised,)] = _rows(
+        built,
+        OWN,
+        "select sum(recognised_amount) from gold.fct_revenue_schedule where invoice_id = 'i1'",
+    )
+    assert recognised == Decimal("100.00")
+
+
+def test_opportunities_without_dates_keep_their_outcome(client: TestClient, built: Built) -> None:
+    rows = _rows(
+        built,
+        OWN,
+        "select opportunity_id, is_won, is_closed, amount, rep_key, product_key "
+        "from gold.fct_pipeline order by 1",
+    )
+    assert rows == [
+        ("o1", True, True, Decimal("1000.00"), "generic:Kim", "generic:bike"),
+        ("o2", False, True, Decimal("400.00"), "generic:Kim", "generic:helmet"),
+        ("o3", True, True, Decimal("600.00"), "generic:Raj", "generic:bike"),
+        ("o4", False, True, Decimal("900.00"), "generic:Raj", "generic:bike"),
+    ]
+    history = _rows(
+        built,
+        OWN,
+        "select stage_name from gold.fct_opportunity_stage_history "
+        "where opportunity_id = 'o1' order by entered_date",
+    )
+    assert [h[0] for h in history][-1] == "Closed Won"
+
+
+def test_leads_funnel_and_the_lead_without_a_date_said_plainly(built: Built) -> None:
+    [(leads,)] = _rows(
+        built,
+        OWN,
+        "select sum(leads) from gold.fct_funnel where month_start_date = '2024-01-01'",
+    )
+    assert leads == 2
+    coverage = dict(
+        _rows(built, OWN, "select subject, message from gold.rpt_coverage where kind = 'metric'")
+    )
+    assert "1 lead(s) have no created date" in coverage["fct_funnel"]
+    assert "4 opportunity(ies) have no created date" in coverage["fct_pipeline"]
+
+
+def test_spend_orders_bills_bank_usage_churn_tickets_and_contacts(built: Built) -> None:
+    [(spend,)] = _rows(built, OWN, "select sum(spend_rc) from gold.fct_channel_performance")
+    assert spend == Decimal("800.00")
+    assert _rows(built, OWN, "select count(*), sum(sales_amount) from gold.fct_sales") == [
+        (3, Decimal("3650.00"))
+    ]
+    assert (
+        _rows(
+            built, OWN, "select count(*) from gold.fct_ap_balance_events where bill_number = 'b1'"
+        )[0][0]
+        >= 2
+    )
+    assert _rows(built, OWN, "select count(*) from gold.fct_bank_transactions") == [(2,)]
+    assert _rows(built, OWN, "select count(*) from silver.int_product_usage where is_valid") == [
+        (2,)
+    ]
+    assert _rows(built, OWN, "select customer_id, reason, mrr_lost from gold.fct_churn_events") == [
+        ("c2", "too expensive", Decimal("50.00"))
+    ]
+    assert _rows(
+        built,
+        OWN,
+        "select tickets_opened, tickets_open, high_priority_tickets from gold.fct_support_tickets",
+    ) == [(2, 1, 1)]
+    assert _rows(built, OWN, "select customer_key, title from gold.dim_contact") == [
+        ("generic:c1", "CFO")
+    ]
+    assert _rows(
+        built, OWN, "select count(*) from gold.fct_cash_payments where payment_kind = 'payout'"
+    ) == [(1,)]
+
+
+def test_a_mapped_file_with_its_own_words_and_dates(built: Built) -> None:
+    rows = _rows(
+        built,
+        MAPPED,
+        "select customer_key, month_start_date, mrr, currency from gold.fct_mrr "
+        "where is_paying order by 1, 2",
+    )
+    d = dt.date
+    k1 = [("acme:k1", d(2024, m, 1), Decimal("120.00"), "EUR") for m in (1, 2, 3)]
+    # 1.200,00 a year = 100.00 a month, from 15 Jan 2024 (Jan 31 covered) to 15 Jan 2025
+    k2 = [("acme:k2", d(2024, m, 1), Decimal("100.00"), "EUR") for m in range(1, 13)]
+    assert rows == k1 + k2  # k3 is a trial: not MRR
+    features = _rows(
+        built, MAPPED, "select features from silver.stg_generic__subscriptions order by 1"
+    )
+    assert all('"region"' in str(f[0]) for f in features)
