@@ -68,6 +68,8 @@ class WorkspaceSettings(BaseModel):
     landing_path: str = "landing"
     # Operational store (tenants, API keys, audit log); None = SQLite at <workspace>/revlake.db.
     database_url: str | None = None
+    # Largest request body the API accepts, in bytes (413 above it); contracts and notes fit.
+    api_max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
     # Tax (docs/FINANCE.md "Tax"): the seller's country, where it is registered to collect
     # tax abroad ("EU" = the One-Stop-Shop, every member state) and its US nexus states.
     tax_seller_country: str = "US"
