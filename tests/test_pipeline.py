@@ -13,7 +13,7 @@ from revlake.demo import GenerateConfig, generate_company
 from revlake.errors import InputError
 from revlake.export import export_parquet, publish_postgres
 from revlake.pipeline import run_pipeline, watch_pipeline
-from revlake.store.audit import verify_chain
+from revlake.store.audit import list_entries, verify_chain
 from revlake.store.models import PipelineRun
 from revlake.store.runs import list_runs
 from revlake.store.workspace_store import open_store
@@ -194,5 +194,20 @@ def test_registered_models_rescore_every_build(ran: Workspace) -> None:
             newest = list_runs(session, tenant_id="acme")[0]
             assert newest.snapshot == published.name
             assert newest.summary["churn"]["snapshot"] == published.name
+            # both publishes of the run are audited and name the run
+            publishes = [
+                e
+                for e in list_entries(session, tenant_id="acme", limit=500)
+                if e.action == "snapshot.published"
+                and e.changes_value.get("run_id", {}).get("after") == newest.id
+            ]
+            assert [e.entity_id for e in publishes] == [published.name, newest_build(result)]
+            assert verify_chain(session).ok
     finally:
         store.dispose()
+
+
+def newest_build(result: object) -> str:
+    build = result.build  # type: ignore[attr-defined]
+    assert build is not None and build.snapshot is not None
+    return str(build.snapshot.name)

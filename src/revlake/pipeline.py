@@ -2,8 +2,9 @@
 
 Each run is a row of the operational store's run history (`start_run` / `finish_run`,
 both audited) whose summary holds what the data-health page shows: files and rows
-ingested, rejects, models and tests, rows per gold table, the snapshot published. A
-published snapshot is also recorded as an audited `snapshot.published` event.
+ingested, rejects, models and tests, rows per gold table, the snapshot published. Each
+publish of the run (the build, then the scored copy) is an audited `snapshot.published`
+event naming the run (`revlake.store.publish`).
 
 Watch mode polls the tenant's landing folder and runs the job whenever the set of files
 (path, size, modification time) changes; the ingest itself decides what is new by content
@@ -26,7 +27,8 @@ from revlake.ml.churn_service import ChurnScoreSummary, models_root, score_churn
 from revlake.ml.forecast_service import ForecastSummary, forecast_tenant
 from revlake.ml.registry import list_versions
 from revlake.ml.service import ScoreSummary, batched_publish, score_tenant
-from revlake.store.runs import RunStatus, finish_run, record_publish, start_run
+from revlake.store.publish import publishing_run
+from revlake.store.runs import RunStatus, finish_run, start_run
 from revlake.store.tenants import sync_tenants
 from revlake.store.workspace_store import open_store
 from revlake.transform import snapshots
@@ -133,14 +135,14 @@ def run_pipeline(
     tenant_id = workspace.tenant(tenant).id
     store = open_store(workspace)
     started = time.perf_counter()
-    before = snapshots.current_snapshot(workspace.snapshots_dir(tenant_id))
     try:
         with store.write() as session:
             sync_tenants(session, workspace.settings.tenants, actor="revlake.toml")
             run_id = start_run(session, tenant_id=tenant_id, kind=RUN_KIND, actor=actor).id
         result = PipelineResult(tenant=tenant_id, run_id=run_id)
         try:
-            _execute(workspace, result, strict=strict, wait_s=wait_s, force_build=force_build)
+            with publishing_run(run_id, actor):
+                _execute(workspace, result, strict=strict, wait_s=wait_s, force_build=force_build)
         except RevlakeError as exc:
             result.error = str(exc)
         result.seconds = time.perf_counter() - started
@@ -155,15 +157,6 @@ def run_pipeline(
                 snapshot=published.name if published else None,
                 error=result.error or _failure_text(result),
             )
-            if published is not None:
-                record_publish(
-                    session,
-                    tenant_id=tenant_id,
-                    snapshot=published.name,
-                    actor=actor,
-                    previous=before.name if before else None,
-                    run_id=run_id,
-                )
         return result
     finally:
         store.dispose()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import time
 from collections.abc import Iterator, Sequence
@@ -34,7 +35,7 @@ from revlake.config import (
     load_settings,
     settings_from_mapping,
 )
-from revlake.errors import InputError, WorkspaceLockedError
+from revlake.errors import InputError, RevlakeError, WorkspaceLockedError
 
 LOCK_FILE_NAME = ".revlake.lock"
 LOCK_INFO_FILE_NAME = ".revlake.lock.json"
@@ -108,6 +109,27 @@ class Workspace:
         finally:
             info_path.unlink(missing_ok=True)
             lock.release()
+
+
+def private_secret(path: Path) -> bytes:
+    """A 32-byte secret kept in `path` (hex, mode 0600), created on first use.
+
+    Kept in a file so that several processes, and a restarted one, share it.
+    """
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        pass
+    except ValueError as exc:
+        raise RevlakeError(f"{path}: not a hex secret; delete it to make a new one") from exc
+    secret = secrets.token_bytes(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return private_secret(path)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secret.hex())
+    return secret
 
 
 def _describe_holder(info_path: Path) -> str:

@@ -4,8 +4,6 @@ the open snapshots and the session secret. Built by `create_app`, never at impor
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,7 +19,7 @@ from revlake.store.db import Store
 from revlake.store.keys import InvalidApiKeyError, KeyCache, Principal, lookup_key
 from revlake.store.models import ApiKey
 from revlake.store.roles import Role
-from revlake.workspace import Workspace
+from revlake.workspace import Workspace, private_secret
 
 SESSION_SECRET_FILE = ".revlake-session-secret"
 DEFAULT_PRINCIPAL_TTL_S = 1.0
@@ -35,18 +33,7 @@ def load_session_secret(root: Path) -> bytes:
     Kept in a file (mode 0600) so that several server processes, and a restarted one,
     accept the same sessions.
     """
-    path = root / SESSION_SECRET_FILE
-    try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except FileNotFoundError:
-        pass
-    except ValueError as exc:
-        raise RevlakeError(f"{path}: not a hex secret; delete it to make a new one") from exc
-    secret = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(secret.hex())
-    return secret
+    return private_secret(root / SESSION_SECRET_FILE)
 
 
 @dataclass

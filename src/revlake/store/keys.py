@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from revlake.errors import InputError, RevlakeError
 from revlake.store.audit import append_audit, field_changes
+from revlake.store.audit_tables import FINGERPRINT_FIELD, secret_fingerprint
 from revlake.store.models import ApiKey
 from revlake.store.roles import Role, parse_role
 from revlake.store.tenants import get_tenant
@@ -149,7 +150,14 @@ def create_key(
         entity_id=key_id,
         tenant_id=tenant_id,
         changes=field_changes(
-            None, {"tenant_id": tenant_id, "role": parsed_role.value, "name": name}
+            None,
+            {
+                "tenant_id": tenant_id,
+                "role": parsed_role.value,
+                "name": name,
+                # lets `audit verify` notice a stored hash swapped behind revlake's back
+                FINGERPRINT_FIELD: secret_fingerprint(row.secret_hash),
+            },
         ),
     )
     return CreatedKey(key_id, key, tenant_id, parsed_role, name, row.created_at)

@@ -106,12 +106,19 @@ def record_publish(
     actor: str,
     previous: str | None = None,
     run_id: int | None = None,
+    command: str | None = None,
 ) -> None:
-    """Record that `snapshot` is now the tenant's published one (audit: `snapshot.published`)."""
+    """Record that `snapshot` is now the tenant's published one (audit: `snapshot.published`).
+
+    Called by `revlake.store.publish.publish_audited` in the transaction that swaps the
+    published pointer.
+    """
     get_tenant(session, tenant_id)
     changes = field_changes({"published": previous}, {"published": snapshot})
     if run_id is not None:
         changes["run_id"] = {"before": None, "after": run_id}
+    if command is not None:
+        changes["command"] = {"before": None, "after": command}
     append_audit(
         session,
         actor=actor,
