@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from revlake.demo import GenerateConfig, generate_company
 from revlake.errors import InputError
 from revlake.export import export_parquet, publish_postgres
-from revlake.pipeline import run_pipeline, watch_pipeline
+from revlake.pipeline import run_history, run_pipeline, watch_pipeline
 from revlake.store.audit import list_entries, verify_chain
 from revlake.store.models import PipelineRun
 from revlake.store.runs import list_runs
@@ -58,6 +59,19 @@ def test_run_ingests_builds_publishes_and_records(ran: Workspace) -> None:
             assert verify_chain(session).ok
     finally:
         store.dispose()
+
+
+def test_runs_command_lists_the_history(ran: Workspace) -> None:
+    from typer.testing import CliRunner
+
+    from revlake.cli.app import app
+
+    result = CliRunner().invoke(app, ["runs", "--workspace", str(ran.root), "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert listed and listed[0]["tenant"] == "acme"
+    assert {r["status"] for r in listed} <= {"succeeded", "failed"}
+    assert [r.id for r in run_history(ran, "acme")] == [r["id"] for r in listed]
 
 
 def test_second_run_without_new_files_skips_the_build(ran: Workspace) -> None:

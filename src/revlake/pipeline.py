@@ -27,8 +27,10 @@ from revlake.ml.churn_service import ChurnScoreSummary, models_root, score_churn
 from revlake.ml.forecast_service import ForecastSummary, forecast_tenant
 from revlake.ml.registry import list_versions
 from revlake.ml.service import ScoreSummary, batched_publish, score_tenant
+from revlake.store.actors import os_actor
+from revlake.store.models import PipelineRun
 from revlake.store.publish import publishing_run
-from revlake.store.runs import RunStatus, finish_run, start_run
+from revlake.store.runs import RunStatus, abandon_dead_runs, finish_run, list_runs, start_run
 from revlake.store.tenants import sync_tenants
 from revlake.store.workspace_store import open_store
 from revlake.transform import snapshots
@@ -138,6 +140,7 @@ def run_pipeline(
     try:
         with store.write() as session:
             sync_tenants(session, workspace.settings.tenants, actor="revlake.toml")
+            abandon_dead_runs(session, tenant_id=tenant_id, actor=actor)
             run_id = start_run(session, tenant_id=tenant_id, kind=RUN_KIND, actor=actor).id
         result = PipelineResult(tenant=tenant_id, run_id=run_id)
         try:
@@ -158,6 +161,20 @@ def run_pipeline(
                 error=result.error or _failure_text(result),
             )
         return result
+    finally:
+        store.dispose()
+
+
+def run_history(workspace: Workspace, tenant: str | None, *, limit: int = 50) -> list[PipelineRun]:
+    """Runs newest first (of one tenant, or all), after marking dead ones `abandoned`."""
+    store = open_store(workspace)
+    try:
+        with store.write() as session:
+            abandon_dead_runs(session, tenant_id=tenant, actor=os_actor())
+        with store.read() as session:
+            tenants = [tenant] if tenant else [t.id for t in workspace.settings.tenants]
+            runs = [r for t in tenants for r in list_runs(session, tenant_id=t, limit=limit)]
+        return sorted(runs, key=lambda r: (r.started_at, r.id), reverse=True)[:limit]
     finally:
         store.dispose()
 
