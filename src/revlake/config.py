@@ -278,3 +278,14 @@ def load_settings(workspace_dir: Path, environ: Mapping[str, str] | None = None)
     """Load and validate the settings of the workspace at `workspace_dir`."""
     path = Path(workspace_dir) / CONFIG_FILE_NAME
     return settings_from_mapping(read_config_file(path), source=str(path), environ=environ)
+
+
+def redacted_settings(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON-able data with secrets replaced by *** (for printing)."""
+    from revlake.store.db import redact_url
+
+    data = settings.model_dump(mode="json")
+    url = data["workspace"].get("database_url")
+    if url:
+        data["workspace"]["database_url"] = redact_url(url)
+    return data

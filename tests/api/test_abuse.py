@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -250,3 +251,18 @@ def test_presented_key_reads_both_headers() -> None:
     assert presented_key([(b"authorization", b"Basic abc")]) is None
     with pytest.raises(InvalidApiKeyError, match="more than one API key"):
         presented_key([(b"authorization", b"Bearer k1"), (b"x-api-key", b"k2")])
+
+
+def test_built_workspace_files_are_private(served: ServedWorkspace) -> None:
+    """Bronze, snapshots, dbt's files, models and the store of a workspace built through the
+    library (no umask set) are 0600 / 0700 (before the fix: 0644 / 0755)."""
+    import os
+    import stat
+
+    root = served.workspace.root
+    checked = [root / "revlake.db", root / "revlake.toml"]
+    for folder, dirs, files in os.walk(root / "tenants"):
+        checked += [Path(folder) / n for n in dirs + files]
+    assert any(p.suffix == ".duckdb" for p in checked)
+    loose = [str(p) for p in checked if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert loose == []
