@@ -266,3 +266,40 @@ def test_built_workspace_files_are_private(served: ServedWorkspace) -> None:
     assert any(p.suffix == ".duckdb" for p in checked)
     loose = [str(p) for p in checked if stat.S_IMODE(p.stat().st_mode) & 0o077]
     assert loose == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/ar/aging?as_of={}",
+        "/api/v1/ar/invoices?as_of={}",
+        "/api/v1/ar/overdue?as_of={}",
+        "/api/v1/ap/aging?as_of={}",
+        "/api/v1/revrec/deferred?as_of={}",
+        "/api/v1/tax/rates?date={}",
+    ],
+)
+def test_nonsense_dates_are_422(served: ServedWorkspace, client: TestClient, path: str) -> None:
+    for value in ("0", "1e10", "2026-02-30", "0001-01-01", "2026-01-01T00:00:00"):
+        response = client.get(path.format(value), headers=bearer(served.key()))
+        assert response.status_code == 422, (path, value, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_problem_responses_are_in_the_openapi_document(client: TestClient) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    operations = [
+        (path, method, op)
+        for path, item in document["paths"].items()
+        if path.startswith("/api/v1/")
+        for method, op in item.items()
+    ]
+    assert len(operations) > 30
+    for path, method, op in operations:
+        codes = {c for c in op["responses"] if c.isdigit() and int(c) >= 400}
+        assert {"401", "422", "429"} <= codes or path == "/api/v1/health", (path, method)
+        for code in codes:
+            content = op["responses"][code]["content"]
+            assert list(content) == ["application/problem+json"], (path, method, code)
+        if method == "post":
+            assert "413" in codes, path

@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import schemathesis
-from schemathesis.config import SchemathesisConfig
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import CHECKS
+from schemathesis.config import SchemathesisConfig
 from schemathesis.core.result import Ok
 
 from revlake.api import create_app
