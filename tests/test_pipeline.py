@@ -71,7 +71,7 @@ def test_runs_command_lists_the_history(ran: Workspace) -> None:
     listed = json.loads(result.stdout)
     assert listed and listed[0]["tenant"] == "acme"
     assert {r["status"] for r in listed} <= {"succeeded", "failed"}
-    assert [r.id for r in run_history(ran, "acme")] == [r["id"] for r in listed]
+    assert [r.number for r in run_history(ran, "acme")] == [r["id"] for r in listed]
 
 
 def test_second_run_without_new_files_skips_the_build(ran: Workspace) -> None:
@@ -213,7 +213,7 @@ def test_registered_models_rescore_every_build(ran: Workspace) -> None:
                 e
                 for e in list_entries(session, tenant_id="acme", limit=500)
                 if e.action == "snapshot.published"
-                and e.changes_value.get("run_id", {}).get("after") == newest.id
+                and e.changes_value.get("run_id", {}).get("after") == newest.number
             ]
             assert [e.entity_id for e in publishes] == [published.name, newest_build(result)]
             assert verify_chain(session).ok

@@ -45,7 +45,7 @@ class PipelineResult:
     """What one `revlake run` did."""
 
     tenant: str
-    run_id: int
+    run_id: int  # the run's number within its tenant (what `revlake runs` and the API show)
     ingest: IngestSummary | None = None
     build: BuildSummary | None = None
     build_skipped_reason: str | None = None
@@ -141,10 +141,11 @@ def run_pipeline(
         with store.write() as session:
             sync_tenants(session, workspace.settings.tenants, actor="revlake.toml")
             abandon_dead_runs(session, tenant_id=tenant_id, actor=actor)
-            run_id = start_run(session, tenant_id=tenant_id, kind=RUN_KIND, actor=actor).id
-        result = PipelineResult(tenant=tenant_id, run_id=run_id)
+            started_run = start_run(session, tenant_id=tenant_id, kind=RUN_KIND, actor=actor)
+            row_id, run_number = started_run.id, started_run.number
+        result = PipelineResult(tenant=tenant_id, run_id=run_number)
         try:
-            with publishing_run(run_id, actor):
+            with publishing_run(run_number, actor):
                 _execute(workspace, result, strict=strict, wait_s=wait_s, force_build=force_build)
         except RevlakeError as exc:
             result.error = str(exc)
@@ -153,7 +154,7 @@ def run_pipeline(
         with store.write() as session:
             finish_run(
                 session,
-                run_id,
+                row_id,
                 status=RunStatus.SUCCEEDED if result.ok else RunStatus.FAILED,
                 actor=actor,
                 summary=result.summary(),

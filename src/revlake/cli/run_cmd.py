@@ -126,7 +126,7 @@ def runs(
     opened = open_workspace(workspace)
     rows: list[dict[str, Any]] = [
         {
-            "id": r.id,
+            "id": r.number,
             "tenant": r.tenant_id,
             "kind": r.kind,
             "status": r.status,

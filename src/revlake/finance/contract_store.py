@@ -39,8 +39,7 @@ from revlake.store.contracts import (
     RevrecModification,
     RevrecObligation,
 )
-from revlake.store.models import Tenant
-from revlake.store.tenants import get_tenant
+from revlake.store.tenants import get_tenant, next_tenant_number
 from revlake.store.types import utc_now
 
 
@@ -169,7 +168,7 @@ def add_contract(
     variable = contract.variable
     row = RevrecContract(
         tenant_id=tenant_id,
-        number=_next_number(session, tenant_id),
+        number=next_tenant_number(session, RevrecContract, tenant_id),
         reference=contract.reference,
         customer_id=contract.customer_id,
         customer_name=contract.customer_name,
@@ -205,16 +204,6 @@ def add_contract(
         changes=field_changes(None, contract_document(contract)),
     )
     return StoredContract(row.number, tenant_id, contract, (), row.created_at, actor)
-
-
-def _next_number(session: Session, tenant_id: str) -> int:
-    """The tenant's next contract number; the tenant row is locked so two writers queue
-    (on SQLite the write transaction holds the database lock already)."""
-    session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update())
-    last = session.execute(
-        select(func.max(RevrecContract.number)).where(RevrecContract.tenant_id == tenant_id)
-    ).scalar_one()
-    return int(last or 0) + 1
 
 
 def add_modification(

@@ -59,9 +59,9 @@ def field_changes(
 
 
 class CreatedRow(Protocol):
-    """A freshly created row with a generated id and its creation time."""
+    """A freshly created row with its per-tenant number and its creation time."""
 
-    id: Any
+    number: int
     created_at: datetime
 
 
@@ -82,8 +82,9 @@ def add_audited(
 ) -> RowT:
     """Insert `row` and record its creation in the audit chain, in one transaction.
 
-    The entry's changes are `fields` (all created: before = None) plus the row's generated
-    id under `id_field`; it is stamped with the row's `created_at`.
+    The entry's changes are `fields` (all created: before = None) plus the row's per-tenant
+    number (the id the tenant sees) under `id_field`; it is stamped with the row's
+    `created_at`.
     """
     session.add(row)
     session.flush()
@@ -94,7 +95,7 @@ def add_audited(
         entity=entity,
         entity_id=entity_id,
         tenant_id=tenant_id,
-        changes=field_changes(None, {id_field: row.id, **fields}),
+        changes=field_changes(None, {id_field: row.number, **fields}),
         at=row.created_at,
     )
     return row

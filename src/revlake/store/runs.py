@@ -21,7 +21,7 @@ from revlake.errors import InputError
 from revlake.store.audit import append_audit, field_changes
 from revlake.store.canonical import to_jsonable
 from revlake.store.models import PipelineRun
-from revlake.store.tenants import get_tenant
+from revlake.store.tenants import get_tenant, next_tenant_number
 from revlake.store.types import utc_now
 
 
@@ -72,6 +72,7 @@ def start_run(session: Session, *, tenant_id: str, kind: str, actor: str) -> Pip
     get_tenant(session, tenant_id)
     run = PipelineRun(
         tenant_id=tenant_id,
+        number=next_tenant_number(session, PipelineRun, tenant_id),
         kind=kind,
         status=RunStatus.RUNNING.value,
         started_at=utc_now(),
@@ -87,7 +88,7 @@ def start_run(session: Session, *, tenant_id: str, kind: str, actor: str) -> Pip
         actor=actor,
         action="run.started",
         entity="pipeline_run",
-        entity_id=str(run.id),
+        entity_id=str(run.number),
         tenant_id=tenant_id,
         changes=field_changes(None, {"kind": kind, "status": run.status}),
     )
@@ -129,7 +130,7 @@ def finish_run(
         actor=actor,
         action="run.finished",
         entity="pipeline_run",
-        entity_id=str(run.id),
+        entity_id=str(run.number),
         tenant_id=run.tenant_id,
         changes=field_changes(before, after),
     )
@@ -172,7 +173,7 @@ def abandon_dead_runs(session: Session, *, tenant_id: str | None, actor: str) ->
             actor=actor,
             action="run.abandoned",
             entity="pipeline_run",
-            entity_id=str(run.id),
+            entity_id=str(run.number),
             tenant_id=run.tenant_id,
             changes={
                 **field_changes(before, {"status": run.status, "error": evidence}),
