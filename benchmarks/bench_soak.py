@@ -9,11 +9,13 @@ One `revlake serve` process; from this process, over loopback:
   valid key, for `--quiet` seconds alone, then for `--attack` seconds during the abuse;
 - wrong-secret flood: `--flooders` (16) closed-loop clients sending the known key id of a
   real key with a wrong secret (what the issue 18 campaign did: ~100 ms of scrypt each);
-- unauthenticated 2 MB POST bodies, one client in a loop;
+- unauthenticated POST bodies of `--body-mib` (105) MiB, one client in a loop (the issue
+  18 campaign sent three of 105 MB: the server grew from 783 to 1,735 MB);
 - publishes: every 4 s a copy of the published build is published again
   (`revlake.ml.service.publish_with_tables`, the path every scorer uses);
 - runs killed with -9: every 6 s a `revlake run --force-build` is started and killed with
-  SIGKILL 2 s later; at the end `revlake runs` must show each as `abandoned`.
+  SIGKILL 1 s after it took the workspace lock (mid-ingest or build); at the end
+  `revlake runs` must show each as `abandoned`.
 
 Printed: p50/p99 of the legitimate requests quiet and under attack, their errors, the
 answers the flood and the big bodies got, the server's resident memory before and after
@@ -41,14 +43,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_api import free_port, prepare_workspace
-from revlake.api.server import demo_key
 from revlake.workspace import Workspace
 
 TENANT = "demo"
 KPIS = "/api/v1/kpis"
 PUBLISH_EVERY_S = 4.0
 RUN_EVERY_S = 6.0
-RUN_KILL_AFTER_S = 2.0
+RUN_KILL_AFTER_S = 1.0  # after it took the workspace lock
 PUBLISH_CODE = (
     "import sys; from revlake.workspace import Workspace; "
     "from revlake.ml.service import publish_with_tables; "
@@ -109,26 +110,33 @@ async def _loop(
             writer.close()
 
 
-async def _big_bodies(port: int, stop: asyncio.Event, codes: Counter[int]) -> None:
-    body = b"[" + b" " * (2 * 1024 * 1024) + b"]"
+async def _big_bodies(port: int, stop: asyncio.Event, codes: Counter[int], mib: int) -> None:
+    """POST `mib` MiB without a key, streamed in 1 MiB chunks until the server answers."""
+    chunk = b" " * (1024 * 1024)
     head = (
         "POST /api/v1/revrec/contracts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"Content-Length: {mib * len(chunk)}\r\nConnection: close\r\n\r\n"
     ).encode()
     while not stop.is_set():
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(head)
-            try:
-                writer.write(body)
-                await writer.drain()
-            except ConnectionError:
-                pass
-            line = await reader.readline()
-            codes[int(line.split(b" ", 2)[1]) if line else -1] += 1
-            writer.close()
-        except (OSError, ValueError, IndexError):
+        except OSError:
             codes[-1] += 1
+            await asyncio.sleep(0.2)
+            continue
+        try:
+            writer.write(head)
+            for _ in range(mib):
+                writer.write(chunk)
+                await writer.drain()
+        except ConnectionError:
+            pass  # the server answered and closed without reading the rest
+        try:
+            line = await asyncio.wait_for(reader.readline(), timeout=10)
+            codes[int(line.split(b" ", 2)[1]) if line else -1] += 1
+        except (OSError, ValueError, IndexError, TimeoutError):
+            codes[-1] += 1
+        writer.close()
         await asyncio.sleep(0.2)
 
 
@@ -165,6 +173,18 @@ def start_server(workspace: Workspace, port: int, src: Path | None) -> subproces
     raise SystemExit("revlake serve did not start within 60 s")
 
 
+def _wait_for_lock_holder(workspace: Workspace, pid: int, timeout_s: float) -> None:
+    info = workspace.root / ".revlake.lock.json"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if json.loads(info.read_text(encoding="utf-8")).get("pid") == pid:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+
+
 def _side_work(
     workspace: Workspace, src: Path | None, stop: threading.Event, counts: Counter[str]
 ) -> None:
@@ -188,6 +208,8 @@ def _side_work(
                  "--force-build", "--wait", "60"],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
+            # kill it once it is recorded and working: when it holds the workspace lock
+            _wait_for_lock_holder(workspace, run.pid, timeout_s=60)
             time.sleep(RUN_KILL_AFTER_S)
             os.kill(run.pid, signal.SIGKILL)
             run.wait()
@@ -204,6 +226,7 @@ async def _phase(
     seconds: float,
     flooders: int,
     codes: dict[str, Counter[int]],
+    body_mib: int = 105,
 ) -> Phase:
     phase = Phase()
     stop = asyncio.Event()
@@ -217,16 +240,28 @@ async def _phase(
             asyncio.create_task(_loop(port, bad, stop, None, codes["flood"]))
             for _ in range(flooders)
         ]
-        tasks.append(asyncio.create_task(_big_bodies(port, stop, codes["bodies"])))
+        tasks.append(asyncio.create_task(_big_bodies(port, stop, codes["bodies"], body_mib)))
     await asyncio.sleep(seconds)
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     return phase
 
 
+def new_key(workspace: Workspace, src: Path | None) -> str:
+    """An admin key made by the code under test (its store migrations, not this process's)."""
+    code = (
+        "import sys; from revlake.api.server import demo_key; print(demo_key(sys.argv[1], 'demo'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(workspace.root)],
+        env=_env(src), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout.strip().splitlines()[-1]
+
+
 def soak(workspace: Workspace, args: argparse.Namespace, src: Path | None) -> dict[str, Any]:
-    key = demo_key(workspace.root, TENANT)
-    victim = demo_key(workspace.root, TENANT)  # a real key whose id the flood uses
+    key = new_key(workspace, src)
+    victim = new_key(workspace, src)  # a real key whose id the flood uses
     prefix, key_id, _ = victim.split("_", 2)
     wrong = f"{prefix}_{key_id}_{'x' * 43}"
     port = free_port()
@@ -241,7 +276,7 @@ def soak(workspace: Workspace, args: argparse.Namespace, src: Path | None) -> di
         worker = threading.Thread(target=_side_work, args=(workspace, src, stop, side))
         worker.start()
         attack = asyncio.run(
-            _phase(port, key, wrong, args.clients, args.attack, args.flooders, codes)
+            _phase(port, key, wrong, args.clients, args.attack, args.flooders, codes, args.body_mib)
         )
         stop.set()
         worker.join()
@@ -259,7 +294,11 @@ def soak(workspace: Workspace, args: argparse.Namespace, src: Path | None) -> di
          "--json", "--limit", "200"],
         env=_env(src), capture_output=True, text=True, check=False,
     )  # fmt: skip
-    statuses = Counter(r["status"] for r in json.loads(runs.stdout)) if runs.returncode == 0 else {}
+    statuses: dict[str, int] | str = (
+        dict(Counter(r["status"] for r in json.loads(runs.stdout)))
+        if runs.returncode == 0
+        else "revlake runs unavailable"
+    )
     verify = subprocess.run(
         [sys.executable, "-m", "revlake", "audit", "verify", "--workspace", str(workspace.root)],
         env=_env(src), capture_output=True, text=True, check=False,
@@ -274,7 +313,7 @@ def soak(workspace: Workspace, args: argparse.Namespace, src: Path | None) -> di
         "body_answers": dict(codes["bodies"]),
         "rss_mib": {"before": rss_before, "after": rss_after, "settled": rss_settled},
         "side_work": dict(side),
-        "run_statuses": dict(statuses) if statuses else "revlake runs unavailable",
+        "run_statuses": statuses,
         "audit_verify": verify.returncode == 0,
         "audit_verify_text": (verify.stdout or verify.stderr).strip()[:300],
     }  # fmt: skip
@@ -287,7 +326,7 @@ def show(name: str, result: dict[str, Any]) -> None:
           f"n {q['n']}  errors {q['errors']}")  # fmt: skip
     print(f"legit GET /kpis attack  p50 {a['p50_ms']:7.1f} ms  p99 {a['p99_ms']:7.1f} ms  "
           f"max {a['max_ms']:7.1f} ms  n {a['n']}  errors {a['errors']}")  # fmt: skip
-    print(f"flood answers {result['flood_answers']}  2 MB bodies {result['body_answers']}")
+    print(f"flood answers {result['flood_answers']}  big bodies {result['body_answers']}")
     print(f"server RSS MiB before {m['before']:.0f}  after {m['after']:.0f}  "
           f"settled {m['settled']:.0f}")  # fmt: skip
     print(f"side work {result['side_work']}  runs {result['run_statuses']}")
@@ -300,6 +339,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--flooders", type=int, default=16)
     parser.add_argument("--quiet", type=float, default=10.0)
+    parser.add_argument("--body-mib", type=int, default=105, help="unauthenticated POST size")
     parser.add_argument("--attack", type=float, default=30.0)
     parser.add_argument("--workspace", type=Path, default=None)
     parser.add_argument("--baseline-src", type=Path, default=None)

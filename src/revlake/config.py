@@ -26,6 +26,7 @@ ENV_PREFIX = "REVLAKE_"
 # (REVLAKE_TEST_POSTGRES_URL: the PostgreSQL server the test suite uses.)
 ENV_NON_SETTINGS = frozenset({"REVLAKE_WORKSPACE", "REVLAKE_TEST_POSTGRES_URL"})
 
+DEFAULT_API_MAX_BODY_BYTES = 1_048_576  # 1 MiB: contracts and notes are a few kB
 _TENANT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _DATABASE_SCHEMES = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
 
@@ -69,7 +70,7 @@ class WorkspaceSettings(BaseModel):
     # Operational store (tenants, API keys, audit log); None = SQLite at <workspace>/revlake.db.
     database_url: str | None = None
     # Largest request body the API accepts, in bytes (413 above it); contracts and notes fit.
-    api_max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
+    api_max_body_bytes: int = Field(default=DEFAULT_API_MAX_BODY_BYTES, ge=1024, le=2**30)
     # Tax (docs/FINANCE.md "Tax"): the seller's country, where it is registered to collect
     # tax abroad ("EU" = the One-Stop-Shop, every member state) and its US nexus states.
     tax_seller_country: str = "US"

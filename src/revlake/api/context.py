@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from revlake.api.data.health import FileCache
 from revlake.api.keyguard import FailureLimiter, KeyVerifier
 from revlake.api.snapshots import NoSnapshotError, SnapshotRegistry
+from revlake.config import DEFAULT_API_MAX_BODY_BYTES
 from revlake.errors import ConfigError, RevlakeError
 from revlake.store.db import Store
 from revlake.store.keys import InvalidApiKeyError, KeyCache, Principal, lookup_key
@@ -24,7 +25,6 @@ from revlake.workspace import Workspace, private_secret
 SESSION_SECRET_FILE = ".revlake-session-secret"
 DEFAULT_PRINCIPAL_TTL_S = 1.0
 MAX_CACHED_PRINCIPALS = 10_000
-DEFAULT_MAX_BODY_BYTES = 1_048_576
 
 
 def load_session_secret(root: Path) -> bytes:
@@ -46,7 +46,7 @@ class ServerContext:
     keys: KeyCache = field(default_factory=KeyCache)
     files: FileCache = field(default_factory=FileCache)
     principal_ttl_s: float = DEFAULT_PRINCIPAL_TTL_S
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_body_bytes: int = DEFAULT_API_MAX_BODY_BYTES
     limiter: FailureLimiter = field(default_factory=FailureLimiter)
     verifier: KeyVerifier = field(default_factory=KeyVerifier)
     snapshots: SnapshotRegistry = field(init=False)
