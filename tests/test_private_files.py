@@ -3,6 +3,7 @@ config` hides the database password, an unreachable store is one clear line."""
 
 from __future__ import annotations
 
+import os
 import stat
 import subprocess
 import sys
@@ -66,9 +67,10 @@ def test_unreachable_postgres_is_one_clear_line(tmp_path: Path) -> None:
     env = {
         "REVLAKE_DATABASE_URL": "postgresql://revlake:s3cret-pw@127.0.0.1:1/revlake",
         "PATH": "/usr/bin:/bin",
+        **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
     }
     done = subprocess.run(
-        [sys.executable, "-m", "revlake.cli", "keys", "list", "--workspace", str(workspace.root)],
+        [sys.executable, "-m", "revlake", "keys", "list", "--workspace", str(workspace.root)],
         capture_output=True,
         text=True,
         env=env,
