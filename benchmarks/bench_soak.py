@@ -17,7 +17,10 @@ One `revlake serve` process; from this process, over loopback:
   SIGKILL 1 s after it took the workspace lock (mid-ingest or build); at the end
   `revlake runs` must show each as `abandoned`.
 
-Printed: p50/p99 of the legitimate requests quiet and under attack, their errors, the
+Three phases: quiet (legitimate load alone), flood (plus the wrong-secret flood only:
+the issue's "16 clients flooding wrong secrets"), soak (flood plus the big bodies,
+publishes and killed runs, for `--attack` seconds).
+Printed: p50/p99 of the legitimate requests in each phase, their errors, the
 answers the flood and the big bodies got, the server's resident memory before and after
 the attack (and after a 3 s settle), runs abandoned, and whether `revlake audit verify`
 passes. With `--baseline-src PATH` (a checkout's `src/`, e.g. `git archive main src`) the
@@ -226,7 +229,7 @@ async def _phase(
     seconds: float,
     flooders: int,
     codes: dict[str, Counter[int]],
-    body_mib: int = 105,
+    body_mib: int = 0,
 ) -> Phase:
     phase = Phase()
     stop = asyncio.Event()
@@ -240,6 +243,7 @@ async def _phase(
             asyncio.create_task(_loop(port, bad, stop, None, codes["flood"]))
             for _ in range(flooders)
         ]
+    if body_mib:
         tasks.append(asyncio.create_task(_big_bodies(port, stop, codes["bodies"], body_mib)))
     await asyncio.sleep(seconds)
     stop.set()
@@ -272,6 +276,10 @@ def soak(workspace: Workspace, args: argparse.Namespace, src: Path | None) -> di
         asyncio.run(_phase(port, key, wrong, args.clients, 2.0, 0, codes))  # warm up
         quiet = asyncio.run(_phase(port, key, wrong, args.clients, args.quiet, 0, codes))
         rss_before = rss_mib(server.pid)
+        flood = asyncio.run(
+            _phase(port, key, wrong, args.clients, args.flood, args.flooders, codes)
+        )
+        rss_flood = rss_mib(server.pid)
         stop = threading.Event()
         worker = threading.Thread(target=_side_work, args=(workspace, src, stop, side))
         worker.start()
@@ -306,12 +314,15 @@ def soak(workspace: Workspace, args: argparse.Namespace, src: Path | None) -> di
     return {
         "quiet": {"p50_ms": quiet.pct(0.5), "p99_ms": quiet.pct(0.99), "n": len(quiet.latencies),
                   "errors": quiet.errors},
+        "flood": {"p50_ms": flood.pct(0.5), "p99_ms": flood.pct(0.99),
+                  "max_ms": flood.pct(1.0), "n": len(flood.latencies), "errors": flood.errors},
         "attack": {"p50_ms": attack.pct(0.5), "p99_ms": attack.pct(0.99),
                    "max_ms": attack.pct(1.0), "n": len(attack.latencies),
                    "errors": attack.errors},
         "flood_answers": dict(codes["flood"]),
         "body_answers": dict(codes["bodies"]),
-        "rss_mib": {"before": rss_before, "after": rss_after, "settled": rss_settled},
+        "rss_mib": {"before": rss_before, "after_flood": rss_flood, "after": rss_after,
+                    "settled": rss_settled},
         "side_work": dict(side),
         "run_statuses": statuses,
         "audit_verify": verify.returncode == 0,
@@ -320,14 +331,17 @@ def soak(workspace: Workspace, args: argparse.Namespace, src: Path | None) -> di
 
 
 def show(name: str, result: dict[str, Any]) -> None:
-    q, a, m = result["quiet"], result["attack"], result["rss_mib"]
+    q, f, a, m = result["quiet"], result["flood"], result["attack"], result["rss_mib"]
     print(f"\n--- {name}")
     print(f"legit GET /kpis quiet   p50 {q['p50_ms']:7.1f} ms  p99 {q['p99_ms']:7.1f} ms  "
           f"n {q['n']}  errors {q['errors']}")  # fmt: skip
-    print(f"legit GET /kpis attack  p50 {a['p50_ms']:7.1f} ms  p99 {a['p99_ms']:7.1f} ms  "
+    print(f"legit GET /kpis flood   p50 {f['p50_ms']:7.1f} ms  p99 {f['p99_ms']:7.1f} ms  "
+          f"max {f['max_ms']:7.1f} ms  n {f['n']}  errors {f['errors']}")  # fmt: skip
+    print(f"legit GET /kpis soak    p50 {a['p50_ms']:7.1f} ms  p99 {a['p99_ms']:7.1f} ms  "
           f"max {a['max_ms']:7.1f} ms  n {a['n']}  errors {a['errors']}")  # fmt: skip
     print(f"flood answers {result['flood_answers']}  big bodies {result['body_answers']}")
-    print(f"server RSS MiB before {m['before']:.0f}  after {m['after']:.0f}  "
+    print(f"server RSS MiB before {m['before']:.0f}  after flood {m['after_flood']:.0f}  "
+          f"after soak {m['after']:.0f}  "
           f"settled {m['settled']:.0f}")  # fmt: skip
     print(f"side work {result['side_work']}  runs {result['run_statuses']}")
     print(f"audit verify ok: {result['audit_verify']}  ({result['audit_verify_text'][:120]})")
@@ -340,7 +354,8 @@ def main() -> None:
     parser.add_argument("--flooders", type=int, default=16)
     parser.add_argument("--quiet", type=float, default=10.0)
     parser.add_argument("--body-mib", type=int, default=105, help="unauthenticated POST size")
-    parser.add_argument("--attack", type=float, default=30.0)
+    parser.add_argument("--flood", type=float, default=20.0, help="seconds of flood only")
+    parser.add_argument("--attack", type=float, default=30.0, help="seconds of the full soak")
     parser.add_argument("--workspace", type=Path, default=None)
     parser.add_argument("--baseline-src", type=Path, default=None)
     parser.add_argument("--json-out", type=Path, default=None)

@@ -17,7 +17,13 @@ from revlake.api.snapshots import NoSnapshotError, SnapshotRegistry
 from revlake.config import DEFAULT_API_MAX_BODY_BYTES
 from revlake.errors import ConfigError, RevlakeError
 from revlake.store.db import Store
-from revlake.store.keys import InvalidApiKeyError, KeyCache, Principal, lookup_key
+from revlake.store.keys import (
+    InvalidApiKeyError,
+    KeyCache,
+    Principal,
+    lookup_key,
+    parse_key_id,
+)
 from revlake.store.models import ApiKey
 from revlake.store.roles import Role
 from revlake.workspace import Workspace, private_secret
@@ -87,6 +93,10 @@ class ServerContext:
         hit = self._principals.get(digest)
         if hit is not None and hit[0] > now:
             return hit[1]
+        if not self.keys.known(key.strip()):
+            # refused while backing off, before any store read or hashing: a flood of
+            # wrong secrets costs a dictionary lookup per request
+            self.limiter.check(client, parse_key_id(key))
         try:
             with self.store.read() as session:
                 found = lookup_key(session, key, cache=self.keys)

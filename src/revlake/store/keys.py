@@ -249,6 +249,11 @@ class KeyCache:
                 self._entries.move_to_end(digest)
         return cached is not None and hmac.compare_digest(cached, stored)
 
+    def known(self, key: str) -> bool:
+        """Whether this exact key matched its stored hash before (the row is not read)."""
+        with self._lock:
+            return self._digest(key) in self._entries
+
     def remember(self, key: str, stored: str) -> None:
         digest = self._digest(key)
         with self._lock:
