@@ -7,15 +7,17 @@ times, each in a fresh process so peak memory (max RSS) is its own:
   the same with all_varchar=true, since bronze keeps text);
 - revlake: `run_ingest` into a new workspace (hashing, sniffing, layout matching, staging,
   rejects bookkeeping, bronze insert with metadata, manifest, one transaction).
-Prints medians and the ratio of rows/s (target: revlake ≥ 0.7 × baseline), plus peak RSS at
-the full size and at a fifth of it (memory must not grow with file size beyond DuckDB's).
-Writes nothing to the repo.
+Prints medians and the ratio of rows/s (target: revlake ≥ 0.7 × baseline, typed detection
+included), plus peak RSS at the full size and at a fifth of it (memory must not grow with
+file size beyond DuckDB's). Then the width check: peak RSS of ingesting a 5,000-column file
+beside a 15-column file of the same size (target: within 2×). Writes nothing to the repo.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -46,18 +48,51 @@ def make_csv(path: Path, rows: int) -> None:
     con.close()
 
 
+def make_wide_csv(path: Path, columns: int, target_mib: float) -> int:
+    """A numeric CSV with `columns` columns of about `target_mib` MiB; returns its rows."""
+    row_bytes = columns * 6  # "12345," per cell
+    rows = max(1, int(target_mib * 2**20 / row_bytes))
+    header = ",".join(["id", *(f"metric_{i}" for i in range(columns - 1))])
+    cells = ", ".join(f"((i * {k + 7}) % 99991)::VARCHAR" for k in range(columns - 1))
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT 'r' || i AS id, {cells} FROM range({rows}) t(i)) TO '{path}' "
+        "(HEADER false, DELIMITER ',')"
+    )
+    con.close()
+    body = path.read_bytes()
+    path.write_bytes(header.encode() + b"\n" + body)
+    return rows
+
+
 def worker(kind: str, csv_path: Path, folder: Path) -> dict[str, float]:
     """One timed run in this process; returns seconds, rows and max RSS (MiB)."""
     start = time.perf_counter()
-    if kind == "ingest":
+    if kind == "wide_ingest":
+        from revlake.ingest import run_ingest
+        from revlake.workspace import init_workspace
+
+        workspace = init_workspace(folder / "ws", ["bench"])
+        (workspace.root / "layouts").mkdir()
+        (workspace.root / "layouts" / "metrics.toml").write_text(
+            'name = "metrics"\nrequired = ["id"]\n', encoding="utf-8"
+        )
+        target = workspace.landing_dir("bench") / "metrics.csv"
+        os.link(csv_path, target)
+        start = time.perf_counter()
+        summary = run_ingest(workspace, "bench", settle_s=0)
+        rows = summary.rows_loaded
+        if summary.rows_rejected or summary.problems:
+            raise SystemExit(f"unexpected: {summary.problems or summary.rows_rejected}")
+    elif kind == "ingest":
         from revlake.ingest import run_ingest
         from revlake.workspace import init_workspace
 
         workspace = init_workspace(folder / "ws", ["bench"])
         target = workspace.landing_dir("bench") / "subscriptions.csv"
-        target.symlink_to(csv_path)
+        os.link(csv_path, target)  # a hard link: ingest refuses symbolic links
         start = time.perf_counter()
-        summary = run_ingest(workspace, "bench")
+        summary = run_ingest(workspace, "bench", settle_s=0)
         rows = summary.rows_loaded
         if summary.rows_rejected:
             raise SystemExit(f"unexpected rejects: {summary.rows_rejected}")
@@ -127,10 +162,35 @@ def report(rows: int, figures: dict[str, dict[str, float]]) -> None:
     print(f"  ratio revlake / read_csv(all_varchar): {ours / base_text:.2f}")
 
 
+def width_check(folder: Path, target_mib: float, repeats: int) -> None:
+    """Peak RSS of ingesting a 5,000-column file and a 15-column file of the same size."""
+    figures: dict[int, dict[str, float]] = {}
+    for columns in (15, 5_000):
+        path = folder / f"wide_{columns}.csv"
+        rows = make_wide_csv(path, columns, target_mib)
+        runs = [run_worker("wide_ingest", path) for _ in range(repeats)]
+        figures[columns] = {
+            "seconds": statistics.median(r["seconds"] for r in runs),
+            "rss_mib": max(r["rss_mib"] for r in runs),
+            "rows": rows,
+            "mib": path.stat().st_size / 2**20,
+        }
+        path.unlink()
+    print(f"\nwidth check: {target_mib:g} MiB files, medians of {repeats} run(s)")
+    for columns, f in figures.items():
+        print(
+            f"  {columns:>5,} columns × {int(f['rows']):>9,} rows ({f['mib']:.0f} MiB)  "
+            f"{f['seconds']:7.2f} s  peak RSS {f['rss_mib']:7.0f} MiB"
+        )
+    ratio = figures[5_000]["rss_mib"] / figures[15]["rss_mib"]
+    print(f"  peak RSS 5,000 / 15 columns:            {ratio:.2f}  (target ≤ 2.0)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--wide-mib", type=float, default=40.0, help="size of the width check")
     parser.add_argument("--worker", nargs=3, metavar=("KIND", "CSV", "FOLDER"), help="internal")
     args = parser.parse_args(argv)
     if args.worker:
@@ -149,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             report(rows, measure(csv_path, repeats))
             csv_path.unlink()
+        width_check(Path(folder), args.wide_mib, args.repeats)
         shutil.rmtree(folder, ignore_errors=True)
     return 0
 

@@ -14,10 +14,15 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 @pytest.fixture(autouse=True)
 def _no_revlake_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests start without the developer's REVLAKE_* variables."""
+    """Tests start without the developer's REVLAKE_* variables.
+
+    Files a test writes are complete when it ingests them, so the landing settle time
+    (docs/INGEST.md) is 0 unless a test sets it; the landing-hygiene tests do.
+    """
     for name in list(os.environ):
         if name.startswith("REVLAKE_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("REVLAKE_INGEST_SETTLE_SECONDS", "0")
 
 
 @pytest.fixture

@@ -221,6 +221,37 @@ def test_registered_models_rescore_every_build(ran: Workspace) -> None:
         store.dispose()
 
 
+def test_a_poison_file_is_quarantined_and_the_rest_still_publishes(tmp_path: Path) -> None:
+    workspace = init_workspace(tmp_path, tenants=["acme"])
+    landing = workspace.landing_dir("acme")
+    (landing / "fx.csv").write_text(
+        "date,currency,rate_to_usd\n2024-01-02,EUR,1.10\n", encoding="utf-8"
+    )
+    (landing / "broken.parquet").write_bytes(b"PAR1 not a parquet file")
+    first = run_pipeline(workspace, "acme")
+    assert first.build is not None and first.build.published  # the good file was built
+    assert not first.ok
+    assert first.ingest is not None
+    assert [f.path for f in first.ingest.quarantined] == ["broken.parquet"]
+    store = open_store(workspace)
+    try:
+        with store.read() as session:
+            (run,) = list_runs(session, tenant_id="acme")
+            assert isinstance(run, PipelineRun)
+            assert run.status == "failed"
+            assert run.error and "quarantined: broken.parquet" in run.error
+            assert run.snapshot == first.build.snapshot.name  # type: ignore[union-attr]
+    finally:
+        store.dispose()
+    # the next run is not blocked either: a new file builds and publishes again
+    (landing / "fx2.csv").write_text(
+        "date,currency,rate_to_usd\n2024-01-03,EUR,1.11\n", encoding="utf-8"
+    )
+    second = run_pipeline(workspace, "acme")
+    assert second.build is not None and second.build.published
+    assert second.ingest is not None and second.ingest.quarantined
+
+
 def newest_build(result: object) -> str:
     build = result.build  # type: ignore[attr-defined]
     assert build is not None and build.snapshot is not None

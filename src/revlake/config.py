@@ -39,6 +39,21 @@ class ChurnTiming(StrEnum):
     SCHEDULED = "scheduled"  # on the day the cancellation was scheduled (requested)
 
 
+class DateOrder(StrEnum):
+    """The order of day, month and year in dates whose values alone do not tell it."""
+
+    MDY = "MDY"  # 02/03/24 = 3 February 2024 (US)
+    DMY = "DMY"  # 02/03/24 = 2 March 2024 (most of the world)
+    YMD = "YMD"  # 24/02/03 = 3 February 2024
+
+
+class DecimalSeparator(StrEnum):
+    """The decimal separator of numbers whose values alone do not tell it (`1,234`)."""
+
+    POINT = "."
+    COMMA = ","
+
+
 class TenantConfig(BaseModel):
     """One tenant: a company whose data revlake keeps apart from every other's."""
 
@@ -46,6 +61,9 @@ class TenantConfig(BaseModel):
 
     id: str
     name: str = ""
+    # Resolve ambiguous dates / numbers in this tenant's exports (docs/INGEST.md).
+    date_order: DateOrder | None = None
+    decimal_separator: DecimalSeparator | None = None
 
     @field_validator("id")
     @classmethod
@@ -76,6 +94,16 @@ class WorkspaceSettings(BaseModel):
     tax_seller_country: str = "US"
     tax_registrations: tuple[str, ...] = ("EU", "GB", "AU")
     tax_nexus_states: tuple[str, ...] = ()
+    # Typed ingest (docs/INGEST.md): how ambiguous values are read when a tenant does not say.
+    date_order: DateOrder | None = None
+    decimal_separator: DecimalSeparator | None = None
+    date_years_ahead: int = Field(default=20, ge=1, le=200)
+    # Landing hygiene and bounded resources (docs/INGEST.md).
+    ingest_settle_seconds: float = Field(default=3.0, ge=0, le=3600)
+    ingest_max_new_columns: int = Field(default=100, ge=0)
+    ingest_max_columns: int = Field(default=10_000, ge=1)
+    ingest_max_cells: int = Field(default=20_000_000, ge=1)
+    ingest_max_cells_per_kib: int = Field(default=2_000, ge=1)
 
     @field_validator("tax_registrations", "tax_nexus_states", mode="before")
     @classmethod
@@ -183,8 +211,13 @@ def _allowed_values_hint(key: str) -> str:
     if field is None:
         return ""
     annotation = field.annotation
-    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
-        return "; allowed values: " + ", ".join(member.value for member in annotation)
+    members = [
+        arg
+        for arg in (*getattr(annotation, "__args__", ()), annotation)
+        if isinstance(arg, type) and issubclass(arg, StrEnum)
+    ]
+    if members:
+        return "; allowed values: " + ", ".join(member.value for member in members[0])
     if key == "fiscal_year_start_month":
         return "; allowed values: 1 to 12 (1 = January)"
     return ""
@@ -209,7 +242,7 @@ def _describe_errors(error: ValidationError, source: str, env_keys: Mapping[str,
                 workspace_setting_names()
                 if location and location[0] == "workspace"
                 else (
-                    ["id", "name"]
+                    list(TenantConfig.model_fields)
                     if location and location[0] == "tenants"
                     else ["workspace", "tenants"]
                 )

@@ -75,6 +75,8 @@ class PipelineResult:
                 "rows_loaded": self.ingest.rows_loaded,
                 "rows_rejected": self.ingest.rows_rejected,
                 "problems": [f"{p.path}: {p.message}" for p in self.ingest.problems],
+                "quarantined": [p.path for p in self.ingest.quarantined],
+                "deferred": [p.path for p in self.ingest.deferred],
             }
         if self.build is not None:
             result["build"] = {
@@ -127,6 +129,7 @@ def run_pipeline(
     wait_s: float = 0.0,
     actor: str = "revlake run",
     force_build: bool = False,
+    settle_s: float | None = None,
 ) -> PipelineResult:
     """Ingest the tenant's landing folder, then build and publish when there is new data.
 
@@ -146,7 +149,14 @@ def run_pipeline(
         result = PipelineResult(tenant=tenant_id, run_id=run_number)
         try:
             with publishing_run(run_number, actor):
-                _execute(workspace, result, strict=strict, wait_s=wait_s, force_build=force_build)
+                _execute(
+                    workspace,
+                    result,
+                    strict=strict,
+                    wait_s=wait_s,
+                    force_build=force_build,
+                    settle_s=settle_s,
+                )
         except RevlakeError as exc:
             result.error = str(exc)
         result.seconds = time.perf_counter() - started
@@ -187,11 +197,16 @@ def _execute(
     strict: bool,
     wait_s: float,
     force_build: bool,
+    settle_s: float | None = None,
 ) -> None:
     result.steps.append("ingest")
-    result.ingest = run_ingest(workspace, result.tenant, strict=strict, wait_s=wait_s)
-    if result.ingest.exit_code != 0:
+    result.ingest = run_ingest(
+        workspace, result.tenant, strict=strict, wait_s=wait_s, settle_s=settle_s
+    )
+    if strict and (result.ingest.rows_rejected or result.ingest.problems):
         return
+    # Quarantined files fail the run (exit 1, named) but never stop the rest: what did
+    # load is built and published (docs/INGEST.md, "Quarantine").
     new_data = bool(result.ingest.recorded)
     has_snapshot = snapshots.current_snapshot(workspace.snapshots_dir(result.tenant)) is not None
     if not force_build and not new_data:
@@ -235,6 +250,9 @@ def score_registered_models(
 
 
 def _failure_text(result: PipelineResult) -> str | None:
+    if result.ingest is not None and result.ingest.quarantined:
+        names = ", ".join(f.path for f in result.ingest.quarantined)
+        return f"ingest: {len(result.ingest.quarantined)} file(s) quarantined: {names}"
     if result.ingest is not None and result.ingest.exit_code != 0:
         return (
             f"ingest: {result.ingest.rows_rejected} rejected row(s), "

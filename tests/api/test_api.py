@@ -15,9 +15,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from revlake.api.context import ServerContext
+from revlake.ingest import run_ingest
 from revlake.transform import snapshots
 from tests.api.conftest import bearer
-from tests.serving_support import TENANT, ServedWorkspace
+from tests.serving_support import OTHER, TENANT, ServedWorkspace
 
 
 def gold(
@@ -189,6 +190,22 @@ def test_runs_show_ingest_build_and_tests(client: TestClient, served: ServedWork
     assert body["tests"]["available"] and body["tests"]["passed"] > 0
     assert body["tests"]["failed"] == 0
     assert body["rejects"]["available"] and body["rejects"]["total"] == 0
+
+
+def test_runs_list_quarantined_files_of_the_tenant_only(
+    client: TestClient, served: ServedWorkspace
+) -> None:
+    workspace = served.workspace
+    landing = workspace.landing_dir(OTHER)
+    landing.mkdir(parents=True, exist_ok=True)
+    (landing / "broken.parquet").write_bytes(b"PAR1 not a parquet file")
+    run_ingest(workspace, OTHER)
+    response = client.get("/api/v1/runs", headers=bearer(served.key("other")))
+    assert response.status_code == 200, response.text
+    [quarantined] = response.json()["quarantined"]
+    assert quarantined["path"] == "broken.parquet"
+    assert "cannot be read" in quarantined["reason"]
+    assert get(client, served, "/api/v1/runs")["quarantined"] == []  # another tenant's
 
 
 def test_a_request_keeps_its_snapshot_while_a_new_one_is_published(

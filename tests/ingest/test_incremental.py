@@ -139,7 +139,7 @@ def test_schema_evolution_new_dropped_and_renamed_columns(
     assert query("SELECT new_columns FROM _manifest ORDER BY path") == [([],), (["seats"],)]
 
 
-def test_unreadable_files_fail_alone_and_are_retried(
+def test_unreadable_files_are_quarantined_alone_and_retried(
     drop: Callable[[str, bytes], Path],
     ingest: Callable[..., IngestSummary],
     query: Callable[..., list[tuple[Any, ...]]],
@@ -151,10 +151,16 @@ def test_unreadable_files_fail_alone_and_are_retried(
     status = {f.path: f.status for f in summary.files}
     assert status == {
         "subs.csv": FileStatus.LOADED,
-        "broken.parquet": FileStatus.FAILED,
-        "broken.xlsx": FileStatus.FAILED,
+        "broken.parquet": FileStatus.QUARANTINED,
+        "broken.xlsx": FileStatus.QUARANTINED,
     }
     assert all("cannot be read" in f.message for f in summary.problems)
     assert summary.exit_code == 1
     assert query("SELECT path FROM _manifest") == [("subs.csv",)]
-    assert {f.path for f in ingest().files} == {"broken.parquet", "broken.xlsx"}
+    assert query("SELECT path, status FROM _quarantine ORDER BY path") == [
+        ("broken.parquet", "open"),
+        ("broken.xlsx", "open"),
+    ]
+    again = ingest()
+    assert {f.path for f in again.files} == {"broken.parquet", "broken.xlsx"}
+    assert query("SELECT count(*) FROM _quarantine") == [(2,)]  # refreshed, not duplicated

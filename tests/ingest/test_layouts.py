@@ -16,6 +16,7 @@ from revlake.workspace import Workspace
 
 SHIPPED = [
     "salesforce_account",
+    "salesforce_contact",
     "salesforce_user",
     "salesforce_lead",
     "salesforce_opportunity",

@@ -8,6 +8,9 @@ The build runs dbt in-process through revlake.transform.runner with a DuckDB pro
 
 from __future__ import annotations
 
+import csv
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +20,13 @@ import duckdb
 import pytest
 
 from revlake.demo.generate import GenerateConfig, generate_company
+from revlake.ingest import run_ingest
+from revlake.transform.formats import VAR_NAME, format_vars
 from revlake.transform.profile import duckdb_profile, write_profiles
 from revlake.transform.project import PROJECT_DIR
 from revlake.transform.runner import DbtInvocation, invoke_dbt
+from revlake.workspace import init_workspace
 from tests.conftest import IN_CI, SHARED_DATASETS
-from tests.transform.bronze_fixture import write_csv_tables, write_row_tables
 
 SYNTHETIC_CUSTOMERS = 40
 SYNTHETIC_SEED = 11
@@ -203,16 +208,36 @@ def generate_synthetic(out: Path, customers: int = SYNTHETIC_CUSTOMERS) -> Path:
 
 
 def write_bronze(bronze: Path, synthetic_exports: Path, shared_datasets: Path | None) -> None:
-    """Load the synthetic exports, a tiny HubSpot export and (when given) the shared
-    datasets into `bronze`."""
-    tables = {name: synthetic_exports / rel for name, rel in SYNTHETIC_TABLES.items()}
+    """Ingest the synthetic exports, a tiny HubSpot export and (when given) the shared
+    datasets with revlake.ingest (typed detection included) and copy the bronze to `bronze`.
+    """
+    files = {name: synthetic_exports / rel for name, rel in SYNTHETIC_TABLES.items()}
     if shared_datasets is not None:
         for mapping in (MAVEN_TABLES, DWH_TABLES):
-            tables.update({name: shared_datasets / rel for name, rel in mapping.items()})
-    write_csv_tables(bronze, tables)
-    write_row_tables(
-        bronze, {"hubspot_deals": HUBSPOT_DEALS, "hubspot_companies": HUBSPOT_COMPANIES}
-    )
+            files.update({name: shared_datasets / rel for name, rel in mapping.items()})
+    with tempfile.TemporaryDirectory(prefix="bronze-") as folder:
+        workspace = init_workspace(Path(folder) / "ws", ["t"])
+        landing = workspace.landing_dir("t")
+        expected: dict[str, str] = {}
+        for table, source in files.items():
+            target = landing / table / source.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            expected[f"{table}/{source.name}"] = table
+        for table, (headers, rows) in (
+            ("hubspot_deals", HUBSPOT_DEALS),
+            ("hubspot_companies", HUBSPOT_COMPANIES),
+        ):
+            target = landing / table / f"{table}.csv"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(headers)
+                writer.writerows([[v or "" for v in row] for row in rows])
+            expected[f"{table}/{table}.csv"] = table
+        summary = run_ingest(workspace, "t", settle_s=0)
+        assert {f.path: f.layout for f in summary.files} == expected, summary.problems
+        shutil.copyfile(workspace.bronze_path("t"), bronze)
 
 
 def run_dbt_build(
@@ -233,7 +258,7 @@ def run_dbt_build(
         profiles_dir=profiles,
         target_path=work / "target",
         log_path=work / "logs",
-        dbt_vars={"reporting_currency": "USD", **(dbt_vars or {})},
+        dbt_vars={"reporting_currency": "USD", VAR_NAME: format_vars(bronze), **(dbt_vars or {})},
     )
     return database, invocation
 

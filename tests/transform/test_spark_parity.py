@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from revlake.transform import spark as rs
+from revlake.transform.formats import VAR_NAME, format_vars
 from revlake.transform.runner import DbtInvocation
 from tests.conftest import IN_CI
 from tests.transform.gold_build_support import (
@@ -94,7 +95,10 @@ def parity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     try:
         rs.register_bronze(session, work / "parquet", tables)
         spark = rs.run_dbt_on_spark(
-            work, command=["run"], dbt_vars={"reporting_currency": "USD"}, threads=2
+            work,
+            command=["run"],
+            dbt_vars={"reporting_currency": "USD", VAR_NAME: format_vars(bronze, engine="spark")},
+            threads=2,
         )
         comparisons = rs.compare_gold(database, session) if spark.success else []
         yield {"database": database, "duck": duck, "spark": spark, "comparisons": comparisons}

@@ -250,12 +250,24 @@ class RejectsSummary(Schema):
     reasons: list[RejectReason]
 
 
+class QuarantinedFile(Schema):
+    """A landing file ingest could not load: listed until it is replaced or dismissed."""
+
+    path: str
+    reason: str
+    line_number: int | None
+    column_name: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
 class RunsPage(Page[RunItem]):
-    """Runs newest first, the last build's data tests, and rows rejected at ingest."""
+    """Runs newest first, the last build's data tests, rows rejected and files quarantined."""
 
     snapshot: Readiness
     tests: TestSummary
     rejects: RejectsSummary
+    quarantined: list[QuarantinedFile] = []
 
 
 class Insight(Schema):

@@ -31,6 +31,16 @@ _BOOKKEEPING_DDL = (
     """CREATE TABLE IF NOT EXISTS main._rejects (
         load_id VARCHAR, source_file VARCHAR, line_number BIGINT, raw_text VARCHAR,
         reason VARCHAR, layout VARCHAR, row_number BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS main._column_formats (
+        load_id VARCHAR, source_file VARCHAR, table_name VARCHAR, column_name VARCHAR,
+        kind VARCHAR, format VARCHAR, declared_kind VARCHAR, non_null BIGINT,
+        invalid BIGINT, out_of_range BIGINT, invalid_examples VARCHAR[], min_value VARCHAR,
+        max_value VARCHAR, evidence VARCHAR, candidates VARCHAR[], samples VARCHAR[])""",
+    """CREATE TABLE IF NOT EXISTS main._quarantine (
+        path VARCHAR, content_hash VARCHAR, size BIGINT, mtime_ns BIGINT, reason VARCHAR,
+        line_number BIGINT, column_name VARCHAR, first_load_id VARCHAR,
+        first_seen_at TIMESTAMP, last_load_id VARCHAR, last_seen_at TIMESTAMP,
+        status VARCHAR, closed_at TIMESTAMP, closed_by VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS main._loads (
         load_id VARCHAR, tenant VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
         files_seen INTEGER, files_loaded INTEGER, rows_loaded BIGINT, rows_rejected BIGINT,

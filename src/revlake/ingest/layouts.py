@@ -13,8 +13,8 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from revlake.errors import InputError
 from revlake.ingest.naming import normalize_column_name
+from revlake.ingest.values import DECLARABLE_KINDS, format_problem
 
 WORKSPACE_LAYOUTS_DIR = "layouts"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -39,6 +40,43 @@ class LayoutSpec(BaseModel):
     required: tuple[str, ...] = Field(min_length=1)
     optional: tuple[str, ...] = ()
     aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # Columns whose presence tells this layout apart from others with the same required
+    # columns (Account vs Contact vs Lead): a file must carry at least one of them.
+    distinctive: tuple[str, ...] = ()
+    # What a column holds (text, date, timestamp, number, integer, boolean): typed
+    # detection then only considers formats of that kind, and silver parses with them.
+    types: dict[str, str] = Field(default_factory=dict)
+    # A fixed format for a column (`%d/%m/%Y`, `iso`, `num:,:.:`): no detection.
+    formats: dict[str, str] = Field(default_factory=dict)
+    # Resolves ambiguous dates of this layout's files (MDY, DMY, YMD).
+    date_order: str | None = None
+
+    @field_validator("types")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, str]) -> dict[str, str]:
+        for column, kind in value.items():
+            if kind not in DECLARABLE_KINDS:
+                raise ValueError(
+                    f"column {column!r}: unknown type {kind!r}; allowed: "
+                    + ", ".join(DECLARABLE_KINDS)
+                )
+        return value
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, value: dict[str, str]) -> dict[str, str]:
+        for column, code in value.items():
+            problem = format_problem(code)
+            if problem:
+                raise ValueError(f"column {column!r}: {problem}")
+        return value
+
+    @field_validator("date_order")
+    @classmethod
+    def _known_order(cls, value: str | None) -> str | None:
+        if value is not None and value not in ("MDY", "DMY", "YMD"):
+            raise ValueError(f"{value!r} is not a date order; allowed: MDY, DMY, YMD")
+        return value
 
     @field_validator("name")
     @classmethod
@@ -63,6 +101,10 @@ class Layout:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     aliases: dict[str, str]
+    distinctive: tuple[str, ...] = ()
+    types: Mapping[str, str] = field(default_factory=dict)
+    formats: Mapping[str, str] = field(default_factory=dict)
+    date_order: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -105,6 +147,23 @@ def _build(spec: LayoutSpec, origin: str) -> Layout:
                     "is already a column or an alias of another column"
                 )
             aliases[alias] = target
+    typed: dict[str, dict[str, str]] = {"types": {}, "formats": {}}
+    for key, given in (("types", spec.types), ("formats", spec.formats)):
+        for header, value in given.items():
+            column = normalize_column_name(header)
+            if column not in columns:
+                raise InputError(
+                    f"{origin}: layout {spec.name!r}, [{key}] key {header!r} is not one of "
+                    f"its columns ({', '.join(columns)})"
+                )
+            typed[key][column] = value
+    distinctive = tuple(normalize_column_name(h) for h in spec.distinctive)
+    unknown = [h for h, c in zip(spec.distinctive, distinctive, strict=True) if c not in columns]
+    if unknown:
+        raise InputError(
+            f"{origin}: layout {spec.name!r}, distinctive column(s) {', '.join(unknown)} "
+            "are not among its required or optional columns"
+        )
     return Layout(
         name=spec.name,
         description=spec.description,
@@ -114,6 +173,10 @@ def _build(spec: LayoutSpec, origin: str) -> Layout:
         required=required,
         optional=optional,
         aliases=aliases,
+        distinctive=distinctive,
+        types=typed["types"],
+        formats=typed["formats"],
+        date_order=spec.date_order,
     )
 
 

@@ -20,20 +20,47 @@ _CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class FileFacts:
-    """What hashing a file tells us: its digest and whether it contains a double quote."""
+    """What one pass over a file tells us: its digest, quotes, and its line endings."""
 
     content_hash: str
     has_quotes: bool
+    crlf: int = 0  # line breaks written as CR LF
+    lf: int = 0  # line breaks written as a bare LF
+
+    @property
+    def mixed_newlines(self) -> bool:
+        return self.crlf > 0 and self.lf > 0
 
 
 def hash_file(path: Path) -> FileFacts:
+    """Hash a file in one streaming pass, counting its CR LF and bare LF line breaks."""
     digest = hashlib.sha256()
     has_quotes = False
+    newlines = crlf = 0
+    previous_cr = False
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
             has_quotes = has_quotes or b'"' in chunk
-    return FileFacts(content_hash=digest.hexdigest(), has_quotes=has_quotes)
+            newlines += chunk.count(b"\n")
+            crlf += chunk.count(b"\r\n") + (1 if previous_cr and chunk[:1] == b"\n" else 0)
+            previous_cr = chunk[-1:] == b"\r"
+    return FileFacts(
+        content_hash=digest.hexdigest(), has_quotes=has_quotes, crlf=crlf, lf=newlines - crlf
+    )
+
+
+def normalize_newlines(source: Path, target: Path) -> None:
+    """Copy a file with every CR LF turned into LF (streaming; a CR alone is kept)."""
+    with source.open("rb") as reader, target.open("wb") as writer:
+        carry = b""
+        while chunk := reader.read(_CHUNK):
+            data = carry + chunk
+            carry = b"\r" if data.endswith(b"\r") else b""
+            if carry:
+                data = data[:-1]
+            writer.write(data.replace(b"\r\n", b"\n"))
+        writer.write(carry)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,10 +20,22 @@ class ColumnMapping:
 
 @dataclass(frozen=True)
 class Match:
-    """The layout a file was recognised as, with its column mapping."""
+    """The layout a file was recognised as, with its column mapping and the evidence."""
 
     layout: Layout
     mapping: ColumnMapping
+    score: float = 0.0
+    runner_up: str | None = None  # a near tie, reported beside the match
+    runner_up_score: float = 0.0
+
+    @property
+    def near_tie_note(self) -> str:
+        if self.runner_up is None:
+            return ""
+        return (
+            f"near tie: also fits {self.runner_up} (evidence {self.runner_up_score:.1f} vs "
+            f"{self.score:.1f}); `revlake layouts explain` shows why"
+        )
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,9 @@ class NoMatch:
     """No layout fits: the closest ones and what each one missed."""
 
     message: str
+
+
+NEAR_TIE = 0.85  # a runner-up with this share of the winner's evidence is reported
 
 
 def map_columns(layout: Layout, headers: Sequence[str]) -> ColumnMapping:
@@ -56,49 +72,124 @@ def _missing(layout: Layout, headers: Sequence[str]) -> list[str]:
     return [c for c in layout.required if c not in present]
 
 
+def column_weights(layouts: Sequence[Layout]) -> dict[str, float]:
+    """How much a column tells layouts apart: log(1 + layouts / layouts that have it).
+
+    `id` or `created_date`, which many layouts carry, weigh little; `is_converted` or
+    `billing_country`, which one layout has, weigh much.
+    """
+    counts: dict[str, int] = {}
+    for layout in layouts:
+        for column in set(layout.columns):
+            counts[column] = counts.get(column, 0) + 1
+    total = len(layouts)
+    return {column: math.log(1 + total / count) for column, count in counts.items()}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How one layout fits one file: the facts `match_layout` and `explain` both use."""
+
+    layout: Layout
+    present: tuple[str, ...]  # layout columns the file carries
+    missing_required: tuple[str, ...]
+    distinctive_present: tuple[str, ...]
+    by_name: bool
+    score: float
+    share: float  # of the file's columns that the layout knows
+
+    @property
+    def fits(self) -> bool:
+        return not self.missing_required and (
+            not self.layout.distinctive or bool(self.distinctive_present)
+        )
+
+    @property
+    def rank(self) -> tuple[float, int, float, int]:
+        return (
+            round(self.score, 6),
+            int(self.by_name),
+            round(self.share, 6),
+            len(self.layout.required),
+        )
+
+    def why_not(self) -> str:
+        if self.missing_required:
+            return "missing required columns " + ", ".join(self.missing_required)
+        return "none of its distinctive columns " + ", ".join(self.layout.distinctive)
+
+
+def evidence_for(
+    layout: Layout, headers: Sequence[str], file_name: str, weights: dict[str, float]
+) -> Evidence:
+    canonical = [layout.canonical(h) for h in headers]
+    present = tuple(dict.fromkeys(c for c in canonical if c in layout.columns))
+    by_name = layout.matches_file_name(file_name)
+    score = sum(weights.get(c, 0.0) for c in present) + (1.0 if by_name else 0.0)
+    return Evidence(
+        layout=layout,
+        present=present,
+        missing_required=tuple(c for c in layout.required if c not in present),
+        distinctive_present=tuple(c for c in layout.distinctive if c in present),
+        by_name=by_name,
+        score=score,
+        share=len(present) / len(headers) if headers else 0.0,
+    )
+
+
+def rank_layouts(
+    headers: Sequence[str], file_name: str, layouts: Sequence[Layout]
+) -> list[Evidence]:
+    """Every layout's evidence for a file, best first (fitting ones before the rest)."""
+    weights = column_weights(layouts)
+    found = [evidence_for(layout, headers, file_name, weights) for layout in layouts]
+    return sorted(found, key=lambda e: (e.fits, e.rank), reverse=True)
+
+
 def match_layout(
     headers: Sequence[str], file_name: str, layouts: Sequence[Layout]
 ) -> Match | NoMatch:
-    """The best layout for a file, or a message naming the three closest and their gaps.
+    """The best layout for a file by evidence, or a message naming the closest and their gaps.
 
-    A layout fits when every required column is present (aliases count). Among fitting
-    layouts the one that knows most of the file's columns wins; a file-name pattern breaks
-    ties; a remaining tie is reported rather than guessed.
+    A layout fits when every required column is present (aliases count) and, if it names
+    distinctive columns, at least one of them. Fitting layouts are ranked by evidence: the
+    weighted count of their columns the file carries (a column few layouts share weighs
+    more; a matching `file_names` pattern adds one), then the share of the file's columns
+    they know. An exact tie is reported rather than guessed; a runner-up close to the
+    winner is reported beside the match.
     """
-    fitting: list[tuple[int, int, int, Layout]] = []
-    for layout in layouts:
-        if _missing(layout, headers):
-            continue
-        known = sum(1 for h in headers if layout.canonical(h) in layout.columns)
-        by_name = 1 if layout.matches_file_name(file_name) else 0
-        fitting.append((known, by_name, len(layout.required), layout))
-    if fitting:
-        fitting.sort(key=lambda item: item[:3], reverse=True)
-        best = fitting[0]
-        ties = [item[3].name for item in fitting if item[:3] == best[:3]]
-        if len(ties) == 1:
-            return Match(layout=best[3], mapping=map_columns(best[3], headers))
+    ranked = rank_layouts(headers, file_name, layouts)
+    fitting = [e for e in ranked if e.fits]
+    if not fitting:
+        return NoMatch(_closest_message(headers, file_name, ranked))
+    best = fitting[0]
+    ties = [e.layout.name for e in fitting if e.rank == best.rank]
+    if len(ties) > 1:
         return NoMatch(
             f"{file_name}: ambiguous, its headers fit layouts {', '.join(ties)} equally well; "
             "give one of them a `file_names` pattern that matches this file"
         )
-    return NoMatch(_closest_message(headers, file_name, layouts))
-
-
-def _closest_message(headers: Sequence[str], file_name: str, layouts: Sequence[Layout]) -> str:
-    ranked = []
-    for layout in layouts:
-        missing = _missing(layout, headers)
-        share = 1 - len(missing) / len(layout.required)
-        by_name = 1 if layout.matches_file_name(file_name) else 0
-        ranked.append((share, by_name, -len(missing), layout.name, missing))
-    ranked.sort(key=lambda item: (-item[0], -item[1], -item[2], item[3]))
-    shown = "; ".join(
-        f"{name}: missing required columns {', '.join(missing)}"
-        for _, _, _, name, missing in ranked[:3]
+    runner = fitting[1] if len(fitting) > 1 else None
+    near = runner is not None and runner.score >= NEAR_TIE * best.score
+    return Match(
+        layout=best.layout,
+        mapping=map_columns(best.layout, headers),
+        score=best.score,
+        runner_up=runner.layout.name if near and runner else None,
+        runner_up_score=runner.score if near and runner else 0.0,
     )
+
+
+def _closest_message(headers: Sequence[str], file_name: str, ranked: list[Evidence]) -> str:
+    def closeness(e: Evidence) -> tuple[float, int, int, str]:
+        share = 1 - len(e.missing_required) / len(e.layout.required)
+        return (-share, -int(e.by_name), len(e.missing_required), e.layout.name)
+
+    closest = sorted(ranked, key=closeness)[:3]
+    shown = "; ".join(f"{e.layout.name}: {e.why_not()}" for e in closest)
     found = ", ".join(normalize_column_name(h) for h in headers) or "(no header)"
     return (
         f"{file_name}: no layout matches its columns ({found}). Closest: {shown}. "
-        "Add a layout in the workspace's layouts/ folder (see `revlake layouts`)."
+        "Add a layout in the workspace's layouts/ folder (see `revlake layouts`), or run "
+        "`revlake layouts explain FILE`."
     )

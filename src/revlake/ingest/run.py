@@ -1,10 +1,13 @@
 """`run_ingest`: load every new landing file of a tenant into bronze, exactly once.
 
-Two phases. First each new file is hashed, decoded, recognised and staged in DuckDB temp
-tables (a file that fails here is reported and nothing else is affected). Then one
-transaction creates/widens the bronze tables, inserts the rows, the rejects and the
-manifest records, and commits: a run killed at any point leaves bronze as it was before
-the run or after it. The workspace write lock is held throughout.
+Two phases. First each new file is hashed, decoded, recognised, staged in DuckDB temp
+tables and its columns' formats detected (a file that fails here is quarantined and
+nothing else is affected). Then one transaction creates/widens the bronze tables, inserts
+the rows, the rejects, the detected formats, the manifest and quarantine records, and
+commits: a run killed at any point leaves bronze as it was before the run or after it. A
+file bronze itself refuses during the transaction is quarantined and the transaction is
+redone without it, so one poison file never blocks the others. The workspace write lock
+is held throughout.
 """
 
 from __future__ import annotations
@@ -16,28 +19,32 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from zipfile import BadZipFile
 
 import duckdb
 
-from revlake.errors import RevlakeError
 from revlake.ingest.bronze import ensure_bookkeeping, ensure_table, insert_rejects, insert_rows
-from revlake.ingest.csv_dialect import sniff_dialect
-from revlake.ingest.encoding import detect_encoding, transcode_to_utf8
-from revlake.ingest.formats import SUPPORTED_SUFFIXES, FileFormat, detect_format
-from revlake.ingest.layouts import Layout, load_layouts
-from revlake.ingest.manifest import ManifestIndex, ManifestRecord, hash_file, mtime_timestamp
-from revlake.ingest.matching import Match, match_layout
-from revlake.ingest.stage import (
-    Staged,
-    drop_temp_tables,
-    parquet_headers,
-    stage_csv,
-    stage_jsonl,
-    stage_parquet,
-    xlsx_to_csv,
+from revlake.ingest.detect import ColumnFormat
+from revlake.ingest.formats import SUPPORTED_SUFFIXES, detect_format
+from revlake.ingest.formats_store import backfill_formats, insert_formats
+from revlake.ingest.landing import LandingFile, scan_landing
+from revlake.ingest.layouts import load_layouts
+from revlake.ingest.manifest import (
+    FileFacts,
+    ManifestIndex,
+    ManifestRecord,
+    hash_file,
+    mtime_timestamp,
+)
+from revlake.ingest.options import IngestOptions
+from revlake.ingest.quarantine import QuarantineIndex, record_quarantine, resolve_path
+from revlake.ingest.stage import drop_temp_tables, one_thread_when_wide
+from revlake.ingest.stager import (
+    READ_ERRORS,
+    PendingFile,
+    QuarantineFile,
+    Stager,
+    quarantine_item,
 )
 from revlake.ingest.summary import FileResult, FileStatus, IngestSummary
 from revlake.workspace import Workspace
@@ -56,24 +63,6 @@ Progress = Callable[[str, int, int], None]
 INGEST_MEMORY_LIMIT = "4GB"
 
 
-@dataclass
-class _Pending:
-    """A file ready for the transaction: its facts, and its staged rows when it has any."""
-
-    path: str
-    content_hash: str
-    size: int
-    mtime_ns: int
-    version: int
-    status: FileStatus
-    format: str | None
-    encoding: str | None = None
-    match: Match | None = None
-    staged: Staged | None = None
-    message: str = ""
-    extra_temp: list[str] = field(default_factory=list)
-
-
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -84,105 +73,35 @@ def new_load_id(now: dt.datetime) -> str:
 
 
 def landing_files(landing: Path) -> list[Path]:
-    """Files under the landing folder, sorted; hidden files and folders are ignored."""
-    if not landing.is_dir():
-        return []
-    found = []
-    for path in landing.rglob("*"):
-        relative = path.relative_to(landing)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.is_file():
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(landing).as_posix())
+    """Regular files under a tenant's landing folder that an ingest would consider.
 
-
-class _Stager:
-    """Phase one: recognise and stage one file in temp tables of the connection."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, layouts: list[Layout], tmp: Path) -> None:
-        self.con = con
-        self.layouts = layouts
-        self.tmp = tmp
-        self.count = 0
-
-    def stage(self, path: Path, relative: str, pending: _Pending, has_quotes: bool) -> None:
-        self.count += 1
-        prefix = f"_ingest_{self.count}"
-        fmt = FileFormat(pending.format) if pending.format else None
-        if fmt is FileFormat.PARQUET:
-            headers = parquet_headers(self.con, path)
-            if self._match(relative, headers, pending):
-                pending.staged = stage_parquet(self.con, path)
-            return
-        if fmt is FileFormat.XLSX:
-            csv_path = self.tmp / f"{prefix}.csv"
-            xlsx_to_csv(path, csv_path)
-            self._stage_text(csv_path, relative, pending, True, prefix, with_lines=False)
-            return
-        encoding = detect_encoding(path)
-        readable = path
-        pending.encoding = encoding.name
-        if not encoding.native:
-            readable = self.tmp / f"{prefix}.utf8"
-            pending.encoding = transcode_to_utf8(path, readable, encoding.name)
-        if fmt is FileFormat.JSONL:
-            staged = stage_jsonl(self.con, readable, prefix)
-            pending.extra_temp = staged.temp_tables
-            if not staged.headers and not staged.rejected:
-                pending.status = FileStatus.EMPTY
-                return
-            if self._match(relative, staged.headers, pending):
-                pending.staged = staged
-            return
-        self._stage_text(readable, relative, pending, has_quotes, prefix, with_lines=True)
-
-    def _stage_text(
-        self,
-        path: Path,
-        relative: str,
-        pending: _Pending,
-        has_quotes: bool,
-        prefix: str,
-        *,
-        with_lines: bool,
-    ) -> None:
-        dialect = sniff_dialect(path, relative)
-        if dialect is None:
-            pending.status = FileStatus.EMPTY
-            return
-        if self._match(relative, dialect.headers, pending):
-            pending.staged = stage_csv(
-                self.con, path, dialect, prefix, has_quotes=has_quotes, with_lines=with_lines
-            )
-
-    def _match(self, relative: str, headers: tuple[str, ...], pending: _Pending) -> bool:
-        found = match_layout(headers, relative, self.layouts)
-        if isinstance(found, Match):
-            pending.match = found
-            return True
-        pending.status = FileStatus.UNRECOGNISED
-        pending.message = found.message
-        return False
+    (What `revlake run --watch` fingerprints; `scan_landing` sorts them in detail.)
+    """
+    scan = scan_landing(landing.parent, landing.name, [landing.name], settle_s=0)
+    return [f.path for f in scan.ready]
 
 
 def _collect(
-    landing: Path,
+    scanned: list[LandingFile],
     index: ManifestIndex,
-    stager: _Stager,
+    quarantine: QuarantineIndex,
+    stager: Stager,
+    summary: IngestSummary,
     progress: Progress | None,
-) -> tuple[list[_Pending], list[FileResult], int]:
-    pending: list[_Pending] = []
+) -> tuple[list[PendingFile], list[FileResult], int]:
+    pending: list[PendingFile] = []
     problems: list[FileResult] = []
+    retry: list[tuple[PendingFile, LandingFile, FileFacts]] = []
     unchanged = 0
-    files = landing_files(landing)
-    for number, path in enumerate(files, start=1):
-        relative = path.relative_to(landing).as_posix()
+    for number, landing_file in enumerate(scanned, start=1):
+        relative, path = landing_file.relative, landing_file.path
         if progress:
-            progress(relative, number, len(files))
-        stat = path.stat()
-        if index.unchanged(relative, stat.st_size, stat.st_mtime_ns):
+            progress(relative, number, len(scanned))
+        if index.unchanged(relative, landing_file.size, landing_file.mtime_ns):
             unchanged += 1
+            continue
+        if quarantine.dismissed_stat(relative, landing_file.size, landing_file.mtime_ns):
+            summary.files_dismissed += 1
             continue
         fmt = detect_format(path)
         if fmt is None:
@@ -193,56 +112,93 @@ def _collect(
             problems.append(FileResult(relative, FileStatus.UNSUPPORTED, message=message))
             continue
         facts = hash_file(path)
+        after = path.stat()
+        if (after.st_size, after.st_mtime_ns) != (landing_file.size, landing_file.mtime_ns):
+            message = f"{relative}: changed while being read (still being written?); next run"
+            problems.append(FileResult(relative, FileStatus.DEFERRED, message=message))
+            continue
         if index.known(relative, facts.content_hash):
             unchanged += 1
             continue
-        item = _Pending(
+        if quarantine.dismissed(relative, facts.content_hash):
+            summary.files_dismissed += 1
+            continue
+        item = PendingFile(
             path=relative,
             content_hash=facts.content_hash,
-            size=stat.st_size,
-            mtime_ns=stat.st_mtime_ns,
+            size=landing_file.size,
+            mtime_ns=landing_file.mtime_ns,
             version=index.next_version(relative),
             status=FileStatus.LOADED,
             format=fmt.value,
         )
         duplicate_of = index.path_with_content(facts.content_hash)
-        if stat.st_size == 0:
+        if landing_file.size == 0:
             item.status = FileStatus.EMPTY
         elif duplicate_of is not None:
             item.status = FileStatus.DUPLICATE
             item.message = f"same content as {duplicate_of}, already loaded"
         else:
             try:
-                stager.stage(path, relative, item, facts.has_quotes)
-            except (duckdb.Error, OSError, ValueError, KeyError, BadZipFile, RevlakeError) as exc:
-                problems.append(
-                    FileResult(
-                        relative,
-                        FileStatus.FAILED,
-                        format=fmt.value,
-                        message=f"{relative}: cannot be read: {exc}".splitlines()[0],
-                    )
-                )
-                continue
+                stager.stage(path, relative, item, facts)
+            except READ_ERRORS as exc:
+                quarantine_item(item, exc, stager.con)
+                if isinstance(exc, QuarantineFile) and exc.ambiguous:
+                    retry.append((item, landing_file, facts))
         if item.status is FileStatus.UNRECOGNISED:
             problems.append(
                 FileResult(relative, item.status, format=fmt.value, message=item.message)
             )
-            if item.extra_temp:
-                drop_temp_tables(stager.con, item.extra_temp)
+            drop_temp_tables(stager.con, item.temp_tables)
             continue
-        index.add(
-            ManifestRecord(
-                item.content_hash, relative, item.size, item.mtime_ns, item.version, item.status
+        if item.status is not FileStatus.QUARANTINED:
+            index.add(
+                ManifestRecord(
+                    item.content_hash, relative, item.size, item.mtime_ns, item.version, item.status
+                )
             )
-        )
         pending.append(item)
+    for item, landing_file, facts in retry:
+        _stage_again(stager, item, landing_file, facts, index)
     return pending, problems, unchanged
 
 
+def _stage_again(
+    stager: Stager,
+    item: PendingFile,
+    landing_file: LandingFile,
+    facts: FileFacts,
+    index: ManifestIndex,
+) -> None:
+    """Stage a file once more after the run's other files (their evidence may settle it)."""
+    item.status, item.message, item.notes, item.formats = FileStatus.LOADED, "", [], []
+    try:
+        stager.stage(landing_file.path, landing_file.relative, item, facts)
+    except READ_ERRORS as exc:
+        quarantine_item(item, exc, stager.con)
+        return
+    index.add(
+        ManifestRecord(
+            item.content_hash, item.path, item.size, item.mtime_ns, item.version, item.status
+        )
+    )
+
+
 def _commit_file(
-    con: duckdb.DuckDBPyConnection, item: _Pending, load_id: str, loaded_at: dt.datetime
+    con: duckdb.DuckDBPyConnection, item: PendingFile, load_id: str, loaded_at: dt.datetime
 ) -> FileResult:
+    if item.status is FileStatus.QUARANTINED:
+        record_quarantine(
+            con,
+            path=item.path,
+            content_hash=item.content_hash,
+            size=item.size,
+            mtime_ns=item.mtime_ns,
+            reason=item.message,
+            load_id=load_id,
+            now=loaded_at,
+        )
+        return FileResult(item.path, item.status, format=item.format, message=item.message)
     rows = 0
     new_columns: list[str] = []
     rejected = item.staged.rejected if item.staged else 0
@@ -250,18 +206,20 @@ def _commit_file(
     if item.match is not None and item.staged is not None:
         columns = item.match.mapping.columns
         new_columns = ensure_table(con, item.match.layout.name, item.match.layout.columns, columns)
-        rows = insert_rows(
-            con,
-            item.match.layout.name,
-            columns,
-            item.staged.source_sql,
-            source_file=item.path,
-            load_id=load_id,
-            loaded_at=loaded_at,
-        )
+        with one_thread_when_wide(con, len(columns)):
+            rows = insert_rows(
+                con,
+                item.match.layout.name,
+                columns,
+                item.staged.source_sql,
+                source_file=item.path,
+                load_id=load_id,
+                loaded_at=loaded_at,
+            )
         insert_rejects(
             con, item.staged.rejects_sql, load_id=load_id, source_file=item.path, layout=layout
         )
+        insert_formats(con, item.formats, load_id=load_id, source_file=item.path, table=layout)
     con.execute(
         "INSERT INTO main._manifest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -279,10 +237,11 @@ def _commit_file(
             item.format,
             item.encoding,
             new_columns,
-            item.message or None,
+            "; ".join(m for m in (item.message, *item.notes) if m) or None,
             item.mtime_ns,
         ],
     )
+    resolve_path(con, item.path, load_id=load_id, now=loaded_at)
     return FileResult(
         path=item.path,
         status=item.status,
@@ -294,6 +253,8 @@ def _commit_file(
         rows_rejected=rejected,
         new_columns=tuple(new_columns),
         message=item.message,
+        formats=tuple(item.formats),
+        notes=tuple(item.notes),
     )
 
 
@@ -304,20 +265,25 @@ def run_ingest(
     strict: bool = False,
     wait_s: float = 0.0,
     progress: Progress | None = None,
+    settle_s: float | None = None,
 ) -> IngestSummary:
     """Load the tenant's new landing files into bronze in one transaction.
 
-    Raises WorkspaceLockedError when another command holds the workspace lock for longer
-    than `wait_s` seconds, and InputError for an invalid workspace layout file.
+    `settle_s` overrides the workspace's `ingest_settle_seconds` (files modified more
+    recently are waited for, then deferred if they are still changing). Raises
+    WorkspaceLockedError when another command holds the workspace lock for longer than
+    `wait_s` seconds, and InputError for an invalid workspace layout file.
     """
     tenant_id = workspace.tenant(tenant).id
     layouts = load_layouts(workspace.root)
+    options = IngestOptions.for_tenant(workspace, tenant_id, settle_s=settle_s)
     started = _utc_now()
     summary = IngestSummary(
         load_id=new_load_id(started), tenant=tenant_id, started_at=started, strict=strict
     )
     with workspace.write_lock(f"revlake ingest --tenant {tenant_id}", timeout_s=wait_s):
         workspace.ensure_tenant_dirs(tenant_id)
+        scanned, skipped = _settled_files(workspace, tenant_id, options, summary)
         con = duckdb.connect(
             str(workspace.bronze_path(tenant_id)),
             config={"memory_limit": INGEST_MEMORY_LIMIT},
@@ -326,62 +292,137 @@ def run_ingest(
             con.execute("SET enable_progress_bar = false")
             ensure_bookkeeping(con)
             index = ManifestIndex.read(con)
+            quarantine = QuarantineIndex.read(con)
             with tempfile.TemporaryDirectory(
                 dir=workspace.tenant_dir(tenant_id), prefix=".ingest-"
             ) as tmp:
-                stager = _Stager(con, layouts, Path(tmp))
+                stager = Stager(con, layouts, Path(tmp), options, tenant_id)
+                backfill = backfill_formats(con, layouts, options)
                 pending, problems, unchanged = _collect(
-                    workspace.landing_dir(tenant_id), index, stager, progress
+                    scanned, index, quarantine, stager, summary, progress
                 )
             summary.files_unchanged = unchanged
-            if pending:
-                summary.files = _write(con, pending, summary, progress)
-            summary.files = [*summary.files, *problems]
+            if pending or backfill:
+                summary.files = _write(con, pending, backfill, summary, progress)
+            summary.files = [*summary.files, *problems, *skipped]
         finally:
             con.close()
     summary.finished_at = _utc_now()
     return summary
 
 
+def _settled_files(
+    workspace: Workspace, tenant_id: str, options: IngestOptions, summary: IngestSummary
+) -> tuple[list[LandingFile], list[FileResult]]:
+    """Landing files safe to read now; the rest as deferred or refused results.
+
+    Files modified within the settle time are waited for (at most the settle time) and
+    looked at again: unchanged ones are read, changed ones deferred to the next run.
+    """
+    tenants = [t.id for t in workspace.settings.tenants]
+    landing_root = workspace.landing_dir(tenant_id).parent
+    now = time.time()
+    scan = scan_landing(landing_root, tenant_id, tenants, settle_s=0, now=now)
+    young = [f for f in scan.ready if now - f.mtime_ns / 1e9 < options.settle_s]
+    ready = [f for f in scan.ready if f not in young]
+    deferred: list[FileResult] = []
+    if young:
+        newest = max(f.mtime_ns for f in young) / 1e9
+        time.sleep(max(0.0, min(options.settle_s, newest + options.settle_s - time.time())))
+        for landing_file in young:
+            try:
+                info = landing_file.path.stat()
+            except FileNotFoundError:
+                continue
+            if (info.st_size, info.st_mtime_ns) == (landing_file.size, landing_file.mtime_ns):
+                ready.append(landing_file)
+            else:
+                deferred.append(
+                    FileResult(
+                        landing_file.relative,
+                        FileStatus.DEFERRED,
+                        message=(
+                            f"{landing_file.relative}: still changing after the settle time "
+                            f"({options.settle_s:g} s): being written? loaded on a later run"
+                        ),
+                    )
+                )
+    ready.sort(key=lambda f: f.relative)
+    summary.files_ignored = scan.ignored
+    skipped = [FileResult(s.relative, FileStatus.DEFERRED, message=s.reason) for s in scan.deferred]
+    skipped += [FileResult(s.relative, FileStatus.REFUSED, message=s.reason) for s in scan.refused]
+    return ready, [*deferred, *skipped]
+
+
 def _write(
     con: duckdb.DuckDBPyConnection,
-    pending: list[_Pending],
+    pending: list[PendingFile],
+    backfill: list[tuple[str, str, str, list[ColumnFormat]]],
     summary: IngestSummary,
     progress: Progress | None,
+) -> list[FileResult]:
+    """The transaction; a file bronze refuses is quarantined and the transaction redone."""
+    try:
+        while True:
+            writing: list[PendingFile] = []
+            try:
+                return _write_once(con, pending, backfill, summary, progress, writing)
+            except duckdb.Error as exc:
+                if not writing or writing[-1].status is FileStatus.QUARANTINED:
+                    raise
+                failing = writing[-1]
+                quarantine_item(failing, exc, con)
+                failing.message = failing.message.replace("cannot be read", "bronze refused it")
+    finally:
+        for item in pending:
+            drop_temp_tables(con, item.temp_tables)
+
+
+def _write_once(
+    con: duckdb.DuckDBPyConnection,
+    pending: list[PendingFile],
+    backfill: list[tuple[str, str, str, list[ColumnFormat]]],
+    summary: IngestSummary,
+    progress: Progress | None,
+    writing: list[PendingFile],
 ) -> list[FileResult]:
     pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
     loaded_at = _utc_now()
     results: list[FileResult] = []
     con.execute("BEGIN TRANSACTION")
     try:
+        for load_id, source_file, table, formats in backfill:
+            insert_formats(con, formats, load_id=load_id, source_file=source_file, table=table)
         for number, item in enumerate(pending, start=1):
             if progress:
                 progress(f"writing {item.path}", number, len(pending))
+            writing.append(item)
             results.append(_commit_file(con, item, summary.load_id, loaded_at))
+            # its staged rows are in bronze now: free them before the next file and the
+            # commit (a rollback brings them back for a retry)
+            drop_temp_tables(con, item.temp_tables)
             if number == 1 and pause > 0:
                 print(f"{PAUSE_ENV}: first file written, pausing {pause:g}s", file=sys.stderr)
                 sys.stderr.flush()
                 time.sleep(pause)
-        con.execute(
-            "INSERT INTO main._loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                summary.load_id,
-                summary.tenant,
-                summary.started_at,
-                _utc_now(),
-                len(pending),
-                sum(1 for r in results if r.status is FileStatus.LOADED),
-                sum(r.rows_loaded for r in results),
-                sum(r.rows_rejected for r in results),
-                summary.strict,
-            ],
-        )
+        writing.clear()
+        if pending:
+            con.execute(
+                "INSERT INTO main._loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    summary.load_id,
+                    summary.tenant,
+                    summary.started_at,
+                    _utc_now(),
+                    len(pending),
+                    sum(1 for r in results if r.status is FileStatus.LOADED),
+                    sum(r.rows_loaded for r in results),
+                    sum(r.rows_rejected for r in results),
+                    summary.strict,
+                ],
+            )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    finally:
-        for item in pending:
-            tables = item.staged.temp_tables if item.staged else item.extra_temp
-            drop_temp_tables(con, tables)
     return results

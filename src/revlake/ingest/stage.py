@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,29 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from revlake.errors import InputError
 from revlake.ingest.csv_dialect import CsvDialect
 from revlake.ingest.sql import ident, literal
 
 MAX_LINE_SIZE = 64 * 1024 * 1024
+# From this many columns a file is read and written by one DuckDB thread: each thread
+# holds a 2,048-row chunk of every column (5,000 text columns ≈ 160 MiB a chunk), so
+# parallelism would multiply memory while buying nothing on a file with so few rows.
+WIDE_COLUMNS = 500
+
+
+@contextmanager
+def one_thread_when_wide(con: duckdb.DuckDBPyConnection, columns: int) -> Iterator[None]:
+    """Run the block with `SET threads = 1` when the file has WIDE_COLUMNS or more."""
+    if columns < WIDE_COLUMNS:
+        yield
+        return
+    [(threads,)] = con.execute("SELECT current_setting('threads')").fetchall()
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
 
 
 @dataclass
@@ -196,13 +216,14 @@ def stage_csv(
         f"{prefix}_{s}" for s in ("raw", "err", "scan", "off", "rej")
     )
     temp = [raw, errors, scans, rejects]
-    con.execute(
-        f"""CREATE TEMP TABLE {ident(raw)} AS SELECT * FROM read_csv({literal(str(path))},
-            delim={literal(dialect.delimiter)}, quote='"', escape='"', header=true,
-            auto_detect=false, columns={_columns_spec(count)}, store_rejects=true,
-            rejects_table={literal(errors)}, rejects_scan={literal(scans)},
-            max_line_size={MAX_LINE_SIZE})"""
-    )
+    with one_thread_when_wide(con, count):
+        con.execute(
+            f"""CREATE TEMP TABLE {ident(raw)} AS SELECT * FROM read_csv({literal(str(path))},
+                delim={literal(dialect.delimiter)}, quote='"', escape='"', header=true,
+                auto_detect=false, columns={_columns_spec(count)}, store_rejects=true,
+                rejects_table={literal(errors)}, rejects_scan={literal(scans)},
+                max_line_size={MAX_LINE_SIZE})"""
+        )
     rejected = _reject_rows(con, rejects, errors, path, header_lines=1)
     rejects_sql = f"SELECT rn, ln, raw, reason FROM temp.{ident(rejects)}"
     offsets_name: str | None = None
@@ -336,34 +357,72 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+class ExpansionLimitError(InputError):
+    """A file expands to more cells than the configured limits allow."""
+
+
+@dataclass(frozen=True)
+class CellLimit:
+    """How many cells one xlsx/JSON file may expand to: absolute and per KiB on disk."""
+
+    max_cells: int
+    max_cells_per_kib: int
+    file_bytes: int
+    setting_hint: str = "ingest_max_cells / ingest_max_cells_per_kib in revlake.toml"
+
+    @property
+    def allowed(self) -> int:
+        by_size = self.max_cells_per_kib * max(1, self.file_bytes // 1024)
+        return min(self.max_cells, by_size)
+
+    def check(self, cells: int, display_name: str, what: str) -> None:
+        if cells > self.allowed:
+            raise ExpansionLimitError(
+                f"{display_name}: {what} expands to more than {self.allowed:,} cells "
+                f"(limit: {self.max_cells:,} cells and {self.max_cells_per_kib:,} cells per "
+                f"KiB of file, {self.file_bytes / 1024:,.0f} KiB here); stopped reading. "
+                f"Raise {self.setting_hint} if the file is genuine."
+            )
+
+
+def _xlsx_rows(
+    path: Path, limit: CellLimit | None = None, display_name: str = ""
+) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
         width: int | None = None
+        cells = 0
         for row in sheet.iter_rows(values_only=True):
-            cells = [_cell_text(v) for v in row]
-            if not any(cells):
+            cells += max(len(row), width or 1)  # an empty row still costs its width
+            if limit is not None and cells > limit.allowed:
+                limit.check(cells, display_name or path.name, "its first worksheet")
+            values = [_cell_text(v) for v in row]
+            if not any(values):
                 continue
             if width is None:
-                while cells and not cells[-1]:
-                    cells.pop()
-                width = len(cells)
-            elif len(cells) > width and not any(cells[width:]):
-                cells = cells[:width]
-            yield cells
+                while values and not values[-1]:
+                    values.pop()
+                width = len(values)
+            elif len(values) > width and not any(values[width:]):
+                values = values[:width]
+            yield values
     finally:
         workbook.close()
 
 
-def xlsx_to_csv(path: Path, target: Path) -> None:
+def xlsx_to_csv(
+    path: Path, target: Path, *, limit: CellLimit | None = None, display_name: str = ""
+) -> None:
     """Write the first worksheet of an XLSX file as UTF-8 CSV (streaming, read-only mode).
 
     Empty rows are skipped; numbers that are whole print without `.0`; dates as ISO text.
+    Every row read counts towards `limit` (empty ones too: a sheet declaring a million
+    blank rows is the classic expansion bomb), and reading stops as soon as it is passed.
     """
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        for cells in _xlsx_rows(path):
+        for cells in _xlsx_rows(path, limit, display_name):
             writer.writerow(cells)

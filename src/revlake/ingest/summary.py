@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from revlake.ingest.detect import ColumnFormat
+
 
 class FileStatus(StrEnum):
     LOADED = "loaded"  # rows went to bronze (possibly zero: a header-only file)
@@ -13,7 +15,15 @@ class FileStatus(StrEnum):
     DUPLICATE = "duplicate"  # same content as a file already loaded under another path
     UNRECOGNISED = "unrecognised"  # no layout fits its columns (not recorded; retried)
     UNSUPPORTED = "unsupported"  # not a file type revlake reads (not recorded)
-    FAILED = "failed"  # could not be read at all (not recorded; retried next run)
+    QUARANTINED = "quarantined"  # could not be loaded: kept in _quarantine, retried
+    DEFERRED = "deferred"  # still being written or a temporary name: next run
+    REFUSED = "refused"  # a link, outside the landing folder, or misplaced
+
+
+# Statuses whose file needs the user's attention (reported on every run).
+PROBLEM_STATUSES = frozenset(
+    {FileStatus.UNRECOGNISED, FileStatus.UNSUPPORTED, FileStatus.QUARANTINED, FileStatus.REFUSED}
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,8 @@ class FileResult:
     rows_rejected: int = 0
     new_columns: tuple[str, ...] = ()
     message: str = ""
+    formats: tuple[ColumnFormat, ...] = ()
+    notes: tuple[str, ...] = ()  # things to know about a loaded file (near tie, bad values)
 
 
 @dataclass
@@ -42,6 +54,8 @@ class IngestSummary:
     strict: bool
     files: list[FileResult] = field(default_factory=list)
     files_unchanged: int = 0
+    files_ignored: int = 0  # hidden files and editor lock/backup files
+    files_dismissed: int = 0  # quarantined versions the user dismissed
     finished_at: dt.datetime | None = None
 
     @property
@@ -61,13 +75,21 @@ class IngestSummary:
     @property
     def problems(self) -> list[FileResult]:
         """Files that were not loaded and need the user's attention."""
-        bad = {FileStatus.UNRECOGNISED, FileStatus.UNSUPPORTED, FileStatus.FAILED}
-        return [f for f in self.files if f.status in bad]
+        return [f for f in self.files if f.status in PROBLEM_STATUSES]
+
+    @property
+    def quarantined(self) -> list[FileResult]:
+        return [f for f in self.files if f.status is FileStatus.QUARANTINED]
+
+    @property
+    def deferred(self) -> list[FileResult]:
+        return [f for f in self.files if f.status is FileStatus.DEFERRED]
 
     @property
     def exit_code(self) -> int:
-        """0 ok; 1 when a file failed, or under strict when anything was rejected or skipped."""
-        if any(f.status is FileStatus.FAILED for f in self.files):
+        """0 ok; 1 when a file is quarantined, or under strict when anything was rejected,
+        refused or not recognised."""
+        if self.quarantined:
             return 1
         if self.strict and (self.rows_rejected or self.problems):
             return 1

@@ -18,6 +18,7 @@ import duckdb
 from revlake.errors import InputError
 from revlake.transform import snapshots
 from revlake.transform.catalog import schema_tables
+from revlake.transform.formats import VAR_NAME, format_vars
 from revlake.transform.profile import duckdb_profile, write_profiles
 from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR, dbt_vars
 from revlake.transform.runner import DbtInvocation, NodeResult, invoke_dbt, require_started
@@ -131,6 +132,7 @@ def _build_locked(
             f"tenant {tenant_id!r} has no bronze database ({bronze}); run `revlake ingest` first"
         )
     work = dbt_work_dir(workspace, tenant_id)
+    years_ahead = workspace.settings.workspace.date_years_ahead
     building = snapshots.building_path(workspace.snapshots_dir(tenant_id))
     current = snapshots.current_snapshot(workspace.snapshots_dir(tenant_id))
     if select and current is not None:
@@ -150,7 +152,11 @@ def _build_locked(
         profiles_dir=profiles_dir,
         target_path=work / "target",
         log_path=work / "logs",
-        dbt_vars=dbt_vars(workspace.settings, **(extra_vars or {})),
+        dbt_vars=dbt_vars(
+            workspace.settings,
+            **{VAR_NAME: format_vars(bronze, years_ahead=years_ahead)},
+            **(extra_vars or {}),
+        ),
         on_node_finished=on_node_finished,
     )
     try:

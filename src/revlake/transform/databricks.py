@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from revlake.errors import InputError
 from revlake.transform.project import dbt_vars
-from revlake.transform.spark import export_bronze_parquet
+from revlake.transform.spark import export_bronze_parquet, parquet_file_name
 from revlake.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -182,7 +182,8 @@ def load_bronze_to_spark(
     counts: dict[str, int] = {}
     for table, columns in tables.items():
         schema = ", ".join(f"`{c}` string" for c in columns)
-        frame = spark.read.schema(schema).parquet(str((staging_dir / f"{table}.parquet").resolve()))
+        location = (staging_dir / parquet_file_name(table)).resolve()
+        frame = spark.read.schema(schema).parquet(str(location))
         frame.write.format(table_format).mode("overwrite").saveAsTable(f"{database}.`{table}`")
         counts[table] = int(spark.table(f"{database}.`{table}`").count())
     return counts

@@ -45,14 +45,20 @@ def spark_vars() -> dict[str, Any]:
     return {"bronze_database": None, "bronze_schema": BRONZE_DATABASE}
 
 
+def parquet_file_name(table: str) -> str:
+    """The Parquet file of a bronze table: Spark skips files starting with `_` (hidden)."""
+    return f"bookkeeping{table}.parquet" if table.startswith("_") else f"{table}.parquet"
+
+
 def export_bronze_parquet(bronze: Path, out_dir: Path) -> dict[str, list[str]]:
-    """Write every layout table of bronze (schema main) to out_dir/<table>.parquet.
+    """Write every layout table of bronze (schema main) to out_dir (`parquet_file_name`).
 
     Returns {table: columns}. Every value is exported as text, as bronze's contract says
     (the load metadata columns too, which the models cast), so that the Spark tables can be
     declared with an explicit all-string schema: Spark cannot infer one from an empty
-    Parquet file. Ingest's bookkeeping tables (`_manifest`, `_rejects`, `_loads`) are
-    skipped: no model reads them.
+    Parquet file. Of ingest's bookkeeping tables only `_column_formats` is exported: the
+    models join it to parse each file's values with its detected format (`_manifest`,
+    `_rejects`, `_loads` and `_quarantine` are skipped: no model reads them).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(bronze), read_only=True)
@@ -60,13 +66,13 @@ def export_bronze_parquet(bronze: Path, out_dir: Path) -> dict[str, list[str]]:
         columns: dict[str, list[str]] = {}
         for table, column in con.execute(
             "select table_name, column_name from information_schema.columns "
-            "where table_schema = 'main' and table_name not like '\\_%' escape '\\' "
-            "order by table_name, ordinal_position"
+            "where table_schema = 'main' and (table_name not like '\\_%' escape '\\' "
+            "or table_name = '_column_formats') order by table_name, ordinal_position"
         ).fetchall():
             columns.setdefault(str(table), []).append(str(column))
         for table, names in columns.items():
             select = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in names)
-            target = out_dir / f"{table}.parquet"
+            target = out_dir / parquet_file_name(table)
             con.execute(
                 f"copy (select {select} from main.\"{table}\") to '{target}' (format parquet)"
             )
@@ -106,7 +112,7 @@ def register_bronze(spark: SparkSession, parquet_dir: Path, tables: dict[str, li
     """Create database `bronze` with one all-string table per Parquet file (no copy)."""
     spark.sql(f"create database if not exists {BRONZE_DATABASE}")
     for table, columns in tables.items():
-        location = (parquet_dir / f"{table}.parquet").resolve()
+        location = (parquet_dir / parquet_file_name(table)).resolve()
         schema = ", ".join(f"`{c}` string" for c in columns)
         spark.sql(f"drop table if exists {BRONZE_DATABASE}.`{table}`")
         spark.sql(

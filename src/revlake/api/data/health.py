@@ -1,4 +1,4 @@
-"""Data health: pipeline runs, the last build's data tests, rows rejected at ingest.
+"""Data health: pipeline runs, the last build's data tests, rows rejected, files quarantined.
 
 Runs come from three places, newest first: the operational store's run history, the
 ingest loads recorded in the tenant's bronze database, and the published builds
@@ -21,12 +21,14 @@ import duckdb
 from sqlalchemy.exc import SQLAlchemyError
 
 from revlake.api.schemas import (
+    QuarantinedFile,
     RejectReason,
     RejectsSummary,
     RunItem,
     TestResult,
     TestSummary,
 )
+from revlake.ingest.quarantine import list_quarantine
 from revlake.store.db import Store
 from revlake.store.runs import list_runs
 from revlake.transform.snapshots import list_snapshots
@@ -135,6 +137,25 @@ def rejects(cache: FileCache, bronze: Path) -> RejectsSummary:
         available=False, detail="no ingest has run for this tenant yet", total=0, reasons=[]
     )
     return cache.get(bronze, "rejects", compute, unavailable)
+
+
+def quarantined(cache: FileCache, bronze: Path) -> list[QuarantinedFile]:
+    """Landing files in quarantine (open), newest first."""
+
+    def compute() -> list[QuarantinedFile]:
+        return [
+            QuarantinedFile(
+                path=r.path,
+                reason=r.reason,
+                line_number=r.line_number,
+                column_name=r.column_name,
+                first_seen_at=r.first_seen_at.replace(tzinfo=UTC),
+                last_seen_at=r.last_seen_at.replace(tzinfo=UTC),
+            )
+            for r in list_quarantine(bronze)
+        ]
+
+    return cache.get(bronze, "quarantine", compute, [])
 
 
 def test_results(cache: FileCache, run_results: Path) -> TestSummary:

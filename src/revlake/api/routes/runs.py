@@ -45,13 +45,15 @@ def data_health(
             context.files, dbt_work_dir(workspace, tenant) / "target" / "run_results.json"
         ),
         rejects=health.rejects(context.files, bronze),
+        quarantined=health.quarantined(context.files, bronze),
     )
 
 
 @router.get(
     "/runs",
     response_model=RunsPage,
-    summary="Pipeline runs (store, ingest loads, published builds), data tests, rejects",
+    summary="Pipeline runs (store, ingest loads, published builds), data tests, rejects, "
+    "quarantined files",
     dependencies=[RoleDep(Area.RUNS)],
 )
 def get_runs(

@@ -1,6 +1,7 @@
 -- Grain: one row per sales order line (order_number, product_number). Latest record wins.
--- Dates are YYYYMMDD integers; `0`, `32154`, `5489` (19 order dates) are not dates:
--- order_date null, order_date_invalid_reason kept. Amounts: sales must equal quantity ×
+-- Dates are YYYYMMDD integers (the layout declares them dates; ingest records the
+-- `%Y%m%d` format); `0`, `32154`, `5489` (19 order dates) are not dates: order_date null,
+-- order_date_invalid_reason kept. Amounts: sales must equal quantity ×
 -- price; 35 lines break that (missing/negative sales or price). Raw values are kept and
 -- flagged (is_valid_amounts, amount_invalid_reason); sales_amount/unit_price are the
 -- repaired values (sales = quantity × |price| when sales is missing, negative or wrong;
@@ -23,12 +24,7 @@ typed as (
     {{ revlake.to_int('sls_cust_id') }} as crm_customer_id,
     trim(sls_order_dt) as order_date_raw,
     {% for col in ['sls_order_dt', 'sls_ship_dt', 'sls_due_dt'] -%}
-    case
-      when length(trim({{ col }})) = 8 and {{ revlake.to_int(col) }} is not null
-        then try_cast(concat(
-          substring(trim({{ col }}), 1, 4), '-', substring(trim({{ col }}), 5, 2), '-',
-          substring(trim({{ col }}), 7, 2)) as date)
-    end as {{ col | replace('sls_', '') | replace('_dt', '_date') }},
+    {{ revlake.to_date(col) }} as {{ col | replace('sls_', '') | replace('_dt', '_date') }},
     {% endfor -%}
     {{ revlake.to_money('sls_sales') }} as sales_amount_raw,
     {{ revlake.to_int('sls_quantity') }} as quantity,
