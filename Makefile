@@ -11,7 +11,7 @@ DEMO_CUSTOMERS ?= 2000
 DEMO_SEED ?= 42
 DEMO_PORT ?= 8000
 
-.PHONY: demo test lint typecheck unit services bench clean
+.PHONY: demo test lint typecheck unit services bench soak clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all $(if $(ONLY),--only $(ONLY),)
+
+# Bounded abuse soak on loopback (issue 18): legit load + wrong-secret flood + big bodies +
+# publishes + kill -9 of runs; p50/p99, errors, memory. SOAK_ARGS e.g. "--attack 60".
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) bench-out test-artifacts

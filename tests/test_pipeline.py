@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -12,8 +13,8 @@ import pytest
 from revlake.demo import GenerateConfig, generate_company
 from revlake.errors import InputError
 from revlake.export import export_parquet, publish_postgres
-from revlake.pipeline import run_pipeline, watch_pipeline
-from revlake.store.audit import verify_chain
+from revlake.pipeline import run_history, run_pipeline, watch_pipeline
+from revlake.store.audit import list_entries, verify_chain
 from revlake.store.models import PipelineRun
 from revlake.store.runs import list_runs
 from revlake.store.workspace_store import open_store
@@ -58,6 +59,19 @@ def test_run_ingests_builds_publishes_and_records(ran: Workspace) -> None:
             assert verify_chain(session).ok
     finally:
         store.dispose()
+
+
+def test_runs_command_lists_the_history(ran: Workspace) -> None:
+    from typer.testing import CliRunner
+
+    from revlake.cli.app import app
+
+    result = CliRunner().invoke(app, ["runs", "--workspace", str(ran.root), "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert listed and listed[0]["tenant"] == "acme"
+    assert {r["status"] for r in listed} <= {"succeeded", "failed"}
+    assert [r.number for r in run_history(ran, "acme")] == [r["id"] for r in listed]
 
 
 def test_second_run_without_new_files_skips_the_build(ran: Workspace) -> None:
@@ -194,6 +208,15 @@ def test_registered_models_rescore_every_build(ran: Workspace) -> None:
             newest = list_runs(session, tenant_id="acme")[0]
             assert newest.snapshot == published.name
             assert newest.summary["churn"]["snapshot"] == published.name
+            # both publishes of the run are audited and name the run
+            publishes = [
+                e
+                for e in list_entries(session, tenant_id="acme", limit=500)
+                if e.action == "snapshot.published"
+                and e.changes_value.get("run_id", {}).get("after") == newest.number
+            ]
+            assert [e.entity_id for e in publishes] == [published.name, newest_build(result)]
+            assert verify_chain(session).ok
     finally:
         store.dispose()
 
@@ -227,3 +250,9 @@ def test_a_poison_file_is_quarantined_and_the_rest_still_publishes(tmp_path: Pat
     second = run_pipeline(workspace, "acme")
     assert second.build is not None and second.build.published
     assert second.ingest is not None and second.ingest.quarantined
+
+
+def newest_build(result: object) -> str:
+    build = result.build  # type: ignore[attr-defined]
+    assert build is not None and build.snapshot is not None
+    return str(build.snapshot.name)

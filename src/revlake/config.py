@@ -26,6 +26,7 @@ ENV_PREFIX = "REVLAKE_"
 # (REVLAKE_TEST_POSTGRES_URL: the PostgreSQL server the test suite uses.)
 ENV_NON_SETTINGS = frozenset({"REVLAKE_WORKSPACE", "REVLAKE_TEST_POSTGRES_URL"})
 
+DEFAULT_API_MAX_BODY_BYTES = 1_048_576  # 1 MiB: contracts and notes are a few kB
 _TENANT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _DATABASE_SCHEMES = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
 
@@ -86,6 +87,8 @@ class WorkspaceSettings(BaseModel):
     landing_path: str = "landing"
     # Operational store (tenants, API keys, audit log); None = SQLite at <workspace>/revlake.db.
     database_url: str | None = None
+    # Largest request body the API accepts, in bytes (413 above it); contracts and notes fit.
+    api_max_body_bytes: int = Field(default=DEFAULT_API_MAX_BODY_BYTES, ge=1024, le=2**30)
     # Tax (docs/FINANCE.md "Tax"): the seller's country, where it is registered to collect
     # tax abroad ("EU" = the One-Stop-Shop, every member state) and its US nexus states.
     tax_seller_country: str = "US"
@@ -309,3 +312,14 @@ def load_settings(workspace_dir: Path, environ: Mapping[str, str] | None = None)
     """Load and validate the settings of the workspace at `workspace_dir`."""
     path = Path(workspace_dir) / CONFIG_FILE_NAME
     return settings_from_mapping(read_config_file(path), source=str(path), environ=environ)
+
+
+def redacted_settings(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON-able data with secrets replaced by *** (for printing)."""
+    from revlake.store.db import redact_url
+
+    data = settings.model_dump(mode="json")
+    url = data["workspace"].get("database_url")
+    if url:
+        data["workspace"]["database_url"] = redact_url(url)
+    return data

@@ -2,8 +2,9 @@
 
 Each run is a row of the operational store's run history (`start_run` / `finish_run`,
 both audited) whose summary holds what the data-health page shows: files and rows
-ingested, rejects, models and tests, rows per gold table, the snapshot published. A
-published snapshot is also recorded as an audited `snapshot.published` event.
+ingested, rejects, models and tests, rows per gold table, the snapshot published. Each
+publish of the run (the build, then the scored copy) is an audited `snapshot.published`
+event naming the run (`revlake.store.publish`).
 
 Watch mode polls the tenant's landing folder and runs the job whenever the set of files
 (path, size, modification time) changes; the ingest itself decides what is new by content
@@ -26,7 +27,10 @@ from revlake.ml.churn_service import ChurnScoreSummary, models_root, score_churn
 from revlake.ml.forecast_service import ForecastSummary, forecast_tenant
 from revlake.ml.registry import list_versions
 from revlake.ml.service import ScoreSummary, batched_publish, score_tenant
-from revlake.store.runs import RunStatus, finish_run, record_publish, start_run
+from revlake.store.actors import os_actor
+from revlake.store.models import PipelineRun
+from revlake.store.publish import publishing_run
+from revlake.store.runs import RunStatus, abandon_dead_runs, finish_run, list_runs, start_run
 from revlake.store.tenants import sync_tenants
 from revlake.store.workspace_store import open_store
 from revlake.transform import snapshots
@@ -41,7 +45,7 @@ class PipelineResult:
     """What one `revlake run` did."""
 
     tenant: str
-    run_id: int
+    run_id: int  # the run's number within its tenant (what `revlake runs` and the API show)
     ingest: IngestSummary | None = None
     build: BuildSummary | None = None
     build_skipped_reason: str | None = None
@@ -142,21 +146,23 @@ def run_pipeline(
     tenant_id = workspace.tenant(tenant).id
     store = open_store(workspace)
     started = time.perf_counter()
-    before = snapshots.current_snapshot(workspace.snapshots_dir(tenant_id))
     try:
         with store.write() as session:
             sync_tenants(session, workspace.settings.tenants, actor="revlake.toml")
-            run_id = start_run(session, tenant_id=tenant_id, kind=RUN_KIND, actor=actor).id
-        result = PipelineResult(tenant=tenant_id, run_id=run_id)
+            abandon_dead_runs(session, tenant_id=tenant_id, actor=actor)
+            started_run = start_run(session, tenant_id=tenant_id, kind=RUN_KIND, actor=actor)
+            row_id, run_number = started_run.id, started_run.number
+        result = PipelineResult(tenant=tenant_id, run_id=run_number)
         try:
-            _execute(
-                workspace,
-                result,
-                strict=strict,
-                wait_s=wait_s,
-                force_build=force_build,
-                settle_s=settle_s,
-            )
+            with publishing_run(run_number, actor):
+                _execute(
+                    workspace,
+                    result,
+                    strict=strict,
+                    wait_s=wait_s,
+                    force_build=force_build,
+                    settle_s=settle_s,
+                )
         except RevlakeError as exc:
             result.error = str(exc)
         result.seconds = time.perf_counter() - started
@@ -164,23 +170,28 @@ def run_pipeline(
         with store.write() as session:
             finish_run(
                 session,
-                run_id,
+                row_id,
                 status=RunStatus.SUCCEEDED if result.ok else RunStatus.FAILED,
                 actor=actor,
                 summary=result.summary(),
                 snapshot=published.name if published else None,
                 error=result.error or _failure_text(result),
             )
-            if published is not None:
-                record_publish(
-                    session,
-                    tenant_id=tenant_id,
-                    snapshot=published.name,
-                    actor=actor,
-                    previous=before.name if before else None,
-                    run_id=run_id,
-                )
         return result
+    finally:
+        store.dispose()
+
+
+def run_history(workspace: Workspace, tenant: str | None, *, limit: int = 50) -> list[PipelineRun]:
+    """Runs newest first (of one tenant, or all), after marking dead ones `abandoned`."""
+    store = open_store(workspace)
+    try:
+        with store.write() as session:
+            abandon_dead_runs(session, tenant_id=tenant, actor=os_actor())
+        with store.read() as session:
+            tenants = [tenant] if tenant else [t.id for t in workspace.settings.tenants]
+            runs = [r for t in tenants for r in list_runs(session, tenant_id=t, limit=limit)]
+        return sorted(runs, key=lambda r: (r.started_at, r.id), reverse=True)[:limit]
     finally:
         store.dispose()
 

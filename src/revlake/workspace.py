@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,10 +35,41 @@ from revlake.config import (
     load_settings,
     settings_from_mapping,
 )
-from revlake.errors import InputError, WorkspaceLockedError
+from revlake.errors import InputError, RevlakeError, WorkspaceLockedError
 
 LOCK_FILE_NAME = ".revlake.lock"
 LOCK_INFO_FILE_NAME = ".revlake.lock.json"
+PRIVATE_UMASK = 0o077  # files 0600, folders 0700
+# Files at the workspace root that revlake creates (the store, its secrets, lock, anchors).
+ROOT_FILES = (
+    CONFIG_FILE_NAME,
+    "revlake.db",
+    "revlake.db-wal",
+    "revlake.db-shm",
+    ".revlake-session-secret",
+    ".revlake-audit-secret",
+    "audit-anchors.jsonl",
+    LOCK_FILE_NAME,
+)
+
+
+def use_private_umask() -> None:
+    """Make every file this process creates private (0600 / 0700 folders).
+
+    Called by the `revlake` command and `make demo`: bronze, snapshots, dbt's files,
+    models and the store hold a tenant's data and key hashes, so nobody else on the
+    machine may read them. Library callers get the same modes for the workspace's own
+    files through `Workspace.make_private` (run when a write lock is released).
+    """
+    os.umask(PRIVATE_UMASK)
+
+
+def make_private(path: Path) -> None:
+    """chmod `path` to 0700 (folder) or 0600 (file); a missing one or a symlink is skipped."""
+    if path.is_symlink():
+        return  # never change what a link points to
+    with suppress(FileNotFoundError, PermissionError):
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
 @dataclass(frozen=True)
@@ -79,9 +111,33 @@ class Workspace:
         return self.tenant_dir(tenant_id) / "snapshots"
 
     def ensure_tenant_dirs(self, tenant_id: str) -> None:
-        """Create the tenant's landing and lakehouse folders if they are missing."""
-        self.landing_dir(tenant_id).mkdir(parents=True, exist_ok=True)
-        self.snapshots_dir(tenant_id).mkdir(parents=True, exist_ok=True)
+        """Create the tenant's landing and lakehouse folders (0700) if they are missing."""
+        for folder in (self.landing_dir(tenant_id), self.snapshots_dir(tenant_id)):
+            if not folder.is_dir():
+                folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+                make_private(folder)
+        for folder in (self.root / "tenants", self.tenant_dir(tenant_id), self.landing_root):
+            make_private(folder)
+
+    def make_private(self) -> None:
+        """Make what revlake created in the workspace private: files 0600, folders 0700.
+
+        Covers the root's own files (revlake.toml, the store, secrets, lock) and the whole
+        `tenants/` tree (bronze, snapshots, dbt's files, models). Run when a write lock is
+        released, so a file any command created is private from then on; the landing
+        folders are made 0700 when created, the files dropped into them are the user's.
+        """
+        for name in ROOT_FILES:
+            make_private(self.root / name)
+        tenants = self.root / "tenants"
+        if not tenants.is_dir():
+            return
+        make_private(tenants)
+        for folder, dirs, files in os.walk(tenants):
+            for name in dirs:
+                make_private(Path(folder) / name)
+            for name in files:
+                make_private(Path(folder) / name)
 
     @contextmanager
     def write_lock(self, command: str, timeout_s: float = 0.0) -> Iterator[None]:
@@ -107,7 +163,29 @@ class Workspace:
             yield
         finally:
             info_path.unlink(missing_ok=True)
+            self.make_private()
             lock.release()
+
+
+def private_secret(path: Path) -> bytes:
+    """A 32-byte secret kept in `path` (hex, mode 0600), created on first use.
+
+    Kept in a file so that several processes, and a restarted one, share it.
+    """
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        pass
+    except ValueError as exc:
+        raise RevlakeError(f"{path}: not a hex secret; delete it to make a new one") from exc
+    secret = secrets.token_bytes(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return private_secret(path)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secret.hex())
+    return secret
 
 
 def _describe_holder(info_path: Path) -> str:
@@ -152,8 +230,12 @@ def init_workspace(
     }
     settings = settings_from_mapping(raw, source="revlake init arguments", environ={})
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        config_path.write_bytes(tomli_w.dumps(raw).encode("utf-8"))
+        if not path.is_dir():
+            path.mkdir(parents=True, mode=0o700)
+            make_private(path)
+        fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(tomli_w.dumps(raw).encode("utf-8"))
     except OSError as exc:
         raise InputError(f"cannot create workspace at {path}: {exc.strerror}") from None
     workspace = Workspace(root=path, settings=settings)

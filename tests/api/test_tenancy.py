@@ -40,6 +40,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/api/v1/insights"): ("api", "/api/v1/insights"),
     ("GET", "/api/v1/audit/verify"): ("own", "/api/v1/audit/verify"),
     ("GET", "/api/v1/audit"): ("own", "/api/v1/audit"),
+    ("GET", "/api/v1/audit/head"): ("own", "/api/v1/audit/head"),
     ("GET", "/api/v1/customers/at-risk"): ("api", "/api/v1/customers/at-risk"),
     ("GET", "/api/v1/customers/{customer_id}/churn"): (
         "api",

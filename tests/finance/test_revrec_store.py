@@ -106,12 +106,16 @@ def test_refused_document_writes_nothing(store: Store) -> None:  # noqa: F811 - 
 def test_tenants_are_kept_apart(store: Store) -> None:  # noqa: F811 - the store fixture
     _tenants(store)
     with store.write() as session:
-        created = add_contract(session, "acme", KWD_CONTRACT, actor="tests")
-        add_contract(session, "globex", KWD_CONTRACT, actor="tests")  # same reference: fine
+        add_contract(session, "acme", KWD_CONTRACT, actor="tests")
+        second = add_contract(session, "acme", {**KWD_CONTRACT, "reference": "KW-2"}, actor="t")
+        theirs = add_contract(session, "globex", KWD_CONTRACT, actor="tests")  # same reference
+    # ids count per tenant: globex's first contract is 1, whatever acme entered before
+    assert (second.id, theirs.id) == (2, 1)
     with store.read() as session:
         assert [c.contract.reference for c in list_contracts(session, "globex")] == ["KW-1"]
-        with pytest.raises(ContractNotFoundError, match="no contract 1 for tenant 'globex'"):
-            load_contract(session, "globex", created.id)
+        assert load_contract(session, "globex", 1).tenant_id == "globex"
+        with pytest.raises(ContractNotFoundError, match="no contract 2 for tenant 'globex'"):
+            load_contract(session, "globex", second.id)
     taken = "already has a contract with this reference"
     with pytest.raises(InputError, match=taken), store.write() as session:
         add_contract(session, "acme", KWD_CONTRACT, actor="tests")

@@ -154,6 +154,31 @@ def test_audit_verify_names_the_broken_entry(run: Run, database_url: str) -> Non
     assert json.loads(as_json.out)["broken_seq"] == 3
 
 
+def test_audit_commands_name_a_malformed_entry_and_anchor(run: Run, database_url: str) -> None:
+    """A malformed `changes` (and on SQLite a time that is not a time) used to crash
+    `audit verify` and `audit log` with a traceback; now the entry is named by its seq."""
+    for role in ("admin", "sales"):
+        assert run("keys", "create", "--tenant", "demo", "--role", role).code == 0
+    anchored = run("audit", "anchor")
+    assert anchored.code == 0 and json.loads(anchored.out)["seq"] == 3
+    assert "1 checkpoint(s) matched" in run("audit", "verify").err
+    store = Store.connect(database_url)
+    try:
+        with tampering(store) as connection:
+            connection.execute(text("UPDATE audit_log SET changes = '{x' WHERE seq = 2"))
+            if store.dialect == "sqlite":
+                connection.execute(text("UPDATE audit_log SET at = 'garbage' WHERE seq = 3"))
+    finally:
+        store.dispose()
+    broken = run("audit", "verify")
+    assert broken.code == 1 and "Traceback" not in broken.err
+    assert "audit chain broken at entry seq 2" in broken.err and "not canonical JSON" in broken.err
+    listed = run("audit", "log", "--json")
+    assert listed.code == 0
+    problems = {row["seq"]: row["problem"] for row in json.loads(listed.out) if row["problem"]}
+    assert 2 in problems and "changes are not canonical JSON" in problems[2]
+
+
 def test_console_entry_point_end_to_end(tmp_path: Path) -> None:
     """One pass through the installed entry point in a fresh process (SQLite default)."""
     init_workspace(tmp_path / "ws")

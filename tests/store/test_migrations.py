@@ -63,3 +63,42 @@ def test_concurrent_first_opens_migrate_once(database_url: str) -> None:
         assert current_revision(store) == head_revision()
     finally:
         store.dispose()
+
+
+def test_contract_numbers_are_backfilled_per_tenant(database_url: str) -> None:
+    """Migration 0005 numbers existing contracts 1, 2, 3 … within each tenant."""
+    from sqlalchemy import text
+
+    store = Store.connect(database_url, migrate=False)
+    try:
+        upgrade(store, "0004_bank_matches")
+        with store.engine.begin() as connection:
+            for tenant in ("a", "b"):
+                connection.execute(
+                    text(
+                        "insert into tenants (id, name, created_at) "
+                        "values (:t, :t, '2026-01-01 00:00:00')"
+                    ),
+                    {"t": tenant},
+                )
+            for n, tenant in enumerate(["a", "b", "a", "b", "a"], start=1):
+                connection.execute(
+                    text(
+                        "insert into revrec_contracts (id, tenant_id, reference, currency, "
+                        "start_date, end_date, fixed_consideration, fixed_discount, "
+                        "variable_scenarios, discount_to, created_at, created_by) values "
+                        "(:id, :t, :r, 'USD', '2026-01-01', '2027-01-01', 1, 0, '[]', '[]', "
+                        "'2026-01-01 00:00:00', 'x')"
+                    ),
+                    {"id": n, "t": tenant, "r": f"R{n}"},
+                )
+        upgrade(store)
+        with store.engine.connect() as connection:
+            numbered = connection.execute(
+                text("select id, tenant_id, number from revrec_contracts order by id")
+            ).all()
+        assert [tuple(r) for r in numbered] == [
+            (1, "a", 1), (2, "b", 1), (3, "a", 2), (4, "b", 2), (5, "a", 3),
+        ]  # fmt: skip
+    finally:
+        store.dispose()

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from revlake.cli.app import app
 from revlake.config import settings_from_mapping
+from revlake.transform import snapshots
 from revlake.transform.project import PROJECT_DIR, dbt_vars
+from revlake.workspace import init_workspace
+from tests.transform.conftest import TENANT, SyntheticCompany
 
 
 def test_settings_become_dbt_vars() -> None:
@@ -34,3 +44,42 @@ def test_overrides_win() -> None:
 def test_project_ships_with_the_package() -> None:
     assert (PROJECT_DIR / "dbt_project.yml").is_file()
     assert (PROJECT_DIR / "macros" / "bronze_table.sql").is_file()
+
+
+def test_a_build_with_include_trials_publishes(
+    synthetic_workspace: SyntheticCompany, tmp_path: Path
+) -> None:
+    """`revlake build --var include_trials=true` used to fail the line_mrr_edge_cases unit
+    test (it expected the default rules under whatever vars the build had), so such a
+    build never published. The unit test now pins its own vars."""
+    workspace = init_workspace(tmp_path / "ws", tenants=[TENANT])
+    shutil.copyfile(
+        synthetic_workspace.workspace.bronze_path(TENANT), workspace.bronze_path(TENANT)
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "build",
+            "--workspace",
+            str(workspace.root),
+            "--select",
+            "+int_invoice_lines_normalized",
+            "--var",
+            "include_trials=true",
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    published = snapshots.current_snapshot(workspace.snapshots_dir(TENANT))
+    assert published is not None
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        row = con.execute(
+            "select count(*), count(*) filter (where line_mrr > 0) "
+            "from silver.int_invoice_lines_normalized where is_trial and is_mrr_line"
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    trials, valued = row
+    assert trials == 0 or valued > 0  # trial lines count at list price under the var

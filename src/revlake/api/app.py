@@ -15,8 +15,10 @@ from fastapi import FastAPI
 
 from revlake import __version__
 from revlake.api import problems
+from revlake.api.bodyguard import BodyGuard
 from revlake.api.context import DEFAULT_PRINCIPAL_TTL_S, ServerContext, load_session_secret
 from revlake.api.fastpath import SnapshotResponseCache
+from revlake.api.keyguard import FailureLimiter
 from revlake.api.routes import api_router
 from revlake.store.db import Store
 from revlake.store.workspace_store import open_store
@@ -36,11 +38,15 @@ def create_app(
     *,
     store: Store | None = None,
     principal_ttl_s: float = DEFAULT_PRINCIPAL_TTL_S,
+    max_body_bytes: int | None = None,
+    limiter: FailureLimiter | None = None,
 ) -> FastAPI:
     """The application serving `workspace` (opened, with its store migrated, if needed).
 
     `principal_ttl_s`: how long a verified API key is trusted before the store is read
     again (revocation takes effect within this time; 0 = every request).
+    `max_body_bytes`: the largest request body accepted (default: the workspace setting
+    `api_max_body_bytes`, 1 MiB). `limiter`: the failed-key-check limits (default ones).
     """
     opened = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     context = ServerContext(
@@ -48,11 +54,18 @@ def create_app(
         store=store if store is not None else open_store(opened),
         session_secret=load_session_secret(opened.root),
         principal_ttl_s=principal_ttl_s,
+        max_body_bytes=(
+            max_body_bytes
+            if max_body_bytes is not None
+            else opened.settings.workspace.api_max_body_bytes
+        ),
+        limiter=limiter if limiter is not None else FailureLimiter(),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        context.verifier.close()
         context.snapshots.close()
         if store is None:
             context.store.dispose()
@@ -68,6 +81,7 @@ def create_app(
     )
     app.state.revlake = context
     app.add_middleware(SnapshotResponseCache, context=context)
+    app.add_middleware(BodyGuard, context=context)
     problems.install(app)
     app.include_router(api_router())
 

@@ -13,7 +13,9 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from revlake.api.bodyguard import PRINCIPAL_STATE, client_address
 from revlake.api.context import ServerContext
+from revlake.api.keyguard import presented_key
 from revlake.api.query import DEFAULT_LIMIT, MAX_LIMIT, PageParams
 from revlake.api.snapshots import Snapshot
 from revlake.store.keys import InvalidApiKeyError, Principal
@@ -33,21 +35,26 @@ ContextDep = Annotated[ServerContext, Depends(get_context)]
 
 
 async def api_principal(
+    request: Request,
     context: ContextDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    api_key: Annotated[str | None, Depends(_api_key)],
+    _bearer_doc: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _api_key_doc: Annotated[str | None, Depends(_api_key)],
 ) -> Principal:
     """The principal of the request's API key (Bearer token or X-API-Key header).
 
-    Runs on the event loop: it is one primary-key read of the key row (the scrypt check
-    is cached per key), cheaper than a hop to the thread pool.
+    The two header dependencies only document the schemes in OpenAPI; the key is read by
+    `presented_key`, the same function the response cache uses. A request with a body
+    was authenticated by `BodyGuard` before its body was read; its principal is reused.
     """
-    key = bearer.credentials if bearer is not None else api_key
+    checked = request.scope.get("state", {}).get(PRINCIPAL_STATE)
+    if isinstance(checked, Principal):
+        return checked
+    key = presented_key(request.scope["headers"])
     if not key:
         raise InvalidApiKeyError(
             "missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`"
         )
-    return context.authenticate(key)
+    return await context.authenticate(key, client_address(request.scope))
 
 
 PrincipalDep = Annotated[Principal, Depends(api_principal)]

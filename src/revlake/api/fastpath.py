@@ -6,7 +6,9 @@ path and query on the same snapshot. This ASGI middleware keeps those answers an
 them without running the framework's routing and dependencies, which is most of the cost
 of a request once the answer itself is memoised.
 
-It never widens access: a request is answered from the cache only when its API key is in
+It never widens access: a request is answered from the cache only when its API key (read
+by `keyguard.presented_key`, exactly as the app reads it; a request naming two different
+keys is left to the app, which refuses it) is in
 the server's short-lived table of already verified keys (`ServerContext.cached_principal`,
 same expiry as normal requests), the entry was produced for that same tenant and role by
 the normal path, and the entry's snapshot is still the tenant's current one. Anything
@@ -21,6 +23,8 @@ from collections import OrderedDict
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from revlake.api.context import ServerContext
+from revlake.api.keyguard import presented_key
+from revlake.store.keys import InvalidApiKeyError
 
 SNAPSHOT_HEADER = b"x-revlake-snapshot"
 MAX_ENTRIES = 4096
@@ -37,15 +41,6 @@ class SnapshotResponseCache:
         self._entries: OrderedDict[Key, tuple[list[tuple[bytes, bytes]], bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _api_key(self, scope: Scope) -> str | None:
-        for name, value in scope["headers"]:
-            raw = bytes(value)
-            if name == b"authorization" and raw[:7].lower() == b"bearer ":
-                return raw[7:].decode("latin-1").strip()
-            if name == b"x-api-key":
-                return raw.decode("latin-1").strip()
-        return None
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
@@ -54,7 +49,10 @@ class SnapshotResponseCache:
         ):
             await self.app(scope, receive, send)
             return
-        key = self._api_key(scope)
+        try:
+            key = presented_key(scope["headers"])
+        except InvalidApiKeyError:
+            key = None  # the app refuses it with its own answer
         principal = self.context.cached_principal(key) if key else None
         if principal is None:
             await self.app(scope, receive, send)

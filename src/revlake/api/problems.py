@@ -17,6 +17,7 @@ from markupsafe import escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from revlake.api.keyguard import TooManyFailuresError, VerifierBusyError
 from revlake.api.schemas import Problem
 from revlake.api.snapshots import NoSnapshotError
 from revlake.errors import InputError, RevlakeError
@@ -27,8 +28,11 @@ log = logging.getLogger("revlake.api")
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "description": HTTPStatus(code).phrase}
-    for code in (400, 401, 403, 404, 422)
+    for code in (400, 401, 403, 404, 422, 429, 503)
 }
+"""Problems every v1 operation may answer (documented as application/problem+json)."""
+BODY_PROBLEMS = (413,)
+"""Problems of operations that take a request body, added to those operations."""
 
 
 def problem(
@@ -77,15 +81,35 @@ def _html_problem(status: int, detail: str | None, headers: dict[str, str] | Non
     return HTMLResponse(body, status_code=status, headers=headers)
 
 
-def install(app: FastAPI) -> None:
-    """Register the problem+json handlers on `app`."""
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+def problem_for(exc: Exception, request: Request) -> Response:
+    """The problem answer for an exception (also used by middleware outside the router)."""
+    if isinstance(exc, StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else None
+        headers = dict(exc.headers) if exc.headers else None
+        return problem(exc.status_code, detail, request, headers=headers)
+    if isinstance(exc, TooManyFailuresError):
+        retry = {"Retry-After": str(exc.retry_after_s)}
+        return problem(429, str(exc), request, slug="too-many-failures", headers=retry)
+    if isinstance(exc, VerifierBusyError):
+        retry = {"Retry-After": str(exc.retry_after_s)}
+        return problem(503, str(exc), request, slug="busy", headers=retry)
+    if isinstance(exc, InvalidApiKeyError):
         return problem(
-            exc.status_code, detail, request, headers=dict(exc.headers) if exc.headers else None
+            401, str(exc), request, slug="unauthorised", headers={"WWW-Authenticate": "Bearer"}
         )
+    if isinstance(exc, NoSnapshotError):
+        return problem(404, str(exc), request, slug="no-snapshot")
+    if isinstance(exc, InputError):
+        return problem(400, str(exc), request, slug="bad-request")
+    if isinstance(exc, RevlakeError):
+        log.warning("request %s failed: %s", request.url.path, exc)
+        return problem(503, str(exc), request, slug="unavailable")
+    log.error("unexpected error on %s", request.url.path, exc_info=exc)
+    return problem(500, "unexpected server error; see the server log", request)
+
+
+def install(app: FastAPI) -> None:
+    """Register the problem+json handlers on `app` and document them in its OpenAPI."""
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -96,26 +120,42 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
         return problem(422, detail, request, slug="invalid-request", errors=errors)
 
-    @app.exception_handler(InvalidApiKeyError)
-    async def _unauthorised(request: Request, exc: InvalidApiKeyError) -> Response:
-        return problem(
-            401, str(exc), request, slug="unauthorised", headers={"WWW-Authenticate": "Bearer"}
-        )
+    async def _handle(request: Request, exc: Exception) -> Response:
+        return problem_for(exc, request)
 
-    @app.exception_handler(NoSnapshotError)
-    async def _no_snapshot(request: Request, exc: NoSnapshotError) -> Response:
-        return problem(404, str(exc), request, slug="no-snapshot")
+    for kind in (StarletteHTTPException, RevlakeError, Exception):
+        app.add_exception_handler(kind, _handle)
+    _document_problems(app)
 
-    @app.exception_handler(InputError)
-    async def _input(request: Request, exc: InputError) -> Response:
-        return problem(400, str(exc), request, slug="bad-request")
 
-    @app.exception_handler(RevlakeError)
-    async def _failure(request: Request, exc: RevlakeError) -> Response:
-        log.warning("request %s failed: %s", request.url.path, exc)
-        return problem(503, str(exc), request, slug="unavailable")
+def _document_problems(app: FastAPI) -> None:
+    """Make the OpenAPI document say what errors really are: application/problem+json.
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s", request.url.path)
-        return problem(500, "unexpected server error; see the server log", request)
+    FastAPI documents extra responses with the route's own media type; this rewrites
+    every 4xx/5xx response of the document to `application/problem+json` with the Problem
+    schema, and adds 413 to the operations that take a request body.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        problem_ref = {"$ref": "#/components/schemas/Problem"}
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("Problem", Problem.model_json_schema(ref_template="#/$defs/{model}"))
+        for path, item in schema.get("paths", {}).items():
+            if not path.startswith("/api/"):
+                continue
+            for method, operation in item.items():
+                responses = operation.setdefault("responses", {})
+                if method.upper() in {"POST", "PUT", "PATCH", "DELETE"}:
+                    for code in BODY_PROBLEMS:
+                        responses.setdefault(str(code), {"description": HTTPStatus(code).phrase})
+                for code, response in responses.items():
+                    if code.isdigit() and int(code) >= 400:
+                        response["content"] = {MEDIA_TYPE: {"schema": problem_ref}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -10,12 +10,34 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, WithJsonSchema
 
 from revlake.errors import InputError
 
 MONTH_PATTERN = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$"
 _MONTH = re.compile(MONTH_PATTERN)
+DATE_PATTERN = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+_DATE = re.compile(DATE_PATTERN)
+
+
+def _iso_date(value: object) -> object:
+    """Only `YYYY-MM-DD` text (years 1900-2199) is a date here; pydantic alone would also
+    read a number as a Unix time (`as_of=0` = 1970-01-01) or a datetime as its day."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("expected a date YYYY-MM-DD between 1900-01-01 and 2199-12-31")
+    return value  # pydantic checks the day exists (2026-02-30 is refused)
+
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
+]
+"""A date query parameter: `YYYY-MM-DD` only, anything else is a 422 naming it."""
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 

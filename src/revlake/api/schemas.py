@@ -293,16 +293,32 @@ class AuditVerify(Schema):
     head_hash: str
     broken_seq: int | None
     reason: str | None
+    table_problems: list[str] = Field(
+        default_factory=list,
+        description="tenant, key and user rows that differ from what the audit chain says",
+    )
+
+
+class AuditCheckpoint(Schema):
+    """The chain head, signed with the workspace's audit secret, to keep somewhere else."""
+
+    seq: int
+    hash: str
+    at: datetime
+    signature: str
 
 
 class AuditEntryOut(Schema):
-    seq: int
-    at: datetime
+    seq: int | None
+    at: datetime | None
     actor: str
     action: str
     entity: str
     entity_id: str
     changes: dict[str, Any]
+    problem: str | None = Field(
+        None, description="set when the stored entry is malformed (what is wrong with it)"
+    )
 
 
 class AuditEntries(Schema):

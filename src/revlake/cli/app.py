@@ -79,6 +79,9 @@ def _root(
 
 def main() -> None:
     """Run the CLI, turning revlake errors into a message and an exit code."""
+    from revlake.workspace import use_private_umask
+
+    use_private_umask()  # everything a command creates is 0600 / 0700
     try:
         app()
     except RevlakeError as exc:

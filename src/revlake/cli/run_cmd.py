@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -18,7 +18,7 @@ from revlake.cli.common import (
     resolve_tenant,
 )
 from revlake.export import ExportedTable, export_parquet, publish_postgres
-from revlake.pipeline import PipelineResult, run_pipeline, watch_pipeline
+from revlake.pipeline import PipelineResult, run_history, run_pipeline, watch_pipeline
 
 export_app = typer.Typer(help="Export the published gold layer to files.", no_args_is_help=True)
 publish_app = typer.Typer(help="Publish the gold layer to a database.", no_args_is_help=True)
@@ -114,7 +114,48 @@ def publish_postgres_command(
     console.print(_exported_table(f"published gold of tenant {tenant_id}", exported))
 
 
+def runs(
+    workspace: WorkspaceOption = Path("."),
+    tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Only this tenant.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The run history, newest first; runs whose process died are marked `abandoned`."""
+    import json
+
+    opened = open_workspace(workspace)
+    rows: list[dict[str, Any]] = [
+        {
+            "id": r.number,
+            "tenant": r.tenant_id,
+            "kind": r.kind,
+            "status": r.status,
+            "started_at": r.started_at.isoformat(),
+            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            "snapshot": r.snapshot,
+            "error": r.error,
+        }
+        for r in run_history(opened, tenant, limit=limit)
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("id", "tenant", "kind", "status", "started (UTC)", "snapshot", "error")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["tenant"],
+            row["kind"],
+            row["status"],
+            row["started_at"][:19],
+            row["snapshot"] or "",
+            row["error"] or "",
+        )
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(run)
+    app.command()(runs)
     app.add_typer(export_app, name="export")
     app.add_typer(publish_app, name="publish")

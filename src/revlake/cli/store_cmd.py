@@ -6,7 +6,6 @@ revlake.store, which does the write and its audit entry in one transaction.
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
 from collections.abc import Iterator
@@ -40,11 +39,9 @@ RequiredTenant = Annotated[str, typer.Option("--tenant", "-t", help="Tenant id."
 
 def cli_actor() -> str:
     """Who the audit log names for a command run from a shell."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"cli:{user}"
+    from revlake.store.actors import os_actor
+
+    return os_actor()
 
 
 @contextmanager
@@ -314,16 +311,31 @@ def audit_verify(
             help="SEQ:HASH printed by an earlier verify; also fails if history up to it changed.",
         ),
     ] = None,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint",
+            help="A file written by `audit anchor --out` (repeatable); checked like --anchor.",
+        ),
+    ] = None,
     workspace: WorkspaceOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
-    """Recompute the audit chain; exit 1 naming the first broken entry if it does not hold."""
-    from revlake.store import audit
+    """Recompute the audit chain and check the key, role and tenant tables against it.
+
+    Also checks every checkpoint `revlake audit anchor` recorded in the workspace. Exit 1
+    naming the first broken entry, or each row that differs from the chain.
+    """
+    from revlake.store import anchors, audit
 
     opened = open_workspace(workspace)
     parsed = _parse_anchor(anchor)
+    secret = anchors.audit_secret(opened.root)
+    recorded = anchors.load_checkpoints(opened.root, secret, list(checkpoint or []))
     with _store(opened) as store, store.read() as session:
-        report = audit.verify_chain(session, anchor=parsed)
+        report = audit.verify_chain(
+            session, anchor=parsed, anchors=[(c.seq, c.hash) for c in recorded]
+        )
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
         if not report.ok:
@@ -333,9 +345,39 @@ def audit_verify(
         raise RevlakeError(
             f"audit chain broken at entry seq {report.broken.seq}: {report.broken.reason}"
         )
+    if report.table_problems:
+        raise RevlakeError(
+            "the audit chain is intact, but the live tables differ from it:\n  "
+            + "\n  ".join(report.table_problems)
+        )
     typer.echo(
         f"audit chain intact: {report.entries} entries; head {report.head_seq}:{report.head_hash}"
     )
+    err_console.print(
+        f"{len(recorded)} checkpoint(s) matched; tenant, key and user tables agree with the chain",
+        highlight=False,
+    )
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write the checkpoint to this file (keep it elsewhere)."),
+    ] = None,
+    workspace: WorkspaceOption = Path("."),
+) -> None:
+    """Print a signed checkpoint of the chain head and record it for later verifies."""
+    from revlake.store import anchors
+
+    opened = open_workspace(workspace)
+    secret = anchors.audit_secret(opened.root)
+    with _store(opened) as store, store.read() as session:
+        checkpoint = anchors.head_checkpoint(session, secret)
+    anchors.record_checkpoint(opened.root, checkpoint)
+    if out is not None:
+        out.write_text(checkpoint.line() + "\n", encoding="utf-8")
+    typer.echo(checkpoint.line())
 
 
 @audit_app.command("log")
@@ -351,17 +393,18 @@ def audit_log(
     opened = open_workspace(workspace)
     with _store(opened) as store, store.read() as session:
         entries = audit.list_entries(session, tenant_id=tenant, limit=limit)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "seq": e.seq,
-                "at": e.at.isoformat(),
+                "at": e.at.isoformat() if e.at is not None else None,
                 "actor": e.actor,
                 "tenant": e.tenant_id,
                 "action": e.action,
                 "entity": e.entity,
                 "entity_id": e.entity_id,
-                "changes": json.loads(e.changes),
+                "changes": e.changes_value,
                 "hash": e.hash,
+                "problem": e.problem,
             }
             for e in entries
         ]
@@ -378,13 +421,14 @@ def audit_log(
         "changes",
     )
     for r in rows:
-        changes = "; ".join(
-            f"{field}: {json.dumps(c['before'])} → {json.dumps(c['after'])}"
+        changes = r["problem"] or "; ".join(
+            f"{field}: {json.dumps(c.get('before'))} → {json.dumps(c.get('after'))}"
             for field, c in r["changes"].items()
+            if isinstance(c, dict)
         )
         table.add_row(
             str(r["seq"]),
-            r["at"][:19],
+            (r["at"] or "?")[:19],
             r["actor"],
             r["tenant"] or "",
             r["action"],

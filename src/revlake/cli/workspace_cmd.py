@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from revlake.cli.common import WorkspaceOption, console, open_workspace
+from revlake.config import redacted_settings
 from revlake.workspace import init_workspace
 
 
@@ -38,9 +39,12 @@ def init(
 
 
 def config(workspace: WorkspaceOption = Path(".")) -> None:
-    """Print the workspace's effective settings (file plus REVLAKE_* overrides) as JSON."""
+    """Print the workspace's effective settings (file plus REVLAKE_* overrides) as JSON.
+
+    Secrets (the database password) are shown as ***.
+    """
     opened = open_workspace(workspace)
-    typer.echo(json.dumps(opened.settings.model_dump(mode="json"), indent=2))
+    typer.echo(json.dumps(redacted_settings(opened.settings), indent=2))
 
 
 def register(app: typer.Typer) -> None:

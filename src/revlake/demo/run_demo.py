@@ -24,7 +24,7 @@ from rich.console import Console
 
 from revlake.demo import GenerateConfig, generate_company
 from revlake.errors import RevlakeError
-from revlake.workspace import Workspace, init_workspace
+from revlake.workspace import Workspace, init_workspace, use_private_umask
 
 TENANT = "demo"
 console = Console()
@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--no-serve", action="store_true", help="stop after the pipeline")
     args = parser.parse_args(argv)
+    use_private_umask()  # like the `revlake` command: the demo's files are 0600 / 0700
     try:
         return run_demo(
             args.dir.resolve(), args.customers, args.seed, serve=not args.no_serve, port=args.port

@@ -39,7 +39,7 @@ from revlake.store.contracts import (
     RevrecModification,
     RevrecObligation,
 )
-from revlake.store.tenants import get_tenant
+from revlake.store.tenants import get_tenant, next_tenant_number
 from revlake.store.types import utc_now
 
 
@@ -47,7 +47,7 @@ from revlake.store.types import utc_now
 class StoredContract:
     """A contract read back from the store with its modifications and schedule."""
 
-    id: int
+    id: int  # the contract's number within its tenant (1, 2, 3 …), not the row id
     tenant_id: str
     contract: Contract
     modifications: tuple[Modification, ...]
@@ -156,7 +156,7 @@ def add_contract(
     contract = parse_contract(document)
     build_schedule(contract)  # every allocation and schedule problem surfaces before writing
     taken = session.execute(
-        select(RevrecContract.id).where(
+        select(RevrecContract.number).where(
             RevrecContract.tenant_id == tenant_id, RevrecContract.reference == contract.reference
         )
     ).first()
@@ -168,6 +168,7 @@ def add_contract(
     variable = contract.variable
     row = RevrecContract(
         tenant_id=tenant_id,
+        number=next_tenant_number(session, RevrecContract, tenant_id),
         reference=contract.reference,
         customer_id=contract.customer_id,
         customer_name=contract.customer_name,
@@ -198,11 +199,11 @@ def add_contract(
         actor=actor,
         action="revrec_contract.created",
         entity="revrec_contract",
-        entity_id=str(row.id),
+        entity_id=str(row.number),
         tenant_id=tenant_id,
         changes=field_changes(None, contract_document(contract)),
     )
-    return StoredContract(row.id, tenant_id, contract, (), row.created_at, actor)
+    return StoredContract(row.number, tenant_id, contract, (), row.created_at, actor)
 
 
 def add_modification(
@@ -215,6 +216,7 @@ def add_modification(
 ) -> StoredContract:
     """Validate a modification of a stored contract and store it (audited)."""
     stored = load_contract(session, tenant_id, contract_id)
+    row_id = _contract_row(session, tenant_id, contract_id).id
     current = _current_contract(stored)
     modification = parse_modification(document, current)
     if stored.modifications and modification.effective < stored.modifications[-1].effective:
@@ -227,7 +229,7 @@ def add_modification(
     build_schedule(stored.contract, modifications)  # fails before anything is written
     sequence = len(stored.modifications) + 1
     row = RevrecModification(
-        contract_id=contract_id,
+        contract_id=row_id,
         sequence=sequence,
         effective_date=modification.effective,
         added_consideration=modification.added_consideration.amount,
@@ -239,11 +241,9 @@ def add_modification(
     session.add(row)
     session.flush()
     position = session.execute(
-        select(func.count()).where(RevrecObligation.contract_id == contract_id)
+        select(func.count()).where(RevrecObligation.contract_id == row_id)
     ).scalar_one()
-    _write_obligations(
-        session, modification.add_obligations, contract_id, row.id, int(position), actor
-    )
+    _write_obligations(session, modification.add_obligations, row_id, row.id, int(position), actor)
     session.flush()
     append_audit(
         session,
@@ -311,9 +311,10 @@ def add_progress(
             f"date = {on.isoformat()} is outside the contract period "
             f"{current.start.isoformat()} - {current.end.isoformat()}"
         )
+    contract_row = _contract_row(session, tenant_id, contract_id).id
     row_id = session.execute(
         select(RevrecObligation.id).where(
-            RevrecObligation.contract_id == contract_id, RevrecObligation.name == obligation_name
+            RevrecObligation.contract_id == contract_row, RevrecObligation.name == obligation_name
         )
     ).scalar_one()
     session.add(
@@ -386,9 +387,13 @@ def _obligation(row: RevrecObligation, events: Sequence[RevrecEvent], currency: 
 
 
 def _contract_row(session: Session, tenant_id: str, contract_id: int) -> RevrecContract:
-    row = session.get(RevrecContract, contract_id)
-    if row is None or row.tenant_id != tenant_id:
-        # another tenant's contract is reported exactly like a missing one
+    """The row of the tenant's contract number `contract_id` (numbers are per tenant)."""
+    row = session.execute(
+        select(RevrecContract).where(
+            RevrecContract.tenant_id == tenant_id, RevrecContract.number == contract_id
+        )
+    ).scalar_one_or_none()
+    if row is None:
         raise ContractNotFoundError(f"no contract {contract_id} for tenant {tenant_id!r}")
     return row
 
@@ -468,16 +473,16 @@ def load_contract(session: Session, tenant_id: str, contract_id: int) -> StoredC
         for m in modification_rows
     )
     return StoredContract(
-        row.id, tenant_id, contract, modifications, row.created_at, row.created_by
+        row.number, tenant_id, contract, modifications, row.created_at, row.created_by
     )
 
 
 def list_contracts(session: Session, tenant_id: str) -> list[StoredContract]:
-    """Every contract of the tenant, by id."""
+    """Every contract of the tenant, by number."""
     ids = session.execute(
-        select(RevrecContract.id)
+        select(RevrecContract.number)
         .where(RevrecContract.tenant_id == tenant_id)
-        .order_by(RevrecContract.id)
+        .order_by(RevrecContract.number)
     ).scalars()
     return [load_contract(session, tenant_id, contract_id) for contract_id in ids]
 

@@ -269,6 +269,13 @@ where l.rn = 1 and l.open_balance_after > 0
 """
 
 
+def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Gold `_at` columns are UTC (TIMESTAMP without zone): give the value its zone back."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
 def _open_invoice(row: dict[str, Any], as_of: dt.date) -> OpenInvoice:
     late = days_past_due(row["due_date"], as_of)
     return OpenInvoice(
@@ -286,7 +293,7 @@ def _open_invoice(row: dict[str, Any], as_of: dt.date) -> OpenInvoice:
         aging_bucket=aging_bucket(late),
         is_uncollectible=bool(row["is_uncollectible"]),
         last_payment_date=row["last_payment_date"],
-        last_attempt_at=row["last_attempt_at"],
+        last_attempt_at=_as_utc(row["last_attempt_at"]),
         last_attempt_status=row["last_attempt_status"],
         last_failure_code=row["last_failure_code"],
         last_failure_message=row["last_failure_message"],

@@ -181,12 +181,14 @@ def batched_publish(
         except BaseException:
             snapshots.discard(target)
             raise
-        _publish_copy(target)
+        _publish_copy(workspace, tenant, target, command)
 
 
-def _publish_copy(target: Path) -> None:
+def _publish_copy(workspace: Workspace, tenant: str, target: Path, command: str) -> None:
+    from revlake.store.publish import publish_audited
+
     try:
-        snapshots.publish(target)
+        publish_audited(workspace, tenant, target, command=command)
     except OSError as exc:
         raise RevlakeError(f"cannot publish the scored build {target}: {exc}") from exc
 

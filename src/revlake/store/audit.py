@@ -16,7 +16,7 @@ entries can never claim the same place.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -25,6 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from revlake.errors import RevlakeError
+from revlake.store.audit_read import EntryView, read_batch, read_entries
+from revlake.store.audit_tables import TableReplay
 from revlake.store.canonical import (
     canonical_json,
     entry_hash,
@@ -57,9 +59,9 @@ def field_changes(
 
 
 class CreatedRow(Protocol):
-    """A freshly created row with a generated id and its creation time."""
+    """A freshly created row with its per-tenant number and its creation time."""
 
-    id: Any
+    number: int
     created_at: datetime
 
 
@@ -80,8 +82,9 @@ def add_audited(
 ) -> RowT:
     """Insert `row` and record its creation in the audit chain, in one transaction.
 
-    The entry's changes are `fields` (all created: before = None) plus the row's generated
-    id under `id_field`; it is stamped with the row's `created_at`.
+    The entry's changes are `fields` (all created: before = None) plus the row's per-tenant
+    number (the id the tenant sees) under `id_field`; it is stamped with the row's
+    `created_at`.
     """
     session.add(row)
     session.flush()
@@ -92,7 +95,7 @@ def add_audited(
         entity=entity,
         entity_id=entity_id,
         tenant_id=tenant_id,
-        changes=field_changes(None, {id_field: row.id, **fields}),
+        changes=field_changes(None, {id_field: row.number, **fields}),
         at=row.created_at,
     )
     return row
@@ -182,14 +185,13 @@ def list_entries(
     tenant_id: str | None = None,
     limit: int = 50,
     before_seq: int | None = None,
-) -> list[AuditEntry]:
-    """Entries newest first, optionally of one tenant and older than `before_seq`."""
-    statement = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
-    if tenant_id is not None:
-        statement = statement.where(AuditEntry.tenant_id == tenant_id)
-    if before_seq is not None:
-        statement = statement.where(AuditEntry.seq < before_seq)
-    return list(session.execute(statement).scalars())
+) -> list[EntryView]:
+    """Entries newest first, optionally of one tenant and older than `before_seq`.
+
+    Read as stored (see audit_read.py): a malformed entry is returned with `problem`
+    saying what is wrong instead of failing the whole list.
+    """
+    return read_entries(session, tenant_id=tenant_id, limit=limit, before_seq=before_seq)
 
 
 @dataclass(frozen=True)
@@ -202,16 +204,17 @@ class ChainBreak:
 
 @dataclass(frozen=True)
 class ChainReport:
-    """What `verify_chain` found."""
+    """What `verify_chain` found: the first chain break, and live rows the chain contradicts."""
 
     entries: int
     head_seq: int
     head_hash: str
     broken: ChainBreak | None
+    table_problems: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.broken is None
+        return self.broken is None and not self.table_problems
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -221,6 +224,7 @@ class ChainReport:
             "head_hash": self.head_hash,
             "broken_seq": self.broken.seq if self.broken else None,
             "reason": self.broken.reason if self.broken else None,
+            "table_problems": list(self.table_problems),
         }
 
 
@@ -236,8 +240,13 @@ def _read_head(session: Session) -> AuditHead:
     return head
 
 
-def _check_entry(entry: AuditEntry, expected_seq: int, expected_prev: str) -> str | None:
+def _check_entry(entry: EntryView, expected_seq: int, expected_prev: str) -> str | None:
     """Why `entry` does not continue the chain at `expected_seq`, or None if it does."""
+    if entry.seq is None:
+        return (
+            f"the entry after seq {expected_seq - 1} has seq {entry.raw_seq!r}, not a whole "
+            "number: it was modified outside revlake"
+        )
     if entry.seq != expected_seq:
         return (
             f"entry seq {expected_seq} is missing (the next entry is seq {entry.seq}): "
@@ -249,11 +258,9 @@ def _check_entry(entry: AuditEntry, expected_seq: int, expected_prev: str) -> st
             f"{entry.seq - 1}: an entry before it was deleted, inserted, reordered, or "
             "modified and re-hashed"
         )
-    try:
-        content = entry_content(entry)
-    except (ValueError, TypeError) as exc:
-        return f"entry seq {entry.seq}: content cannot be read ({exc}): it was modified"
-    if entry_hash(entry.prev_hash, content) != entry.hash:
+    if entry.content is None:
+        return f"{entry.problem}: it was modified"
+    if entry_hash(entry.prev_hash, entry.content) != entry.hash:
         return (
             f"entry seq {entry.seq}: content does not match its hash: it was modified "
             "(or moved from another position)"
@@ -261,36 +268,41 @@ def _check_entry(entry: AuditEntry, expected_seq: int, expected_prev: str) -> st
     return None
 
 
-def verify_chain(session: Session, *, anchor: tuple[int, str] | None = None) -> ChainReport:
+def verify_chain(
+    session: Session,
+    *,
+    anchor: tuple[int, str] | None = None,
+    anchors: Sequence[tuple[int, str]] = (),
+    check_tables: bool = True,
+) -> ChainReport:
     """Recompute the chain from the first entry and report the first break.
 
     Detects a modified entry (hash mismatch), a deleted one (gap in seq, or prev_hash
     mismatch if the rest was renumbered), an inserted or reordered one (prev_hash or hash
-    mismatch), a truncated tail (last entry is not the chain head), and entries beyond
-    the head. `anchor` = (seq, hash) recorded earlier (e.g. printed by a previous verify)
-    also catches a history rewritten consistently up to the head.
+    mismatch), a truncated tail (last entry is not the chain head), entries beyond the
+    head, and malformed values (named by seq; never an exception). `anchor`/`anchors` =
+    (seq, hash) recorded earlier (printed by a verify, or `revlake audit anchor`
+    checkpoints) also catch a history rewritten or truncated consistently up to the head.
+    With `check_tables`, the live tenant, key and user tables are compared with what the
+    chain's entries say (see audit_tables.py).
     """
+    wanted = {seq: digest for seq, digest in ([anchor] if anchor else []) + list(anchors)}
     head = _read_head(session)
     head_seq, head_hash = head.seq, head.hash
     expected_seq, expected_prev = 1, GENESIS_HASH
     checked = 0
+    replay = TableReplay()
 
     def report(broken: ChainBreak | None) -> ChainReport:
-        return ChainReport(checked, head_seq, head_hash, broken)
+        problems = tuple(replay.differences(session)) if check_tables and broken is None else ()
+        return ChainReport(checked, head_seq, head_hash, broken, problems)
 
     while True:
-        batch = list(
-            session.execute(
-                select(AuditEntry)
-                .where(AuditEntry.seq >= expected_seq)
-                .order_by(AuditEntry.seq)
-                .limit(VERIFY_BATCH)
-            ).scalars()
-        )
+        batch = read_batch(session, expected_seq, VERIFY_BATCH)
         if not batch:
             break
         for entry in batch:
-            if entry.seq > head_seq:
+            if entry.seq is not None and entry.seq > head_seq:
                 # Appended since we read the head, or forged past it: ask the head again.
                 fresh = _read_head(session)
                 head_seq, head_hash = fresh.seq, fresh.hash
@@ -305,16 +317,20 @@ def verify_chain(session: Session, *, anchor: tuple[int, str] | None = None) -> 
             problem = _check_entry(entry, expected_seq, expected_prev)
             if problem is not None:
                 return report(ChainBreak(expected_seq, problem))
-            if anchor is not None and entry.seq == anchor[0] and entry.hash != anchor[1]:
+            assert entry.seq is not None
+            if entry.seq in wanted and entry.hash != wanted[entry.seq]:
                 return report(
                     ChainBreak(
                         entry.seq,
                         f"entry seq {entry.seq} has hash {entry.hash}, not the anchored "
-                        f"{anchor[1]}: the history up to it was rewritten",
+                        f"{wanted[entry.seq]}: the history up to it was rewritten",
                     )
                 )
+            replay.apply(entry)
             checked += 1
             expected_seq, expected_prev = entry.seq + 1, entry.hash
+        if len(batch) < VERIFY_BATCH:
+            break
     last_seq = expected_seq - 1
     if last_seq != head_seq or expected_prev != head_hash:
         return report(
@@ -324,11 +340,12 @@ def verify_chain(session: Session, *, anchor: tuple[int, str] | None = None) -> 
                 "entries at the end were deleted (or the head was altered)",
             )
         )
-    if anchor is not None and anchor[0] > last_seq:
+    beyond = [seq for seq in wanted if seq > last_seq]
+    if beyond:
         return report(
             ChainBreak(
-                anchor[0],
-                f"anchored entry seq {anchor[0]} no longer exists (the chain ends at seq "
+                min(beyond),
+                f"anchored entry seq {min(beyond)} no longer exists (the chain ends at seq "
                 f"{last_seq}): entries were deleted",
             )
         )

@@ -14,13 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from revlake.errors import InputError
 from revlake.store.audit import add_audited
 from revlake.store.models import Base
-from revlake.store.tenants import get_tenant
+from revlake.store.tenants import get_tenant, next_tenant_number
 from revlake.store.types import UTCDateTime, utc_now
 
 MAX_ID = 200
@@ -35,10 +35,12 @@ class BankMatchResolution(Base):
     __tablename__ = "bank_match_resolutions"
     __table_args__ = (
         Index("ix_bank_match_resolutions_tenant_line", "tenant_id", "transaction_id"),
+        UniqueConstraint("tenant_id", "number", name="uq_bank_match_resolutions_tenant_number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 … within the tenant (0005)
     transaction_id: Mapped[str] = mapped_column(String(MAX_ID))
     action: Mapped[str] = mapped_column(String(10))
     payment_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
@@ -105,6 +107,7 @@ def add_resolution(
     clean = validate_resolution(resolution)
     row = BankMatchResolution(
         tenant_id=tenant_id,
+        number=next_tenant_number(session, BankMatchResolution, tenant_id),
         transaction_id=clean.transaction_id,
         action=clean.action,
         payment_kind=clean.payment_kind,

@@ -68,3 +68,36 @@ def entry_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
     digest.update(prev_hash.encode("ascii"))
     digest.update(canonical_json(content).encode("utf-8"))
     return digest.hexdigest()
+
+
+class NotCanonicalError(ValueError):
+    """Stored JSON text that is not exactly the canonical text of its value."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise NotCanonicalError(f"duplicate key {key!r}")
+        seen[key] = value
+    return seen
+
+
+def parse_canonical(text: str) -> Any:
+    """The value of canonical JSON `text`; NotCanonicalError unless `text` is exactly canonical.
+
+    A duplicate key is refused outright: JSON readers disagree about which of two values
+    wins (Python keeps the last, SQLite's json_extract the first), so a text with
+    duplicates could hash as one thing and be read as another. Any other deviation
+    (spacing, key order, escapes) is refused too, because the hash covers the value and
+    the text must therefore have exactly one form.
+    """
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates)
+    except NotCanonicalError:
+        raise
+    except ValueError as exc:
+        raise NotCanonicalError(f"not JSON ({exc})") from None
+    if canonical_json(value) != text:
+        raise NotCanonicalError("not in canonical form (key order, spacing or escapes differ)")
+    return value

@@ -14,13 +14,13 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from revlake.errors import InputError
 from revlake.store.audit import add_audited
 from revlake.store.models import Base
-from revlake.store.tenants import get_tenant
+from revlake.store.tenants import get_tenant, next_tenant_number
 from revlake.store.types import UTCDateTime, utc_now
 
 MAX_TEXT = 4000
@@ -42,10 +42,14 @@ class CollectionNote(Base):
     """One note on one invoice of one tenant (insert-only)."""
 
     __tablename__ = "ar_collection_notes"
-    __table_args__ = (Index("ix_ar_collection_notes_tenant_invoice", "tenant_id", "invoice_id"),)
+    __table_args__ = (
+        Index("ix_ar_collection_notes_tenant_invoice", "tenant_id", "invoice_id"),
+        UniqueConstraint("tenant_id", "number", name="uq_ar_collection_notes_tenant_number"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 … within the tenant (0005)
     invoice_id: Mapped[str] = mapped_column(String(MAX_ID))
     customer_id: Mapped[str | None] = mapped_column(String(MAX_ID), nullable=True)
     status: Mapped[str] = mapped_column(String(20))
@@ -115,6 +119,7 @@ def add_note(session: Session, *, tenant_id: str, note: NoteInput, author: str) 
     clean = validate_note(note)
     row = CollectionNote(
         tenant_id=tenant_id,
+        number=next_tenant_number(session, CollectionNote, tenant_id),
         invoice_id=clean.invoice_id,
         customer_id=clean.customer_id,
         status=clean.status,
@@ -148,7 +153,7 @@ def list_notes(
     statement = (
         select(CollectionNote)
         .where(CollectionNote.tenant_id == tenant_id)
-        .order_by(CollectionNote.created_at, CollectionNote.id)
+        .order_by(CollectionNote.created_at, CollectionNote.number)
     )
     if invoice_id is not None:
         statement = statement.where(CollectionNote.invoice_id == invoice_id)

@@ -37,10 +37,13 @@ class RevrecContract(Base):
     __tablename__ = "revrec_contracts"
     __table_args__ = (
         UniqueConstraint("tenant_id", "reference", name="uq_revrec_contracts_tenant_reference"),
+        UniqueConstraint("tenant_id", "number", name="uq_revrec_contracts_tenant_number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    # the contract's id as the tenant sees it: 1, 2, 3 … within the tenant (migration 0005)
+    number: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str] = mapped_column(String(100))
     customer_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     customer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -9,6 +9,7 @@ audit chain head row, see audit.py).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -19,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from revlake.errors import InputError
+from revlake.errors import InputError, RevlakeError
 from revlake.store import guards
 
 DEFAULT_DB_FILE = "revlake.db"
@@ -51,10 +52,39 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def redact_url(url: str) -> str:
+    """`url` with its password (and a `password=` query option) shown as ***."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return "(an unparseable database URL)"
+    if "password" in parsed.query:
+        parsed = parsed.update_query_dict({"password": "***"})
+    return parsed.render_as_string(hide_password=True)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create a new SQLite store file 0600 before SQLite does (its -wal/-shm files follow
+    the database file's mode), and tighten an existing one: it holds key hashes."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for suffix in ("", "-wal", "-shm"):
+            candidate = Path(f"{path}{suffix}")
+            if candidate.exists():
+                os.chmod(candidate, 0o600)
+    except OSError:
+        pass  # not ours to change (or a read-only place): SQLite reports what matters
+
+
 def create_store_engine(url: str) -> Engine:
     """An engine for `url`, set up for revlake's transaction rules on each backend."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         _configure_sqlite(engine)
     else:
@@ -110,6 +140,16 @@ def is_write_connection(connection: Connection) -> bool:
     return bool(connection.get_execution_options().get(WRITE_OPTION))
 
 
+class StoreUnavailableError(RevlakeError):
+    """The operational store cannot be reached (server down, wrong host, refused login)."""
+
+
+def _first_line(exc: OperationalError) -> str:
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(exc.orig).__name__
+
+
 @dataclass
 class Store:
     """An opened operational store: the engine plus its read and write session factories."""
@@ -128,10 +168,19 @@ class Store:
         guards.install(read)
         guards.install(write)
         store = cls(engine=engine, _read=read, _write=write)
-        if migrate:
-            from revlake.store.migrate import upgrade
+        try:
+            if migrate:
+                from revlake.store.migrate import upgrade
 
-            upgrade(store)
+                upgrade(store)
+            else:
+                with engine.connect():
+                    pass
+        except OperationalError as exc:
+            engine.dispose()
+            raise StoreUnavailableError(
+                f"cannot reach the operational store at {redact_url(url)}: {_first_line(exc)}"
+            ) from None
         return store
 
     @property

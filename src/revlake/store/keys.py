@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from revlake.errors import InputError, RevlakeError
 from revlake.store.audit import append_audit, field_changes
+from revlake.store.audit_tables import FINGERPRINT_FIELD, secret_fingerprint
 from revlake.store.models import ApiKey
 from revlake.store.roles import Role, parse_role
 from revlake.store.tenants import get_tenant
@@ -149,7 +150,14 @@ def create_key(
         entity_id=key_id,
         tenant_id=tenant_id,
         changes=field_changes(
-            None, {"tenant_id": tenant_id, "role": parsed_role.value, "name": name}
+            None,
+            {
+                "tenant_id": tenant_id,
+                "role": parsed_role.value,
+                "name": name,
+                # lets `audit verify` notice a stored hash swapped behind revlake's back
+                FINGERPRINT_FIELD: secret_fingerprint(row.secret_hash),
+            },
         ),
     )
     return CreatedKey(key_id, key, tenant_id, parsed_role, name, row.created_at)
@@ -241,6 +249,11 @@ class KeyCache:
                 self._entries.move_to_end(digest)
         return cached is not None and hmac.compare_digest(cached, stored)
 
+    def known(self, key: str) -> bool:
+        """Whether this exact key matched its stored hash before (the row is not read)."""
+        with self._lock:
+            return self._digest(key) in self._entries
+
     def remember(self, key: str, stored: str) -> None:
         digest = self._digest(key)
         with self._lock:
@@ -250,24 +263,66 @@ class KeyCache:
                 self._entries.popitem(last=False)
 
 
+_DUMMY_KEY = f"{KEY_PREFIX}_{'0' * 2 * KEY_ID_BYTES}_not-a-key"
+_dummy_stored: str | None = None
+
+
+def dummy_hash() -> str:
+    """A stored hash no key matches, with the same cost parameters as real ones.
+
+    Unknown and revoked key ids are checked against it, so that every well-formed key
+    costs one scrypt: the time of an answer does not tell which key ids exist.
+    """
+    global _dummy_stored
+    if _dummy_stored is None:
+        _dummy_stored = hash_key(_DUMMY_KEY, salt=bytes(16))
+    return _dummy_stored
+
+
+@dataclass(frozen=True)
+class KeyLookup:
+    """What the store says about a presented key, before its secret is checked.
+
+    `principal` is None for a malformed, unknown or revoked key; `stored_hash` is the
+    row's hash, or `dummy_hash()` when there is no live row (equal work either way);
+    `cached` is True when this exact key already matched this exact stored hash.
+    """
+
+    key_id: str | None
+    principal: Principal | None
+    stored_hash: str
+    cached: bool
+
+
+def lookup_key(session: Session, key: str, *, cache: KeyCache | None = None) -> KeyLookup:
+    """Read the presented key's row (one primary-key read; no scrypt)."""
+    key = key.strip()
+    key_id = parse_key_id(key)
+    if key_id is None:
+        return KeyLookup(None, None, dummy_hash(), False)
+    row = session.get(ApiKey, key_id, populate_existing=True)
+    if row is None or row.revoked_at is not None:
+        return KeyLookup(key_id, None, dummy_hash(), False)
+    principal = Principal(row.tenant_id, Role(row.role), row.id)
+    cached = cache is not None and cache.matches(key, row.secret_hash)
+    return KeyLookup(key_id, principal, row.secret_hash, cached)
+
+
 def verify_api_key(session: Session, key: str, *, cache: KeyCache | None = None) -> Principal:
     """The tenant and role a presented key acts as; InvalidApiKeyError if it is not valid.
 
     The error says only "invalid or revoked": a caller learns nothing about which part
-    was wrong.
+    was wrong, and an unknown or revoked key id costs the same scrypt as a known one.
+    (The API runs the scrypt step off its event loop: see revlake.api.keyguard.)
     """
-    invalid = InvalidApiKeyError("invalid or revoked API key")
-    key_id = parse_key_id(key)
-    if key_id is None:
-        raise invalid
-    row = session.get(ApiKey, key_id, populate_existing=True)
-    if row is None or row.revoked_at is not None:
-        raise invalid
-    key = key.strip()
-    if cache is not None and cache.matches(key, row.secret_hash):
-        return Principal(row.tenant_id, Role(row.role), row.id)
-    if not key_matches(key, row.secret_hash):
-        raise invalid
+    found = lookup_key(session, key, cache=cache)
+    if found.key_id is None:
+        raise InvalidApiKeyError("invalid or revoked API key")
+    if found.cached and found.principal is not None:
+        return found.principal
+    matched = key_matches(key.strip(), found.stored_hash)
+    if not matched or found.principal is None:
+        raise InvalidApiKeyError("invalid or revoked API key")
     if cache is not None:
-        cache.remember(key, row.secret_hash)
-    return Principal(row.tenant_id, Role(row.role), row.id)
+        cache.remember(key.strip(), found.stored_hash)
+    return found.principal

@@ -68,9 +68,13 @@ class PipelineRun(Base):
     """One run of a pipeline step (ingest, build, score, ...) for one tenant."""
 
     __tablename__ = "pipeline_runs"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number", name="uq_pipeline_runs_tenant_number"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 … within the tenant (0005)
     kind: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from revlake.config import TenantConfig
@@ -31,6 +32,21 @@ def get_tenant(session: Session, tenant_id: str) -> Tenant:
         known = ", ".join(t.id for t in list_tenants(session)) or "(none)"
         raise InputError(f"unknown tenant {tenant_id!r}; tenants in the store: {known}")
     return tenant
+
+
+def next_tenant_number(session: Session, model: type[Any], tenant_id: str) -> int:
+    """The next per-tenant `number` of `model`'s rows (1, 2, 3 … within the tenant).
+
+    Rows a tenant sees by id are numbered per tenant, so their ids tell nothing about
+    other tenants. The tenant row is locked first (`SELECT … FOR UPDATE` on PostgreSQL;
+    SQLite's write transaction holds the database lock already), so two writers of the same
+    tenant queue; the unique (tenant_id, number) constraint is the last line of defence.
+    """
+    session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update())
+    last: int | None = session.execute(
+        select(func.max(model.number)).where(model.tenant_id == tenant_id)
+    ).scalar_one()
+    return int(last or 0) + 1
 
 
 def list_tenants(session: Session) -> list[Tenant]:

@@ -179,8 +179,12 @@ def _build_locked(
     gold_rows = count_rows(building, GOLD_SCHEMA) if building.is_file() else {}
     snapshot: Path | None = None
     if green:
+        from revlake.store.publish import publish_audited  # the store is loaded only here
+
         snapshot = snapshots.finalize(building)
-        snapshots.publish(snapshot, keep=keep)
+        publish_audited(
+            workspace, tenant_id, snapshot, command=f"revlake build --tenant {tenant_id}", keep=keep
+        )
     else:
         snapshots.discard(building)
     return BuildSummary(

@@ -68,12 +68,30 @@ def current_snapshot(snapshots_dir: Path) -> Path | None:
 
 
 def publish(snapshot_path: Path, keep: int = DEFAULT_KEEP) -> list[Path]:
-    """Point CURRENT at `snapshot_path` atomically, then prune; returns the pruned files."""
-    snapshots_dir = snapshot_path.parent
-    tmp = snapshots_dir / f".{CURRENT_FILE}.{os.getpid()}.tmp"
-    tmp.write_text(snapshot_path.name + "\n", encoding="utf-8")
-    os.replace(tmp, snapshots_dir / CURRENT_FILE)
-    return prune(snapshots_dir, keep)
+    """Point CURRENT at `snapshot_path` atomically, then prune; returns the pruned files.
+
+    Not audited by itself: revlake's commands publish through
+    `revlake.store.publish.publish_audited`, which records the publish in the audit chain
+    in the same step.
+    """
+    set_current(snapshot_path.parent, snapshot_path)
+    return prune(snapshot_path.parent, keep)
+
+
+def set_current(folder: Path, snapshot_path: Path | None) -> None:
+    """Point `folder`'s CURRENT at `snapshot_path` (atomic rename); None removes it.
+
+    The pointer and the published file are made private (0600): they hold the tenant's data.
+    """
+    if snapshot_path is None:
+        (folder / CURRENT_FILE).unlink(missing_ok=True)
+        return
+    tmp = folder / f".{CURRENT_FILE}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(snapshot_path.name + "\n")
+    os.chmod(snapshot_path, 0o600)
+    os.replace(tmp, folder / CURRENT_FILE)
 
 
 def list_snapshots(snapshots_dir: Path) -> list[Path]:

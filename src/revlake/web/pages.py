@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from revlake.api.bodyguard import client_address
 from revlake.api.data import customers as customer_data
 from revlake.api.data import growth, insights, pipeline, revenue
 from revlake.api.deps import ContextDep
@@ -65,14 +66,15 @@ def _safe_next(target: str) -> str:
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     context: ContextDep,
     api_key: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     try:
-        principal = context.authenticate(api_key)
+        # the same bounded, failure-limited check as the API (429 when limited)
+        principal = await context.authenticate(api_key, client_address(request.scope))
     except InvalidApiKeyError:
         return templates.TemplateResponse(
             request,

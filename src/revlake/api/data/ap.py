@@ -281,7 +281,7 @@ def stored_resolutions(session: Session, tenant_id: str) -> tuple[list[Resolutio
 
 def resolution_out(row: BankMatchResolution) -> BankResolutionOut:
     return BankResolutionOut(
-        id=row.id,
+        id=row.number,
         transaction_id=row.transaction_id,
         action=row.action,
         payment_kind=row.payment_kind,

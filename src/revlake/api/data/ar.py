@@ -164,7 +164,7 @@ def dso(snapshot: Snapshot, start: date | None, end: date | None) -> ArDso:
 
 def note_out(note: CollectionNote) -> CollectionNoteOut:
     return CollectionNoteOut(
-        id=note.id,
+        id=note.number,
         invoice_id=note.invoice_id,
         customer_id=note.customer_id,
         status=note.status,

@@ -241,7 +241,7 @@ def store_runs(store: Store, tenant_id: str, limit: int) -> list[RunItem]:
                     started_at=run.started_at,
                     finished_at=run.finished_at,
                     detail={
-                        "id": run.id,
+                        "id": run.number,
                         "snapshot": run.snapshot,
                         "error": run.error,
                         **({"summary": run.summary} if run.summary else {}),

@@ -7,7 +7,6 @@ operational store, and adding one is appended to the audit log in the same trans
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -15,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from revlake.api.data import ap
 from revlake.api.deps import ContextDep, PageDep, PrincipalDep, RoleDep, SnapshotDep, TenantDep
+from revlake.api.query import IsoDate
 from revlake.api.routes import json_from_snapshot
 from revlake.api.schemas_ap import (
     ApAging,
@@ -36,7 +36,7 @@ from revlake.store.roles import Area
 router = APIRouter(tags=["ap"], dependencies=[RoleDep(Area.AP)])
 
 AsOfQuery = Annotated[
-    date | None,
+    IsoDate | None,
     Query(description="YYYY-MM-DD; default: the last bill event in the data"),
 ]
 
@@ -84,8 +84,8 @@ async def get_bank_reconciliation(
     snapshot: SnapshotDep,
     context: ContextDep,
     tenant: TenantDep,
-    from_: Annotated[date | None, Query(alias="from", description="First bank date")] = None,
-    to: Annotated[date | None, Query(description="Last bank date")] = None,
+    from_: Annotated[IsoDate | None, Query(alias="from", description="First bank date")] = None,
+    to: Annotated[IsoDate | None, Query(description="Last bank date")] = None,
     window_days: Annotated[
         int, Query(ge=0, le=MAX_WINDOW_DAYS, description="Date tolerance in days")
     ] = DEFAULT_WINDOW_DAYS,

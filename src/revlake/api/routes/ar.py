@@ -7,7 +7,6 @@ adding one is appended to the audit log in the same transaction.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
@@ -15,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from revlake.api.data import ar as data
 from revlake.api.deps import ContextDep, PageDep, PrincipalDep, RoleDep, SnapshotDep, TenantDep
+from revlake.api.query import IsoDate
 from revlake.api.routes import json_from_snapshot
 from revlake.api.schemas_ar import (
     ArAging,
@@ -31,7 +31,7 @@ from revlake.store.roles import Area
 router = APIRouter(tags=["ar"], dependencies=[RoleDep(Area.AR)])
 
 AsOfQuery = Annotated[
-    date | None,
+    IsoDate | None,
     Query(description="YYYY-MM-DD; default: the last balance event in the data"),
 ]
 InvoiceIdPath = Annotated[str, Path(min_length=1, max_length=100, description="Invoice id")]
@@ -102,8 +102,10 @@ async def get_ar_overdue(snapshot: SnapshotDep, page: PageDep, as_of: AsOfQuery 
 )
 async def get_ar_dso(
     snapshot: SnapshotDep,
-    from_: Annotated[date | None, Query(alias="from", description="First month (any day)")] = None,
-    to: Annotated[date | None, Query(description="Last month (any day)")] = None,
+    from_: Annotated[
+        IsoDate | None, Query(alias="from", description="First month (any day)")
+    ] = None,
+    to: Annotated[IsoDate | None, Query(description="Last month (any day)")] = None,
 ) -> Response:
     return await json_from_snapshot(
         snapshot, ("ar-dso", from_, to), lambda: data.dso(snapshot, from_, to)

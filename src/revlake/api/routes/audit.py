@@ -1,14 +1,14 @@
-"""The audit log of the caller's tenant, and verification of the whole chain."""
+"""The audit log of the caller's tenant, verification of the whole chain, its signed head."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from revlake.api.deps import ContextDep, RoleDep, TenantDep
-from revlake.api.schemas import AuditEntries, AuditEntryOut, AuditVerify
+from revlake.api.schemas import AuditCheckpoint, AuditEntries, AuditEntryOut, AuditVerify
+from revlake.store.anchors import audit_secret, head_checkpoint, load_checkpoints
 from revlake.store.audit import list_entries, verify_chain
 from revlake.store.roles import Area
 
@@ -18,11 +18,24 @@ router = APIRouter(tags=["audit"], dependencies=[RoleDep(Area.AUDIT)])
 @router.get(
     "/audit/verify",
     response_model=AuditVerify,
-    summary="Recompute the SHA-256 chain; names the first modified/deleted/inserted entry",
+    summary="Recompute the SHA-256 chain and check the key, role and tenant tables against it",
 )
 def audit_verify(context: ContextDep) -> AuditVerify:
+    root = context.workspace.root
+    anchors = [(c.seq, c.hash) for c in load_checkpoints(root, audit_secret(root))]
     with context.store.read() as session:
-        return AuditVerify.model_validate(verify_chain(session).as_dict())
+        return AuditVerify.model_validate(verify_chain(session, anchors=anchors).as_dict())
+
+
+@router.get(
+    "/audit/head",
+    response_model=AuditCheckpoint,
+    summary="The chain head (seq, hash), signed: record it elsewhere to anchor the chain",
+)
+def audit_head(context: ContextDep) -> AuditCheckpoint:
+    with context.store.read() as session:
+        checkpoint = head_checkpoint(session, audit_secret(context.workspace.root))
+    return AuditCheckpoint.model_validate(checkpoint.as_dict())
 
 
 @router.get(
@@ -38,17 +51,19 @@ def audit_entries(
 ) -> AuditEntries:
     with context.store.read() as session:
         rows = list_entries(session, tenant_id=tenant, limit=limit, before_seq=before_seq)
-        items = [
-            AuditEntryOut(
-                seq=r.seq,
-                at=r.at,
-                actor=r.actor,
-                action=r.action,
-                entity=r.entity,
-                entity_id=r.entity_id,
-                changes=json.loads(r.changes),
-            )
-            for r in rows
-        ]
+    items = [
+        AuditEntryOut(
+            seq=r.seq,
+            at=r.at,
+            actor=r.actor,
+            action=r.action,
+            entity=r.entity,
+            entity_id=r.entity_id,
+            changes=r.changes_value,
+            problem=r.problem,
+        )
+        for r in rows
+    ]
     more = len(items) == limit
-    return AuditEntries(items=items, next_before_seq=items[-1].seq if more and items else None)
+    last = rows[-1].seq if more and rows else None
+    return AuditEntries(items=items, next_before_seq=last)

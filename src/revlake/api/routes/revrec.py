@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from revlake.api.data import revrec as data
 from revlake.api.deps import ContextDep, PageDep, PrincipalDep, RoleDep, SnapshotDep, TenantDep
+from revlake.api.query import IsoDate
 from revlake.api.routes import json_from_snapshot
 from revlake.api.schemas_revrec import (
     ContractDetail,
@@ -72,7 +73,7 @@ async def get_deferred(
     snapshot: SnapshotDep,
     page: PageDep,
     as_of: Annotated[
-        dt.date | None,
+        IsoDate | None,
         Query(description="A month end, YYYY-MM-DD; default: the last one in the data"),
     ] = None,
 ) -> Response:

@@ -6,7 +6,6 @@ offline (python-stdnum) and stored nowhere.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -15,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from revlake.api.data import tax
 from revlake.api.data.revenue import reporting_currency
 from revlake.api.deps import ContextDep, PageDep, RoleDep, SnapshotDep
-from revlake.api.query import MONTH_PATTERN, parse_month
+from revlake.api.query import MONTH_PATTERN, IsoDate, parse_month
 from revlake.api.routes import json_from_snapshot
 from revlake.api.schemas_tax import (
     TaxDiscrepancyPage,
@@ -66,7 +65,7 @@ async def get_tax_report(
 def get_tax_rates(
     context: ContextDep,
     jurisdiction: JurisdictionQuery = None,
-    date_: Annotated[date | None, Query(alias="date", description="YYYY-MM-DD")] = None,
+    date_: Annotated[IsoDate | None, Query(alias="date", description="YYYY-MM-DD")] = None,
 ) -> TaxRates:
     table = load_rate_table(context.workspace.root)
     return tax.rates(table, jurisdiction, date_)

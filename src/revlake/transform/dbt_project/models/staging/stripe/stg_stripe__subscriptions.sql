@@ -1,7 +1,7 @@
 -- Grain: one row per Stripe subscription (subscription_id), its state at export time.
 -- Latest record per id wins. monthly_amount normalises the plan amount to one month
 -- (annual ÷ 12, quarterly ÷ 3), rounded half away from zero. MRR history does not come
--- from here (it comes from invoice lines, see int_invoice_lines_normalized).
+-- from here (it comes from invoice lines, see stg_stripe__mrr_lines).
 with src as (
   select *
   from {{ revlake.latest_record(revlake.bronze_table('stripe_subscriptions', [
