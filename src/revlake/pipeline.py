@@ -94,6 +94,7 @@ class PipelineResult:
                 "unread_tables": list(self.build.coverage.unread_tables)
                 if self.build.coverage
                 else [],
+                "superseded": list(self.build.coverage.superseded) if self.build.coverage else [],
                 "seconds": round(self.build.wall_s, 3),
             }
         if self.build_skipped_reason:

@@ -32,161 +32,32 @@ from revlake.workspace import Workspace, init_workspace
 OWN, MAPPED = "own", "mapped"
 
 
-def _csv(*lines: str) -> str:
-    return "\n".join(lines) + "\n"
-
+# The worked examples of docs/BRING-YOUR-OWN-DATA.md: the guide shows these very files.
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "bring-your-own-data"
 
 # One file per entity, in the contract's columns or their synonyms.
 OWN_FILES = {
-    "subscriptions.csv": _csv(
-        "account_id,start,end,mrr_amount,currency",
-        "c1,2024-01-01,2024-04-01,100,USD",
-        "c1,2024-04-01,,150,USD",
-        "c2,2024-02-15,2024-03-15,50,USD",
-        "c3,2024-03-01,2024-05-01,80,USD",
-        "c3,2024-07-01,2024-09-01,80,USD",
-    ),
-    "customers.csv": _csv(
-        "customer_id,customer_name,country,segment,signup_date,churned,acquisition_channel",
-        "c1,Acme GmbH,Germany,enterprise,2023-12-20,no,webinar",
-        "c2,Beta Ltd,UK,smb,2024-02-10,yes,paid_search",
-        "c3,Gamma Inc,USA,smb,2024-02-25,yes,webinar",
-        "c4,Delta SA,France,mid-market,2024-05-01,no,",
-    ),
-    "contacts.csv": _csv(
-        "contact_id,customer_id,first_name,last_name,email,title",
-        "p1,c1,Ann,Lee,ann@acme.example,CFO",
-    ),
-    "products.csv": _csv(
-        "product_id,product_name,category,list_price,unit_cost",
-        "bike,Road bike,Bikes,1200.00,700.00",
-        "helmet,Helmet,Accessories,50.00,20.00",
-    ),
-    "invoices.csv": _csv(
-        "invoice_id,customer_id,invoice_date,due_date,total,currency",
-        "i1,c1,2024-01-01,2024-01-31,100.00,USD",
-        "i2,c2,2024-02-15,2024-03-15,50.00,USD",
-    ),
-    "invoice_lines.csv": _csv(
-        "line_id,invoice_id,amount,service_start_date,service_end_date,description",
-        "l1,i1,100.00,2024-01-01,2024-02-01,Pro plan",
-        "l2,i2,50.00,2024-02-15,2024-03-15,Starter plan",
-    ),
-    "payments.csv": _csv(
-        "payment_id,invoice_id,customer_id,payment_date,amount,currency",
-        "pay1,i1,c1,2024-01-20,100.00,USD",
-    ),
-    "refunds.csv": _csv(
-        "refund_id,payment_id,refund_date,refund_amount,currency",
-        "rf1,pay1,2024-01-25,10.00,USD",
-    ),
-    "credit_notes.csv": _csv(
-        "credit_note_id,invoice_id,credit_note_date,amount,currency",
-        "cn1,i2,2024-02-20,5.00,USD",
-    ),
-    "opportunities.csv": _csv(  # a win/loss table: no dates at all
-        "opportunity_id,account_id,deal_stage,deal_value,won,owner,product",
-        "o1,c1,Closed Won,1000,Yes,Kim,bike",
-        "o2,c2,Closed Lost,400,No,Kim,helmet",
-        "o3,c3,Closed Won,600,Yes,Raj,bike",
-        "o4,c4,Closed Lost,900,No,Raj,bike",
-    ),
-    "opportunity_stage_history.csv": _csv(
-        "opportunity_id,stage,changed_at",
-        "o1,Qualification,2024-01-02 10:00:00",
-        "o1,Closed Won,2024-01-20 16:30:00",
-    ),
-    "leads.csv": _csv(
-        "lead_id,created_date,lead_source,converted",
-        "L1,2024-01-05,Web,yes",
-        "L2,2024-01-20,Partner,no",
-        "L3,,Web,no",
-    ),
-    "marketing_spend.csv": _csv(
-        "spend_date,channel,spend,currency",
-        "2024-01-01,paid_search,500.00,USD",
-        "2024-02-01,paid_search,300.00,USD",
-    ),
-    "product_usage.csv": _csv(
-        "customer_id,month,active_users,seats",
-        "c1,2024-01-01,8,10",
-        "c1,2024-02-01,9,10",
-    ),
-    "churn_events.csv": _csv(
-        "customer_id,churn_date,churn_reason,mrr_lost",
-        "c2,2024-03-15,too expensive,50.00",
-    ),
-    "support_tickets.csv": _csv(
-        "ticket_id,customer_id,created_date,closed_date,priority,csat",
-        "t1,c1,2024-01-10,2024-01-12,high,4",
-        "t2,c1,2024-01-20,,low,",
-    ),
-    "order_lines.csv": _csv(
-        "order_id,order_date,sales_amount,customer_id,product_id,quantity,line_number",
-        "so1,2024-03-01,2400.00,c4,bike,2,1",
-        "so1,2024-03-01,50.00,c4,helmet,1,2",
-        "so2,2024-04-02,1200.00,c1,bike,1,1",
-    ),
-    "vendor_bills.csv": _csv(
-        "bill_id,vendor,bill_date,due_date,total,currency",
-        "b1,Cloud Co,2024-01-05,2024-02-04,300.00,USD",
-    ),
-    "bill_payments.csv": _csv(
-        "payment_date,bill_id,amount,vendor",
-        "2024-01-30,b1,300.00,Cloud Co",
-    ),
-    "bank_lines.csv": _csv(
-        "line_date,description,amount,counterparty",
-        "2024-01-20,Acme GmbH INV i1,100.00,Acme GmbH",
-        "2024-01-30,Cloud Co b1,-300.00,Cloud Co",
-    ),
-    "payouts.csv": _csv(
-        "payout_id,arrival_date,amount,currency",
-        "po1,2024-01-22,90.00,USD",
-    ),
-    "fx_rates.csv": _csv(
-        "rate_date,currency_code,usd_rate",
-        "2024-01-01,EUR,1.100000",
-    ),
+    path.name: path.read_text(encoding="utf-8") for path in sorted((EXAMPLES / "own").glob("*.csv"))
 }
 
-# A subscription export in its own words, European dates and decimal commas.
-MAPPED_LAYOUT = """
-name = "acme_subscriptions"
-entity = "subscriptions"
-source = "acme"
-file_names = ["abos*.csv"]
-features = ["Region"]
+# A subscription export in its own words, European dates and decimal commas, and the
+# workspace layout that maps it once.
+MAPPED_LAYOUT = (EXAMPLES / "mapped" / "layouts" / "acme_subscriptions.toml").read_text(
+    encoding="utf-8"
+)
+MAPPED_FILES = {
+    path.name: path.read_text(encoding="utf-8")
+    for path in sorted((EXAMPLES / "mapped").glob("*.csv"))
+}
 
-[columns]
-customer_id = "Kunde"
-start_date = "Beginn"
-end_date = "Ende"
-amount = "Preis"
-interval = "Turnus"
-plan = "Tarif"
-is_trial = "Art"
-
-[values.interval]
-"monatlich" = "month"
-"jährlich" = "year"
-
-[values.is_trial]
-"Test" = "true"
-"Bezahlt" = "false"
-
-[constants]
-currency = "EUR"
-
-[formats]
-Beginn = "%d.%m.%Y"
-Ende = "%d.%m.%Y"
-"""
-MAPPED_FILE = _csv(
-    "Kunde;Beginn;Ende;Preis;Turnus;Tarif;Art;Region",
-    "k1;01.01.2024;01.04.2024;120,00;monatlich;Pro;Bezahlt;Nord",
-    "k2;15.01.2024;15.01.2025;1.200,00;jährlich;Pro;Bezahlt;Süd",
-    "k3;01.02.2024;01.03.2024;0,00;monatlich;Pro;Test;Nord",
+# The contact list exported again a month later: p1's title changed, p2 is new and was
+# exported twice in the same file (the later line wins).
+REEXPORT_NAME = "contacts_2024-02.csv"
+REEXPORT = (
+    "contact_id,customer_id,first_name,last_name,email,title\n"
+    "p1,c1,Ann,Lee,ann@acme.example,Chief Financial Officer\n"
+    "p2,c2,Bo,Chen,bo@beta.example,Buyer\n"
+    "p2,c2,Bo,Chen,bo@beta.example,Head of Purchasing\n"
 )
 
 
@@ -211,14 +82,16 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         (own / name).write_text(text, encoding="utf-8")
     mapped = workspace.landing_dir(MAPPED)
     mapped.mkdir(parents=True, exist_ok=True)
-    (mapped / "abos_2024.csv").write_text(MAPPED_FILE, encoding="utf-8")
-    (mapped / "kurse.csv").write_text(  # EUR amounts need a rate into USD reporting
-        _csv("rate_date,currency_code,usd_rate", "2023-12-01,EUR,1.100000"), encoding="utf-8"
-    )
+    for name, text in MAPPED_FILES.items():  # kurse.csv: EUR needs a rate into USD
+        (mapped / name).write_text(text, encoding="utf-8")
     snapshots = {}
     for tenant in (OWN, MAPPED):
         summary = run_ingest(workspace, tenant, strict=True)
         assert all(f.status is FileStatus.LOADED for f in summary.files), summary.files
+        if tenant == OWN:  # a later re-export updates a record instead of duplicating it
+            (own / REEXPORT_NAME).write_text(REEXPORT, encoding="utf-8")
+            again = run_ingest(workspace, tenant, strict=True)
+            assert [f.status for f in again.files] == [FileStatus.LOADED], again.files
         build = build_tenant(workspace, tenant)
         assert build.published, [f"{n.name}: {n.message}" for n in build.failures]
         assert build.snapshot is not None
@@ -257,8 +130,16 @@ def _api(client: TestClient, built: Built, tenant: str, url: str) -> Any:
     return response.json()
 
 
-def test_every_entity_has_a_generic_file_here() -> None:
+def test_every_entity_has_a_worked_example() -> None:
     assert {name.removesuffix(".csv") for name in OWN_FILES} == set(ENTITIES)
+    guide = (EXAMPLES.parents[1] / "BRING-YOUR-OWN-DATA.md").read_text(encoding="utf-8")
+    for name, text in OWN_FILES.items():
+        assert f"own/{name}" in guide and f"```csv\n{text}```" in guide, (
+            f"the guide does not show {name} as it is"
+        )
+    for name, text in MAPPED_FILES.items():
+        assert f"```csv\n{text}```" in guide or name == "kurse.csv", name
+    assert MAPPED_LAYOUT.strip() in guide
 
 
 def test_every_file_was_recognised_as_its_generic_layout(built: Built) -> None:
@@ -267,7 +148,10 @@ def test_every_file_was_recognised_as_its_generic_layout(built: Built) -> None:
         layouts = dict(con.execute("select path, layout from _manifest").fetchall())
     finally:
         con.close()
-    assert layouts == {name: f"generic_{name.removesuffix('.csv')}" for name in OWN_FILES}
+    assert layouts == {
+        **{name: f"generic_{name.removesuffix('.csv')}" for name in OWN_FILES},
+        REEXPORT_NAME: "generic_contacts",
+    }
 
 
 def test_subscription_periods_give_the_five_movements_by_hand(built: Built) -> None:
@@ -402,7 +286,7 @@ def test_spend_orders_bills_bank_usage_churn_tickets_and_contacts(built: Built) 
         )[0][0]
         >= 2
     )
-    assert _rows(built, OWN, "select count(*) from gold.fct_bank_transactions") == [(2,)]
+    assert _rows(built, OWN, "select count(*) from gold.fct_bank_transactions") == [(4,)]
     assert _rows(built, OWN, "select count(*) from silver.int_product_usage where is_valid") == [
         (2,)
     ]
@@ -414,8 +298,9 @@ def test_spend_orders_bills_bank_usage_churn_tickets_and_contacts(built: Built) 
         OWN,
         "select tickets_opened, tickets_open, high_priority_tickets from gold.fct_support_tickets",
     ) == [(2, 1, 1)]
-    assert _rows(built, OWN, "select customer_key, title from gold.dim_contact") == [
-        ("generic:c1", "CFO")
+    assert _rows(built, OWN, "select customer_key, title from gold.dim_contact order by 1") == [
+        ("generic:c1", "Chief Financial Officer"),
+        ("generic:c2", "Head of Purchasing"),
     ]
     assert _rows(
         built, OWN, "select count(*) from gold.fct_cash_payments where payment_kind = 'payout'"
@@ -438,3 +323,37 @@ def test_a_mapped_file_with_its_own_words_and_dates(built: Built) -> None:
         built, MAPPED, "select features from silver.stg_generic__subscriptions order by 1"
     )
     assert all('"region"' in str(f[0]) for f in features)
+
+
+def test_a_re_exported_record_is_updated_and_the_build_says_so(built: Built) -> None:
+    [(message,)] = _rows(
+        built, OWN, "select message from gold.rpt_coverage where kind = 'superseded'"
+    )
+    # p1 in contacts.csv superseded by the re-export; p2's first line by its second
+    assert message.startswith("contacts (generic): 2 row(s) superseded by a later row")
+    assert "(2 record(s))" in message
+
+
+def test_bank_lines_match_the_transfer_payout_refund_and_bill_payment(
+    client: TestClient, built: Built
+) -> None:
+    body = _api(client, built, OWN, "/api/v1/ap/bank/reconciliation")
+    # a payment file with a method says which payments reach the bank one by one (pay1:
+    # "Bank transfer"); the payout, the refund of pay1 and the bill payment are matched
+    # to the statement's other three lines by amount and date
+    assert body["counts"] == {
+        "matched": 4,
+        "ambiguous": 0,
+        "unmatched_bank_lines": 0,
+        "unmatched_payments": 0,
+        "dismissed": 0,
+    }
+    kinds = sorted(
+        (m["payment"]["payment_kind"], m["payment"]["payment_id"]) for m in body["matched"]
+    )
+    assert kinds == [
+        ("bill_payment", "bill_payments.csv:1"),
+        ("charge", "pay1"),
+        ("payout", "po1"),
+        ("refund", "rf1"),
+    ]

@@ -172,3 +172,13 @@ def test_a_selected_build_keeps_the_other_tables(
     finally:
         con.close()
     assert invoices == (3,)  # from the build it was based on
+
+
+def test_a_selection_that_matches_no_model_is_an_input_error(
+    tiny: Workspace, first_build: tuple[int, str]
+) -> None:
+    before = snapshots.current_snapshot(tiny.snapshots_dir(TENANT))
+    with pytest.raises(InputError, match="selects no model"):
+        build_tenant(tiny, TENANT, select="+int_no_such_model")
+    assert snapshots.current_snapshot(tiny.snapshots_dir(TENANT)) == before
+    assert not snapshots.building_path(tiny.snapshots_dir(TENANT)).exists()

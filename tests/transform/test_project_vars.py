@@ -63,7 +63,7 @@ def test_a_build_with_include_trials_publishes(
             "--workspace",
             str(workspace.root),
             "--select",
-            "+int_invoice_lines_normalized",
+            "+stg_stripe__mrr_lines",
             "--var",
             "include_trials=true",
         ],
@@ -76,7 +76,7 @@ def test_a_build_with_include_trials_publishes(
     try:
         row = con.execute(
             "select count(*), count(*) filter (where line_mrr > 0) "
-            "from silver.int_invoice_lines_normalized where is_trial and is_mrr_line"
+            "from silver.stg_stripe__mrr_lines where is_trial and is_mrr_line"
         ).fetchone()
     finally:
         con.close()

@@ -77,6 +77,8 @@ def print_summary(summary: BuildSummary) -> None:
             console.print(f"[{style}]coverage:[/] {escape(metric.message)}", highlight=False)
         for warning in summary.coverage.unread_tables:
             err_console.print(f"[yellow]unread:[/] {escape(warning)}", highlight=False)
+        for line in summary.coverage.superseded:
+            console.print(f"[dim]versions:[/] {escape(line)}", highlight=False)
     if summary.published:
         console.print(f"[green]published[/] {summary.snapshot}")
     else:

@@ -388,6 +388,17 @@ PAYMENTS = Entity(
         F("invoice_id", "text", "the invoice it pays", synonyms=("invoice_number",)),
         F("currency", "text", "ISO 4217 currency"),
         F("status", "text", "succeeded, failed …", synonyms=("payment_status",)),
+        F(
+            "payment_method",
+            "text",
+            "card, bank_transfer, … (bank transfers, checks and direct debits reach the "
+            "bank statement one by one; cards only through payouts)",
+            synonyms=("method", "payment_type", "payment_method_type"),
+        ),
+    ),
+    description=(
+        "For bank reconciliation, a payment without a method is taken to reach the bank "
+        "one by one when its source has no payouts, and through a payout when it has."
     ),
     feeds=("fct_ar_balance_events", "fct_cash_payments", "fct_revenue_daily"),
     builtin_sources=("stripe_charges",),

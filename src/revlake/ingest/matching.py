@@ -151,10 +151,11 @@ def evidence_for(
 def rank_layouts(
     headers: Sequence[str], file_name: str, layouts: Sequence[Layout]
 ) -> list[Evidence]:
-    """Every layout's evidence for a file, best first (fitting ones before the rest)."""
+    """Every layout's evidence for a file, best first: fitting vendor (and workspace)
+    layouts, then fitting generic contract layouts, then the rest."""
     weights = header_weights(headers, layouts)
     found = [evidence_for(layout, headers, file_name, weights) for layout in layouts]
-    return sorted(found, key=lambda e: (e.fits, e.rank), reverse=True)
+    return sorted(found, key=lambda e: (e.fits, e.fits and e.specific, e.rank), reverse=True)
 
 
 def match_layout(
@@ -163,12 +164,14 @@ def match_layout(
     """The best layout for a file by evidence, or a message naming the closest and their gaps.
 
     A layout fits when every required column is present (aliases count) and, if it names
-    distinctive columns, at least one of them. Fitting layouts are ranked by evidence: the
-    weighted count of the file's headers they recognise (a header few layouts recognise
-    weighs more; a matching `file_names` pattern adds one); on equal evidence a vendor's
-    layout beats a generic contract layout (`generic_<entity>`), then the share of the
-    file's columns they know decides. An exact tie is reported rather than guessed; a
-    runner-up close to the winner is reported beside the match.
+    distinctive columns, at least one of them. A fitting vendor or workspace layout always
+    beats a fitting generic contract layout (`generic_<entity>`, the fallback for files in
+    the contract's own columns: its synonyms can reach a vendor's columns too). Among
+    either kind, layouts are ranked by evidence: the weighted count of the file's headers
+    they recognise (a header few layouts recognise weighs more; a matching `file_names`
+    pattern adds one), then the share of the file's columns they know. An exact tie is
+    reported rather than guessed; a runner-up close to the winner is reported beside the
+    match.
     """
     ranked = rank_layouts(headers, file_name, layouts)
     fitting = [e for e in ranked if e.fits]

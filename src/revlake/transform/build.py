@@ -169,6 +169,12 @@ def _build_locked(
     except Exception:
         snapshots.discard(building)
         raise
+    if select and not any(n.resource_type == "model" for n in invocation.nodes):
+        snapshots.discard(building)
+        raise InputError(
+            f"--select {select!r} selects no model of the dbt project: nothing was built "
+            "(`revlake docs` lists the models)"
+        )
     green = invocation.success and not any(n.failed for n in invocation.nodes)
     coverage: CoverageReport | None = None
     if green and not select:  # a partial build does not say what feeds the whole

@@ -4,7 +4,9 @@ After a build, for every headline gold table (MRR, pipeline, funnel, receivables
 names the sources that fed it (from the `source_system` of its contract entity) with their
 record counts, and, when it is empty or missing an input, says why in words ("fct_mrr:
 0 rows — no subscription source loaded: …"; "fct_funnel: 12 leads have no created date").
-It also names every bronze table no model reads, with how to map it onto the contract.
+It also names every bronze table no model reads, with how to map it onto the contract,
+and, per contract entity, how many rows a later row with the same key superseded (a
+re-exported customer list updates its records; the earlier rows stay in bronze).
 The report is written into the build as `gold.rpt_coverage` (the data-health page and the
 API read it) and printed by `revlake build` / `revlake run`.
 """
@@ -174,6 +176,7 @@ class CoverageReport:
 
     metrics: list[MetricCoverage] = field(default_factory=list)
     unread_tables: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
@@ -227,6 +230,29 @@ def _metric(con: duckdb.DuckDBPyConnection, headline: Headline) -> MetricCoverag
     return MetricCoverage(headline.table, headline.title, rows, sources, message)
 
 
+def _superseded(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Per contract entity, rows replaced by a later row with the same key."""
+    from revlake.contract import ENTITIES
+
+    lines = []
+    for name, entity in ENTITIES.items():
+        try:
+            found = con.execute(
+                f"select source_system, sum(_versions - 1), count(*) filter (_versions > 1) "
+                f"from silver.stg_generic__{name} where _versions > 1 group by 1 order by 1"
+            ).fetchall()
+        except duckdb.Error:
+            continue
+        for source, rows, records in found:
+            keys = ", ".join(entity.keys)
+            lines.append(
+                f"{name} ({source}): {int(rows):,} row(s) superseded by a later row with the "
+                f"same {keys} ({int(records):,} record(s)); the latest row of each is used, "
+                "the earlier ones stay in bronze"
+            )
+    return lines
+
+
 def _read_tables(manifest: Path | None, layouts: Sequence[Layout]) -> set[str]:
     """Bronze tables some model reads: declared sources models depend on, mapped layouts."""
     read = {layout.name for layout in layouts if layout.entity}
@@ -263,6 +289,7 @@ def coverage_report(
     con = duckdb.connect(str(build), read_only=True)
     try:
         report.metrics = [_metric(con, headline) for headline in HEADLINES]
+        report.superseded = _superseded(con)
     finally:
         con.close()
     read = _read_tables(manifest, layouts)
@@ -299,6 +326,10 @@ def write_coverage(build: Path, report: CoverageReport) -> None:
         rows += [
             ("unread_table", message.split(" ", 3)[2], None, None, None, message)
             for message in report.unread_tables
+        ]
+        rows += [
+            ("superseded", message.split(" ", 1)[0], None, None, None, message)
+            for message in report.superseded
         ]
         if rows:
             con.executemany("insert into gold.rpt_coverage values (?, ?, ?, ?, ?, ?)", rows)

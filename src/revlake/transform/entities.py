@@ -1,6 +1,6 @@
 """Carry the data contract and every layout's mapping onto it into dbt, as two vars.
 
-- `revlake_contract`: per entity, its fields (name, type, required), from
+- `revlake_contract`: per entity, its fields (name, type, required, part of the key), from
   `revlake.contract` — the one definition the generic staging models parse with;
 - `revlake_entities`: per entity, every layout that feeds it (built-in generic layouts and
   the workspace's own), with the bronze column of each mapped field, value maps,
@@ -29,7 +29,10 @@ SOURCES_VAR = "revlake_sources"
 def contract_var() -> dict[str, list[dict[str, Any]]]:
     """Every entity's fields as dbt sees them."""
     return {
-        name: [{"name": f.name, "type": f.type, "required": f.required} for f in entity.fields]
+        name: [
+            {"name": f.name, "type": f.type, "required": f.required, "key": f.name in entity.keys}
+            for f in entity.fields
+        ]
         for name, entity in ENTITIES.items()
     }
 

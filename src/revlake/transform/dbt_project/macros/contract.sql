@@ -14,6 +14,12 @@
     _source_file, _row_number, _loaded_at   where the row comes from
     invalid_reason  required fields without a value and values that fit no format; rows
                     are flagged, never dropped
+    _versions       how many rows carry this record's key in its source (1 when unique)
+  A record exported again (the same key in a later file, or later in the same file) is
+  kept once, as its latest row (latest load, then latest file, then latest line): monthly
+  re-exports of a customer list update it instead of duplicating it. Rows whose key is
+  incomplete are all kept. The superseded rows stay in bronze; `_versions` counts them
+  and the build's coverage report says how many there were.
 -#}
 {% macro mapped_entity(entity) -%}
   {%- set contract = var('revlake_contract', none) -%}
@@ -36,9 +42,43 @@
       cast(null as {{ dbt.type_string() }}) as _source_file,
       cast(null as bigint) as _row_number,
       cast(null as timestamp) as _loaded_at,
-      cast(null as {{ dbt.type_string() }}) as invalid_reason
+      cast(null as {{ dbt.type_string() }}) as invalid_reason,
+      cast(null as bigint) as _versions
     where 1 = 0
   {%- else -%}
+    {%- set keys = [] -%}
+    {%- for f in fields if f.key -%}{%- do keys.append(f.name) -%}{%- endfor -%}
+    {%- if not keys -%}
+      {{ exceptions.raise_compiler_error("entity " ~ entity ~ " has no key fields in var revlake_contract") }}
+    {%- endif -%}
+    {%- set record -%}
+      u.source_system
+      {%- for k in keys %}, u.{{ k }}{% endfor %},
+      case when {% for k in keys %}u.{{ k }} is null{{ " or " if not loop.last }}{% endfor %}
+        then concat(u._source_file, ':', cast(u._row_number as {{ dbt.type_string() }})) end
+    {%- endset %}
+    select
+      source_system,
+      source_table,
+      {%- for f in fields %}
+      {{ f.name }},
+      {%- endfor %}
+      features,
+      _source_file,
+      _row_number,
+      _loaded_at,
+      invalid_reason,
+      _versions
+    from (
+      select
+        u.*,
+        row_number() over (
+          partition by {{ record }}
+          order by u._loaded_at desc, u._source_file desc, u._row_number desc
+        ) as _version_rank,
+        count(*) over (partition by {{ record }}) as _versions
+      from (
+
     {%- for src in sources %}
     {%- set wanted = [] -%}
     {%- for f in fields -%}
@@ -68,6 +108,9 @@
     from {{ revlake.bronze_table(src.table, wanted + ['_source_file', '_row_number', '_loaded_at', '_load_id']) }} as b
     {{ "union all" if not loop.last }}
     {%- endfor %}
+      ) as u
+    ) as versioned
+    where _version_rank = 1
   {%- endif -%}
 {%- endmacro %}
 

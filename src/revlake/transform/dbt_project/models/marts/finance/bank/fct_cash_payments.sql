@@ -4,13 +4,28 @@
 --   refund        a refund of a bank-transfer charge (−amount), document = the invoice number
 --   payout        a paid Stripe payout (+amount, on its arrival date), document = payout id
 --   bill_payment  a bill payment (−amount), document = the bill number
--- Card charges reach the bank only through payouts, so they are not listed one by one.
+-- Card charges reach the bank only through payouts, so they are not listed one by one; a
+-- payment whose source gives no method counts as a bank transfer when that source has no
+-- payouts (a ledger's receipts), and as paid out when it has.
 -- Payments of every source conformed (int_payments, int_refunds, int_payouts,
 -- int_bill_payments); customers and invoices are matched within their source.
 -- Input of the bank reconciliation (revlake.finance.reconciliation).
-with charges as (
-  select * from {{ ref('int_payments') }}
-  where is_collected and payment_method_type = 'bank_transfer'
+with sources_with_payouts as (
+  select distinct source_system from {{ ref('int_payouts') }}
+),
+
+charges as (
+  select p.*
+  from {{ ref('int_payments') }} as p
+  where p.is_collected
+    and (
+      p.payment_method_type = 'bank_transfer'
+      or (
+        p.payment_method_type is null
+        and p.source_system <> 'stripe'
+        and p.source_system not in (select source_system from sources_with_payouts)
+      )
+    )
 ),
 
 invoices as (
@@ -61,7 +76,7 @@ payouts as (
     amount,
     currency,
     payout_id as document_number,
-    'STRIPE' as counterparty
+    upper(source_system) as counterparty
   from {{ ref('int_payouts') }}
   where status = 'paid'
 ),
