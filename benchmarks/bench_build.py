@@ -42,7 +42,7 @@ from revlake.transform.build import dbt_work_dir
 from revlake.workspace import Workspace, init_workspace
 
 TENANT = "bench"
-DEFAULT_AREAS = "models/gold/finance/,models/silver/accounting/"
+DEFAULT_AREAS = "models/marts/finance/,models/staging/accounting/"
 TOP_TABLES = 8
 MIN_EXTRAPOLATE = 10_000  # smaller sizes measure dbt's per-node cost, not the data
 
