@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -31,6 +31,10 @@ DiscountOption = Annotated[
 ]
 
 
+if TYPE_CHECKING:
+    pass
+
+
 def _fmt(value: Any, digits: int = 4) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
@@ -54,7 +58,9 @@ def train(
     ] = None,
 ) -> None:
     """Train the churn model on the published build, evaluate it on a time split, register it."""
+    from revlake.cli.ml_cmd import print_tabular
     from revlake.ml.churn_service import train_churn_tenant
+    from revlake.ml.tabular import TabularResult
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
@@ -67,6 +73,10 @@ def train(
             hazards_path=hazards,
             calibration=calibration,
         )
+    if isinstance(summary.result, TabularResult):
+        print_tabular(summary.result)
+        console.print(f"[green]registered[/] {summary.version_path}")
+        return
     evaluation = summary.result.evaluation
     split = summary.result.split
     console.print(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,6 +17,9 @@ from revlake.cli.common import (
     resolve_tenant,
     spinner_progress,
 )
+
+if TYPE_CHECKING:
+    from revlake.ml.tabular import TabularResult
 
 
 def _fmt(value: Any) -> str:
@@ -41,6 +44,34 @@ def _metrics_table(title: str, results: dict[str, Any]) -> Table:
     return table
 
 
+def print_tabular(result: TabularResult) -> None:
+    """The split statement and revlake's AUC beside the same-run baseline's."""
+    evaluation = result.evaluation
+    split = evaluation["split"]
+    console.print(
+        f"model kind: {result.model.kind} · split: {split['scheme']} · "
+        f"{split['rows']:,} rows ({split['positives']:,} positive)",
+        highlight=False,
+    )
+    table = Table(title=split["evaluation"], title_justify="left")
+    for column in ("model", "mean ROC-AUC"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    table.add_row("revlake (calibrated LightGBM)", _fmt(evaluation["model"]["roc_auc"]))
+    table.add_row(
+        "baseline (LightGBM defaults, all columns)", _fmt(evaluation["baseline"]["roc_auc"])
+    )
+    console.print(table)
+    verdict = "within" if evaluation["within_tolerance"] else "[red]NOT within[/]"
+    console.print(
+        f"gap (revlake − baseline): {evaluation['auc_gap']:+.4f} · {verdict} "
+        f"{evaluation['tolerance']:.2f} AUC",
+        highlight=False,
+    )
+    if evaluation["left_out"]:
+        left = ", ".join(f"{k} ({v})" for k, v in evaluation["left_out"].items())
+        console.print(f"left out: {left}", highlight=False)
+
+
 def train(
     workspace: WorkspaceOption = Path("."),
     tenant: TenantOption = None,
@@ -53,8 +84,13 @@ def train(
         ),
     ] = None,
 ) -> None:
-    """Train the win model on the published build, evaluate it on a time split, register it."""
+    """Train the win model on the published build, evaluate it on a time split, register it.
+
+    Deals without dates (a win/loss table): a stratified split instead, reported beside a
+    same-run baseline.
+    """
     from revlake.ml.service import train_tenant
+    from revlake.ml.tabular import TabularResult
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
@@ -67,6 +103,10 @@ def train(
             on_step=lambda step: progress.update(task, description=f"training: {step}"),
         )
     result = summary.result
+    if isinstance(result, TabularResult):
+        print_tabular(result)
+        console.print(f"[green]registered[/] {summary.version_path}")
+        return
     if result.message:
         err_console.print(f"[yellow]note:[/] {result.message}", highlight=False)
     console.print(

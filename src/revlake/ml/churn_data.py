@@ -241,6 +241,10 @@ def month_label(index: int) -> str:
     return f"{np.datetime64(int(index), 'M')}-01"
 
 
+class NoCustomerMonths(InputError):
+    """The build has no customer-month history (a snapshot tenant: revlake.ml.churn_snapshot)."""
+
+
 def load_panel(con: duckdb.DuckDBPyConnection) -> ChurnPanel:
     """Build the panel from a build's gold and silver tables (read-only)."""
     try:
@@ -248,7 +252,7 @@ def load_panel(con: duckdb.DuckDBPyConnection) -> ChurnPanel:
     except duckdb.CatalogException as exc:
         raise InputError(f"the build lacks a table the churn model needs: {exc}") from exc
     if table.num_rows == 0:
-        raise InputError("no paying customer-months in gold.fct_mrr: nothing to model")
+        raise NoCustomerMonths("no paying customer-months in gold.fct_mrr: nothing to model")
     cols = table.to_pydict()
     categorical = [
         np.array(

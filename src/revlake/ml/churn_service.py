@@ -6,6 +6,10 @@ manifest.json, reliability.png, LATEST). Scoring scores every customer paying in
 as-of month and, with the LTV figures, writes `gold.ml_customer_churn`,
 `gold.ml_customer_ltv`, `gold.ml_segment_ltv` and `gold.ml_channel_ltv` into a copy of
 the published build that is then published (revlake.ml.service.publish_with_tables).
+
+A build without customer-month history but with a customer snapshot carrying a churn
+label trains the snapshot model instead (revlake.ml.churn_snapshot, registry
+`models/churn_snapshot/`): a stratified split, not time-ordered, beside a same-run baseline.
 """
 
 from __future__ import annotations
@@ -31,10 +35,19 @@ from revlake.ml.churn import (
     save_churn_model,
     train_churn_model,
 )
-from revlake.ml.churn_data import ChurnPanel, load_panel, month_index, month_label
+from revlake.ml.churn_data import (
+    ChurnPanel,
+    NoCustomerMonths,
+    load_panel,
+    month_index,
+    month_label,
+)
+from revlake.ml.churn_snapshot import MODEL_FAMILY as SNAPSHOT_FAMILY
+from revlake.ml.churn_snapshot import read_customer_table, train_churn_snapshot
 from revlake.ml.ltv import LtvReport, LtvSettings, compute_ltv
 from revlake.ml.metrics import plot_reliability
 from revlake.ml.service import _published, publish_with_tables
+from revlake.ml.tabular import TabularResult, save_tabular
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
 
@@ -87,7 +100,7 @@ def _panel(workspace: Workspace, tenant: str) -> ChurnPanel:
 class ChurnTrainSummary:
     tenant: str
     version_path: Path
-    result: ChurnTrainResult
+    result: ChurnTrainResult | TabularResult
 
 
 def train_churn_tenant(
@@ -101,7 +114,10 @@ def train_churn_tenant(
     """Train, evaluate and register a churn model on the tenant's published build."""
     tenant = workspace.tenant(tenant).id
     hazards = read_hazards(hazards_path) if hazards_path is not None else None
-    panel = _panel(workspace, tenant)
+    try:
+        panel = _panel(workspace, tenant)
+    except NoCustomerMonths as exc:
+        return _train_snapshot(workspace, tenant, exc)
     result = train_churn_model(panel, horizon_days, hazards, calibration=calibration)
     manifest = {
         "tenant": tenant,
@@ -114,6 +130,24 @@ def train_churn_tenant(
             result.curves, Path(tmp) / "reliability.png", title=f"Churn model — {tenant} (test)"
         )
         path = save_churn_model(models_root(workspace, tenant), result, manifest, png)
+    return ChurnTrainSummary(tenant=tenant, version_path=path, result=result)
+
+
+def _train_snapshot(
+    workspace: Workspace, tenant: str, no_history: NoCustomerMonths
+) -> ChurnTrainSummary:
+    """The churn model of a customer snapshot with a churn label (no monthly history)."""
+    build = _published(workspace, tenant)
+    customers = read_customer_table(build)
+    if customers is None:
+        raise InputError(
+            f"{no_history}, and no customer in gold.dim_customer has a churn label: map a "
+            "customer file with a churn flag (docs/DATA-CONTRACT.md) or a subscription file"
+        ) from no_history
+    result = train_churn_snapshot(customers)
+    root = workspace.tenant_dir(tenant) / "models" / SNAPSHOT_FAMILY
+    manifest = {"tenant": tenant, "trained_on_build": build.name}
+    path = save_tabular(root, result, manifest, f"Churn model (snapshot) — tenant `{tenant}`")
     return ChurnTrainSummary(tenant=tenant, version_path=path, result=result)
 
 

@@ -8,6 +8,10 @@ lock, copies the published build to a new snapshot file, writes `gold.ml_deal_sc
 one is complete, and the scored build is kept among the "as reported on" snapshots. A
 later `revlake build` starts from bronze and drops the ml tables: score again after it.
 
+Opportunities without dates (a win/loss table) train and score the tabular win model
+instead (revlake.ml.win_tabular, registry `models/win_tabular/`): a stratified split,
+not time-ordered, reported beside a same-run baseline.
+
 Several scorers in a row (the pipeline's score → forecast → churn) share one copy inside
 `batched_publish`, so one run publishes one scored snapshot, not one per step.
 """
@@ -32,7 +36,18 @@ from revlake.ml.metrics import plot_reliability
 from revlake.ml.registry import load_model, save_model
 from revlake.ml.report import render_markdown
 from revlake.ml.scoring import ScoredDeals, score_history
+from revlake.ml.tabular import TabularResult, load_tabular, save_tabular
 from revlake.ml.training import TrainResult, train_win_model
+from revlake.ml.win_tabular import (
+    MODEL_FAMILY as TABULAR_FAMILY,
+)
+from revlake.ml.win_tabular import (
+    load_deal_table,
+    needs_tabular,
+    read_deal_table,
+    score_open_deals,
+    train_win_tabular,
+)
 from revlake.transform import snapshots
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
@@ -47,7 +62,7 @@ class TrainSummary:
 
     tenant: str
     version_path: Path
-    result: TrainResult
+    result: TrainResult | TabularResult
 
 
 @dataclass(frozen=True)
@@ -112,6 +127,8 @@ def train_tenant(
     tenant = workspace.tenant(tenant).id
     oracle = read_oracle(oracle_path) if oracle_path is not None else None
     history = load_tenant_history(workspace, tenant)
+    if needs_tabular(history):
+        return _train_tabular(workspace, tenant, on_step)
     result = train_win_model(history, oracle=oracle, on_step=on_step)
     manifest = {
         "tenant": tenant,
@@ -139,6 +156,26 @@ def train_tenant(
             )
             extra["reliability.png"] = folder / "reliability.png"
         path = save_model(workspace, tenant, result.model, result.reference, manifest, extra)
+    return TrainSummary(tenant=tenant, version_path=path, result=result)
+
+
+def tabular_models_dir(workspace: Workspace, tenant: str) -> Path:
+    """`tenants/<tenant>/models/win_tabular`: win models of deals without dates."""
+    return workspace.tenant_dir(tenant) / "models" / TABULAR_FAMILY
+
+
+def _train_tabular(
+    workspace: Workspace, tenant: str, on_step: Callable[[str], None] | None
+) -> TrainSummary:
+    """The win model of a build whose closed deals have (almost) no dates."""
+    if on_step is not None:
+        on_step("fit (stratified split: the deals have no dates)")
+    build = _published(workspace, tenant)
+    result = train_win_tabular(read_deal_table(build))
+    manifest = {"tenant": tenant, "trained_on_build": build.name}
+    path = save_tabular(
+        tabular_models_dir(workspace, tenant), result, manifest, f"Win model — tenant `{tenant}`"
+    )
     return TrainSummary(tenant=tenant, version_path=path, result=result)
 
 
@@ -227,12 +264,20 @@ def score_tenant(
 ) -> ScoreSummary:
     """Score the open deals into a copy of the published build and publish it."""
     tenant = workspace.tenant(tenant).id
-    registered = load_model(workspace, tenant, version)
+    if needs_tabular(load_tenant_history(workspace, tenant)):
+        tabular, manifest = load_tabular(tabular_models_dir(workspace, tenant), version)
+        model_version = str(manifest["version"])
+    else:
+        registered = load_model(workspace, tenant, version)
+        model_version = registered.version
     box: list[ScoredDeals] = []
 
     def write(con: duckdb.DuckDBPyConnection) -> None:
         history = load_deal_history(con)
-        scored = score_history(registered, history)
+        if needs_tabular(history):
+            scored = score_open_deals(tabular, load_deal_table(con), model_version)
+        else:
+            scored = score_history(registered, history)
         box.append(scored)
         con.register("_scores", scored.scores)
         con.register("_explanations", scored.explanations)
@@ -252,6 +297,4 @@ def score_tenant(
         workspace, tenant, f"revlake score --tenant {tenant}", write, wait_s
     )
     scored = box[0]
-    return ScoreSummary(
-        tenant=tenant, snapshot=target, model_version=registered.version, scored=scored
-    )
+    return ScoreSummary(tenant=tenant, snapshot=target, model_version=model_version, scored=scored)

@@ -45,6 +45,7 @@ sf as (
       when o.close_date < o.created_date and (o.is_closed or o.is_won)
         then 'close before created'
     end as dates_invalid_reason,
+    cast(null as {{ dbt.type_string() }}) as features,
     cast(null as date) as loaded_date
   from {{ ref('stg_salesforce__opportunities') }} as o
   left join sf_lead_channel as lc on lc.opportunity_id = o.opportunity_id
@@ -77,6 +78,7 @@ hubspot as (
       when created_date is null then 'missing created date'
       when close_date < created_date and stage_category <> 'open' then 'close before created'
     end as dates_invalid_reason,
+    cast(null as {{ dbt.type_string() }}) as features,
     cast(null as date) as loaded_date
   from {{ ref('stg_hubspot__deals') }}
 ),
@@ -102,6 +104,7 @@ maven as (
     list_price,
     amount_invalid_reason,
     dates_invalid_reason,
+    cast(null as {{ dbt.type_string() }}) as features,
     cast(null as date) as loaded_date
   from {{ ref('stg_maven__opportunities') }}
 ),
@@ -144,6 +147,8 @@ generic as (
       when created_date is null then 'missing created date'
       when close_date < created_date and (is_won is not null or is_closed) then 'close before created'
     end as dates_invalid_reason,
+    -- the layout's declared feature columns (JSON object): the win model's extra inputs
+    features,
     cast(_loaded_at as date) as loaded_date
   from (
     select

@@ -70,7 +70,8 @@ select
   p.is_valid_amount,
   p.amount_invalid_reason,
   p.is_valid_dates,
-  p.dates_invalid_reason
+  p.dates_invalid_reason,
+  p.features
 from priced as p
 left join fx as fx_cur on fx_cur.currency = p.currency and fx_cur.rate_date = p.valuation_date
 left join fx as fx_rc on fx_rc.currency = '{{ rc }}' and fx_rc.rate_date = p.valuation_date
