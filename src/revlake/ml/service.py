@@ -33,10 +33,10 @@ import duckdb
 from revlake.errors import InputError, RevlakeError
 from revlake.ml.deals import DealHistory, load_deal_history
 from revlake.ml.metrics import plot_reliability
-from revlake.ml.registry import load_model, save_model
+from revlake.ml.registry import RegisteredModel, load_model, save_model
 from revlake.ml.report import render_markdown
 from revlake.ml.scoring import ScoredDeals, score_history
-from revlake.ml.tabular import TabularResult, load_tabular, save_tabular
+from revlake.ml.tabular import TabularModel, TabularResult, load_tabular, save_tabular
 from revlake.ml.training import TrainResult, train_win_model
 from revlake.ml.win_tabular import (
     MODEL_FAMILY as TABULAR_FAMILY,
@@ -264,8 +264,14 @@ def score_tenant(
 ) -> ScoreSummary:
     """Score the open deals into a copy of the published build and publish it."""
     tenant = workspace.tenant(tenant).id
-    if needs_tabular(load_tenant_history(workspace, tenant)):
-        tabular, manifest = load_tabular(tabular_models_dir(workspace, tenant), version)
+    tabular: TabularModel | None = None
+    registered: RegisteredModel | None = None
+    tabular_root = tabular_models_dir(workspace, tenant)
+    # deals without dates are scored by the tabular model (when one was trained)
+    if (tabular_root / "LATEST").is_file() and needs_tabular(
+        load_tenant_history(workspace, tenant)
+    ):
+        tabular, manifest = load_tabular(tabular_root, version)
         model_version = str(manifest["version"])
     else:
         registered = load_model(workspace, tenant, version)
@@ -273,11 +279,11 @@ def score_tenant(
     box: list[ScoredDeals] = []
 
     def write(con: duckdb.DuckDBPyConnection) -> None:
-        history = load_deal_history(con)
-        if needs_tabular(history):
+        if tabular is not None:
             scored = score_open_deals(tabular, load_deal_table(con), model_version)
         else:
-            scored = score_history(registered, history)
+            assert registered is not None
+            scored = score_history(registered, load_deal_history(con))
         box.append(scored)
         con.register("_scores", scored.scores)
         con.register("_explanations", scored.explanations)
