@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,6 +85,32 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+def write_version(
+    root: Path, fill: Callable[[Path, str], None], now: datetime | None = None
+) -> Path:
+    """A new version folder under `root`, written atomically, and LATEST pointed at it.
+
+    `fill(folder, version)` writes the files into a hidden temporary folder that is then
+    renamed into place; on any error the temporary folder is removed.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    version = _new_version(root, now)
+    tmp = root / f".{version}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        fill(tmp, version)
+        final = root / version
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    pointer = root / f".{LATEST_FILE}.{os.getpid()}.tmp"
+    pointer.write_text(version + "\n", encoding="utf-8")
+    os.replace(pointer, root / LATEST_FILE)
+    return final
+
+
 def save_model(
     workspace: Workspace,
     tenant: str,
@@ -95,13 +121,8 @@ def save_model(
     now: datetime | None = None,
 ) -> Path:
     """Write a new version folder (model, calibration, features, manifest, extra files)."""
-    root = models_dir(workspace, tenant)
-    root.mkdir(parents=True, exist_ok=True)
-    version = _new_version(root, now)
-    tmp = root / f".{version}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+
+    def fill(tmp: Path, version: str) -> None:
         if isinstance(model, LightGbmWinModel):
             model.booster.save_model(str(tmp / "model.txt"))
             _write_json(tmp / "calibration.json", model.calibration.as_dict())
@@ -124,15 +145,8 @@ def save_model(
                 "created_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
             },
         )
-        final = root / version
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    pointer = root / f".{LATEST_FILE}.{os.getpid()}.tmp"
-    pointer.write_text(version + "\n", encoding="utf-8")
-    os.replace(pointer, root / LATEST_FILE)
-    return final
+
+    return write_version(models_dir(workspace, tenant), fill, now)
 
 
 def list_versions(workspace: Workspace, tenant: str) -> list[str]:

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from revlake.errors import InputError, RevlakeError
 from revlake.ml.metrics import probability_metrics
-from revlake.ml.registry import _new_version, fingerprint
+from revlake.ml.registry import fingerprint, write_version
 from revlake.ml.win import DEFAULT_PARAMS, EARLY_STOPPING, MAX_ROUNDS, IsotonicCalibration
 
 SPLIT_SCHEME = "stratified random, not time-ordered — the data has no dates"
@@ -402,43 +402,30 @@ def save_tabular(
     root: Path, result: TabularResult, manifest: Mapping[str, Any], title: str
 ) -> Path:
     """Write a version folder (model, calibration, spec, evaluation, manifest) and LATEST."""
-    import os
-    import shutil
+    from datetime import UTC, datetime
 
-    root.mkdir(parents=True, exist_ok=True)
-    version = _new_version(root, None)
-    tmp = root / f".{version}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    def dump(path: Path, data: Mapping[str, Any]) -> None:
+        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
 
-    def dump(name: str, data: Mapping[str, Any]) -> None:
-        (tmp / name).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
-
-    try:
+    def fill(tmp: Path, version: str) -> None:
         result.model.booster.save_model(str(tmp / "model.txt"))
-        dump("calibration.json", result.model.calibration.as_dict())
-        dump("features.json", result.model.spec.as_dict())
-        dump("evaluation.json", result.evaluation)
+        dump(tmp / "calibration.json", result.model.calibration.as_dict())
+        dump(tmp / "features.json", result.model.spec.as_dict())
+        dump(tmp / "evaluation.json", result.evaluation)
         (tmp / "evaluation.md").write_text(render_markdown(title, result.evaluation), "utf-8")
         dump(
-            "manifest.json",
+            tmp / "manifest.json",
             {
                 **manifest,
                 "version": version,
                 "kind": result.model.kind,
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "fingerprint": result.fingerprint,
                 "split": result.split,
             },
         )
-        final = root / version
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    pointer = root / f".LATEST.{os.getpid()}.tmp"
-    pointer.write_text(version + "\n", encoding="utf-8")
-    os.replace(pointer, root / "LATEST")
-    return final
+
+    return write_version(root, fill)
 
 
 def load_tabular(root: Path, version: str | None = None) -> tuple[TabularModel, dict[str, Any]]:
