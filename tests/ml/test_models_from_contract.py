@@ -19,8 +19,9 @@ import pytest
 from typer.testing import CliRunner
 
 from revlake.cli.app import app
+from revlake.errors import InputError
 from revlake.ingest import FileStatus, run_ingest
-from revlake.ml.churn_service import train_churn_tenant
+from revlake.ml.churn_service import score_churn_tenant, train_churn_tenant
 from revlake.ml.service import score_tenant
 from revlake.ml.tabular import SPLIT_SCHEME, TabularResult
 from revlake.transform.build import build_tenant
@@ -150,6 +151,9 @@ def test_churn_snapshot_trains_beside_the_baseline(built: Workspace) -> None:
     assert summary.version_path.parent.name == "churn_snapshot"
     saved = json.loads((summary.version_path / "manifest.json").read_text(encoding="utf-8"))
     assert saved["split"]["scheme"] == SPLIT_SCHEME
+    # scoring a snapshot is not built: said plainly, not "train first"
+    with pytest.raises(InputError, match="trained from a customer snapshot"):
+        score_churn_tenant(built, TENANT)
 
 
 def _published(workspace: Workspace, tenant: str) -> Path:

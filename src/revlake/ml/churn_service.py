@@ -214,6 +214,14 @@ def score_churn_tenant(
 ) -> ChurnScoreSummary:
     """Score churn risk and LTV into a copy of the published build and publish it."""
     tenant = workspace.tenant(tenant).id
+    snapshot_latest = workspace.tenant_dir(tenant) / "models" / SNAPSHOT_FAMILY / "LATEST"
+    if not (models_root(workspace, tenant) / "LATEST").is_file() and snapshot_latest.is_file():
+        raise InputError(
+            f"tenant {tenant!r} has a churn model trained from a customer snapshot "
+            f"({snapshot_latest.parent / snapshot_latest.read_text(encoding='utf-8').strip()}: "
+            "its evaluation is there); scoring customers from a snapshot is not built yet — "
+            "`revlake churn score` scores paying customer-months (gold.fct_mrr)"
+        )
     model, manifest = load_churn_model(models_root(workspace, tenant), version)
     out: dict[str, Any] = {}
 
