@@ -25,8 +25,13 @@ from revlake.ingest.run import landing_files
 from revlake.ml.churn import LATEST_FILE as CHURN_LATEST
 from revlake.ml.churn_service import ChurnScoreSummary, models_root, score_churn_tenant
 from revlake.ml.forecast_service import ForecastSummary, forecast_tenant
-from revlake.ml.registry import list_versions
-from revlake.ml.service import ScoreSummary, batched_publish, score_tenant
+from revlake.ml.registry import LATEST_FILE, list_versions
+from revlake.ml.service import (
+    ScoreSummary,
+    batched_publish,
+    score_tenant,
+    tabular_models_dir,
+)
 from revlake.store.actors import os_actor
 from revlake.store.models import PipelineRun
 from revlake.store.publish import publishing_run
@@ -236,19 +241,24 @@ def score_registered_models(
 ) -> None:
     """Re-run every registered model on the published build (scores live in snapshots).
 
-    Win model: deal scores, then the forecast; churn model: customer churn and LTV. All
+    Win model: deal scores, then the forecast (a win model of deals without dates: the
+    scores only); churn model: customer churn and LTV. All
     steps write into one copy of the build, published once when every step succeeded
     (a failing step publishes none of them).
     """
     win = bool(list_versions(workspace, result.tenant))
+    # a win model of deals without dates scores open deals too, but has no timing to
+    # forecast with (docs/MODELS.md, "Models from data without dates")
+    tabular = (tabular_models_dir(workspace, result.tenant) / LATEST_FILE).is_file()
     churn = (models_root(workspace, result.tenant) / CHURN_LATEST).is_file()
-    if not (win or churn):
+    if not (win or tabular or churn):
         return
     command = f"revlake run --tenant {result.tenant} (scoring)"
     with batched_publish(workspace, result.tenant, command, wait_s):
-        if win:
+        if win or tabular:
             result.steps.append("score")
             result.score = score_tenant(workspace, result.tenant, wait_s=wait_s)
+        if win:
             result.steps.append("forecast")
             result.forecast = forecast_tenant(workspace, result.tenant, publish=True, wait_s=wait_s)
         if churn:

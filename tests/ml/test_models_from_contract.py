@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.compute as pc
 import pytest
 from typer.testing import CliRunner
 
@@ -24,6 +25,7 @@ from revlake.ingest import FileStatus, run_ingest
 from revlake.ml.churn_service import score_churn_tenant, train_churn_tenant
 from revlake.ml.service import score_tenant
 from revlake.ml.tabular import SPLIT_SCHEME, TabularResult
+from revlake.pipeline import PipelineResult, score_registered_models
 from revlake.transform.build import build_tenant
 from revlake.workspace import Workspace, init_workspace
 from tests.ml.contract_data import telco_file, win_loss_file
@@ -136,6 +138,20 @@ def test_win_loss_table_without_dates_trains_beside_the_baseline(built: Workspac
     probabilities = scored.scored.scores.column("win_probability").to_pylist()
     assert all(0.0 < p < 1.0 for p in probabilities)
     assert len(set(probabilities)) > 10  # the columns move the score
+    drivers = scored.scored.explanations
+    assert drivers.num_rows == OPEN_ROWS * 5
+    top = scored.scored.scores.column("top_driver").to_pylist()
+    assert all(t is not None and t.endswith("points") for t in top), top[:3]
+    assert set(drivers.column("feature").to_pylist()) <= set(evaluation["features"])
+    # each deal's drivers add up to its distance from the average deal (TreeSHAP points)
+    first = drivers.filter(pc.equal(drivers.column("driver_rank"), 1))
+    assert max(abs(v) for v in first.column("points").to_pylist()) > 1.0
+
+    # `revlake run` re-scores every new build with the date-less model (no forecast)
+    result = PipelineResult(tenant=TENANT, run_id=1)
+    score_registered_models(built, result)
+    assert result.steps == ["score"] and result.score is not None
+    assert result.score.model_version == version
 
 
 def test_churn_snapshot_trains_beside_the_baseline(built: Workspace) -> None:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from revlake.errors import InputError
 from revlake.ml.features import FeatureSpec, FloatMatrix
-from revlake.ml.win import LightGbmWinModel
+from revlake.ml.win import IsotonicCalibration, LightGbmWinModel
 
 _LABELS = {
     "stage": "stage",
@@ -116,8 +116,14 @@ class Driver:
     sentence: str
 
 
+class Calibrated(Protocol):
+    """A model whose raw probability is mapped by a calibration (win, tabular models)."""
+
+    calibration: IsotonicCalibration
+
+
 def points_from_contributions(
-    contributions: FloatMatrix, model: LightGbmWinModel
+    contributions: FloatMatrix, model: Calibrated
 ) -> tuple[FloatMatrix, NDArray[np.float64]]:
     """Probability points per feature (rows × features) and the calibrated probabilities."""
     bias = contributions[:, -1]

@@ -11,8 +11,10 @@ stratified 5-fold cross-validation beside the same-run baseline.
 Left out because they record the outcome: the stage (for a closed deal it is "won" or
 "lost"), the closed flag, the probability and the dates.
 
-Open deals are scored with the same columns (`score_open_deals`): win probability and
-risk (revlake.ml.risk; no stagnation term, since there are no stage dates).
+Open deals are scored with the same columns (`score_open_deals`): win probability, risk
+(revlake.ml.risk; no stagnation term, since there are no stage dates) and the top
+drivers (exact TreeSHAP in probability points, revlake.ml.explain, with a short
+sentence: "route to market is Reseller: +12 points").
 """
 
 from __future__ import annotations
@@ -29,13 +31,22 @@ import pyarrow as pa
 
 from revlake.errors import InputError, RevlakeError
 from revlake.ml.deals import DealHistory
+from revlake.ml.explain import points_from_contributions, signed_points
 from revlake.ml.risk import risk_scores
 from revlake.ml.scoring import ScoredDeals
-from revlake.ml.tabular import TabularModel, TabularResult, parse_features, train_tabular
+from revlake.ml.tabular import (
+    Column,
+    FloatMatrix,
+    TabularModel,
+    TabularResult,
+    parse_features,
+    train_tabular,
+)
 from revlake.ml.training import labelled_deals
 
 MODEL_FAMILY = "win_tabular"
 MIN_DATED = 10
+TOP_DRIVERS = 5
 # standard columns of the model (gold name → model column); the account only in the
 # baseline (an id: one value per deal in most win/loss tables)
 STANDARD_COLUMNS = (
@@ -151,15 +162,82 @@ def _percentile(values: np.ndarray[Any, np.dtype[np.float64]]) -> np.ndarray[Any
     return out
 
 
+def _shown(column: Column, value: float) -> str | None:
+    """A feature value as the user wrote it (category) or as a number."""
+    if np.isnan(value):
+        return None
+    if column.kind == "categorical":
+        return column.vocabulary[int(value)]
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _explanations(model: TabularModel, x: FloatMatrix, ids: list[str], version: str) -> pa.Table:
+    """The top drivers of each deal: exact TreeSHAP contributions as probability points."""
+    rows: dict[str, list[Any]] = {
+        "opportunity_id": [],
+        "driver_rank": [],
+        "feature": [],
+        "feature_value": [],
+        "points": [],
+        "logit_contribution": [],
+        "sentence": [],
+        "model_version": [],
+    }
+    if ids:
+        contributions = np.asarray(
+            model.booster.predict(x, pred_contrib=True, num_threads=1), dtype=np.float64
+        )
+        points, _ = points_from_contributions(contributions, model)
+        order = np.argsort(-np.abs(points), axis=1, kind="stable")[:, :TOP_DRIVERS]
+        for i, opportunity_id in enumerate(ids):
+            for rank, j in enumerate(order[i].tolist(), start=1):
+                column = model.spec.columns[j]
+                shown = _shown(column, float(x[i, j]))
+                label = column.name.replace("_", " ")
+                pts = float(points[i, j])
+                rows["opportunity_id"].append(opportunity_id)
+                rows["driver_rank"].append(rank)
+                rows["feature"].append(column.name)
+                rows["feature_value"].append(shown)
+                rows["points"].append(round(pts, 2))
+                rows["logit_contribution"].append(round(float(contributions[i, j]), 5))
+                rows["sentence"].append(
+                    f"{label} is {shown if shown is not None else 'unknown'}: {signed_points(pts)}"
+                )
+                rows["model_version"].append(version)
+    return pa.table(
+        {
+            "opportunity_id": pa.array(rows["opportunity_id"], pa.string()),
+            "driver_rank": pa.array(rows["driver_rank"], pa.int32()),
+            "feature": pa.array(rows["feature"], pa.string()),
+            "feature_value": pa.array(rows["feature_value"], pa.string()),
+            "points": pa.array(rows["points"], pa.float64()),
+            "logit_contribution": pa.array(rows["logit_contribution"], pa.float64()),
+            "sentence": pa.array(rows["sentence"], pa.string()),
+            "model_version": pa.array(rows["model_version"], pa.string()),
+        }
+    )
+
+
+def _top_sentences(explanations: pa.Table, n: int) -> list[str | None]:
+    """The first driver's sentence of each deal, in the deals' order."""
+    ranks = explanations.column("driver_rank").to_pylist()
+    sentences = explanations.column("sentence").to_pylist()
+    top = [s for r, s in zip(ranks, sentences, strict=True) if r == 1]
+    return top if len(top) == n else [None] * n
+
+
 def score_open_deals(model: TabularModel, deals: DealTable, version: str) -> ScoredDeals:
     """Win probability and risk of every open deal, in gold.ml_deal_scores' columns."""
     rows = np.flatnonzero(~deals.is_closed).tolist()
     table = deals.subset(rows)
     n = len(rows)
-    p = model.predict(model.spec.encode(table)) if n else np.zeros(0)
+    x = model.spec.encode(table)
+    p = model.predict(x) if n else np.zeros(0)
     amount = np.array([np.nan if v is None else float(str(v)) for v in table["amount"]])
     nan = np.full(n, np.nan)
     risk = risk_scores(p, amount, _percentile(amount), nan, nan)
+    explanations = _explanations(model, x, [deals.opportunity_id[i] for i in rows], version)
     scores = pa.table(
         {
             "opportunity_id": pa.array([deals.opportunity_id[i] for i in rows], pa.string()),
@@ -176,21 +254,9 @@ def score_open_deals(model: TabularModel, deals: DealTable, version: str) -> Sco
             "risk_category": pa.array(risk.category, pa.string()),
             "suggested_action": pa.array(risk.action, pa.string()),
             "at_risk_amount_rc": pa.array(np.round(risk.at_risk_amount, 2), pa.float64()),
-            "top_driver": pa.array([None] * n, pa.string()),
+            "top_driver": pa.array(_top_sentences(explanations, n), pa.string()),
             "model_kind": pa.array([model.kind] * n, pa.string()),
             "model_version": pa.array([version] * n, pa.string()),
-        }
-    )
-    explanations = pa.table(
-        {
-            "opportunity_id": pa.array([], pa.string()),
-            "driver_rank": pa.array([], pa.int32()),
-            "feature": pa.array([], pa.string()),
-            "feature_value": pa.array([], pa.string()),
-            "points": pa.array([], pa.float64()),
-            "logit_contribution": pa.array([], pa.float64()),
-            "sentence": pa.array([], pa.string()),
-            "model_version": pa.array([], pa.string()),
         }
     )
     return ScoredDeals(
