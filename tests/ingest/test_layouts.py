@@ -57,6 +57,8 @@ SHIPPED = [
     "chargebee_subscriptions",
     "chargebee_invoices",
     "chargebee_transactions",
+    "chargebee_customers",
+    "recurly_accounts",
     "recurly_subscriptions",
     "recurly_invoices",
     "recurly_transactions",

@@ -50,6 +50,8 @@ def test_every_vendor_layout_feeds_its_entity() -> None:
         "chargebee_subscriptions": "subscriptions",
         "chargebee_invoices": "invoices",
         "chargebee_transactions": "payments",
+        "chargebee_customers": "customers",
+        "recurly_accounts": "customers",
         "recurly_subscriptions": "subscriptions",
         "recurly_invoices": "invoices",
         "recurly_transactions": "payments",

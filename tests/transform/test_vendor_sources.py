@@ -150,6 +150,35 @@ def test_kpis_and_movements_api_answer_from_the_vendor_files(
     assert by_month["2024-09-01"]["reactivation"] == 50.0
 
 
+def test_customer_exports_name_the_billing_customers(client: TestClient, built: Built) -> None:
+    rows = _rows(
+        built,
+        "select customer_key, customer_name, email, location_key, is_inferred "
+        "from gold.dim_customer where customer_key similar to '(chargebee|recurly):.*' "
+        "order by 1",
+    )
+    assert rows == [
+        ("chargebee:cb_c1", "Acme Inc", "ap@acme.example", "US", False),
+        ("chargebee:cb_c2", "Beta LLC", "billing@beta.example", "US", False),
+        ("chargebee:cb_c3", "Gamma SA", "it@gamma.example", "ES", False),
+        ("chargebee:cb_c4", "Delta Ltd", "fin@delta.example", "GB", False),
+        ("recurly:r_acct1", "North Co", "ops@north.example", "CA", False),
+        ("recurly:r_acct2", "South Ltd", "cfo@south.example", "GB", False),
+        ("recurly:r_acct3", "East GmbH", "me@east.example", "DE", False),
+    ]
+    # the open invoices name their customer from the customer exports
+    body = _api(client, built, "/api/v1/ar/invoices?as_of=2024-03-31&limit=50")
+    named = {
+        i["invoice_id"]: (i["customer_name"], i["customer_email"])
+        for i in body["items"]
+        if i["invoice_id"] in ("CB-1002", "1002")
+    }
+    assert named == {
+        "CB-1002": ("Beta LLC", "billing@beta.example"),
+        "1002": ("South Ltd", "cfo@south.example"),
+    }
+
+
 def test_invoices_and_transactions_give_the_receivables_by_hand(
     client: TestClient, built: Built
 ) -> None:

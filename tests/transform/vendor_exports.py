@@ -59,6 +59,20 @@ CHARGEBEE_TRANSACTIONS = (
     "card_declined\n"
 )
 
+# The accounts of the same site: customers cb_c1…cb_c4 with their names and countries.
+CHARGEBEE_CUSTOMERS = (
+    "customers.id,customers.first_name,customers.last_name,customers.email,customers.company,"
+    "customers.phone,customers.auto_collection,customers.net_term_days,customers.created_at,"
+    "customers.taxability,customers.preferred_currency_code,customers.billing_address.city,"
+    "customers.billing_address.country\n"
+    "cb_c1,Ann,Lee,ap@acme.example,Acme Inc,+1 415 555 0101,on,0,01/15/2024 09:58,taxable,USD,"
+    "San Francisco,US\n"
+    "cb_c2,Bo,Chen,billing@beta.example,Beta LLC,,off,30,02/01/2024 08:40,taxable,USD,Austin,"
+    "US\n"
+    "cb_c3,Cy,Diaz,it@gamma.example,Gamma SA,,on,0,06/01/2024 07:59,taxable,USD,Madrid,ES\n"
+    "cb_c4,Di,Evans,fin@delta.example,Delta Ltd,,on,0,03/10/2024 14:29,exempt,USD,Leeds,GB\n"
+)
+
 # Recurly: r_acct1 3 seats × 25 = 75/month from 5 Jan 2024; r_acct2 a 600 per 12 months
 # plan (50/month) from 20 Feb until it expired on 20 Jun 2024, back on 2 seats × 25 = 50
 # from 1 Sep 2024; r_acct3 40/month from 1 Mar 2024, canceled on 15 Mar 2024 but paid up
@@ -77,6 +91,16 @@ RECURLY_SUBSCRIPTIONS = (
     "5e1f0a1b2c3d4e5f60718293a4b5c6e0,r_acct3,me@east.example,East GmbH,solo,Solo,canceled,1,"
     "40.00,USD,1,months,2024-03-01T00:00:00Z,2024-03-15T10:00:00Z,2030-01-01T00:00:00Z,"
     "2024-03-01T00:00:00Z,2030-01-01T00:00:00Z,,\n"
+)
+
+# Recurly's Accounts export (account_* columns), one row per account.
+RECURLY_ACCOUNTS = (
+    "account_code,account_email,account_username,account_company_name,account_first_name,"
+    "account_last_name,account_has_billing_info,account_created_at,account_city,"
+    "account_country\n"
+    "r_acct1,ops@north.example,,North Co,Nora,North,TRUE,2024-01-05T11:58:00Z,Toronto,CA\n"
+    "r_acct2,cfo@south.example,,South Ltd,Sam,South,TRUE,2024-02-20T07:55:00Z,Bristol,GB\n"
+    "r_acct3,me@east.example,east,East GmbH,Eva,East,FALSE,2024-03-01T00:00:00Z,Köln,DE\n"
 )
 
 # 1001 paid by a card purchase; 1002 past due after a declined card (600 open).
@@ -146,9 +170,11 @@ VENDOR_FILES: dict[str, tuple[str, str]] = {
     "chargebee_subscriptions.csv": (CHARGEBEE_SUBSCRIPTIONS, "chargebee_subscriptions"),
     "chargebee_invoices.csv": (CHARGEBEE_INVOICES, "chargebee_invoices"),
     "chargebee_transactions.csv": (CHARGEBEE_TRANSACTIONS, "chargebee_transactions"),
+    "chargebee_customers.csv": (CHARGEBEE_CUSTOMERS, "chargebee_customers"),
     "recurly_subscriptions.csv": (RECURLY_SUBSCRIPTIONS, "recurly_subscriptions"),
     "recurly_invoices.csv": (RECURLY_INVOICES, "recurly_invoices"),
     "recurly_transactions.csv": (RECURLY_TRANSACTIONS, "recurly_transactions"),
+    "recurly_accounts.csv": (RECURLY_ACCOUNTS, "recurly_accounts"),
     "pipedrive_deals.csv": (PIPEDRIVE_DEALS, "pipedrive_deals"),
     "quickbooks_customers.csv": (QUICKBOOKS_CUSTOMERS, "quickbooks_customers"),
     "quickbooks_invoices.csv": (QUICKBOOKS_INVOICES, "quickbooks_invoices"),

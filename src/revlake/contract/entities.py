@@ -91,6 +91,8 @@ CUSTOMERS = Entity(
         "maven_accounts",
         "dwh_crm_cust_info",
         "quickbooks_customers",
+        "chargebee_customers",
+        "recurly_accounts",
     ),
 )
 
