@@ -363,8 +363,7 @@ def test_bank_lines_match_the_transfer_payout_refund_and_bill_payment(
 def test_every_entity_answers_through_the_api(client: TestClient, built: Built) -> None:
     """The API answers from each entity's file with the figures computed by hand above."""
     movements = {
-        m["month"]: m
-        for m in _api(client, built, OWN, "/api/v1/mrr/movements?to=2024-09")["items"]
+        m["month"]: m for m in _api(client, built, OWN, "/api/v1/mrr/movements?to=2024-09")["items"]
     }
     # subscriptions: Mar 2024 = c2 churns 50, c3 new 80; MRR 100 (c1) + 80 (c3)
     march = movements["2024-03-01"]
