@@ -12,6 +12,43 @@ SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+SPARK_FILES = {"test_spark_parity.py", "test_databricks.py"}
+CHEAP_SESSION_FIXTURES = {"sqlite_template"}
+"""Session fixtures that use tmp_path_factory but build nothing (a migrated SQLite file)."""
+
+
+def lane_markers(item: pytest.Item) -> set[str]:
+    """The markers that keep a test out of the fast lane (`make test-fast`, README).
+
+    - browser: drives Chromium (tests/e2e);
+    - spark: starts a local Spark session (needs Java);
+    - postgres: talks to PostgreSQL (the `postgresql` store backend, publish_postgres);
+    - slow: uses a module- or session-scoped fixture that generates, ingests and builds a
+      company with dbt (every such fixture takes `tmp_path_factory`), or is marked slow.
+    Derived from the test's fixtures, so a new test lands in the right lane by itself.
+    """
+    names = set(getattr(item, "fixturenames", ()))
+    path = item.path
+    found: set[str] = set()
+    if "e2e" in path.parts or "browser_context" in names:
+        found.add("browser")
+    if path.name in SPARK_FILES or "spark" in item.name:
+        found.add("spark")
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "postgres_engine" in names or "postgres" in item.name or "postgresql" in params.values():
+        found.add("postgres")
+    builds = "tmp_path_factory" in names and not (names & CHEAP_SESSION_FIXTURES)
+    if builds:
+        found.add("slow")
+    return found
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for name in lane_markers(item):
+            item.add_marker(getattr(pytest.mark, name))
+
+
 @pytest.fixture(autouse=True)
 def _no_revlake_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests start without the developer's REVLAKE_* variables.

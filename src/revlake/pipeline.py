@@ -22,10 +22,9 @@ from typing import Any
 from revlake.errors import RevlakeError
 from revlake.ingest import IngestSummary, run_ingest
 from revlake.ingest.run import landing_files
-from revlake.ml.churn import LATEST_FILE as CHURN_LATEST
 from revlake.ml.churn_service import ChurnScoreSummary, models_root, score_churn_tenant
 from revlake.ml.forecast_service import ForecastSummary, forecast_tenant
-from revlake.ml.registry import list_versions
+from revlake.ml.registry import list_versions, read_latest
 from revlake.ml.service import ScoreSummary, batched_publish, score_tenant
 from revlake.store.actors import os_actor
 from revlake.store.models import PipelineRun
@@ -241,7 +240,7 @@ def score_registered_models(
     (a failing step publishes none of them).
     """
     win = bool(list_versions(workspace, result.tenant))
-    churn = (models_root(workspace, result.tenant) / CHURN_LATEST).is_file()
+    churn = read_latest(models_root(workspace, result.tenant)) is not None
     if not (win or churn):
         return
     command = f"revlake run --tenant {result.tenant} (scoring)"

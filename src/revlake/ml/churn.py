@@ -18,7 +18,6 @@ risk level and suggested intervention come from the calibrated probability.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,13 +40,13 @@ from revlake.ml.churn_data import (
 )
 from revlake.ml.explain import signed_points
 from revlake.ml.metrics import ReliabilityBin, probability_metrics, reliability_bins
+from revlake.ml.registry import read_latest, write_version
 from revlake.ml.win import DEFAULT_PARAMS, EARLY_STOPPING, MAX_ROUNDS, IsotonicCalibration
 
 DEFAULT_HORIZON_DAYS = 90
 TRAIN_SHARE = 0.6
 VALID_SHARE = 0.2
 MODEL_FAMILY = "churn"
-LATEST_FILE = "LATEST"
 # the win model's LightGBM settings with smaller, slower trees: a few hundred churners
 # a fold; among five settings tried on the synthetic company all were within 0.005 AUC
 CHURN_PARAMS: dict[str, Any] = {
@@ -429,15 +428,8 @@ def save_churn_model(
     Written to a hidden folder and renamed into place, then LATEST is replaced: a reader
     never sees a half-written version (as revlake.ml.registry does for the win model).
     """
-    root.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    version, counter = stamp, 1
-    while (root / version).exists():
-        version, counter = f"{stamp}-{counter}", counter + 1
-    tmp = root / f".{version}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+
+    def fill(tmp: Path, version: str) -> None:
         result.model.booster.save_model(str(tmp / "model.txt"))
 
         def dump(name: str, data: Mapping[str, Any]) -> None:
@@ -460,14 +452,8 @@ def save_churn_model(
         )
         if png is not None:
             shutil.copyfile(png, tmp / "reliability.png")
-        os.replace(tmp, root / version)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    pointer = root / f".{LATEST_FILE}.{os.getpid()}.tmp"
-    pointer.write_text(version + "\n", encoding="utf-8")
-    os.replace(pointer, root / LATEST_FILE)
-    return root / version
+
+    return write_version(root, fill)
 
 
 def load_churn_model(root: Path, version: str | None = None) -> tuple[ChurnModel, dict[str, Any]]:
@@ -475,12 +461,9 @@ def load_churn_model(root: Path, version: str | None = None) -> tuple[ChurnModel
     import lightgbm as lgb
 
     if version is None:
-        try:
-            version = (root / LATEST_FILE).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            raise InputError(
-                f"no trained churn model in {root}; run `revlake churn train` first"
-            ) from None
+        version = read_latest(root)
+        if version is None:
+            raise InputError(f"no trained churn model in {root}; run `revlake churn train` first")
     path = root / version
     if not version or "/" in version or not (path / "manifest.json").is_file():
         raise InputError(f"unknown churn model version {version!r} in {root}")

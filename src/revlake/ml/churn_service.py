@@ -34,7 +34,8 @@ from revlake.ml.churn import (
 from revlake.ml.churn_data import ChurnPanel, load_panel, month_index, month_label
 from revlake.ml.ltv import LtvReport, LtvSettings, compute_ltv
 from revlake.ml.metrics import plot_reliability
-from revlake.ml.service import _published, publish_with_tables
+from revlake.ml.service import publish_with_tables
+from revlake.reader import open_published, published_path
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
 
@@ -76,11 +77,8 @@ def models_root(workspace: Workspace, tenant: str) -> Path:
 
 
 def _panel(workspace: Workspace, tenant: str) -> ChurnPanel:
-    con = duckdb.connect(str(_published(workspace, tenant)), read_only=True)
-    try:
+    with open_published(workspace, tenant) as build, build.cursor() as con:
         return load_panel(con)
-    finally:
-        con.close()
 
 
 @dataclass(frozen=True)
@@ -107,7 +105,7 @@ def train_churn_tenant(
         "tenant": tenant,
         "horizon_days": horizon_days,
         "calibration": calibration,
-        "trained_on_build": _published(workspace, tenant).name,
+        "trained_on_build": published_path(workspace, tenant).name,
     }
     with tempfile.TemporaryDirectory(prefix="revlake-churn-") as tmp:
         png = plot_reliability(
@@ -208,8 +206,5 @@ def score_churn_tenant(
 def tenant_ltv(workspace: Workspace, tenant: str, settings: LtvSettings | None = None) -> LtvReport:
     """LTV figures of the published build (read-only; nothing is written)."""
     tenant = workspace.tenant(tenant).id
-    con = duckdb.connect(str(_published(workspace, tenant)), read_only=True)
-    try:
+    with open_published(workspace, tenant) as build, build.cursor() as con:
         return compute_ltv(con, settings)
-    finally:
-        con.close()

@@ -33,6 +33,7 @@ from revlake.ml.registry import load_model, save_model
 from revlake.ml.report import render_markdown
 from revlake.ml.scoring import ScoredDeals, score_history
 from revlake.ml.training import TrainResult, train_win_model
+from revlake.reader import open_published, published_path
 from revlake.transform import snapshots
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
@@ -84,21 +85,10 @@ def read_oracle(path: Path) -> dict[str, float]:
     return oracle
 
 
-def _published(workspace: Workspace, tenant: str) -> Path:
-    current = snapshots.current_snapshot(workspace.snapshots_dir(tenant))
-    if current is None:
-        raise InputError(f"tenant {tenant!r} has no published build; run `revlake build` first")
-    return current
-
-
 def load_tenant_history(workspace: Workspace, tenant: str) -> DealHistory:
     """The deal history of the tenant's published build."""
-    path = _published(workspace, tenant)
-    con = duckdb.connect(str(path), read_only=True)
-    try:
+    with open_published(workspace, tenant) as build, build.cursor() as con:
         return load_deal_history(con)
-    finally:
-        con.close()
 
 
 def train_tenant(
@@ -118,7 +108,7 @@ def train_tenant(
         "fingerprint": result.fingerprint,
         "message": result.message,
         "split": result.split,
-        "trained_on_build": _published(workspace, tenant).name,
+        "trained_on_build": published_path(workspace, tenant).name,
     }
     with tempfile.TemporaryDirectory(prefix="revlake-train-") as tmp:
         folder = Path(tmp)
@@ -166,7 +156,7 @@ def batched_publish(
     published). Yields the path the scored build will have.
     """
     with workspace.write_lock(command, timeout_s=wait_s):
-        current = _published(workspace, tenant)
+        current = published_path(workspace, tenant)
         target = snapshots.new_snapshot_path(current.parent)
         shutil.copyfile(current, target)
         try:

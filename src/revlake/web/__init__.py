@@ -2,7 +2,7 @@
 
 Tables are plain HTML (readable without JavaScript); charts are Plotly figures rendered
 by plotly.js served from the installed `plotly` package (no CDN). Pages read the same
-gold readers as the API (`revlake.api.data`), so both always show the same numbers.
+gold readers as the API (`revlake.queries`), so both always show the same numbers.
 
 Pages live in one module per product area, each with a `router` and its `NAV` entries;
 `PAGE_MODULES` lists them in navigation order; `ROUTES_FIRST` names those whose literal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from revlake.api.schemas_ap import ApAging
+from revlake.schemas.ap import ApAging
 from revlake.web.figures import _LAYOUT, _json
 
 _BUCKET_COLOURS = ("#4c9f70", "#f2c14e", "#f78154", "#d1495b", "#8f2d56", "#4a1942")

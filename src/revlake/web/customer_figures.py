@@ -8,7 +8,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from revlake.api.customer_intel_schemas import ChurnDriver, CohortRetentionProjection
+from revlake.schemas.customer_intel import ChurnDriver, CohortRetentionProjection
 from revlake.web.figures import _LAYOUT, _json
 
 _PALETTE = (

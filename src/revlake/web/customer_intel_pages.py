@@ -1,7 +1,7 @@
 """Dashboard pages of customer intelligence: customers at risk, one customer's churn
 drivers and lifetime value, and cohort retention with the sBG projection.
 
-They read the same data functions as API v1 (`revlake.api.data.customer_intel`), so a
+They read the same data functions as API v1 (`revlake.queries.customer_intel`), so a
 page and the API show the same numbers. Listed before `revlake.web.pages` in
 PAGE_MODULES so that `/customers/at-risk` is matched before `/customers/{customer_id}`.
 """
@@ -15,12 +15,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from revlake.api.customer_intel_schemas import RiskLevel
-from revlake.api.data import customer_intel
-from revlake.api.data import customers as customer_data
-from revlake.api.data.revenue import reporting_currency
-from revlake.api.query import PageParams
 from revlake.ml.cohort_fit import MAX_PERIODS_AHEAD
+from revlake.queries import customer_intel
+from revlake.queries import customers as customer_data
+from revlake.queries.params import PageParams
+from revlake.queries.revenue import reporting_currency
+from revlake.schemas.customer_intel import RiskLevel
 from revlake.store.roles import Area
 from revlake.web import customer_figures
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require

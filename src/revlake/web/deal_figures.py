@@ -9,8 +9,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from revlake.api.deals_schemas import DealExplanation, ForecastOut
 from revlake.ml.backtest import BacktestRow
+from revlake.schemas.deals import DealExplanation, ForecastOut
 from revlake.web.figures import _LAYOUT, _json
 
 UP, DOWN, BAND, BASELINE = "#047857", "#b91c1c", "rgba(37, 99, 235, 0.18)", "#d97706"

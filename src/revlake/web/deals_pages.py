@@ -1,7 +1,7 @@
 """Dashboard pages of pipeline intelligence: risk dashboard, deal drill-down, forecast and
 model report (all under the pipeline area, so the sales role sees them, marketing not).
 
-They read the same data functions as API v1 (`revlake.api.data.deals`), so a page and the
+They read the same data functions as API v1 (`revlake.queries.deals`), so a page and the
 API always show the same numbers. Filters, sorting and the forecast form are plain GET
 query parameters: everything works without JavaScript; only the charts need plotly.js.
 """
@@ -15,12 +15,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from revlake.api.data import deals
-from revlake.api.data.revenue import reporting_currency
-from revlake.api.deals_schemas import RISK_CATEGORIES, RiskCategory
 from revlake.api.deps import ContextDep
-from revlake.api.query import PageParams
 from revlake.errors import InputError
+from revlake.queries import deals
+from revlake.queries.params import PageParams
+from revlake.queries.revenue import reporting_currency
+from revlake.schemas.deals import RISK_CATEGORIES, RiskCategory
 from revlake.store.roles import Area
 from revlake.web import deal_figures
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require

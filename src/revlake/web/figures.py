@@ -7,7 +7,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from revlake.api.schemas import ChannelRow, CohortCell, FunnelStage, MonthMovements, MrrPoint
+from revlake.schemas.common import ChannelRow, CohortCell, FunnelStage, MonthMovements, MrrPoint
 
 _LAYOUT: dict[str, Any] = {
     "margin": {"l": 50, "r": 10, "t": 30, "b": 40},

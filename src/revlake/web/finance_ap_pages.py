@@ -2,7 +2,7 @@
 the bank reconciliation (counts, ambiguous and unmatched lists).
 
 Finance and admin roles only (Area.AP). They read the same functions as the API
-(`revlake.api.data.ap`), so the pages and /api/v1/ap show the same numbers.
+(`revlake.queries.ap`), so the pages and /api/v1/ap show the same numbers.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from revlake.api.data import ap
 from revlake.api.deps import ContextDep
-from revlake.api.query import PageParams
-from revlake.api.schemas_ap import BankReconciliation
 from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
+from revlake.queries import ap
+from revlake.queries.params import PageParams
+from revlake.schemas.ap import BankReconciliation
 from revlake.store.roles import Area
 from revlake.web import ap_figures
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require

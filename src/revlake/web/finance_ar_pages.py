@@ -18,10 +18,10 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from revlake.api.data import ar as ar_data
 from revlake.api.deps import ContextDep
 from revlake.errors import InputError
 from revlake.finance import receivables as ar
+from revlake.queries import ar as ar_data
 from revlake.store.collections import MAX_TEXT, NoteInput, NoteStatus, latest_notes
 from revlake.store.roles import Area
 from revlake.web import ar_figures

@@ -3,7 +3,7 @@ table) with the contracts entered by finance, and each contract's allocation and
 recognition schedule (table and stacked bars by obligation).
 
 Finance and admin roles only (Area.REVENUE_SCHEDULES). They read the same functions as
-the API (`revlake.api.data.revrec`), so the pages and /api/v1/revrec show the same numbers.
+the API (`revlake.queries.revrec`), so the pages and /api/v1/revrec show the same numbers.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from revlake.api.data import revrec as data
-from revlake.api.data.revenue import reporting_currency
 from revlake.api.deps import ContextDep
-from revlake.api.query import PageParams
-from revlake.api.schemas_revrec import ContractDetail, ContractSummary
 from revlake.finance import contract_store
+from revlake.queries import revrec as data
+from revlake.queries.params import PageParams
+from revlake.queries.revenue import reporting_currency
+from revlake.schemas.revrec import ContractDetail, ContractSummary
 from revlake.store.roles import Area
 from revlake.web import revrec_figures
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require

@@ -2,7 +2,7 @@
 reverse-charge totals and the lines whose charged tax differs from the rate tables.
 
 Finance and admin roles only (Area.TAX). It reads the same functions as the API
-(`revlake.api.data.tax`), so the page and /api/v1/tax show the same numbers.
+(`revlake.queries.tax`), so the page and /api/v1/tax show the same numbers.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from revlake.api.data import tax
-from revlake.api.data.revenue import reporting_currency
 from revlake.api.deps import ContextDep
-from revlake.api.query import MONTH_PATTERN, PageParams, parse_month
 from revlake.finance.tax import load_rate_table, profile_from_settings
+from revlake.queries import tax
+from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
+from revlake.queries.revenue import reporting_currency
 from revlake.store.roles import Area
 from revlake.web import tax_figures
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require

@@ -16,11 +16,11 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from revlake.api.bodyguard import client_address
-from revlake.api.data import customers as customer_data
-from revlake.api.data import growth, insights, pipeline, revenue
 from revlake.api.deps import ContextDep
-from revlake.api.query import MONTH_PATTERN, PageParams, parse_month
-from revlake.api.routes.runs import data_health
+from revlake.queries import customers as customer_data
+from revlake.queries import growth, insights, pipeline, revenue
+from revlake.queries import health as health_data
+from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
 from revlake.store.keys import InvalidApiKeyError
 from revlake.store.roles import Area, can_access
 from revlake.web import figures
@@ -290,7 +290,14 @@ def data_health_page(
     request: Request, context: ContextDep, principal: WebPrincipal
 ) -> HTMLResponse:
     require(principal, Area.RUNS)
-    health = data_health(context, principal.tenant_id, PageParams(limit=25, offset=0))
+    health = health_data.data_health(
+        context.workspace,
+        context.store,
+        context.files,
+        context.snapshots,
+        principal.tenant_id,
+        PageParams(limit=25, offset=0),
+    )
     return render(request, "data_health.html", principal, None, health=health)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from revlake.api.schemas_revrec import RevrecMonth, ScheduleRowOut
+from revlake.schemas.revrec import RevrecMonth, ScheduleRowOut
 from revlake.web.figures import _LAYOUT, _json
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 
-from revlake.api.schemas_tax import TaxReportRow
+from revlake.schemas.tax import TaxReportRow
 from revlake.web.figures import _LAYOUT, _json
 
 

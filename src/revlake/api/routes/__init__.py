@@ -11,13 +11,13 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from revlake.api.problems import PROBLEM_RESPONSES
-from revlake.api.snapshots import Snapshot
+from revlake.reader import Build
 
 API_PREFIX = "/api/v1"
 
 
 async def json_from_snapshot(
-    snapshot: Snapshot, key: tuple[Hashable, ...], compute: Callable[[], BaseModel]
+    snapshot: Build, key: tuple[Hashable, ...], compute: Callable[[], BaseModel]
 ) -> Response:
     """The JSON body of `compute()`, serialised once per snapshot and key.
 

@@ -12,11 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from revlake.api.data import ap
 from revlake.api.deps import ContextDep, PageDep, PrincipalDep, RoleDep, SnapshotDep, TenantDep
-from revlake.api.query import IsoDate
 from revlake.api.routes import json_from_snapshot
-from revlake.api.schemas_ap import (
+from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
+from revlake.queries import ap
+from revlake.queries.params import IsoDate
+from revlake.schemas.ap import (
     ApAging,
     ApBillPage,
     BankReconciliation,
@@ -24,7 +25,6 @@ from revlake.api.schemas_ap import (
     BankResolutionOut,
     BankResolutions,
 )
-from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
 from revlake.store.bank_matches import (
     ResolutionInput,
     add_resolution,

@@ -12,11 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from revlake.api.data import ar as data
 from revlake.api.deps import ContextDep, PageDep, PrincipalDep, RoleDep, SnapshotDep, TenantDep
-from revlake.api.query import IsoDate
 from revlake.api.routes import json_from_snapshot
-from revlake.api.schemas_ar import (
+from revlake.finance import receivables as ar
+from revlake.queries import ar as data
+from revlake.queries.params import IsoDate
+from revlake.schemas.ar import (
     ArAging,
     ArDso,
     ArInvoicePage,
@@ -24,7 +25,6 @@ from revlake.api.schemas_ar import (
     CollectionNoteOut,
     CollectionNotes,
 )
-from revlake.finance import receivables as ar
 from revlake.store.collections import NoteInput
 from revlake.store.roles import Area
 

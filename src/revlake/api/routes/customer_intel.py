@@ -11,19 +11,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
-from revlake.api.customer_intel_schemas import (
+from revlake.api.deps import PageDep, RoleDep, SnapshotDep
+from revlake.api.routes import json_from_snapshot
+from revlake.api.routes.revenue import FromQuery, ToQuery
+from revlake.ml.cohort_fit import MAX_PERIODS_AHEAD
+from revlake.queries import customer_intel
+from revlake.queries.params import month_range_sql, parse_month
+from revlake.schemas.customer_intel import (
     AtRiskPage,
     CustomerChurn,
     CustomerLtvOut,
     RetentionCohorts,
     RiskLevel,
 )
-from revlake.api.data import customer_intel
-from revlake.api.deps import PageDep, RoleDep, SnapshotDep
-from revlake.api.query import month_range_sql, parse_month
-from revlake.api.routes import json_from_snapshot
-from revlake.api.routes.revenue import FromQuery, ToQuery
-from revlake.ml.cohort_fit import MAX_PERIODS_AHEAD
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["customer intelligence"])

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 
-from revlake.api.data import customers
 from revlake.api.deps import PageDep, RoleDep, SnapshotDep
 from revlake.api.routes import json_from_snapshot
 from revlake.api.routes.revenue import SortQuery
-from revlake.api.schemas import CustomerDetail, CustomerRow, Page
+from revlake.queries import customers
+from revlake.schemas.common import CustomerDetail, CustomerRow, Page
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["customers"], dependencies=[RoleDep(Area.CUSTOMERS)])

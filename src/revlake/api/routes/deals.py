@@ -14,8 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from revlake.api.data import deals
-from revlake.api.deals_schemas import (
+from revlake.api.deps import ContextDep, PageDep, RoleDep, SnapshotDep, TenantDep
+from revlake.api.routes import json_from_snapshot
+from revlake.api.routes.revenue import SortQuery
+from revlake.queries import deals
+from revlake.schemas.common import Problem
+from revlake.schemas.deals import (
     DealDetail,
     DealExplanation,
     DealFilters,
@@ -25,10 +29,6 @@ from revlake.api.deals_schemas import (
     ForecastRequest,
     RiskCategory,
 )
-from revlake.api.deps import ContextDep, PageDep, RoleDep, SnapshotDep, TenantDep
-from revlake.api.routes import json_from_snapshot
-from revlake.api.routes.revenue import SortQuery
-from revlake.api.schemas import Problem
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["deals"], dependencies=[RoleDep(Area.PIPELINE)])

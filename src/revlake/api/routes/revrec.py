@@ -15,11 +15,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from revlake.api.data import revrec as data
 from revlake.api.deps import ContextDep, PageDep, PrincipalDep, RoleDep, SnapshotDep, TenantDep
-from revlake.api.query import IsoDate
 from revlake.api.routes import json_from_snapshot
-from revlake.api.schemas_revrec import (
+from revlake.finance import contract_store
+from revlake.queries import revrec as data
+from revlake.queries.params import IsoDate
+from revlake.schemas.revrec import (
     ContractDetail,
     ContractIn,
     ContractList,
@@ -28,7 +29,6 @@ from revlake.api.schemas_revrec import (
     RevrecDeferred,
     RevrecSchedule,
 )
-from revlake.finance import contract_store
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["revrec"], dependencies=[RoleDep(Area.REVENUE_SCHEDULES)])

@@ -1,7 +1,7 @@
 """Receivables readers for the API: aging, open/overdue invoices, DSO, collection notes.
 
 Thin adapters from `revlake.finance.receivables` (the library the CLI and tests use) to
-the response schemas of `revlake.api.schemas_ar`; sorting and paging of invoice lists.
+the response schemas of `revlake.schemas.ar`; sorting and paging of invoice lists.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from revlake.api.query import PageParams, order_by, page_of
-from revlake.api.schemas_ar import (
+from revlake.finance import receivables as ar
+from revlake.queries.params import PageParams, order_by, page_of
+from revlake.reader import Build
+from revlake.schemas.ar import (
     ArAging,
     ArAgingRow,
     ArBuckets,
@@ -23,8 +25,6 @@ from revlake.api.schemas_ar import (
     CollectionNotes,
     DsoMonth,
 )
-from revlake.api.snapshots import Snapshot
-from revlake.finance import receivables as ar
 from revlake.store.collections import CollectionNote, list_notes
 
 InvoiceStatus = Literal["open", "overdue"]
@@ -66,7 +66,7 @@ def _aging_row(row: ar.AgingRow) -> ArAgingRow:
     )
 
 
-def aging(snapshot: Snapshot, as_of: date | None, by_customer: bool) -> ArAging:
+def aging(snapshot: Build, as_of: date | None, by_customer: bool) -> ArAging:
     """Aging buckets on `as_of` (default: the last balance event in the data)."""
     report = ar.aging(snapshot, as_of, by_customer=by_customer)
     return ArAging(
@@ -123,7 +123,7 @@ def _sorted(items: list[ar.OpenInvoice], sort: str | None) -> list[ar.OpenInvoic
 
 
 def invoices(
-    snapshot: Snapshot,
+    snapshot: Build,
     as_of: date | None,
     status: InvoiceStatus,
     customer: str | None,
@@ -142,7 +142,7 @@ def invoices(
     )
 
 
-def dso(snapshot: Snapshot, start: date | None, end: date | None) -> ArDso:
+def dso(snapshot: Build, start: date | None, end: date | None) -> ArDso:
     """Monthly DSO in the reporting currency between two months (inclusive)."""
     points = ar.dso(snapshot, start, end)
     return ArDso(

@@ -12,9 +12,20 @@ import math
 from datetime import date
 from typing import Any
 
-from fastapi import HTTPException
-
-from revlake.api.customer_intel_schemas import (
+from revlake.errors import NotFound
+from revlake.ml.churn_service import CHURN_TABLE, CUSTOMER_LTV_TABLE, SEGMENT_LTV_TABLE
+from revlake.ml.cohort_fit import (
+    CohortFitReport,
+    CohortGroups,
+    fit_groups,
+    project_groups,
+    read_cohort_counts,
+    select_cohorts,
+)
+from revlake.queries.params import PageParams, page_of, where
+from revlake.queries.revenue import reporting_currency
+from revlake.reader import Build
+from revlake.schemas.customer_intel import (
     AtRiskPage,
     AtRiskRow,
     ChurnDriver,
@@ -26,18 +37,6 @@ from revlake.api.customer_intel_schemas import (
     SbgFitQuality,
     SbgGroup,
     SurvivalPoint,
-)
-from revlake.api.data.revenue import reporting_currency
-from revlake.api.query import PageParams, page_of, where
-from revlake.api.snapshots import Snapshot
-from revlake.ml.churn_service import CHURN_TABLE, CUSTOMER_LTV_TABLE, SEGMENT_LTV_TABLE
-from revlake.ml.cohort_fit import (
-    CohortFitReport,
-    CohortGroups,
-    fit_groups,
-    project_groups,
-    read_cohort_counts,
-    select_cohorts,
 )
 
 DRIVERS = 3
@@ -65,23 +64,20 @@ def _finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _require_table(snapshot: Snapshot, table: str, what: str) -> None:
-    if not snapshot.has_table(table):
-        raise HTTPException(
-            status_code=404,
-            detail=f"this snapshot has no {what} (gold.{table}): run `revlake churn train` "
-            "and `revlake churn score` for the tenant",
-        )
+def _require_table(snapshot: Build, table: str, what: str) -> None:
+    snapshot.require(
+        table, hint=f"no {what}: run `revlake churn train` and `revlake churn score` for the tenant"
+    )
 
 
-def _known_customer(snapshot: Snapshot, customer_id: str) -> dict[str, Any]:
+def _known_customer(snapshot: Build, customer_id: str) -> dict[str, Any]:
     found = snapshot.rows(f"{_NAMES} select * from names where customer_id = ?", [customer_id])
     if not found:
-        raise HTTPException(status_code=404, detail=f"no customer {customer_id!r}")
+        raise NotFound(f"no customer {customer_id!r}")
     return found[0]
 
 
-def customer_churn(snapshot: Snapshot, customer_id: str) -> CustomerChurn:
+def customer_churn(snapshot: Build, customer_id: str) -> CustomerChurn:
     """The churn score of one customer; 404 naming why when unknown or not scored."""
 
     def compute() -> CustomerChurn:
@@ -91,10 +87,9 @@ def customer_churn(snapshot: Snapshot, customer_id: str) -> CustomerChurn:
             f"select * from gold.{CHURN_TABLE} where customer_id = ?", [customer_id]
         )
         if not rows:
-            raise HTTPException(
-                status_code=404,
-                detail=f"customer {customer_id!r} is not scored: only customers paying in the "
-                "scoring month have a churn score",
+            raise NotFound(
+                f"customer {customer_id!r} is not scored: only customers paying in the "
+                "scoring month have a churn score"
             )
         r = rows[0]
         drivers = [
@@ -124,7 +119,7 @@ def customer_churn(snapshot: Snapshot, customer_id: str) -> CustomerChurn:
 
 
 def at_risk(
-    snapshot: Snapshot,
+    snapshot: Build,
     levels: tuple[str, ...],
     segment: str | None,
     min_probability: float | None,
@@ -185,7 +180,7 @@ def at_risk(
     return snapshot.memo(("at-risk", levels, segment, min_probability, page), compute)
 
 
-def customer_ltv(snapshot: Snapshot, customer_id: str) -> CustomerLtvOut:
+def customer_ltv(snapshot: Build, customer_id: str) -> CustomerLtvOut:
     """One customer's LTV beside the simple formula; 404 naming why when absent."""
 
     def compute() -> CustomerLtvOut:
@@ -198,10 +193,9 @@ def customer_ltv(snapshot: Snapshot, customer_id: str) -> CustomerLtvOut:
             [customer_id],
         )
         if not rows:
-            raise HTTPException(
-                status_code=404,
-                detail=f"customer {customer_id!r} has no lifetime value: only customers paying "
-                "in the as-of month are valued",
+            raise NotFound(
+                f"customer {customer_id!r} has no lifetime value: only customers paying "
+                "in the as-of month are valued"
             )
         r = rows[0]
         margin = float(r["gross_margin"])
@@ -232,7 +226,7 @@ def customer_ltv(snapshot: Snapshot, customer_id: str) -> CustomerLtvOut:
 
 
 def retention_cohorts(
-    snapshot: Snapshot,
+    snapshot: Build,
     start: date | None,
     end: date | None,
     periods_ahead: int,
@@ -245,7 +239,7 @@ def retention_cohorts(
     """
 
     def fits() -> CohortGroups:
-        counts = read_cohort_counts(snapshot.rows, by_segment=grouping == "segment")
+        counts = read_cohort_counts(snapshot, by_segment=grouping == "segment")
         return fit_groups(counts, grouping=grouping)
 
     def compute() -> RetentionCohorts:

@@ -15,18 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from revlake.api.query import PageParams, month_range_sql, where
-from revlake.api.schemas_tax import (
-    TaxCurrencyTotal,
-    TaxDiscrepancyOut,
-    TaxDiscrepancyPage,
-    TaxRateOut,
-    TaxRates,
-    TaxReport,
-    TaxReportRow,
-    VatCheckOut,
-)
-from revlake.api.snapshots import NoSnapshotError, Snapshot
 from revlake.finance.money import Money
 from revlake.finance.tax import (
     ChargedLine,
@@ -41,17 +29,23 @@ from revlake.finance.tax import (
     override_stamp,
     plain_rate,
 )
+from revlake.queries.params import PageParams, month_range_sql, where
+from revlake.reader import Build, tables
+from revlake.schemas.tax import (
+    TaxCurrencyTotal,
+    TaxDiscrepancyOut,
+    TaxDiscrepancyPage,
+    TaxRateOut,
+    TaxRates,
+    TaxReport,
+    TaxReportRow,
+    VatCheckOut,
+)
 
-REPORT_TABLE = "rpt_tax_by_period_jurisdiction"
-LINES_TABLE = "fct_tax_lines"
+REPORT_TABLE = tables.TAX_REPORT
+LINES_TABLE = tables.TAX_LINES
+_HINT = "run `revlake build` to add the tax tables"
 _ZERO = Decimal("0.00")
-
-
-def _require(snapshot: Snapshot, table: str) -> None:
-    if not snapshot.has_table(table):
-        raise NoSnapshotError(
-            f"the published build has no gold.{table}; run `revlake build` to add the tax tables"
-        )
 
 
 def _dec(value: Any) -> Decimal:
@@ -59,14 +53,14 @@ def _dec(value: Any) -> Decimal:
 
 
 def tax_report(
-    snapshot: Snapshot,
+    snapshot: Build,
     start: date | None,
     end: date | None,
     jurisdiction: str | None,
     reporting_currency: str,
 ) -> TaxReport:
     """The report rows for months `start`..`end` (first days), one jurisdiction or all."""
-    _require(snapshot, REPORT_TABLE)
+    snapshot.require(REPORT_TABLE, hint=_HINT)
     code = normalise_jurisdiction(jurisdiction) if jurisdiction else None
     conditions, params = month_range_sql("tax_period", start, end)
     if code is not None:
@@ -130,9 +124,9 @@ def tax_report(
     return snapshot.memo(("tax-report", start, end, code), compute)
 
 
-def charged_lines(snapshot: Snapshot) -> list[ChargedLine]:
+def charged_lines(snapshot: Build) -> list[ChargedLine]:
     """Every line of gold.fct_tax_lines as the engine's ChargedLine (what was billed)."""
-    _require(snapshot, LINES_TABLE)
+    snapshot.require(LINES_TABLE, hint=_HINT)
     rows = snapshot.rows(
         "select invoice_line_id, invoice_id, invoice_date, customer_country_code, "
         "customer_tax_id, net_amount, tax_amount, tax_rate, is_reverse_charge, currency "
@@ -157,7 +151,7 @@ def charged_lines(snapshot: Snapshot) -> list[ChargedLine]:
 
 
 def all_discrepancies(
-    snapshot: Snapshot, table: RateTable, profile: TaxProfile, workspace_root: Path
+    snapshot: Build, table: RateTable, profile: TaxProfile, workspace_root: Path
 ) -> tuple[int, list[Discrepancy]]:
     """(lines checked, discrepancies) for the snapshot, memoised per rates and settings."""
 
@@ -187,7 +181,7 @@ def _discrepancy_out(d: Discrepancy) -> TaxDiscrepancyOut:
 
 
 def discrepancy_page(
-    snapshot: Snapshot,
+    snapshot: Build,
     table: RateTable,
     profile: TaxProfile,
     workspace_root: Path,

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from revlake.api.schemas import Page, Schema
+from revlake.schemas.common import Page, Schema
 
 Pattern = Literal["ratable", "point_in_time", "milestones", "progress"]
 Amount = Decimal | str

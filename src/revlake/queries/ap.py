@@ -7,16 +7,24 @@ date is the sum of its events up to that date), so it works for past dates too. 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from revlake.api.query import PageParams
-from revlake.api.schemas_ap import (
+from revlake.errors import InputError, NotFound
+from revlake.finance import payables
+from revlake.finance.reconciliation import (
+    DEFAULT_WINDOW_DAYS,
+    BankLine,
+    Payment,
+    Resolution,
+    reconcile_rows,
+)
+from revlake.queries.params import PageParams
+from revlake.reader import Build, tables
+from revlake.schemas.ap import (
     AGING_BUCKETS,
     ApAging,
     ApBill,
@@ -31,16 +39,6 @@ from revlake.api.schemas_ap import (
     BankResolutionOut,
     CashPaymentOut,
 )
-from revlake.api.snapshots import NoSnapshotError, Snapshot
-from revlake.errors import InputError
-from revlake.finance.receivables import aging_bucket
-from revlake.finance.reconciliation import (
-    DEFAULT_WINDOW_DAYS,
-    BankLine,
-    Payment,
-    Resolution,
-    reconcile_rows,
-)
 from revlake.store.bank_matches import (
     BankMatchResolution,
     ResolutionInput,
@@ -48,86 +46,36 @@ from revlake.store.bank_matches import (
     resolutions_stamp,
 )
 
-EVENTS_TABLE = "fct_ap_balance_events"
+EVENTS_TABLE = payables.EVENTS_TABLE
 
 
-class NotFoundError(InputError):
+class NotFoundError(NotFound):
     """A resolution names a bank line or payment that the published build does not have."""
 
 
-BANK_TABLES = ("fct_bank_transactions", "fct_cash_payments")
+BANK_TABLES = tables.BANK_TABLES
 BILL_STATUSES = ("open", "overdue", "paid", "all")
 _ZERO = Decimal("0.00")
 
 
-def _require(snapshot: Snapshot, *tables: str) -> None:
-    for table in tables:
-        if not snapshot.has_table(table):
-            raise NoSnapshotError(
-                f"the published build has no gold.{table}; run `revlake build` to add the "
-                "payables and bank tables"
-            )
-
-
-def bucket_of(days_past_due: int) -> str:
-    """The aging bucket of a balance `days_past_due` days after its due date: the same
-    buckets as receivables (revlake.finance.receivables.aging_bucket); not yet due is
-    `current`."""
-    return aging_bucket(max(0, days_past_due))
-
-
-def default_as_of(snapshot: Snapshot) -> date:
-    """The data's as-of date: the last bill event; today when there are no bills yet."""
-    rows = snapshot.rows(f"select max(event_date) as d from gold.{EVENTS_TABLE}")
-    found = rows[0]["d"] if rows else None
-    return found if isinstance(found, date) else date.today()
-
-
-def _balances(snapshot: Snapshot, as_of: date) -> list[dict[str, Any]]:
-    """Every bill issued on or before `as_of` with its balance then."""
-    return snapshot.rows(
-        "select bill_number, any_value(vendor_name) as vendor_name, "
-        "any_value(currency) as currency, any_value(bill_date) as bill_date, "
-        "any_value(due_date) as due_date, "
-        "sum(case when event = 'issued' then amount else 0 end) as total, "
-        "sum(amount) as open_balance "
-        f"from gold.{EVENTS_TABLE} where event_date <= ? group by bill_number "
-        "order by bill_number",
-        [as_of],
-    )
-
-
-def ap_aging(snapshot: Snapshot, as_of: date | None) -> ApAging:
+def ap_aging(snapshot: Build, as_of: date | None) -> ApAging:
     """Open balances on `as_of` (default: the data's as-of date) by bucket and vendor."""
-    _require(snapshot, EVENTS_TABLE)
+    snapshot.require(EVENTS_TABLE, hint=payables.HINT)
 
     def compute() -> ApAging:
-        day = as_of or default_as_of(snapshot)
-        amounts: dict[str, Decimal] = {b: _ZERO for b in AGING_BUCKETS}
-        counts: dict[str, int] = {b: 0 for b in AGING_BUCKETS}
-        vendors: dict[str, dict[str, Decimal]] = defaultdict(
-            lambda: {b: _ZERO for b in AGING_BUCKETS}
-        )
-        currencies: set[str] = set()
-        for r in _balances(snapshot, day):
-            balance = Decimal(r["open_balance"])
-            if balance == 0:
-                continue
-            bucket = bucket_of((day - r["due_date"]).days)
-            amounts[bucket] += balance
-            counts[bucket] += 1
-            vendors[str(r["vendor_name"])][bucket] += balance
-            currencies.add(str(r["currency"]))
-        total = sum(amounts.values(), _ZERO)
+        aged = payables.payables_aging(snapshot, as_of)
         return ApAging(
-            as_of=day,
-            currency=",".join(sorted(currencies)) or "USD",
-            total_open=total,
-            open_bills=sum(counts.values()),
-            buckets=[ApBucket(bucket=b, amount=amounts[b], bills=counts[b]) for b in AGING_BUCKETS],
+            as_of=aged.as_of,
+            currency=",".join(aged.currencies) or "USD",
+            total_open=aged.total,
+            open_bills=aged.open_bills,
+            buckets=[
+                ApBucket(bucket=b, amount=aged.amounts[b], bills=aged.bills[b])
+                for b in AGING_BUCKETS
+            ],
             vendors=[
                 ApVendorAging(vendor_name=name, total=sum(v.values(), _ZERO), buckets=v)
-                for name, v in sorted(vendors.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+                for name, v in aged.vendors
             ],
         )
 
@@ -135,7 +83,7 @@ def ap_aging(snapshot: Snapshot, as_of: date | None) -> ApAging:
 
 
 def ap_bills(
-    snapshot: Snapshot,
+    snapshot: Build,
     status: str,
     vendor: str | None,
     as_of: date | None,
@@ -144,32 +92,31 @@ def ap_bills(
     """Bills with their balance on `as_of`, filtered by status and vendor, oldest due first."""
     if status not in BILL_STATUSES:
         raise InputError(f"query parameter 'status': expected one of {', '.join(BILL_STATUSES)}")
-    _require(snapshot, EVENTS_TABLE)
+    snapshot.require(EVENTS_TABLE, hint=payables.HINT)
 
     def compute() -> ApBillPage:
-        day = as_of or default_as_of(snapshot)
+        day = as_of or payables.default_as_of(snapshot)
         items: list[ApBill] = []
-        for r in _balances(snapshot, day):
-            if vendor is not None and vendor.lower() not in str(r["vendor_name"] or "").lower():
+        for bill in payables.bill_balances(snapshot, day):
+            name = bill.vendor_name
+            if vendor is not None and vendor.lower() not in str(name or "").lower():
                 continue
-            balance = Decimal(r["open_balance"])
-            days = (day - r["due_date"]).days
-            state = "paid" if balance == 0 else ("overdue" if days > 0 else "open")
+            state = bill.status
             if status == "open" and state == "paid":
                 continue
             if status in ("overdue", "paid") and state != status:
                 continue
             items.append(
                 ApBill(
-                    bill_number=str(r["bill_number"]),
-                    vendor_name=r["vendor_name"],
-                    currency=str(r["currency"]),
-                    bill_date=r["bill_date"],
-                    due_date=r["due_date"],
-                    total=Decimal(r["total"]),
-                    open_balance=balance,
-                    days_past_due=days,
-                    aging_bucket=None if balance == 0 else bucket_of(days),
+                    bill_number=bill.bill_number,
+                    vendor_name=name,
+                    currency=bill.currency,
+                    bill_date=bill.bill_date,
+                    due_date=bill.due_date,
+                    total=bill.total,
+                    open_balance=bill.open_balance,
+                    days_past_due=bill.days_past_due,
+                    aging_bucket=bill.bucket,
                     status=state,
                 )
             )
@@ -213,7 +160,7 @@ def _payment(p: Payment) -> CashPaymentOut:
 
 
 def bank_reconciliation(
-    snapshot: Snapshot,
+    snapshot: Build,
     date_from: date | None,
     date_to: date | None,
     window_days: int = DEFAULT_WINDOW_DAYS,
@@ -226,7 +173,7 @@ def bank_reconciliation(
     `resolutions` are finance's decisions from the store; `stamp` identifies their version
     (revlake.store.bank_matches.resolutions_stamp) so the memo is per version.
     """
-    _require(snapshot, *BANK_TABLES)
+    snapshot.require(*BANK_TABLES, hint=payables.HINT)
 
     def compute() -> BankReconciliation:
         result = reconcile_rows(
@@ -292,9 +239,9 @@ def resolution_out(row: BankMatchResolution) -> BankResolutionOut:
     )
 
 
-def check_resolution_targets(snapshot: Snapshot, res: ResolutionInput) -> None:
+def check_resolution_targets(snapshot: Build, res: ResolutionInput) -> None:
     """Refuse a resolution naming a bank line or payment the published snapshot lacks."""
-    _require(snapshot, *BANK_TABLES)
+    snapshot.require(*BANK_TABLES, hint=payables.HINT)
     if not snapshot.rows(
         "select 1 as x from gold.fct_bank_transactions where transaction_id = ?",
         [res.transaction_id],

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from revlake.api.data.convert import money, num
-from revlake.api.query import PageParams, month_range_sql, order_by, page_of, where
-from revlake.api.schemas import ChannelRow, FunnelPage, FunnelRow, FunnelStage, Page
-from revlake.api.snapshots import Snapshot
+from revlake.queries.convert import money, num
+from revlake.queries.params import PageParams, month_range_sql, order_by, page_of, where
+from revlake.reader import Build
+from revlake.schemas.common import ChannelRow, FunnelPage, FunnelRow, FunnelStage, Page
 
 FUNNEL_SORT = {
     "month": "f.month_start_date",
@@ -38,7 +38,7 @@ def _filters(
 
 
 def funnel(
-    snapshot: Snapshot,
+    snapshot: Build,
     start: date | None,
     end: date | None,
     channel: str | None,
@@ -97,7 +97,7 @@ CHANNEL_SORT = {
 
 
 def channels(
-    snapshot: Snapshot,
+    snapshot: Build,
     start: date | None,
     end: date | None,
     channel: str | None,
@@ -151,7 +151,7 @@ def channels(
     return snapshot.memo(("channels", start, end, channel, ordering, page), compute)
 
 
-def latest_spend_month(snapshot: Snapshot) -> date | None:
+def latest_spend_month(snapshot: Build) -> date | None:
     """The latest month in which any channel spent money (the growth page's default)."""
 
     def compute() -> date | None:

@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from revlake.api.schemas import Page, Schema
 from revlake.finance.receivables import AGING_BUCKETS as RECEIVABLES_BUCKETS
+from revlake.schemas.common import Page, Schema
 
 AGING_BUCKETS = RECEIVABLES_BUCKETS  # the same buckets as receivables
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from revlake.api.schemas import Page, Schema
+from revlake.schemas.common import Page, Schema
 
 RiskCategory = Literal["critical", "high", "medium", "low"]
 RISK_CATEGORIES: tuple[RiskCategory, ...] = ("critical", "high", "medium", "low")

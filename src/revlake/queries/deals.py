@@ -14,20 +14,26 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
-from fastapi import HTTPException
 
-from revlake.api.data.convert import money, num
-from revlake.api.data.revenue import reporting_currency
-from revlake.api.deals_schemas import (
+from revlake.errors import InputError, RevlakeError
+from revlake.ml.backtest import BacktestRow, BacktestSummary
+from revlake.ml.backtest import read_csv as read_backtest_csv
+from revlake.ml.deals import DealHistory, day_date, load_deal_history
+from revlake.ml.forecast import Period
+from revlake.ml.forecast_service import fit_forecast_models, forecast_with
+from revlake.ml.registry import RegisteredModel, load_model, registered_win_version
+from revlake.queries.convert import money, num
+from revlake.queries.params import PageParams, order_by, page_of, where
+from revlake.queries.revenue import reporting_currency
+from revlake.reader import Build
+from revlake.schemas.deals import (
     RISK_CATEGORIES,
     CategoryTotal,
     DealDetail,
@@ -41,16 +47,6 @@ from revlake.api.deals_schemas import (
     ForecastOut,
     ForecastPeriodOut,
 )
-from revlake.api.query import PageParams, order_by, page_of, where
-from revlake.api.snapshots import Snapshot
-from revlake.errors import InputError, RevlakeError
-from revlake.ml.backtest import BacktestRow, BacktestSummary
-from revlake.ml.backtest import read_csv as read_backtest_csv
-from revlake.ml.deals import DealHistory, day_date, load_deal_history
-from revlake.ml.forecast import Period, forecast_history, stage_rate_model
-from revlake.ml.registry import LATEST_FILE, RegisteredModel, load_model, models_dir
-from revlake.ml.timing import fit_hazard
-from revlake.ml.win import LightGbmWinModel
 from revlake.workspace import Workspace
 
 SCORES = "ml_deal_scores"
@@ -80,7 +76,7 @@ DEAL_SORT = {
 DEFAULT_SORT = "-risk_score"
 
 
-def _deals_cte(snapshot: Snapshot) -> str:
+def _deals_cte(snapshot: Build) -> str:
     """One row per scored open deal with names, close-date range and every score column.
 
     The close-date range comes from `revlake forecast --publish`; without it the columns
@@ -122,16 +118,12 @@ with deals as (
 """
 
 
-def require_scores(snapshot: Snapshot) -> None:
+def require_scores(snapshot: Build) -> None:
     """404 problem unless `revlake score` has written deal scores into this snapshot."""
-    if not snapshot.has_table(SCORES):
-        raise HTTPException(
-            status_code=404,
-            detail=(
-                f"snapshot {snapshot.name} has no deal scores (gold.{SCORES}): run "
-                "`revlake train` and then `revlake score` for this tenant"
-            ),
-        )
+    snapshot.require(
+        SCORES,
+        hint="no deal scores: run `revlake train` and then `revlake score` for this tenant",
+    )
 
 
 def _row(r: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +203,7 @@ class DealQuery:
         return conditions, params
 
 
-def deals(snapshot: Snapshot, query: DealQuery, sort: str | None, page: PageParams) -> DealPage:
+def deals(snapshot: Build, query: DealQuery, sort: str | None, page: PageParams) -> DealPage:
     """Open deals matching `query`, sorted (allow-listed fields) and paged."""
     require_scores(snapshot)
     ordering = order_by(sort, DEAL_SORT, DEFAULT_SORT, ["id"])
@@ -245,7 +237,7 @@ def deals(snapshot: Snapshot, query: DealQuery, sort: str | None, page: PagePara
     return snapshot.memo(("deals", query, ordering, page), compute)
 
 
-def deal_detail(snapshot: Snapshot, deal_id: str) -> DealDetail | None:
+def deal_detail(snapshot: Build, deal_id: str) -> DealDetail | None:
     """One scored open deal; None when the snapshot has no open deal with that id."""
     require_scores(snapshot)
 
@@ -278,22 +270,8 @@ class ModelBaseline:
     baseline_probability: float | None
 
 
-def baseline_probability(registered: RegisteredModel) -> float:
-    """The calibrated probability at the model's TreeSHAP bias (its expected logit).
-
-    LightGBM's bias column is the same for every row, so one all-missing row gives it;
-    a stage-rate model's drivers are measured from the overall win rate.
-    """
-    model = registered.model
-    if isinstance(model, LightGbmWinModel):
-        row = np.full((1, len(model.spec.names)), np.nan)
-        bias = float(model.booster.predict(row, pred_contrib=True)[0, -1])
-        return float(model.calibration.apply(np.array([1.0 / (1.0 + math.exp(-bias))]))[0])
-    return float(registered.reference.win_rate)
-
-
 def model_baseline(
-    snapshot: Snapshot, workspace: Workspace, tenant: str, version: str
+    snapshot: Build, workspace: Workspace, tenant: str, version: str
 ) -> ModelBaseline:
     """The baseline of the model version that scored the deals (None when it is gone)."""
 
@@ -302,13 +280,13 @@ def model_baseline(
             registered = load_model(workspace, tenant, version)
         except RevlakeError:  # the version folder was removed: the drivers still stand
             return ModelBaseline(None, None)
-        return ModelBaseline(registered.reference.win_rate, baseline_probability(registered))
+        return ModelBaseline(registered.reference.win_rate, registered.baseline_probability())
 
     return snapshot.memo(("model-baseline", tenant, version), compute)
 
 
 def deal_explanation(
-    snapshot: Snapshot, workspace: Workspace, tenant: str, deal_id: str
+    snapshot: Build, workspace: Workspace, tenant: str, deal_id: str
 ) -> DealExplanation | None:
     """The deal's ranked drivers with points and sentences; None for an unknown deal."""
     detail = deal_detail(snapshot, deal_id)
@@ -353,7 +331,7 @@ def deal_explanation(
     return snapshot.memo(("deal-explanation", tenant, deal_id), compute)
 
 
-def deal_summary(snapshot: Snapshot) -> DealSummary:
+def deal_summary(snapshot: Build) -> DealSummary:
     """Open pipeline, at-risk revenue, expected value and totals per risk category."""
     require_scores(snapshot)
 
@@ -398,7 +376,7 @@ def deal_summary(snapshot: Snapshot) -> DealSummary:
     return snapshot.memo(("deal-summary",), compute)
 
 
-def deal_filters(snapshot: Snapshot) -> DealFilters:
+def deal_filters(snapshot: Build) -> DealFilters:
     """Distinct accounts, reps, products and stages of the scored deals."""
     require_scores(snapshot)
 
@@ -433,51 +411,26 @@ def deal_filters(snapshot: Snapshot) -> DealFilters:
 # ---------------------------------------------------------------- forecast
 
 
-def latest_version(workspace: Workspace, tenant: str) -> str:
-    """The tenant's latest win-model version; a 409 problem when `revlake train` never ran."""
-    try:
-        version = (models_dir(workspace, tenant) / LATEST_FILE).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        version = ""
-    except OSError as exc:
-        raise RevlakeError(f"cannot read the model registry of {tenant!r}: {exc}") from exc
-    if not version.strip():
-        raise HTTPException(
-            status_code=409,
-            detail=(
-                f"tenant {tenant!r} has no registered win model: run "
-                f"`revlake train --tenant {tenant}` first"
-            ),
-        )
-    return version.strip()
-
-
-def registered_win_model(snapshot: Snapshot, workspace: Workspace, tenant: str) -> RegisteredModel:
+def registered_win_model(snapshot: Build, workspace: Workspace, tenant: str) -> RegisteredModel:
     """The tenant's latest win model (loaded once per snapshot and version)."""
-    version = latest_version(workspace, tenant)
+    version = registered_win_version(workspace, tenant)
     return snapshot.memo(
         ("win-model", tenant, version), lambda: load_model(workspace, tenant, version)
     )
 
 
-def deal_history(snapshot: Snapshot) -> DealHistory:
+def deal_history(snapshot: Build) -> DealHistory:
     """The snapshot's deal history (read once per snapshot, on its own read-only cursor)."""
 
     def compute() -> DealHistory:
-        try:
-            con = duckdb.connect(str(snapshot.path), read_only=True)
-        except duckdb.Error as exc:
-            raise RevlakeError(f"cannot open snapshot {snapshot.path}: {exc}") from exc
-        try:
+        with snapshot.cursor() as con:
             return load_deal_history(con)
-        finally:
-            con.close()
 
     return snapshot.memo(("deal-history",), compute)
 
 
 def forecast(
-    snapshot: Snapshot, registered: RegisteredModel, horizon: int, period: Period
+    snapshot: Build, registered: RegisteredModel, horizon: int, period: Period
 ) -> ForecastOut:
     """Monte Carlo forecast (10,000 simulations) of the snapshot's pipeline.
 
@@ -488,23 +441,17 @@ def forecast(
 
     def compute() -> ForecastOut:
         history = deal_history(snapshot)
-        spec = registered.model.spec
-        hazard, stages = snapshot.memo(
-            ("forecast-models", version),
-            lambda: (
-                fit_hazard(history, spec, win_model=registered.model),
-                stage_rate_model(history, spec),
-            ),
+        fitted = snapshot.memo(
+            ("forecast-models", version), lambda: fit_forecast_models(history, registered)
         )
-        fc = forecast_history(
+        fc = forecast_with(
             history,
-            registered.model,
+            registered,
             horizon=horizon,
             period=period,
             n_sims=FORECAST_SIMULATIONS,
             seed=0,
-            hazard=hazard,
-            stage_model=stages,
+            fitted=fitted,
         )
         b = fc.bands
         starts = np.concatenate(([fc.as_of], fc.period_ends[:-1])) + 1
@@ -580,7 +527,7 @@ def read_backtest(path: Path) -> list[BacktestRow]:
 
 def model_report(workspace: Workspace, tenant: str) -> ModelReport:
     """The latest registered win model's report (409 problem when none is registered)."""
-    registered = load_model(workspace, tenant, latest_version(workspace, tenant))
+    registered = load_model(workspace, tenant, registered_win_version(workspace, tenant))
     path = registered.path
     try:
         evaluation = json.loads((path / "evaluation.json").read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@
 
 Thin adapters from `revlake.finance.revrec_reports` (billing-driven recognition in the
 published snapshot) and `revlake.finance.contract_store` (contracts in the operational
-store) to the response schemas of `revlake.api.schemas_revrec`.
+store) to the response schemas of `revlake.schemas.revrec`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,14 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from revlake.api.query import PageParams
-from revlake.api.schemas import Page
-from revlake.api.schemas_revrec import (
+from revlake.errors import InputError
+from revlake.finance import revrec_reports as reports
+from revlake.finance.contract_store import StoredContract, list_contracts
+from revlake.finance.recognition import next_month
+from revlake.queries.params import PageParams
+from revlake.reader import Build
+from revlake.schemas.common import Page
+from revlake.schemas.revrec import (
     AllocationLineOut,
     ContractDetail,
     ContractSummary,
@@ -26,11 +31,6 @@ from revlake.api.schemas_revrec import (
     ScheduleRowOut,
     SegmentOut,
 )
-from revlake.api.snapshots import Snapshot
-from revlake.errors import InputError
-from revlake.finance import revrec_reports as reports
-from revlake.finance.contract_store import StoredContract, list_contracts
-from revlake.finance.recognition import next_month
 
 ROLLFORWARD_MONTHS = 12
 
@@ -56,7 +56,7 @@ def _months(rows: list[reports.RollforwardRow]) -> dict[tuple[dt.date, str], Rev
 
 
 def schedule(
-    snapshot: Snapshot,
+    snapshot: Build,
     session: Session,
     tenant_id: str,
     start: str | None,
@@ -100,7 +100,7 @@ def schedule(
     )
 
 
-def deferred(snapshot: Snapshot, as_of: dt.date | None, page: PageParams) -> RevrecDeferred:
+def deferred(snapshot: Build, as_of: dt.date | None, page: PageParams) -> RevrecDeferred:
     """Deferred revenue at month end `as_of` (default: the last one in the data)."""
     day = as_of or reports.latest_month_end(snapshot)
     if day is None:

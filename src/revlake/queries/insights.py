@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from revlake.api.data.convert import money, num
-from revlake.api.data.revenue import reporting_currency
-from revlake.api.schemas import Insight, Insights
-from revlake.api.snapshots import NoSnapshotError, Snapshot
+from revlake.queries.convert import money, num
+from revlake.queries.revenue import reporting_currency
+from revlake.reader import Build, NoPublishedBuild
+from revlake.schemas.common import Insight, Insights
 
 MOVEMENT_LABELS = {
     "new_mrr_rc": ("new business", "new"),
@@ -39,9 +39,7 @@ def _customers(n: int) -> str:
     return f"{n} customer" if n == 1 else f"{n} customers"
 
 
-def _segment_driver(
-    snapshot: Snapshot, month: date, movement_type: str
-) -> tuple[str, float] | None:
+def _segment_driver(snapshot: Build, month: date, movement_type: str) -> tuple[str, float] | None:
     rows = snapshot.rows(
         "select coalesce(a.segment, 'unknown') as segment, sum(m.amount_rc) as amount "
         "from gold.fct_mrr_movements m "
@@ -56,7 +54,7 @@ def _segment_driver(
     return str(rows[0]["segment"]), money(rows[0]["amount"])
 
 
-def _net_new(snapshot: Snapshot, cur: dict[str, Any], prev: dict[str, Any], cur_: str) -> Insight:
+def _net_new(snapshot: Build, cur: dict[str, Any], prev: dict[str, Any], cur_: str) -> Insight:
     now, before = money(cur["net_new_mrr_rc"]), money(prev["net_new_mrr_rc"])
     change = now - before
     # the movement whose change month over month moved net new MRR the most
@@ -136,7 +134,7 @@ def _churn(cur: dict[str, Any], history: list[dict[str, Any]]) -> Insight | None
     )
 
 
-def _unit_economics(snapshot: Snapshot, month: date, currency: str) -> Insight | None:
+def _unit_economics(snapshot: Build, month: date, currency: str) -> Insight | None:
     rows = snapshot.rows(
         "select ltv_to_cac, payback_months, cac_rc, ltv_rc from gold.kpi_unit_economics "
         "where month_start_date = ?",
@@ -165,7 +163,7 @@ def _unit_economics(snapshot: Snapshot, month: date, currency: str) -> Insight |
     )
 
 
-def _best_channel(snapshot: Snapshot, currency: str) -> Insight | None:
+def _best_channel(snapshot: Build, currency: str) -> Insight | None:
     rows = snapshot.rows(
         "select p.month_start_date, coalesce(c.channel_name, p.channel_key) as name, p.roas, "
         "p.cac_rc, p.spend_rc, p.new_customers from gold.fct_channel_performance p "
@@ -201,7 +199,7 @@ def _best_channel(snapshot: Snapshot, currency: str) -> Insight | None:
     )
 
 
-def insights(snapshot: Snapshot) -> Insights:
+def insights(snapshot: Build) -> Insights:
     """Observations about the latest month of the published snapshot."""
 
     def compute() -> Insights:
@@ -210,7 +208,7 @@ def insights(snapshot: Snapshot) -> Insights:
             [BASELINE_MONTHS + 2],
         )
         if not months:
-            raise NoSnapshotError("the published snapshot has no revenue months yet")
+            raise NoPublishedBuild("the published snapshot has no revenue months yet")
         currency = reporting_currency(snapshot)
         cur = months[0]
         found: list[Insight | None] = []

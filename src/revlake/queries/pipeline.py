@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from revlake.api.data.convert import money, num
-from revlake.api.data.revenue import reporting_currency
-from revlake.api.schemas import PipelineMonth, PipelineSource, PipelineSummary
-from revlake.api.snapshots import Snapshot
+from revlake.queries.convert import money, num
+from revlake.queries.revenue import reporting_currency
+from revlake.reader import Build
+from revlake.schemas.common import PipelineMonth, PipelineSource, PipelineSummary
 
 
 def _month(r: dict[str, Any]) -> PipelineMonth:
@@ -26,7 +26,7 @@ def _month(r: dict[str, Any]) -> PipelineMonth:
     )
 
 
-def pipeline_summary(snapshot: Snapshot, source_system: str | None, months: int) -> PipelineSummary:
+def pipeline_summary(snapshot: Build, source_system: str | None, months: int) -> PipelineSummary:
     """Each source's latest month and its last `months` months, oldest first."""
 
     def compute() -> PipelineSummary:

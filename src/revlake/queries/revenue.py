@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from revlake.api.data.convert import money, num
-from revlake.api.query import PageParams, month_range_sql, order_by, page_of, where
-from revlake.api.schemas import Cohorts, Kpi, Kpis, MonthMovements, Page
-from revlake.api.snapshots import NoSnapshotError, Snapshot
 from revlake.errors import InputError
+from revlake.queries.convert import money, num
+from revlake.queries.params import PageParams, month_range_sql, order_by, page_of, where
+from revlake.reader import Build, NoPublishedBuild
+from revlake.schemas.common import Cohorts, Kpi, Kpis, MonthMovements, Page
 
 TREND_MONTHS = 12
 
@@ -30,7 +30,7 @@ KPI_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def reporting_currency(snapshot: Snapshot) -> str:
+def reporting_currency(snapshot: Build) -> str:
     def compute() -> str:
         rows = snapshot.rows("select reporting_currency from gold.kpi_revenue_monthly limit 1")
         return str(rows[0]["reporting_currency"]) if rows else "USD"
@@ -38,7 +38,7 @@ def reporting_currency(snapshot: Snapshot) -> str:
     return snapshot.memo(("currency",), compute)
 
 
-def kpi_months(snapshot: Snapshot) -> list[dict[str, Any]]:
+def kpi_months(snapshot: Build) -> list[dict[str, Any]]:
     """Every month's KPI columns (plus ARR for the trend chart), oldest first."""
     columns = ", ".join(f"{expr} as {key}" for key, _, _, expr in KPI_COLUMNS)
     return snapshot.memo(
@@ -52,22 +52,22 @@ def kpi_months(snapshot: Snapshot) -> list[dict[str, Any]]:
     )
 
 
-def latest_month(snapshot: Snapshot) -> date:
+def latest_month(snapshot: Build) -> date:
     months = kpi_months(snapshot)
     if not months:
-        raise NoSnapshotError("the published snapshot has no revenue months yet")
+        raise NoPublishedBuild("the published snapshot has no revenue months yet")
     value = months[-1]["month"]
     assert isinstance(value, date)
     return value
 
 
-def kpis(snapshot: Snapshot, month: date | None = None) -> Kpis:
+def kpis(snapshot: Build, month: date | None = None) -> Kpis:
     """The KPI cards of `month` (default: the latest), each with its previous month."""
 
     def compute() -> Kpis:
         months = kpi_months(snapshot)
         if not months:
-            raise NoSnapshotError("the published snapshot has no revenue months yet")
+            raise NoPublishedBuild("the published snapshot has no revenue months yet")
         index = len(months) - 1
         if month is not None:
             found = [i for i, row in enumerate(months) if row["month"] == month]
@@ -122,7 +122,7 @@ MOVEMENT_SORT = {
 
 
 def movements(
-    snapshot: Snapshot,
+    snapshot: Build,
     start: date | None,
     end: date | None,
     sort: str | None,
@@ -161,14 +161,14 @@ def movements(
     return snapshot.memo(("movements", start, end, ordering, page), compute)
 
 
-def _count(snapshot: Snapshot, conditions: list[str], params: list[Any]) -> int:
+def _count(snapshot: Build, conditions: list[str], params: list[Any]) -> int:
     rows = snapshot.rows(
         f"select count(*) as n from gold.kpi_revenue_monthly {where(conditions)}", params
     )
     return int(rows[0]["n"])
 
 
-def cohorts(snapshot: Snapshot, start: date | None, end: date | None, max_age: int) -> Cohorts:
+def cohorts(snapshot: Build, start: date | None, end: date | None, max_age: int) -> Cohorts:
     """Cohort retention cells (fct_cohort_retention) for cohorts in [start, end]."""
     conditions, params = month_range_sql("cohort_month", start, end)
     conditions.append("age_months <= ?")

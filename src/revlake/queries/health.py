@@ -20,18 +20,25 @@ from typing import Any, TypeVar
 import duckdb
 from sqlalchemy.exc import SQLAlchemyError
 
-from revlake.api.schemas import (
+from revlake.errors import NoPublishedBuild
+from revlake.ingest.quarantine import list_quarantine
+from revlake.queries.params import PageParams, page_of
+from revlake.reader import BuildRegistry, tenant_snapshots_dir
+from revlake.schemas.common import (
     QuarantinedFile,
+    Readiness,
     RejectReason,
     RejectsSummary,
     RunItem,
+    RunsPage,
     TestResult,
     TestSummary,
 )
-from revlake.ingest.quarantine import list_quarantine
 from revlake.store.db import Store
 from revlake.store.runs import list_runs
-from revlake.transform.snapshots import list_snapshots
+from revlake.transform.build import dbt_work_dir
+from revlake.transform.snapshots import current_snapshot, list_snapshots
+from revlake.workspace import Workspace
 
 T = TypeVar("T")
 MAX_FAILING_SHOWN = 50
@@ -258,3 +265,60 @@ def newest_first(groups: Sequence[list[RunItem]]) -> list[RunItem]:
     floor = datetime.min.replace(tzinfo=UTC)
     merged = [item for group in groups for item in group]
     return sorted(merged, key=lambda i: i.started_at or i.finished_at or floor, reverse=True)
+
+
+STORE_RUNS_LIMIT = 500
+
+
+def readiness(builds: BuildRegistry, tenant: str) -> Readiness:
+    """Whether the tenant has a published build, and its age."""
+    try:
+        with builds.acquire(tenant) as build:
+            return Readiness(
+                ready=True,
+                tenant=tenant,
+                snapshot=build.name,
+                published_at=build.published_at,
+                age_seconds=round(build.age_seconds(), 3),
+            )
+    except NoPublishedBuild as exc:
+        return Readiness(
+            ready=False,
+            tenant=tenant,
+            snapshot=None,
+            published_at=None,
+            age_seconds=None,
+            detail=str(exc),
+        )
+
+
+def data_health(
+    workspace: Workspace,
+    store: Store,
+    files: FileCache,
+    builds_of: BuildRegistry,
+    tenant: str,
+    page: PageParams,
+    kind: str | None = None,
+) -> RunsPage:
+    """Everything the data-health page (and GET /runs) shows for `tenant`."""
+    snapshots_dir = tenant_snapshots_dir(workspace, tenant)
+    bronze = workspace.bronze_path(tenant)
+    runs = newest_first(
+        [
+            store_runs(store, tenant, STORE_RUNS_LIMIT),
+            ingest_loads(files, bronze),
+            builds(snapshots_dir, current_snapshot(snapshots_dir)),
+        ]
+    )
+    if kind is not None:
+        runs = [r for r in runs if r.kind == kind]
+    window = runs[page.offset : page.offset + page.limit]
+    return RunsPage(
+        items=window,
+        **page_of([r.model_dump() for r in window], len(runs), page),
+        snapshot=readiness(builds_of, tenant),
+        tests=test_results(files, dbt_work_dir(workspace, tenant) / "target" / "run_results.json"),
+        rejects=rejects(files, bronze),
+        quarantined=quarantined(files, bronze),
+    )

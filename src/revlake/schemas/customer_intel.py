@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from revlake.api.schemas import Schema
+from revlake.schemas.common import Schema
 
 RiskLevel = Literal["low", "medium", "high", "critical", "cancelling"]
 

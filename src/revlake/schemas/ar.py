@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from revlake.api.schemas import Page, Schema
+from revlake.schemas.common import Page, Schema
 from revlake.store.collections import MAX_TEXT
 
 NoteStatusName = Literal[

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from revlake.api.data.convert import money
-from revlake.api.data.revenue import reporting_currency
-from revlake.api.query import PageParams, order_by, page_of, where
-from revlake.api.schemas import (
+from revlake.queries.convert import money
+from revlake.queries.params import PageParams, order_by, page_of, where
+from revlake.queries.revenue import reporting_currency
+from revlake.reader import Build
+from revlake.schemas.common import (
     CustomerDetail,
     CustomerMovement,
     CustomerRow,
     MrrPoint,
     Page,
 )
-from revlake.api.snapshots import Snapshot
 
 Status = Literal["all", "paying", "churned"]
 
@@ -69,7 +69,7 @@ def _row(r: dict[str, Any]) -> CustomerRow:
 
 
 def customers(
-    snapshot: Snapshot,
+    snapshot: Build,
     q: str | None,
     status: Status,
     segment: str | None,
@@ -110,7 +110,7 @@ def customers(
     return snapshot.memo(("customers", q, status, segment, ordering, page), compute)
 
 
-def customer_detail(snapshot: Snapshot, customer_id: str) -> CustomerDetail | None:
+def customer_detail(snapshot: Build, customer_id: str) -> CustomerDetail | None:
     """One billing customer with every month of MRR and every movement; None if unknown."""
 
     def compute() -> CustomerDetail | None:
@@ -155,7 +155,7 @@ def customer_detail(snapshot: Snapshot, customer_id: str) -> CustomerDetail | No
     return snapshot.memo(("customer", customer_id), compute)
 
 
-def segments(snapshot: Snapshot) -> list[str]:
+def segments(snapshot: Build) -> list[str]:
     """The segments billing customers belong to (for the customers page's filter)."""
 
     def compute() -> list[str]:

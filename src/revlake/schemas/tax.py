@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from revlake.api.schemas import Page, Schema
+from revlake.schemas.common import Page, Schema
 
 
 class TaxReportRow(Schema):
