@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.company_support import BuiltCompany, CompanyFactory, generate_ingest_build
+
+if TYPE_CHECKING:
+    from tests.serving_support import ServedWorkspace
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
@@ -70,3 +76,37 @@ def shared_datasets() -> Path:
             pytest.fail(f"{SHARED_DATASETS} is missing: CI must run with ../shared beside the repo")
         pytest.skip("../shared/datasets not present")
     return SHARED_DATASETS
+
+
+@pytest.fixture(scope="session")
+def company_factory(tmp_path_factory: pytest.TempPathFactory) -> CompanyFactory:
+    """Companies generated, ingested and built once per session, keyed by (customers, seed,
+    dbt selection, tenant): every test folder that needs the same company shares one build."""
+    built: dict[tuple[int, int, str | None, str], BuiltCompany] = {}
+
+    def build(
+        *, customers: int, seed: int, select: str | None = None, tenant: str = "demo"
+    ) -> BuiltCompany:
+        key = (customers, seed, select, tenant)
+        if key not in built:
+            generated = tmp_path_factory.mktemp(f"company-{customers}-{seed}")
+            workspace, summary = generate_ingest_build(
+                generated,
+                tmp_path_factory.mktemp("workspace") / "ws",
+                customers=customers,
+                seed=seed,
+                tenant=tenant,
+                select=select,
+            )
+            built[key] = BuiltCompany(workspace, generated, summary)
+        return built[key]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> ServedWorkspace:
+    """The served workspace (built, scored, keyed) the API and browser tests share."""
+    from tests.serving_support import served_workspace
+
+    return served_workspace(tmp_path_factory.mktemp("served-workspace"))

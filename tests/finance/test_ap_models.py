@@ -24,13 +24,14 @@ from revlake.reader import Build, BuildRegistry
 from revlake.transform import snapshots
 from revlake.transform.build import build_tenant
 from revlake.workspace import init_workspace
+from tests.company_support import CompanyFactory
 from tests.finance.ap_support import AP_SELECT, TENANT, ApCompany, ap_company
 from tests.ingest.test_ap_layouts import BILLS, PAYMENTS
 
 
 @pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> ApCompany:
-    return ap_company(tmp_path_factory)
+def company(company_factory: CompanyFactory) -> ApCompany:
+    return ap_company(company_factory)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from revlake.store.db import Store
 from revlake.store.models import AuditEntry
 from revlake.store.tenants import add_tenant
 from revlake.store.workspace_store import open_store
+from tests.company_support import CompanyFactory
 from tests.finance.ar_support import TENANT, ArCompany, ar_company
 
 
@@ -122,8 +123,8 @@ def test_notes_are_stored_and_audited(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- on a build
 @pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> ArCompany:
-    return ar_company(tmp_path_factory)
+def company(company_factory: CompanyFactory) -> ArCompany:
+    return ar_company(company_factory)
 
 
 def run_cli(company: ArCompany, *args: str) -> subprocess.CompletedProcess[str]:

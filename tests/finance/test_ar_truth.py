@@ -20,14 +20,15 @@ import pytest
 
 from revlake.finance import receivables as ar
 from revlake.reader import Build, open_build
+from tests.company_support import CompanyFactory
 from tests.finance.ar_support import ArCompany, ar_company
 
 TruthEvent = tuple[str, dt.date, str, Decimal, Decimal]  # invoice, date, event, amount, balance
 
 
 @pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> ArCompany:
-    return ar_company(tmp_path_factory)
+def company(company_factory: CompanyFactory) -> ArCompany:
+    return ar_company(company_factory)
 
 
 @pytest.fixture(scope="module")

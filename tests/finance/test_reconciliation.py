@@ -29,6 +29,7 @@ from revlake.finance.reconciliation import (
 from revlake.queries.ap import bank_reconciliation
 from revlake.reader import Build, BuildRegistry
 from revlake.store.bank_matches import ResolutionInput, validate_resolution
+from tests.company_support import CompanyFactory
 from tests.finance.ap_support import TENANT, ApCompany, ap_company
 
 D0 = date(2025, 3, 10)
@@ -121,8 +122,8 @@ def test_bad_arguments() -> None:
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ApCompany, Build]]:
-    company = ap_company(tmp_path_factory)
+def snapshot(company_factory: CompanyFactory) -> Iterator[tuple[ApCompany, Build]]:
+    company = ap_company(company_factory)
     registry = BuildRegistry(company.workspace.snapshots_dir)
     with registry.acquire(TENANT) as snap:
         yield company, snap
