@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from revlake.errors import InputError, RevlakeError
+from revlake.errors import InputError, NotFound, RevlakeError
 from revlake.reader import Rows, tables
 from revlake.store.collections import CollectionNote, NoteInput, add_note, validate_note
 from revlake.store.db import Store
@@ -398,7 +398,7 @@ def find_invoice(reader: Rows, invoice_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-class UnknownInvoiceError(InputError):
+class UnknownInvoiceError(NotFound):
     """A note names an invoice the published snapshot does not have."""
 
 

@@ -16,24 +16,25 @@ import importlib
 from fastapi import FastAPI
 
 PAGE_MODULES: tuple[str, ...] = (
-    "revlake.web.pages",
-    "revlake.web.customer_intel_pages",
-    "revlake.web.deals_pages",
-    "revlake.web.finance_revrec_pages",
-    "revlake.web.finance_ar_pages",
-    "revlake.web.finance_ap_pages",
-    "revlake.web.finance_tax_pages",
+    "revlake.web.pages.core",
+    "revlake.web.pages.customer_intel",
+    "revlake.web.pages.deals",
+    "revlake.web.pages.revrec",
+    "revlake.web.pages.ar",
+    "revlake.web.pages.ap",
+    "revlake.web.pages.tax",
 )
 """Page modules, in the order their links appear in the navigation bar."""
 
-ROUTES_FIRST: tuple[str, ...] = ("revlake.web.customer_intel_pages",)
+ROUTES_FIRST: tuple[str, ...] = ("revlake.web.pages.customer_intel",)
 """Modules whose routes are matched before the others': `/customers/at-risk` must win over
 the core pages' `/customers/{customer_id}` (the first matching route answers)."""
 
 
 def install(app: FastAPI) -> None:
     """Add every page module's routes, the navigation and the static files to `app`."""
-    from revlake.web import common, pages
+    from revlake.web import common
+    from revlake.web.pages import core as pages
 
     for name in dict.fromkeys((*ROUTES_FIRST, *PAGE_MODULES)):
         app.include_router(importlib.import_module(name).router)

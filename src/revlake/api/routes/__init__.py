@@ -45,8 +45,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "revenue",
     "growth",
     "pipeline",
-    "customer_intel",  # before "customers": /customers/at-risk is not a customer id
-    "customers",
+    "customers",  # /customers/at-risk is declared before /customers/{customer_id}
+    "retention",
     "runs",
     "insights",
     "audit",

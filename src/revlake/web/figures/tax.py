@@ -9,7 +9,7 @@ from decimal import Decimal
 import plotly.graph_objects as go
 
 from revlake.schemas.tax import TaxReportRow
-from revlake.web.figures import _LAYOUT, _json
+from revlake.web.figures.base import LAYOUT, to_json
 
 
 def tax_by_period(rows: Sequence[TaxReportRow], currency: str) -> str:
@@ -33,5 +33,5 @@ def tax_by_period(rows: Sequence[TaxReportRow], currency: str) -> str:
         if any(cells.values())
     ]
     fig = go.Figure(traces)
-    fig.update_layout(**_LAYOUT, barmode="stack", yaxis={"title": f"Tax charged ({currency})"})
-    return _json(fig)
+    fig.update_layout(**LAYOUT, barmode="stack", yaxis={"title": f"Tax charged ({currency})"})
+    return to_json(fig)

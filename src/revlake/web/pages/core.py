@@ -23,7 +23,6 @@ from revlake.queries import health as health_data
 from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
 from revlake.store.keys import InvalidApiKeyError
 from revlake.store.roles import Area, can_access
-from revlake.web import figures
 from revlake.web.common import (
     HERE,
     NavEntry,
@@ -33,6 +32,7 @@ from revlake.web.common import (
     require,
     templates,
 )
+from revlake.web.figures import core as figures
 from revlake.web.session import COOKIE_NAME, SESSION_TTL_S, make_token
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"

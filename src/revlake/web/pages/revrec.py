@@ -22,8 +22,8 @@ from revlake.queries.params import PageParams
 from revlake.queries.revenue import reporting_currency
 from revlake.schemas.revrec import ContractDetail, ContractSummary
 from revlake.store.roles import Area
-from revlake.web import revrec_figures
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
+from revlake.web.figures import revrec as revrec_figures
 
 NAV: tuple[NavEntry, ...] = (("/finance/revrec", "Revenue recognition", Area.REVENUE_SCHEDULES),)
 CUSTOMERS_SHOWN = 20

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from revlake.ml.backtest import BacktestRow
 from revlake.schemas.deals import DealExplanation, ForecastOut
-from revlake.web.figures import _LAYOUT, _json
+from revlake.web.figures.base import LAYOUT, to_json
 
 UP, DOWN, BAND, BASELINE = "#047857", "#b91c1c", "rgba(37, 99, 235, 0.18)", "#d97706"
 MODEL_LABELS = {
@@ -42,7 +42,7 @@ def drivers(explanation: DealExplanation) -> str:
             hovertemplate="%{y}: %{x:+.1f} points<extra></extra>",
         )
     )
-    layout = dict(_LAYOUT)
+    layout = dict(LAYOUT)
     layout["height"] = max(220, 46 * len(points) + 80)
     fig.update_layout(
         **layout,
@@ -50,7 +50,7 @@ def drivers(explanation: DealExplanation) -> str:
         showlegend=False,
     )
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return _json(fig)
+    return to_json(fig)
 
 
 def close_range(
@@ -87,11 +87,11 @@ def close_range(
                 name="CRM close date",
             )
         )
-    layout = dict(_LAYOUT)
+    layout = dict(LAYOUT)
     layout["height"] = 170
     fig.update_layout(**layout, yaxis={"visible": False})
     fig.add_vline(x=as_of.isoformat(), line={"dash": "dot", "color": "#6b7280"})
-    return _json(fig)
+    return to_json(fig)
 
 
 def fan_chart(fc: ForecastOut, *, cumulative: bool = False) -> str:
@@ -134,8 +134,8 @@ def fan_chart(fc: ForecastOut, *, cumulative: bool = False) -> str:
         ]
     )
     title = "cumulative won revenue" if cumulative else f"won revenue per {fc.period}"
-    fig.update_layout(**_LAYOUT, yaxis={"title": f"{title} ({fc.currency})"})
-    return _json(fig)
+    fig.update_layout(**LAYOUT, yaxis={"title": f"{title} ({fc.currency})"})
+    return to_json(fig)
 
 
 def metrics_bars(metrics: Sequence[tuple[str, dict[str, Any]]]) -> str:
@@ -150,19 +150,19 @@ def metrics_bars(metrics: Sequence[tuple[str, dict[str, Any]]]) -> str:
             for key, m in metrics
         ]
     )
-    fig.update_layout(**_LAYOUT, barmode="group", yaxis={"title": "lower is better"})
-    return _json(fig)
+    fig.update_layout(**LAYOUT, barmode="group", yaxis={"title": "lower is better"})
+    return to_json(fig)
 
 
 def importance(values: dict[str, float]) -> str:
     """Global importance: mean |TreeSHAP| (logit) per feature, largest on top."""
     ranked = sorted(values.items(), key=lambda kv: kv[1], reverse=True)
     fig = go.Figure(go.Bar(x=[v for _, v in ranked], y=[k for k, _ in ranked], orientation="h"))
-    layout = dict(_LAYOUT)
+    layout = dict(LAYOUT)
     layout["height"] = max(260, 24 * len(ranked) + 80)
     fig.update_layout(**layout, xaxis={"title": "mean |contribution| (logit)"}, showlegend=False)
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return _json(fig)
+    return to_json(fig)
 
 
 def backtest(lines: Sequence[BacktestRow], currency: str) -> str:
@@ -200,8 +200,8 @@ def backtest(lines: Sequence[BacktestRow], currency: str) -> str:
         ]
     )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         yaxis={"title": f"won in the next 13 weeks ({currency})"},
         xaxis={"title": "cut-off", "type": "category"},
     )
-    return _json(fig)
+    return to_json(fig)

@@ -22,8 +22,8 @@ from revlake.queries.params import PageParams
 from revlake.queries.revenue import reporting_currency
 from revlake.schemas.deals import RISK_CATEGORIES, RiskCategory
 from revlake.store.roles import Area
-from revlake.web import deal_figures
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
+from revlake.web.figures import deals as deal_figures
 
 DEALS_PER_PAGE = 25
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (

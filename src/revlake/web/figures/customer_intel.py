@@ -9,7 +9,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from revlake.schemas.customer_intel import ChurnDriver, CohortRetentionProjection
-from revlake.web.figures import _LAYOUT, _json
+from revlake.web.figures.base import LAYOUT, to_json
 
 _PALETTE = (
     "#1f77b4",
@@ -38,7 +38,7 @@ def churn_drivers(drivers: Sequence[ChurnDriver]) -> str:
             hovertemplate="%{y}<br>%{x:+.2f} log-odds<extra></extra>",
         )
     )
-    layout: dict[str, Any] = dict(_LAYOUT)
+    layout: dict[str, Any] = dict(LAYOUT)
     layout["height"] = 120 + 40 * max(1, len(ordered))
     layout["margin"] = {"l": 260, "r": 10, "t": 20, "b": 40}
     fig.update_layout(
@@ -46,7 +46,7 @@ def churn_drivers(drivers: Sequence[ChurnDriver]) -> str:
         xaxis={"title": "contribution to churn risk (log-odds; + = riskier)", "zeroline": True},
         showlegend=False,
     )
-    return _json(fig)
+    return to_json(fig)
 
 
 def cohort_projections(cohorts: Sequence[CohortRetentionProjection]) -> str:
@@ -101,14 +101,14 @@ def cohort_projections(cohorts: Sequence[CohortRetentionProjection]) -> str:
             )
         )
     fig = go.Figure(traces)
-    layout: dict[str, Any] = dict(_LAYOUT)
+    layout: dict[str, Any] = dict(LAYOUT)
     layout["height"] = 420
     fig.update_layout(
         **layout,
         xaxis={"title": "months since first payment"},
         yaxis={"title": "customers still paying (% of cohort)", "range": [0, 105]},
     )
-    return _json(fig)
+    return to_json(fig)
 
 
 def group_curves(cohorts: Sequence[CohortRetentionProjection]) -> str:
@@ -150,8 +150,8 @@ def group_curves(cohorts: Sequence[CohortRetentionProjection]) -> str:
         )
     fig = go.Figure(traces)
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         xaxis={"title": "months since first payment"},
         yaxis={"title": "survival S(t), %", "range": [0, 105]},
     )
-    return _json(fig)
+    return to_json(fig)

@@ -8,7 +8,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from revlake.finance.receivables import AGING_BUCKETS
-from revlake.web.figures import _LAYOUT, _json
+from revlake.web.figures.base import LAYOUT, to_json
 
 BUCKET_COLUMNS: tuple[str, ...] = (
     "ar_current_rc",
@@ -39,11 +39,11 @@ def aging_stacked_bars(months: Sequence[dict[str, Any]], currency: str) -> str:
         ]
     )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         barmode="stack",
         yaxis={"title": f"Receivables ({currency})"},
     )
-    return _json(fig)
+    return to_json(fig)
 
 
 def dso_line(months: Sequence[dict[str, Any]]) -> str:
@@ -60,5 +60,5 @@ def dso_line(months: Sequence[dict[str, Any]]) -> str:
             )
         ]
     )
-    fig.update_layout(**_LAYOUT, yaxis={"title": "Days sales outstanding"})
-    return _json(fig)
+    fig.update_layout(**LAYOUT, yaxis={"title": "Days sales outstanding"})
+    return to_json(fig)

@@ -22,10 +22,11 @@ from revlake.api.deps import ContextDep
 from revlake.errors import InputError
 from revlake.finance import receivables as ar
 from revlake.queries import ar as ar_data
+from revlake.store.actors import web_actor
 from revlake.store.collections import MAX_TEXT, NoteInput, NoteStatus, latest_notes
 from revlake.store.roles import Area
-from revlake.web import ar_figures
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
+from revlake.web.figures import ar as ar_figures
 
 OVERDUE_SHOWN = 200
 
@@ -137,7 +138,7 @@ async def ar_add_note(
             snapshot,
             tenant_id=principal.tenant_id,
             note=note,
-            author=f"web:{principal.key_id}",
+            author=web_actor(principal.key_id),
         )
 
     try:

@@ -8,20 +8,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from revlake.schemas.common import ChannelRow, CohortCell, FunnelStage, MonthMovements, MrrPoint
-
-_LAYOUT: dict[str, Any] = {
-    "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
-    "height": 320,
-    "template": "plotly_white",
-    "legend": {"orientation": "h", "y": -0.2},
-    "font": {"size": 12},
-}
-
-
-def _json(fig: go.Figure) -> str:
-    text = fig.to_json()
-    assert isinstance(text, str)
-    return text.replace("</", "<\\/")  # safe inside <script type="application/json">
+from revlake.web.figures.base import LAYOUT, to_json
 
 
 def mrr_trend(months: Sequence[dict[str, Any]], currency: str) -> str:
@@ -35,11 +22,11 @@ def mrr_trend(months: Sequence[dict[str, Any]], currency: str) -> str:
         ]
     )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         yaxis={"title": f"MRR ({currency})"},
         yaxis2={"title": f"ARR ({currency})", "overlaying": "y", "side": "right"},
     )
-    return _json(fig)
+    return to_json(fig)
 
 
 def waterfall(row: MonthMovements, start_mrr: float, currency: str) -> str:
@@ -66,11 +53,11 @@ def waterfall(row: MonthMovements, start_mrr: float, currency: str) -> str:
     low, high = min(running), max(running)
     pad = max((high - low) * 0.5, high * 0.01, 1.0)
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         yaxis={"title": currency, "range": [max(0.0, low - pad), high + pad]},
         showlegend=False,
     )
-    return _json(fig)
+    return to_json(fig)
 
 
 def movements_by_month(rows: Sequence[MonthMovements]) -> str:
@@ -87,8 +74,8 @@ def movements_by_month(rows: Sequence[MonthMovements]) -> str:
     fig.add_trace(
         go.Scatter(x=x, y=[r.net_new for r in rows], name="Net new", mode="lines+markers")
     )
-    fig.update_layout(**_LAYOUT, barmode="relative")
-    return _json(fig)
+    fig.update_layout(**LAYOUT, barmode="relative")
+    return to_json(fig)
 
 
 def funnel(stages: Sequence[FunnelStage]) -> str:
@@ -99,8 +86,8 @@ def funnel(stages: Sequence[FunnelStage]) -> str:
             textinfo="value+percent initial",
         )
     )
-    fig.update_layout(**_LAYOUT)
-    return _json(fig)
+    fig.update_layout(**LAYOUT)
+    return to_json(fig)
 
 
 def channels(rows: Sequence[ChannelRow], currency: str) -> str:
@@ -119,11 +106,11 @@ def channels(rows: Sequence[ChannelRow], currency: str) -> str:
         ]
     )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         yaxis={"title": f"CAC ({currency})"},
         yaxis2={"title": "ROAS", "overlaying": "y", "side": "right"},
     )
-    return _json(fig)
+    return to_json(fig)
 
 
 def cohort_heatmap(cells: Sequence[CohortCell], metric: str) -> str:
@@ -150,16 +137,16 @@ def cohort_heatmap(cells: Sequence[CohortCell], metric: str) -> str:
             hovertemplate="cohort %{y}, month %{x}: %{z}%<extra></extra>",
         )
     )
-    layout = dict(_LAYOUT)
+    layout = dict(LAYOUT)
     layout["height"] = max(320, 16 * len(cohorts) + 80)
     fig.update_layout(**layout, xaxis={"title": "months since first payment"})
     fig.update_yaxes(autorange="reversed")
-    return _json(fig)
+    return to_json(fig)
 
 
 def customer_mrr(points: Sequence[MrrPoint], currency: str) -> str:
     fig = go.Figure(
         go.Bar(x=[p.month.isoformat() for p in points], y=[p.mrr_rc for p in points], name="MRR")
     )
-    fig.update_layout(**_LAYOUT, yaxis={"title": f"MRR ({currency})"}, showlegend=False)
-    return _json(fig)
+    fig.update_layout(**LAYOUT, yaxis={"title": f"MRR ({currency})"}, showlegend=False)
+    return to_json(fig)

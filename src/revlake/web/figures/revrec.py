@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from revlake.schemas.revrec import RevrecMonth, ScheduleRowOut
-from revlake.web.figures import _LAYOUT, _json
+from revlake.web.figures.base import LAYOUT, to_json
 
 
 def rollforward_chart(months: Sequence[RevrecMonth], currency: str) -> str:
@@ -34,9 +34,9 @@ def rollforward_chart(months: Sequence[RevrecMonth], currency: str) -> str:
         ]
     )
     fig.update_layout(
-        **_LAYOUT, barmode="relative", yaxis={"title": f"Deferred revenue ({currency})"}
+        **LAYOUT, barmode="relative", yaxis={"title": f"Deferred revenue ({currency})"}
     )
-    return _json(fig)
+    return to_json(fig)
 
 
 def contract_schedule_chart(rows: Sequence[ScheduleRowOut], currency: str) -> str:
@@ -53,5 +53,5 @@ def contract_schedule_chart(rows: Sequence[ScheduleRowOut], currency: str) -> st
             for name in obligations
         ]
     )
-    fig.update_layout(**_LAYOUT, barmode="relative", yaxis={"title": f"Recognised ({currency})"})
-    return _json(fig)
+    fig.update_layout(**LAYOUT, barmode="relative", yaxis={"title": f"Recognised ({currency})"})
+    return to_json(fig)

@@ -22,8 +22,8 @@ from revlake.queries import tax
 from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
 from revlake.queries.revenue import reporting_currency
 from revlake.store.roles import Area
-from revlake.web import tax_figures
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
+from revlake.web.figures import tax as tax_figures
 
 DEFAULT_MONTHS = 12
 DISCREPANCIES_SHOWN = 50

@@ -20,8 +20,8 @@ from revlake.queries import ap
 from revlake.queries.params import PageParams
 from revlake.schemas.ap import BankReconciliation
 from revlake.store.roles import Area
-from revlake.web import ap_figures
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
+from revlake.web.figures import ap as ap_figures
 
 BILLS_SHOWN = 100
 LINES_SHOWN = 100

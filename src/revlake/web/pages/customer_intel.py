@@ -22,8 +22,8 @@ from revlake.queries.params import PageParams
 from revlake.queries.revenue import reporting_currency
 from revlake.schemas.customer_intel import RiskLevel
 from revlake.store.roles import Area
-from revlake.web import customer_figures
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
+from revlake.web.figures import customer_intel as customer_figures
 
 AT_RISK_PER_PAGE = 25
 RISK_LEVELS: tuple[str, ...] = ("cancelling", "critical", "high", "medium", "low")

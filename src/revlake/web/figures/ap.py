@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from revlake.schemas.ap import ApAging
-from revlake.web.figures import _LAYOUT, _json
+from revlake.web.figures.base import LAYOUT, to_json
 
 _BUCKET_COLOURS = ("#4c9f70", "#f2c14e", "#f78154", "#d1495b", "#8f2d56", "#4a1942")
 
@@ -24,8 +24,8 @@ def ap_aging_bars(aging: ApAging) -> str:
         ]
     )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         xaxis={"title": "Days past due"},
         yaxis={"title": f"Open balance ({aging.currency})"},
     )
-    return _json(fig)
+    return to_json(fig)
