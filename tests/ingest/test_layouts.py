@@ -54,6 +54,17 @@ SHIPPED = [
     "xero_bill_payments",
     "bank_statement",
     "salesforce_contact",
+    "chargebee_subscriptions",
+    "chargebee_invoices",
+    "chargebee_transactions",
+    "chargebee_customers",
+    "recurly_accounts",
+    "recurly_subscriptions",
+    "recurly_invoices",
+    "recurly_transactions",
+    "pipedrive_deals",
+    "quickbooks_customers",
+    "quickbooks_invoices",
     *(f"generic_{name}" for name in ENTITIES),
 ]
 

@@ -90,6 +90,9 @@ CUSTOMERS = Entity(
         "hubspot_companies",
         "maven_accounts",
         "dwh_crm_cust_info",
+        "quickbooks_customers",
+        "chargebee_customers",
+        "recurly_accounts",
     ),
 )
 
@@ -272,7 +275,11 @@ SUBSCRIPTIONS = Entity(
         "ml_customer_churn",
         "ml_customer_ltv",
     ),
-    builtin_sources=("stripe_invoice_line_items (MRR lines)",),
+    builtin_sources=(
+        "stripe_invoice_line_items (MRR lines)",
+        "chargebee_subscriptions",
+        "recurly_subscriptions",
+    ),
     distinctive=("mrr", "amount", "end_date", "interval", "quantity", "plan", "is_trial"),
 )
 
@@ -328,7 +335,12 @@ INVOICES = Entity(
         ),
     ),
     feeds=("fct_ar_invoices", "fct_ar_balance_events", "fct_revenue_daily"),
-    builtin_sources=("stripe_invoices",),
+    builtin_sources=(
+        "stripe_invoices",
+        "chargebee_invoices",
+        "recurly_invoices",
+        "quickbooks_invoices",
+    ),
 )
 
 INVOICE_LINES = Entity(
@@ -401,7 +413,7 @@ PAYMENTS = Entity(
         "one by one when its source has no payouts, and through a payout when it has."
     ),
     feeds=("fct_ar_balance_events", "fct_cash_payments", "fct_revenue_daily"),
-    builtin_sources=("stripe_charges",),
+    builtin_sources=("stripe_charges", "chargebee_transactions", "recurly_transactions"),
 )
 
 REFUNDS = Entity(
@@ -506,7 +518,12 @@ OPPORTUNITIES = Entity(
     ),
     feeds=("fct_pipeline", "kpi_pipeline", "fct_funnel", "ml_deal_scores", "ml_forecast"),
     distinctive=("stage", "amount", "probability", "is_closed", "is_won", "close_date"),
-    builtin_sources=("salesforce_opportunity", "hubspot_deals", "maven_sales_pipeline"),
+    builtin_sources=(
+        "salesforce_opportunity",
+        "hubspot_deals",
+        "maven_sales_pipeline",
+        "pipedrive_deals",
+    ),
 )
 
 STAGE_HISTORY = Entity(

@@ -61,7 +61,8 @@ HEADLINES: tuple[Headline, ...] = (
             (
                 "select count(*) from silver.int_opportunities where not is_valid_dates",
                 "{n} opportunity(ies) have no created date or close before they were created: "
-                "left out of cycle-time averages and the funnel",
+                "left out of cycle-time averages, the funnel and the monthly pipeline KPIs "
+                "(their outcomes still train the win model)",
             ),
         ),
     ),
@@ -75,6 +76,12 @@ HEADLINES: tuple[Headline, ...] = (
             (
                 "select count(*) from silver.int_leads where not has_created_date",
                 "{n} lead(s) have no created date: the funnel cannot place them in a month",
+            ),
+            (
+                "select count(*) from silver.int_leads "
+                "where is_converted and converted_date is null and has_created_date",
+                "{n} converted lead(s) have no conversion date: counted as converted in the "
+                "month they were created",
             ),
         ),
     ),

@@ -1,6 +1,10 @@
 -- Grain: one row per CRM account across sources (source_system, account_id):
 -- Salesforce accounts, HubSpot companies and MavenTech accounts in one layout.
 -- account_key = '<source_system>:<account_id>' is the conformed key the gold layer uses.
+-- A view: it only unions its sources' staging tables, so copying them into one more
+-- table would cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with unioned as (
   select
     'salesforce' as source_system, account_id, account_name, industry, segment,

@@ -1,5 +1,9 @@
 -- Grain: one row per bank statement line (source_system, transaction_id): the data
 -- contract's `bank_lines`, every source conformed (the bank statement layout).
+-- A view: it only unions its sources' staging tables, so copying them into one more
+-- table would cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with vendor as (
   select 'bank' as source_system, v.*
   from {{ ref('stg_bank__transactions') }} as v

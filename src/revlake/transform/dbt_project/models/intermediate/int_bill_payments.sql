@@ -1,5 +1,9 @@
 -- Grain: one row per payment of a vendor bill (source_system, payment_id): the data
 -- contract's `bill_payments`, every source conformed (Xero's layout).
+-- A view: it only unions its sources' staging tables, so copying them into one more
+-- table would cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with vendor as (
   select 'xero' as source_system, v.*
   from {{ ref('stg_accounting__bill_payments') }} as v

@@ -2,6 +2,10 @@
 -- `credit_notes`, every source conformed (Stripe's layout). A credit note of a file mapped
 -- onto the contract is issued before payment (credit_note_type pre_payment), so it lowers
 -- the invoice's open balance.
+-- A view: it only unions its sources' staging tables, so copying them into one more
+-- table would cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with vendor as (
   select 'stripe' as source_system, v.*
   from {{ ref('stg_stripe__credit_notes') }} as v

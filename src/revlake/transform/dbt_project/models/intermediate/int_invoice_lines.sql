@@ -2,6 +2,10 @@
 -- `invoice_lines`, every source conformed to the layout the revenue schedule and tax use.
 -- Lines of files mapped onto the contract are one-off lines (line_type `invoiceitem`)
 -- unless they carry a service period (then `subscription`); net_amount = amount.
+-- A view: it only unions its sources' staging tables, so copying them into one more
+-- table would cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with vendor as (
   select 'stripe' as source_system, v.*
   from {{ ref('stg_stripe__invoice_lines') }} as v

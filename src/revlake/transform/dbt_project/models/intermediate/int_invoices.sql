@@ -3,6 +3,11 @@
 -- Files mapped onto the contract: status from the file, else paid when nothing is open;
 -- amount_due = total; amount_paid = the file's, else total − open; amount_remaining = the
 -- open amount, else total − paid. Invalid rows are kept (is_valid_invoice false).
+-- A view: it only unions its sources' staging tables (with a country-name lookup), so
+-- copying them into one more table would cost build time and disk for nothing
+-- (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with vendor as (
   select 'stripe' as source_system, v.*
   from {{ ref('stg_stripe__invoices') }} as v

@@ -1,6 +1,10 @@
 -- Grain: one row per channel, campaign and day (platform, campaign_id, spend_date): the
 -- data contract's `marketing_spend`, every source conformed (the ad-platform layout).
 -- Spend files mapped onto the contract use their channel as the platform.
+-- A view: it only unions its sources' staging tables, so copying them into one more
+-- table would cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with vendor as (
   select 'ads' as source_system, v.*
   from {{ ref('stg_marketing__ad_spend') }} as v

@@ -1,5 +1,9 @@
 -- Grain: one row per recorded stage change (source_system, history_id): the data
 -- contract's `opportunity_stage_history`, every source conformed (Salesforce's layout).
+-- A view: it only unions its sources' staging tables, so copying them into one more
+-- table would cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with vendor as (
   select 'salesforce' as source_system, v.*
   from {{ ref('stg_salesforce__opportunity_history') }} as v

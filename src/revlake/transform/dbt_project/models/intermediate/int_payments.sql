@@ -3,6 +3,10 @@
 -- Payments of files mapped onto the contract count as collected unless their status says
 -- failed, refunded or pending; their method is normalised to card / bank_transfer (wire,
 -- ACH, SEPA, checks and direct debits reach the bank one by one) or kept as written.
+-- A view: it only unions its sources' staging tables, so copying them into one more
+-- table would cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with vendor as (
   select 'stripe' as source_system, v.*
   from {{ ref('stg_stripe__charges') }} as v

@@ -1,6 +1,10 @@
 -- Grain: one row per payment-provider payout (source_system, payout_id): the data
 -- contract's `payouts`, every source conformed (Stripe's layout); bank reconciliation
 -- matches them to bank lines.
+-- A view: it only unions its sources' staging tables, so copying them into one more
+-- table would cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with vendor as (
   select 'stripe' as source_system, v.*
   from {{ ref('stg_stripe__payouts') }} as v

@@ -1,5 +1,9 @@
 -- Grain: one row per refund (source_system, refund_id): the data contract's `refunds`,
 -- every source conformed (Stripe's layout).
+-- A view: it only unions its sources' staging tables, so copying them into one more
+-- table would cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with vendor as (
   select 'stripe' as source_system, v.*
   from {{ ref('stg_stripe__refunds') }} as v

@@ -1,5 +1,9 @@
 -- Grain: one row per vendor bill (source_system, bill_number): the data contract's
 -- `vendor_bills`, every source conformed (Xero's layout as the payables books use it).
+-- A view: it only unions its sources' staging tables, so copying them into one more
+-- table would cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with vendor as (
   select 'xero' as source_system, v.*
   from {{ ref('stg_accounting__bills') }} as v

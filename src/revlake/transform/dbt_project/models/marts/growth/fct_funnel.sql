@@ -1,8 +1,9 @@
 -- Grain: one row per marketing channel per calendar month (funnel_key =
 -- channel_key|month_start_date) in which the channel had any funnel event.
 -- Period view: each stage is counted in the month it happened — leads in the month they
--- were created, converted leads in the month of conversion, opportunities in the month
--- they were created, wins and losses in the month they closed. Channel of an opportunity:
+-- were created, converted leads in the month of conversion (a lead flagged converted
+-- without a conversion date: the month it was created; rpt_coverage says how many),
+-- opportunities in the month they were created, wins and losses in the month they closed. Channel of an opportunity:
 -- see int_opportunities (its converted lead's channel first).
 -- Ratios are rounded as decimals (cast, then round half away from zero): rounding a
 -- double directly differs between DuckDB and Spark at half-way values such as 70.725.
@@ -15,10 +16,11 @@ with leads as (
 ),
 
 converted as (
-  select channel_id, {{ revlake.month_start('converted_date') }} as month_start_date,
+  select channel_id, {{ revlake.month_start('coalesce(converted_date, created_date)') }}
+      as month_start_date,
     count(*) as converted_leads
   from {{ ref('int_leads') }}
-  where is_converted and converted_date is not null
+  where is_converted and coalesce(converted_date, created_date) is not null
   group by 1, 2
 ),
 

@@ -9,6 +9,9 @@
 -- (period_end: its own service end; cancellation: the subscription's ended_at;
 -- scheduled: the subscription's canceled_at), whichever comes first.
 -- as_of_date: the latest invoice date of the export (what "now" is for Stripe's MRR).
+-- A view: int_subscription_periods is its only reader and materializes it (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with lines as (
   select * from {{ ref('stg_stripe__invoice_lines') }}
   where line_type = 'subscription'
