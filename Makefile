@@ -1,6 +1,7 @@
 # revlake — two commands do everything on a fresh machine:
 #   make demo   bootstrap .venv, generate a demo company into a workspace, run the pipeline
 #   make test   bootstrap .venv, lint (ruff), type-check (mypy), run the whole test suite
+#   make test-fast  lint, then the fast lane of the tests (no dbt builds, browser, Spark, PostgreSQL)
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -11,7 +12,7 @@ DEMO_CUSTOMERS ?= 2000
 DEMO_SEED ?= 42
 DEMO_PORT ?= 8000
 
-.PHONY: demo test lint typecheck unit services bench soak clean
+.PHONY: demo test test-fast lint typecheck unit services bench soak clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +26,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -43,6 +45,13 @@ unit: $(STAMP) services
 	status=$${PIPESTATUS[0]}; exit $$status
 
 test: lint typecheck unit
+
+# The fast lane: no dbt build of a company, no Chromium, no Spark/Java, no PostgreSQL
+# (markers set in tests/conftest.py from each test's fixtures); `make test` runs everything.
+FAST_MARKERS := not slow and not browser and not spark and not postgres
+test-fast: lint
+	PYTHONUNBUFFERED=1 $(BIN)/python -m pytest -q -m "$(FAST_MARKERS)" $(PYTEST_ARGS) 2>&1 | grep --line-buffered -v -E '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)'; \
+	status=$${PIPESTATUS[0]}; exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all $(if $(ONLY),--only $(ONLY),)

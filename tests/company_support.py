@@ -4,7 +4,9 @@ folders share (receivables, payables, revenue recognition), in one place."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from revlake.demo import GenerateConfig, generate_company
 from revlake.ingest import run_ingest
@@ -29,3 +31,20 @@ def generate_ingest_build(
     ingested = run_ingest(workspace, tenant, strict=True)
     assert ingested.rows_rejected == 0
     return workspace, build_tenant(workspace, tenant, select=select)
+
+
+@dataclass(frozen=True)
+class BuiltCompany:
+    """A generated company (exports and truth under `generated`), its workspace and build."""
+
+    workspace: Workspace
+    generated: Path
+    summary: BuildSummary
+
+
+class CompanyFactory(Protocol):
+    """The session's companies, built once per (customers, seed, selection, tenant)."""
+
+    def __call__(
+        self, *, customers: int, seed: int, select: str | None = None, tenant: str = "demo"
+    ) -> BuiltCompany: ...

@@ -4,12 +4,55 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.company_support import BuiltCompany, CompanyFactory, generate_ingest_build
+
+if TYPE_CHECKING:
+    from tests.serving_support import ServedWorkspace
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+SPARK_FILES = {"test_spark_parity.py", "test_databricks.py"}
+CHEAP_SESSION_FIXTURES = {"sqlite_template"}
+"""Session fixtures that use tmp_path_factory but build nothing (a migrated SQLite file)."""
+
+
+def lane_markers(item: pytest.Item) -> set[str]:
+    """The markers that keep a test out of the fast lane (`make test-fast`, README).
+
+    - browser: drives Chromium (tests/e2e);
+    - spark: starts a local Spark session (needs Java);
+    - postgres: talks to PostgreSQL (the `postgresql` store backend, publish_postgres);
+    - slow: uses a module- or session-scoped fixture that generates, ingests and builds a
+      company with dbt (every such fixture takes `tmp_path_factory`), or is marked slow.
+    Derived from the test's fixtures, so a new test lands in the right lane by itself.
+    """
+    names = set(getattr(item, "fixturenames", ()))
+    path = item.path
+    found: set[str] = set()
+    if "e2e" in path.parts or "browser_context" in names:
+        found.add("browser")
+    if path.name in SPARK_FILES or "spark" in item.name:
+        found.add("spark")
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "postgres_engine" in names or "postgres" in item.name or "postgresql" in params.values():
+        found.add("postgres")
+    builds = "tmp_path_factory" in names and not (names & CHEAP_SESSION_FIXTURES)
+    if builds:
+        found.add("slow")
+    return found
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for name in lane_markers(item):
+            item.add_marker(getattr(pytest.mark, name))
 
 
 @pytest.fixture(autouse=True)
@@ -33,3 +76,37 @@ def shared_datasets() -> Path:
             pytest.fail(f"{SHARED_DATASETS} is missing: CI must run with ../shared beside the repo")
         pytest.skip("../shared/datasets not present")
     return SHARED_DATASETS
+
+
+@pytest.fixture(scope="session")
+def company_factory(tmp_path_factory: pytest.TempPathFactory) -> CompanyFactory:
+    """Companies generated, ingested and built once per session, keyed by (customers, seed,
+    dbt selection, tenant): every test folder that needs the same company shares one build."""
+    built: dict[tuple[int, int, str | None, str], BuiltCompany] = {}
+
+    def build(
+        *, customers: int, seed: int, select: str | None = None, tenant: str = "demo"
+    ) -> BuiltCompany:
+        key = (customers, seed, select, tenant)
+        if key not in built:
+            generated = tmp_path_factory.mktemp(f"company-{customers}-{seed}")
+            workspace, summary = generate_ingest_build(
+                generated,
+                tmp_path_factory.mktemp("workspace") / "ws",
+                customers=customers,
+                seed=seed,
+                tenant=tenant,
+                select=select,
+            )
+            built[key] = BuiltCompany(workspace, generated, summary)
+        return built[key]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> ServedWorkspace:
+    """The served workspace (built, scored, keyed) the API and browser tests share."""
+    from tests.serving_support import served_workspace
+
+    return served_workspace(tmp_path_factory.mktemp("served-workspace"))

@@ -40,13 +40,9 @@ class ServedWorkspace:
         return self.keys[(tenant, role)]
 
 
-_BUILT: dict[Path, ServedWorkspace] = {}
-
-
 def served_workspace(base: Path) -> ServedWorkspace:
-    """The workspace under `base` (generated, ingested, built and keyed on first call)."""
-    if base in _BUILT:
-        return _BUILT[base]
+    """The workspace under `base`: generated, ingested, built, scored and keyed (the root
+    conftest's session fixture `served` calls it once)."""
     generated = base / "generated"
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
@@ -77,6 +73,4 @@ def served_workspace(base: Path) -> ServedWorkspace:
                 keys[(tenant, role)] = created.key
     finally:
         store.dispose()
-    served = ServedWorkspace(workspace=workspace, keys=keys)
-    _BUILT[base] = served
-    return served
+    return ServedWorkspace(workspace=workspace, keys=keys)

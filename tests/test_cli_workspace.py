@@ -66,6 +66,7 @@ def test_bad_usage_exits_2() -> None:
     assert run_cli("no-such-command").returncode == 2
 
 
+@pytest.mark.slow  # one `revlake CMD --help` process per command: minutes on a loaded machine
 def test_every_command_has_help() -> None:
     from typer.main import get_command
 

@@ -25,3 +25,19 @@ class ConfigError(InputError):
 
 class WorkspaceLockedError(RevlakeError):
     """Another revlake process holds the workspace write lock."""
+
+
+class NotFound(InputError):
+    """The thing asked for does not exist (API: 404 problem+json; CLI: exit 2)."""
+
+
+class NoPublishedBuild(NotFound):
+    """The tenant has no published build yet (or is not configured): build one first."""
+
+
+class MissingTable(NotFound):
+    """The published build lacks a gold table (built before that model, or not scored)."""
+
+
+class Conflict(InputError):
+    """The request needs state that is not there yet, e.g. a model never trained (API: 409)."""

@@ -14,10 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from revlake.errors import InputError, RevlakeError
-from revlake.transform import snapshots
+from revlake.reader import open_published
 from revlake.transform.catalog import schema_tables
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
@@ -53,26 +51,16 @@ class ExportedTable:
     target: str
 
 
-def published_snapshot(workspace: Workspace, tenant: str) -> Path:
-    """The tenant's published snapshot, or an error saying to run `revlake build` first."""
-    path = snapshots.current_snapshot(workspace.snapshots_dir(tenant))
-    if path is None:
-        raise InputError(
-            f"tenant {tenant!r} has no published build yet; run `revlake build` (or `revlake run`)"
-        )
-    return path
-
-
 def export_parquet(workspace: Workspace, tenant: str, out_dir: Path) -> list[ExportedTable]:
     """Write every gold table of the published snapshot to `out_dir/<table>.parquet`."""
-    snapshot = published_snapshot(workspace, tenant)
+    build = open_published(workspace, tenant)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        build.close()
         raise InputError(f"cannot write to {out_dir}: {exc.strerror}") from None
-    con = duckdb.connect(str(snapshot), read_only=True)
     exported = []
-    try:
+    with build, build.cursor() as con:
         for table in schema_tables(con, GOLD_SCHEMA):
             target = out_dir / f"{table}.parquet"
             tmp = out_dir / f".{table}.parquet.tmp"
@@ -83,8 +71,6 @@ def export_parquet(workspace: Workspace, tenant: str, out_dir: Path) -> list[Exp
             tmp.replace(target)
             rows = con.execute(f'select count(*) from {GOLD_SCHEMA}."{table}"').fetchone()
             exported.append(ExportedTable(table, int(rows[0]) if rows else 0, str(target)))
-    finally:
-        con.close()
     return exported
 
 
@@ -112,12 +98,15 @@ def publish_postgres(
     conninfo = re.sub(r"^postgresql\+psycopg://", "postgresql://", url)
     if not conninfo.startswith(("postgresql://", "postgres://")):
         raise InputError(f"URL must start with postgresql:// (got {url.split('://')[0]}://...)")
-    snapshot = published_snapshot(workspace, tenant)
+    build = open_published(workspace, tenant)
     loading = f"{target_schema}__loading"
-    source = duckdb.connect(str(snapshot), read_only=True)
     exported: list[ExportedTable] = []
     try:
-        with psycopg.connect(conninfo, connect_timeout=10) as pg, pg.transaction():
+        with (
+            build.cursor() as source,
+            psycopg.connect(conninfo, connect_timeout=10) as pg,
+            pg.transaction(),
+        ):
             pg.execute(f'drop schema if exists "{loading}" cascade')
             pg.execute(f'create schema "{loading}"')
             for table in schema_tables(source, GOLD_SCHEMA):
@@ -142,5 +131,5 @@ def publish_postgres(
     except psycopg.OperationalError as exc:
         raise RevlakeError(f"cannot reach PostgreSQL: {str(exc).strip()}") from None
     finally:
-        source.close()
+        build.close()
     return exported

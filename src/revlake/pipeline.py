@@ -22,10 +22,9 @@ from typing import Any
 from revlake.errors import RevlakeError
 from revlake.ingest import IngestSummary, run_ingest
 from revlake.ingest.run import landing_files
-from revlake.ml.churn import LATEST_FILE as CHURN_LATEST
 from revlake.ml.churn_service import ChurnScoreSummary, models_root, score_churn_tenant
 from revlake.ml.forecast_service import ForecastSummary, forecast_tenant
-from revlake.ml.registry import LATEST_FILE, list_versions
+from revlake.ml.registry import list_versions, read_latest
 from revlake.ml.service import (
     ScoreSummary,
     batched_publish,
@@ -249,8 +248,8 @@ def score_registered_models(
     win = bool(list_versions(workspace, result.tenant))
     # a win model of deals without dates scores open deals too, but has no timing to
     # forecast with (docs/MODELS.md, "Models from data without dates")
-    tabular = (tabular_models_dir(workspace, result.tenant) / LATEST_FILE).is_file()
-    churn = (models_root(workspace, result.tenant) / CHURN_LATEST).is_file()
+    tabular = read_latest(tabular_models_dir(workspace, result.tenant)) is not None
+    churn = read_latest(models_root(workspace, result.tenant)) is not None
     if not (win or tabular or churn):
         return
     command = f"revlake run --tenant {result.tenant} (scoring)"

@@ -9,12 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from revlake.api import create_app
-from tests.serving_support import ServedWorkspace, served_workspace
-
-
-@pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> ServedWorkspace:
-    return served_workspace(tmp_path_factory.getbasetemp() / "served-workspace")
+from tests.serving_support import ServedWorkspace
 
 
 @pytest.fixture(scope="session")

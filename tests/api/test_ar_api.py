@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from revlake.finance import receivables as ar
+from revlake.reader import Build, open_build
 from revlake.store.collections import list_notes
 from revlake.store.keys import create_key
 from revlake.store.workspace_store import open_store
@@ -40,10 +41,10 @@ def executive(served: ServedWorkspace) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def snapshot(served: ServedWorkspace) -> ar.SnapshotFile:
+def snapshot(served: ServedWorkspace) -> Build:
     path = snapshots.current_snapshot(served.workspace.snapshots_dir(TENANT))
     assert path is not None
-    return ar.SnapshotFile(path)
+    return open_build(path)
 
 
 def _an_open_invoice(client: TestClient, finance: dict[str, str]) -> dict[str, object]:
@@ -55,7 +56,7 @@ def _an_open_invoice(client: TestClient, finance: dict[str, str]) -> dict[str, o
 
 
 def test_aging_adds_up_and_equals_the_library(
-    client: TestClient, finance: dict[str, str], snapshot: ar.SnapshotFile
+    client: TestClient, finance: dict[str, str], snapshot: Build
 ) -> None:
     response = client.get("/api/v1/ar/aging?as_of=2024-06-30&by_customer=true", headers=finance)
     assert response.status_code == 200, response.text
@@ -73,7 +74,7 @@ def test_aging_adds_up_and_equals_the_library(
 
 
 def test_aging_defaults_to_the_last_event_day(
-    client: TestClient, finance: dict[str, str], snapshot: ar.SnapshotFile
+    client: TestClient, finance: dict[str, str], snapshot: Build
 ) -> None:
     body = client.get("/api/v1/ar/aging", headers=finance).json()
     assert body["as_of"] == str(ar.latest_event_date(snapshot))
@@ -81,7 +82,7 @@ def test_aging_defaults_to_the_last_event_day(
 
 
 def test_invoices_page_sort_and_filter(
-    client: TestClient, finance: dict[str, str], snapshot: ar.SnapshotFile
+    client: TestClient, finance: dict[str, str], snapshot: Build
 ) -> None:
     day = ar.latest_event_date(snapshot)
     everything = ar.open_invoices(snapshot, day)
@@ -115,7 +116,7 @@ def test_bad_queries_are_clear_problems(client: TestClient, finance: dict[str, s
 
 
 def test_overdue_list_has_days_late_and_contact(
-    client: TestClient, finance: dict[str, str], snapshot: ar.SnapshotFile
+    client: TestClient, finance: dict[str, str], snapshot: Build
 ) -> None:
     body = client.get("/api/v1/ar/overdue?as_of=2025-06-30&limit=500", headers=finance).json()
     expected = ar.overdue(snapshot, dt.date(2025, 6, 30))

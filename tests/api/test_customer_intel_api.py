@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from revlake.api.routes import route_table
 from revlake.cli.app import app as cli_app
 from revlake.errors import InputError
-from revlake.ml.cohort_fit import connection_rows, read_cohort_counts
-from revlake.ml.service import _published
+from revlake.ml.cohort_fit import read_cohort_counts
+from revlake.reader import Build, published_path
 from tests.api.conftest import bearer
 from tests.serving_support import OTHER, TENANT, ServedWorkspace
 
@@ -267,11 +267,11 @@ def test_retention_cohorts_bad_parameters(
 def test_library_fit_on_the_served_snapshot_matches_the_api(
     cohorts: dict[str, Any], served: ServedWorkspace
 ) -> None:
-    con = duckdb.connect(str(_published(served.workspace, TENANT)), read_only=True)
+    con = duckdb.connect(str(published_path(served.workspace, TENANT)), read_only=True)
     try:
-        counts = read_cohort_counts(connection_rows(con))
+        counts = read_cohort_counts(Build.over(con))
         with pytest.raises(InputError, match="survivor counts must never increase"):
-            read_cohort_counts(connection_rows(con), reactivations="error")
+            read_cohort_counts(Build.over(con), reactivations="error")
     finally:
         con.close()
     assert counts.held_cells == cohorts["reactivation_cells_held"] > 0

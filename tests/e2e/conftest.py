@@ -20,7 +20,7 @@ import uvicorn
 
 from revlake.api import create_app
 from tests.conftest import IN_CI, REPO_ROOT
-from tests.serving_support import ServedWorkspace, served_workspace
+from tests.serving_support import ServedWorkspace
 
 CHROMIUM = Path(os.environ.get("REVLAKE_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -34,11 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-
-
-@pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> ServedWorkspace:
-    return served_workspace(tmp_path_factory.getbasetemp() / "served-workspace")
 
 
 def _free_port() -> int:

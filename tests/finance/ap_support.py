@@ -13,12 +13,10 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from revlake.transform import snapshots
 from revlake.transform.build import BuildSummary
 from revlake.workspace import Workspace
-from tests.company_support import generate_ingest_build
+from tests.company_support import CompanyFactory
 
 AP_CUSTOMERS = 150
 AP_SEED = 5
@@ -49,23 +47,9 @@ class ApCompany:
             return list(csv.DictReader(fh))
 
 
-_BUILT: dict[Path, ApCompany] = {}
-
-
-def ap_company(tmp_path_factory: pytest.TempPathFactory) -> ApCompany:
-    """The company built once per test session (every payables test module shares it)."""
-    base = tmp_path_factory.getbasetemp()
-    if base not in _BUILT:
-        generated = tmp_path_factory.mktemp("ap-company")
-        workspace, summary = generate_ingest_build(
-            generated,
-            tmp_path_factory.mktemp("ap-workspace") / "ws",
-            customers=AP_CUSTOMERS,
-            seed=AP_SEED,
-            tenant=TENANT,
-            select=AP_SELECT,
-        )
-        failures = [(n.name, n.status, n.message) for n in summary.failures]
-        assert failures == [] and summary.published, failures
-        _BUILT[base] = ApCompany(workspace=workspace, generated=generated, summary=summary)
-    return _BUILT[base]
+def ap_company(company_factory: CompanyFactory) -> ApCompany:
+    """The company of these tests, from the session's company factory (built once)."""
+    built = company_factory(customers=AP_CUSTOMERS, seed=AP_SEED, select=AP_SELECT, tenant=TENANT)
+    failures = [(n.name, n.status, n.message) for n in built.summary.failures]
+    assert failures == [] and built.summary.published, failures
+    return ApCompany(workspace=built.workspace, generated=built.generated, summary=built.summary)

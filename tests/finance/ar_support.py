@@ -11,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from revlake.transform import snapshots
 from revlake.transform.build import BuildSummary
 from revlake.workspace import Workspace
-from tests.company_support import generate_ingest_build
+from tests.company_support import CompanyFactory
 
 AR_CUSTOMERS = 300
 AR_SEED = 1
@@ -46,22 +44,9 @@ class ArCompany:
         return self.generated / "exports" / "billing" / "invoices.csv"
 
 
-_BUILT: dict[Path, ArCompany] = {}
-
-
-def ar_company(tmp_path_factory: pytest.TempPathFactory) -> ArCompany:
-    """The company built once per test session (every receivables test module shares it)."""
-    base = tmp_path_factory.getbasetemp()
-    if base not in _BUILT:
-        generated = tmp_path_factory.mktemp("ar-company")
-        workspace, summary = generate_ingest_build(
-            generated,
-            tmp_path_factory.mktemp("ar-workspace") / "ws",
-            customers=AR_CUSTOMERS,
-            seed=AR_SEED,
-            tenant=TENANT,
-        )
-        failures = [(n.name, n.status, n.message) for n in summary.failures]
-        assert failures == [] and summary.published, failures
-        _BUILT[base] = ArCompany(workspace=workspace, generated=generated, summary=summary)
-    return _BUILT[base]
+def ar_company(company_factory: CompanyFactory) -> ArCompany:
+    """The company of these tests, from the session's company factory (built once)."""
+    built = company_factory(customers=AR_CUSTOMERS, seed=AR_SEED, tenant=TENANT)
+    failures = [(n.name, n.status, n.message) for n in built.summary.failures]
+    assert failures == [] and built.summary.published, failures
+    return ArCompany(workspace=built.workspace, generated=built.generated, summary=built.summary)

@@ -16,7 +16,7 @@ import pytest
 from revlake.transform import snapshots
 from revlake.transform.build import BuildSummary
 from revlake.workspace import Workspace
-from tests.company_support import generate_ingest_build
+from tests.company_support import CompanyFactory
 
 REVREC_CUSTOMERS = 60
 REVREC_SEED = 7
@@ -38,16 +38,10 @@ class RevrecCompany:
 
 
 @pytest.fixture(scope="session")
-def revrec_company(tmp_path_factory: pytest.TempPathFactory) -> RevrecCompany:
-    generated = tmp_path_factory.mktemp("revrec-company")
+def revrec_company(company_factory: CompanyFactory) -> RevrecCompany:
     # Only the revenue recognition models, their parents and their tests: the whole
     # project's build is covered by tests/transform, and this keeps the fixture fast.
-    workspace, summary = generate_ingest_build(
-        generated,
-        tmp_path_factory.mktemp("revrec-workspace") / "ws",
-        customers=REVREC_CUSTOMERS,
-        seed=REVREC_SEED,
-        tenant=REVREC_TENANT,
-        select=REVREC_SELECT,
+    built = company_factory(
+        customers=REVREC_CUSTOMERS, seed=REVREC_SEED, select=REVREC_SELECT, tenant=REVREC_TENANT
     )
-    return RevrecCompany(workspace, generated, summary)
+    return RevrecCompany(built.workspace, built.generated, built.summary)

@@ -16,25 +16,27 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from revlake.api.data.ap import ap_aging, ap_bills, bucket_of
-from revlake.api.query import PageParams
-from revlake.api.snapshots import Snapshot, SnapshotRegistry
+from revlake.finance.payables import bucket_of
 from revlake.ingest import run_ingest
+from revlake.queries.ap import ap_aging, ap_bills
+from revlake.queries.params import PageParams
+from revlake.reader import Build, BuildRegistry
 from revlake.transform import snapshots
 from revlake.transform.build import build_tenant
 from revlake.workspace import init_workspace
+from tests.company_support import CompanyFactory
 from tests.finance.ap_support import AP_SELECT, TENANT, ApCompany, ap_company
 from tests.ingest.test_ap_layouts import BILLS, PAYMENTS
 
 
 @pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> ApCompany:
-    return ap_company(tmp_path_factory)
+def company(company_factory: CompanyFactory) -> ApCompany:
+    return ap_company(company_factory)
 
 
 @pytest.fixture(scope="module")
-def snapshot(company: ApCompany) -> Iterator[Snapshot]:
-    registry = SnapshotRegistry(company.workspace.snapshots_dir)
+def snapshot(company: ApCompany) -> Iterator[Build]:
+    registry = BuildRegistry(company.workspace.snapshots_dir)
     with registry.acquire(TENANT) as snap:
         yield snap
     registry.close()
@@ -88,7 +90,7 @@ def test_balance_events_equal_the_truth(company: ApCompany) -> None:
     assert {e for _b, _d, e, _a, _o in gold} == {"issued", "credit_note", "payment"}
 
 
-def test_aging_on_sampled_dates_equals_the_truth(company: ApCompany, snapshot: Snapshot) -> None:
+def test_aging_on_sampled_dates_equals_the_truth(company: ApCompany, snapshot: Build) -> None:
     history = _truth_open(company)
     due = {
         b["InvoiceNumber"]: date.fromisoformat(b["DueDate"])
@@ -141,7 +143,7 @@ def test_monthly_kpi_matches_the_aging_and_the_truth(company: ApCompany) -> None
             assert dpo is not None and dpo >= 0
 
 
-def test_open_bills_list(company: ApCompany, snapshot: Snapshot) -> None:
+def test_open_bills_list(company: ApCompany, snapshot: Build) -> None:
     page = ap_bills(snapshot, "open", None, None, PageParams(limit=500, offset=0))
     assert page.total == len(page.items) > 0
     assert all(b.open_balance != 0 for b in page.items)

@@ -16,11 +16,13 @@ from sqlalchemy import select
 
 from revlake.errors import InputError, RevlakeError
 from revlake.finance import receivables as ar
+from revlake.reader import open_build
 from revlake.store.collections import NoteInput, add_note, list_notes, validate_note
 from revlake.store.db import Store
 from revlake.store.models import AuditEntry
 from revlake.store.tenants import add_tenant
 from revlake.store.workspace_store import open_store
+from tests.company_support import CompanyFactory
 from tests.finance.ar_support import TENANT, ArCompany, ar_company
 
 
@@ -121,8 +123,8 @@ def test_notes_are_stored_and_audited(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- on a build
 @pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> ArCompany:
-    return ar_company(tmp_path_factory)
+def company(company_factory: CompanyFactory) -> ArCompany:
+    return ar_company(company_factory)
 
 
 def run_cli(company: ArCompany, *args: str) -> subprocess.CompletedProcess[str]:
@@ -144,12 +146,12 @@ def test_library_refuses_a_snapshot_without_receivables(tmp_path: Path) -> None:
     con = duckdb.connect(str(path))
     con.execute("create schema gold; create table gold.fct_mrr (x int)")
     con.close()
-    with ar.SnapshotFile(path) as reader, pytest.raises(RevlakeError, match="revlake build"):
+    with open_build(path) as reader, pytest.raises(RevlakeError, match="revlake build"):
         ar.open_invoices(reader, dt.date(2025, 1, 1))
 
 
 def test_library_as_of_a_past_date(company: ArCompany) -> None:
-    with ar.SnapshotFile(company.snapshot) as reader:
+    with open_build(company.snapshot) as reader:
         before_any = ar.open_invoices(reader, dt.date(2000, 1, 1))
         assert before_any == []
         day = dt.date(2024, 3, 31)
@@ -186,7 +188,7 @@ def test_cli_aging_json_equals_library(company: ArCompany) -> None:
     result = run_cli(company, "ar", "aging", "--as-of", "2025-06-30", "--json")
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
-    with ar.SnapshotFile(company.snapshot) as reader:
+    with open_build(company.snapshot) as reader:
         report = ar.aging(reader, dt.date(2025, 6, 30))
     assert body == ar.aging_report_dict(report)
     table = run_cli(company, "ar", "aging", "--as-of", "2025-06-30", "--by-customer")
@@ -221,7 +223,7 @@ def test_cli_bad_input_exits_2_and_writes_nothing(company: ArCompany) -> None:
 
 
 def test_cli_note_is_stored_audited_and_listed(company: ArCompany) -> None:
-    with ar.SnapshotFile(company.snapshot) as reader:
+    with open_build(company.snapshot) as reader:
         invoice = ar.overdue(reader)[0]
     result = run_cli(
         company,

@@ -19,19 +19,21 @@ from decimal import Decimal
 import pytest
 
 from revlake.finance import receivables as ar
+from revlake.reader import Build, open_build
+from tests.company_support import CompanyFactory
 from tests.finance.ar_support import ArCompany, ar_company
 
 TruthEvent = tuple[str, dt.date, str, Decimal, Decimal]  # invoice, date, event, amount, balance
 
 
 @pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> ArCompany:
-    return ar_company(tmp_path_factory)
+def company(company_factory: CompanyFactory) -> ArCompany:
+    return ar_company(company_factory)
 
 
 @pytest.fixture(scope="module")
-def snapshot(company: ArCompany) -> ar.SnapshotFile:
-    return ar.SnapshotFile(company.snapshot)
+def snapshot(company: ArCompany) -> Build:
+    return open_build(company.snapshot)
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +88,7 @@ def test_ar_models_and_reconciliation_passed(company: ArCompany) -> None:
         assert summary.gold_rows[table] > 0, table
 
 
-def test_every_event_equals_truth(
-    snapshot: ar.SnapshotFile, truth: dict[str, list[TruthEvent]]
-) -> None:
+def test_every_event_equals_truth(snapshot: Build, truth: dict[str, list[TruthEvent]]) -> None:
     rows = snapshot.rows(
         "select invoice_id, event_date, event_type, amount, open_balance_after "
         "from gold.fct_ar_balance_events order by invoice_id, event_sequence"
@@ -111,7 +111,7 @@ def test_every_event_equals_truth(
 
 
 def test_open_balances_at_sampled_dates(
-    snapshot: ar.SnapshotFile, truth: dict[str, list[TruthEvent]]
+    snapshot: Build, truth: dict[str, list[TruthEvent]]
 ) -> None:
     dates = sample_dates()
     assert len(dates) >= 30
@@ -162,7 +162,7 @@ def _truth_aging(
 
 
 def test_aging_buckets_equal_truth(
-    snapshot: ar.SnapshotFile,
+    snapshot: Build,
     truth: dict[str, list[TruthEvent]],
     invoices: dict[str, dict[str, str]],
 ) -> None:
@@ -177,7 +177,7 @@ def test_aging_buckets_equal_truth(
 
 
 def test_kpi_ar_monthly_equals_truth_at_month_ends(
-    snapshot: ar.SnapshotFile,
+    snapshot: Build,
     truth: dict[str, list[TruthEvent]],
     invoices: dict[str, dict[str, str]],
 ) -> None:
@@ -199,7 +199,7 @@ def test_kpi_ar_monthly_equals_truth_at_month_ends(
 
 
 def test_amount_remaining_at_export_is_the_last_balance(
-    snapshot: ar.SnapshotFile, invoices: dict[str, dict[str, str]]
+    snapshot: Build, invoices: dict[str, dict[str, str]]
 ) -> None:
     last = ar.latest_event_date(snapshot)
     assert last is not None
@@ -233,7 +233,7 @@ def _kinds(
 
 
 def test_ugly_cases_are_present_and_exact(
-    snapshot: ar.SnapshotFile,
+    snapshot: Build,
     truth: dict[str, list[TruthEvent]],
     invoices: dict[str, dict[str, str]],
 ) -> None:

@@ -15,8 +15,6 @@ from decimal import Decimal
 import pytest
 from typer.testing import CliRunner
 
-from revlake.api.data.ap import bank_reconciliation
-from revlake.api.snapshots import Snapshot, SnapshotRegistry
 from revlake.cli.app import app
 from revlake.errors import InputError
 from revlake.finance.reconciliation import (
@@ -28,7 +26,10 @@ from revlake.finance.reconciliation import (
     reconcile,
     reconcile_rows,
 )
+from revlake.queries.ap import bank_reconciliation
+from revlake.reader import Build, BuildRegistry
 from revlake.store.bank_matches import ResolutionInput, validate_resolution
+from tests.company_support import CompanyFactory
 from tests.finance.ap_support import TENANT, ApCompany, ap_company
 
 D0 = date(2025, 3, 10)
@@ -121,15 +122,15 @@ def test_bad_arguments() -> None:
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ApCompany, Snapshot]]:
-    company = ap_company(tmp_path_factory)
-    registry = SnapshotRegistry(company.workspace.snapshots_dir)
+def snapshot(company_factory: CompanyFactory) -> Iterator[tuple[ApCompany, Build]]:
+    company = ap_company(company_factory)
+    registry = BuildRegistry(company.workspace.snapshots_dir)
     with registry.acquire(TENANT) as snap:
         yield company, snap
     registry.close()
 
 
-def test_accuracy_against_the_truth(snapshot: tuple[ApCompany, Snapshot]) -> None:
+def test_accuracy_against_the_truth(snapshot: tuple[ApCompany, Build]) -> None:
     company, snap = snapshot
     truth = {
         t["bank_transaction_id"]: (t["payment_kind"], t["payment_id"])
@@ -145,7 +146,7 @@ def test_accuracy_against_the_truth(snapshot: tuple[ApCompany, Snapshot]) -> Non
     assert len(result.unmatched_lines) >= 59 * 5  # monthly account fees alone
 
 
-def test_period_filter_and_api_reader(snapshot: tuple[ApCompany, Snapshot]) -> None:
+def test_period_filter_and_api_reader(snapshot: tuple[ApCompany, Build]) -> None:
     _company, snap = snapshot
     start, end = date(2024, 1, 1), date(2024, 3, 31)
     result = bank_reconciliation(snap, start, end, 5, limit=10)
@@ -192,7 +193,7 @@ def test_resolution_validation() -> None:
             validate_resolution(res)
 
 
-def test_cli_aging_and_reconcile(snapshot: tuple[ApCompany, Snapshot]) -> None:
+def test_cli_aging_and_reconcile(snapshot: tuple[ApCompany, Build]) -> None:
     company, _snap = snapshot
     runner = CliRunner()
     ws = str(company.workspace.root)

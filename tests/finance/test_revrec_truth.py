@@ -23,6 +23,7 @@ from revlake.errors import InputError
 from revlake.finance.money import Money
 from revlake.finance.recognition import LineMonth, invoice_line_schedule
 from revlake.finance.revrec_reports import deferred_revenue_as_of, rollforward
+from revlake.reader import Build
 from tests.finance.conftest import RevrecCompany
 
 CENT = Decimal("0.01")
@@ -126,6 +127,11 @@ def gold(revrec_company: RevrecCompany) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="module")
+def gold_build(gold: duckdb.DuckDBPyConnection) -> Build:
+    return Build.over(gold)
+
+
+@pytest.fixture(scope="module")
 def expected(revrec_company: RevrecCompany) -> dict[str, tuple[dict[str, Any], list[LineMonth]]]:
     return expected_schedule(revrec_company.generated / "exports")
 
@@ -212,8 +218,10 @@ def test_schedule_sums_to_line_net_per_invoice(
     assert built == dict(per_invoice)
 
 
-def test_rollforward_rolls_and_matches_the_schedule(gold: duckdb.DuckDBPyConnection) -> None:
-    rows = rollforward(gold, dt.date(2000, 1, 1), dt.date(2035, 12, 1))
+def test_rollforward_rolls_and_matches_the_schedule(
+    gold: duckdb.DuckDBPyConnection, gold_build: Build
+) -> None:
+    rows = rollforward(gold_build, dt.date(2000, 1, 1), dt.date(2035, 12, 1))
     assert rows
     by_currency: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
@@ -231,7 +239,7 @@ def test_rollforward_rolls_and_matches_the_schedule(gold: duckdb.DuckDBPyConnect
 
 @pytest.mark.parametrize("month_end", ["2024-06-30", "2025-01-31", "2025-09-30"])
 def test_deferred_as_of_a_past_month_end_equals_what_was_known_then(
-    revrec_company: RevrecCompany, gold: duckdb.DuckDBPyConnection, month_end: str
+    revrec_company: RevrecCompany, gold_build: Build, month_end: str
 ) -> None:
     as_of = dt.date.fromisoformat(month_end)
     then = expected_schedule(revrec_company.generated / "exports", known_by=as_of)
@@ -241,19 +249,20 @@ def test_deferred_as_of_a_past_month_end_equals_what_was_known_then(
         net = Money(info["net"], info["currency"])
         balance = upto[-1].deferred(net).amount if upto else info["net"]
         known[(info["customer_id"], info["currency"])] += balance
-    result = deferred_revenue_as_of(gold, as_of)
+    result = deferred_revenue_as_of(gold_build, as_of)
     got = {(b.customer_id, b.currency): b.deferred for b in result.balances}
     assert got == dict(known)
     assert sum(result.totals().values()) > 0
     # and it is the roll-forward's closing balance of that month
     closing = {
-        r.currency: r.closing for r in rollforward(gold, as_of.replace(day=1), as_of.replace(day=1))
+        r.currency: r.closing
+        for r in rollforward(gold_build, as_of.replace(day=1), as_of.replace(day=1))
     }
     assert {c: v for c, v in result.totals().items() if v} == {
         c: v for c, v in closing.items() if v
     }
 
 
-def test_as_of_needs_a_month_end(gold: duckdb.DuckDBPyConnection) -> None:
+def test_as_of_needs_a_month_end(gold_build: Build) -> None:
     with pytest.raises(InputError, match="month end such as 2025-03-31"):
-        deferred_revenue_as_of(gold, dt.date(2025, 3, 15))
+        deferred_revenue_as_of(gold_build, dt.date(2025, 3, 15))

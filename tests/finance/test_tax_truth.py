@@ -23,8 +23,6 @@ from pathlib import Path
 import pytest
 from stdnum.eu import vat as eu_vat
 
-from revlake.api.data.tax import all_discrepancies, charged_lines, tax_report
-from revlake.api.snapshots import Snapshot, SnapshotRegistry
 from revlake.demo import GenerateConfig, generate_company, params
 from revlake.finance.money import Money
 from revlake.finance.tax import (
@@ -36,6 +34,8 @@ from revlake.finance.tax import (
     load_rate_table,
 )
 from revlake.ingest import run_ingest
+from revlake.queries.tax import all_discrepancies, charged_lines, tax_report
+from revlake.reader import Build, BuildRegistry
 from revlake.transform.build import build_tenant
 from revlake.workspace import Workspace, init_workspace
 
@@ -56,7 +56,7 @@ class Company:
     lines: list[dict[str, str]]  # invoice_line_items.csv rows
     invoices: dict[str, dict[str, str]]  # invoices.csv rows by id
     customers: list[dict[str, str]]
-    registry: SnapshotRegistry
+    registry: BuildRegistry
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
         with (billing / name).open(newline="", encoding="utf-8") as handle:
             return list(csv.DictReader(handle))
 
-    registry = SnapshotRegistry(workspace.snapshots_dir)
+    registry = BuildRegistry(workspace.snapshots_dir)
     yield Company(
         workspace=workspace,
         lines=read("invoice_line_items.csv"),
@@ -95,7 +95,7 @@ def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
 
 
 @pytest.fixture
-def snapshot(company: Company) -> Iterator[Snapshot]:
+def snapshot(company: Company) -> Iterator[Build]:
     with company.registry.acquire(TENANT) as pinned:
         yield pinned
 
@@ -179,7 +179,7 @@ def test_with_the_generators_rates_as_overrides_there_are_no_discrepancies(
 
 
 def test_report_equals_the_invoices_tax_per_month_and_currency(
-    company: Company, snapshot: Snapshot
+    company: Company, snapshot: Build
 ) -> None:
     invoice_tax: dict[tuple[dt.date, str], Decimal] = defaultdict(Decimal)
     for invoice in company.invoices.values():
@@ -198,7 +198,7 @@ def test_report_equals_the_invoices_tax_per_month_and_currency(
     assert sum(t.line_count for t in report.totals) == countable_lines
 
 
-def test_report_filters(snapshot: Snapshot) -> None:
+def test_report_filters(snapshot: Build) -> None:
     whole = tax_report(snapshot, None, None, None, "USD")
     germany = tax_report(snapshot, dt.date(2020, 7, 1), dt.date(2020, 12, 1), "de", "USD")
     assert germany.jurisdiction == "DE"
@@ -216,7 +216,7 @@ def test_report_filters(snapshot: Snapshot) -> None:
 
 
 def test_gold_discrepancies_are_the_real_rate_changes(
-    company: Company, snapshot: Snapshot, tmp_path: Path
+    company: Company, snapshot: Build, tmp_path: Path
 ) -> None:
     expected = {
         row["id"]

@@ -13,13 +13,13 @@ import pytest
 
 from revlake.errors import InputError
 from revlake.ml.cohort_fit import (
-    connection_rows,
     fit_cohorts,
     fit_workspace_cohorts,
     monthly_rate,
     read_cohort_counts,
 )
 from revlake.ml.retention import derl, simulate_survivors, survival
+from revlake.reader import Build
 
 ALPHA, BETA = 0.8, 2.5
 AS_OF = date(2025, 12, 1)
@@ -80,7 +80,7 @@ def test_counts_are_read_per_cohort_oldest_first(
     simulated: tuple[duckdb.DuckDBPyConnection, list[list[int]]],
 ) -> None:
     con, cohorts = simulated
-    counts = read_cohort_counts(connection_rows(con))
+    counts = read_cohort_counts(Build.over(con))
     assert not counts.partial_month_excluded
     assert counts.last_complete_month == AS_OF
     assert [list(c.survivors) for c in counts.cohorts] == list(reversed(cohorts))
@@ -90,7 +90,7 @@ def test_counts_are_read_per_cohort_oldest_first(
 
 def test_a_partial_as_of_month_is_dropped() -> None:
     con = cohort_table([[100, 80, 70, 60], [90, 70, 60]], data_through=date(2025, 12, 15))
-    counts = read_cohort_counts(connection_rows(con))
+    counts = read_cohort_counts(Build.over(con))
     assert counts.partial_month_excluded
     assert counts.last_complete_month == date(2025, 11, 1)
     assert [list(c.survivors) for c in counts.cohorts] == [[100, 80, 70], [90, 70]]
@@ -99,26 +99,26 @@ def test_a_partial_as_of_month_is_dropped() -> None:
 def test_without_a_data_date_the_last_month_counts_as_partial() -> None:
     con = cohort_table([[100, 80, 70, 60]])
     con.execute("drop table gold.fct_revenue_daily")
-    counts = read_cohort_counts(connection_rows(con))
+    counts = read_cohort_counts(Build.over(con))
     assert counts.partial_month_excluded
     assert list(counts.cohorts[0].survivors) == [100, 80, 70]
 
 
 def test_reactivations_are_held_or_refused() -> None:
     con = cohort_table([[10, 8, 6, 7, 5]])
-    counts = read_cohort_counts(connection_rows(con))
+    counts = read_cohort_counts(Build.over(con))
     assert list(counts.cohorts[0].survivors) == [10, 8, 6, 6, 5]
     assert list(counts.cohorts[0].active) == [10, 8, 6, 7, 5]
     assert counts.held_cells == 1
     with pytest.raises(InputError, match=r"cohort 2025-08: 7 customers paying at age 3 months"):
-        read_cohort_counts(connection_rows(con), reactivations="error")
+        read_cohort_counts(Build.over(con), reactivations="error")
 
 
 def test_cohort_range_keeps_the_cohorts_acquired_in_it(
     simulated: tuple[duckdb.DuckDBPyConnection, list[list[int]]],
 ) -> None:
     con, _ = simulated
-    counts = read_cohort_counts(connection_rows(con), start=date(2025, 1, 1), end=date(2025, 3, 1))
+    counts = read_cohort_counts(Build.over(con), start=date(2025, 1, 1), end=date(2025, 3, 1))
     assert [c.cohort_month for c in counts.cohorts] == [
         date(2025, 1, 1),
         date(2025, 2, 1),
@@ -133,7 +133,7 @@ def test_pooled_fit_recovers_the_known_parameters_within_their_standard_errors(
     simulated: tuple[duckdb.DuckDBPyConnection, list[list[int]]],
 ) -> None:
     con, _ = simulated
-    report = fit_workspace_cohorts(connection_rows(con), grouping="all")
+    report = fit_workspace_cohorts(Build.over(con), grouping="all")
     (group,) = report.groups
     fit = group.fit
     assert fit.converged and not fit.degenerate
@@ -154,7 +154,7 @@ def test_each_large_cohort_is_fitted_alone_and_recovers_the_parameters(
     simulated: tuple[duckdb.DuckDBPyConnection, list[list[int]]],
 ) -> None:
     con, _ = simulated
-    report = fit_workspace_cohorts(connection_rows(con), grouping="cohort")
+    report = fit_workspace_cohorts(Build.over(con), grouping="cohort")
     assert len(report.groups) == 12
     for g in report.groups:  # 12 independent fits: each within two standard errors
         assert abs(g.fit.alpha - ALPHA) < 2 * g.fit.alpha_se, (g.label, g.fit.alpha)
@@ -167,7 +167,7 @@ def test_projection_tracks_held_back_periods() -> None:
     full = simulate_survivors(ALPHA, BETA, 6000, 14, seed=11)
     # the build stops at age 8: ages 9..14 are held back from the fit
     con = cohort_table([full[:9]])
-    report = fit_workspace_cohorts(connection_rows(con), grouping="all", periods_ahead=6)
+    report = fit_workspace_cohorts(Build.over(con), grouping="all", periods_ahead=6)
     (cohort,) = report.cohorts
     future = [p for p in cohort.points if p.age_months > 8]
     assert [p.age_months for p in future] == list(range(9, 15))
@@ -188,7 +188,7 @@ def test_small_cohorts_are_pooled_by_quarter_then_year() -> None:
     q1 = [simulate_survivors(ALPHA, BETA, 20, age, seed=age) for age in (10, 9)]  # Feb, Mar
     tiny = [[5, 4, 4], [6, 5]]  # 2025-10 and 2025-11: too small even for their year
     con = cohort_table([big, *q1, *tiny])
-    report = fit_workspace_cohorts(connection_rows(con), grouping="cohort", min_customers=30)
+    report = fit_workspace_cohorts(Build.over(con), grouping="cohort", min_customers=30)
     used = {p.cohort.label: p.group.label for p in report.cohorts}
     assert used["2025-01"] == "2025-01"
     assert used["2025-02"] == used["2025-03"] == "2025-Q1"
@@ -201,7 +201,7 @@ def test_segment_grouping_needs_segment_counts(
     simulated: tuple[duckdb.DuckDBPyConnection, list[list[int]]],
 ) -> None:
     con, _ = simulated
-    counts = read_cohort_counts(connection_rows(con))
+    counts = read_cohort_counts(Build.over(con))
     with pytest.raises(InputError, match="grouping 'segment' needs counts read with"):
         fit_cohorts(counts, grouping="segment")
 
@@ -212,16 +212,16 @@ def test_segment_grouping_needs_segment_counts(
 def test_zero_customers_is_a_clear_error() -> None:
     con = cohort_table([])
     with pytest.raises(InputError, match=r"fct_cohort_retention has no cohorts.*zero customers"):
-        read_cohort_counts(connection_rows(con))
+        read_cohort_counts(Build.over(con))
     empty_cohort = cohort_table([[0, 0, 0], [10, 8, 7, 6]])
     with pytest.raises(InputError, match="cohort 2025-10: no customers at age 0"):
-        read_cohort_counts(connection_rows(empty_cohort))
+        read_cohort_counts(Build.over(empty_cohort))
 
 
 def test_duplicate_rows_are_named() -> None:
     con = cohort_table([[10, 8, 7], [12, 9, 8]])  # both start in 2025-10
     with pytest.raises(InputError, match="cohort 2025-10: two rows for age 0 months"):
-        read_cohort_counts(connection_rows(con))
+        read_cohort_counts(Build.over(con))
 
 
 def test_a_range_without_cohorts_is_a_clear_error(
@@ -229,15 +229,15 @@ def test_a_range_without_cohorts_is_a_clear_error(
 ) -> None:
     con, _ = simulated
     with pytest.raises(InputError, match="no complete cohort acquired from 2030-01"):
-        read_cohort_counts(connection_rows(con), start=date(2030, 1, 1))
+        read_cohort_counts(Build.over(con), start=date(2030, 1, 1))
     with pytest.raises(InputError, match="start 2025-05 is after end 2025-01"):
-        read_cohort_counts(connection_rows(con), start=date(2025, 5, 1), end=date(2025, 1, 1))
+        read_cohort_counts(Build.over(con), start=date(2025, 5, 1), end=date(2025, 1, 1))
 
 
 def test_too_few_periods_is_a_clear_error() -> None:
     con = cohort_table([[100, 80], [90]])
     with pytest.raises(InputError, match=r"2 complete month\(s\).*needs at least 3"):
-        fit_workspace_cohorts(connection_rows(con))
+        fit_workspace_cohorts(Build.over(con))
 
 
 def test_no_churn_is_a_clear_error() -> None:
@@ -245,20 +245,20 @@ def test_no_churn_is_a_clear_error() -> None:
     with pytest.raises(
         InputError, match=r"no sBG fit is possible on 2 cohort.*no customer churned"
     ):
-        fit_workspace_cohorts(connection_rows(con))
+        fit_workspace_cohorts(Build.over(con))
 
 
 def test_increasing_counts_are_refused_when_asked() -> None:
     con = cohort_table([[100, 60, 70, 50]])
     with pytest.raises(InputError, match="survivor counts must never increase"):
-        fit_workspace_cohorts(connection_rows(con), reactivations="error")
+        fit_workspace_cohorts(Build.over(con), reactivations="error")
 
 
 def test_bad_settings_are_clear_errors(
     simulated: tuple[duckdb.DuckDBPyConnection, list[list[int]]],
 ) -> None:
     con, _ = simulated
-    rows = connection_rows(con)
+    rows = Build.over(con)
     with pytest.raises(InputError, match="grouping 'week' is not one of"):
         fit_workspace_cohorts(rows, grouping="week")
     with pytest.raises(InputError, match=r"periods ahead must be 0\.\.60, got 61"):
@@ -273,4 +273,4 @@ def test_a_table_missing_from_the_build_is_named() -> None:
     con = duckdb.connect()
     con.execute("create schema gold")
     with pytest.raises(InputError, match=r"no gold.fct_cohort_retention: run `revlake build`"):
-        read_cohort_counts(connection_rows(con))
+        read_cohort_counts(Build.over(con))

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from revlake.api.data.health import FileCache
 from revlake.api.keyguard import FailureLimiter, KeyVerifier
-from revlake.api.snapshots import NoSnapshotError, SnapshotRegistry
 from revlake.config import DEFAULT_API_MAX_BODY_BYTES
-from revlake.errors import ConfigError, RevlakeError
+from revlake.errors import RevlakeError
+from revlake.queries.health import FileCache
+from revlake.reader import BuildRegistry, tenant_snapshots_dir
 from revlake.store.db import Store
 from revlake.store.keys import (
     InvalidApiKeyError,
@@ -55,20 +55,15 @@ class ServerContext:
     max_body_bytes: int = DEFAULT_API_MAX_BODY_BYTES
     limiter: FailureLimiter = field(default_factory=FailureLimiter)
     verifier: KeyVerifier = field(default_factory=KeyVerifier)
-    snapshots: SnapshotRegistry = field(init=False)
+    snapshots: BuildRegistry = field(init=False)
     _principals: dict[str, tuple[float, Principal]] = field(default_factory=dict)
     _principals_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.snapshots = SnapshotRegistry(self.snapshots_dir)
+        self.snapshots = BuildRegistry(self.snapshots_dir)
 
     def snapshots_dir(self, tenant_id: str) -> Path:
-        try:
-            return self.workspace.snapshots_dir(tenant_id)
-        except ConfigError:
-            raise NoSnapshotError(
-                f"tenant {tenant_id!r} is not configured in this workspace's revlake.toml"
-            ) from None
+        return tenant_snapshots_dir(self.workspace, tenant_id)
 
     def cached_principal(self, key: str) -> Principal | None:
         """The principal of a key verified less than `principal_ttl_s` ago, else None."""

@@ -16,8 +16,8 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from revlake.api.bodyguard import PRINCIPAL_STATE, client_address
 from revlake.api.context import ServerContext
 from revlake.api.keyguard import presented_key
-from revlake.api.query import DEFAULT_LIMIT, MAX_LIMIT, PageParams
-from revlake.api.snapshots import Snapshot
+from revlake.queries.params import DEFAULT_LIMIT, MAX_LIMIT, PageParams
+from revlake.reader import Build
 from revlake.store.keys import InvalidApiKeyError, Principal
 from revlake.store.roles import Area, can_access
 
@@ -81,13 +81,13 @@ def RoleDep(area: Area) -> Any:
     return Depends(check)
 
 
-async def pinned_snapshot(context: ContextDep, tenant: TenantDep) -> AsyncIterator[Snapshot]:
+async def pinned_snapshot(context: ContextDep, tenant: TenantDep) -> AsyncIterator[Build]:
     """The tenant's published snapshot, pinned for the whole request."""
     with context.snapshots.acquire(tenant) as snapshot:
         yield snapshot
 
 
-SnapshotDep = Annotated[Snapshot, Depends(pinned_snapshot)]
+SnapshotDep = Annotated[Build, Depends(pinned_snapshot)]
 
 
 async def page_params(

@@ -18,9 +18,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from revlake.api.keyguard import TooManyFailuresError, VerifierBusyError
-from revlake.api.schemas import Problem
-from revlake.api.snapshots import NoSnapshotError
-from revlake.errors import InputError, RevlakeError
+from revlake.errors import (
+    Conflict,
+    InputError,
+    MissingTable,
+    NoPublishedBuild,
+    NotFound,
+    RevlakeError,
+)
+from revlake.schemas.common import Problem
 from revlake.store.keys import InvalidApiKeyError
 
 MEDIA_TYPE = "application/problem+json"
@@ -97,8 +103,14 @@ def problem_for(exc: Exception, request: Request) -> Response:
         return problem(
             401, str(exc), request, slug="unauthorised", headers={"WWW-Authenticate": "Bearer"}
         )
-    if isinstance(exc, NoSnapshotError):
+    if isinstance(exc, NoPublishedBuild):
         return problem(404, str(exc), request, slug="no-snapshot")
+    if isinstance(exc, MissingTable):
+        return problem(404, str(exc), request, slug="missing-table")
+    if isinstance(exc, NotFound):
+        return problem(404, str(exc), request, slug="not-found")
+    if isinstance(exc, Conflict):
+        return problem(409, str(exc), request, slug="conflict")
     if isinstance(exc, InputError):
         return problem(400, str(exc), request, slug="bad-request")
     if isinstance(exc, RevlakeError):

@@ -1,6 +1,6 @@
 """`revlake ap aging` and `revlake bank reconcile`: payables and bank reconciliation.
 
-Thin wrappers over revlake.api.data.ap (the API uses the same functions), reading the
+Thin wrappers over revlake.queries.ap (the API uses the same functions), reading the
 tenant's published snapshot.
 """
 
@@ -25,7 +25,7 @@ from revlake.cli.common import (
 from revlake.errors import InputError
 
 if TYPE_CHECKING:
-    from revlake.api.snapshots import Snapshot
+    from revlake.reader import Build
 
 ap_app = typer.Typer(name="ap", help="Accounts payable: vendor bill aging.", no_args_is_help=True)
 bank_app = typer.Typer(name="bank", help="Bank statement reconciliation.", no_args_is_help=True)
@@ -41,18 +41,14 @@ def _parse_day(value: str | None, option: str) -> date | None:
 
 
 @contextmanager
-def _snapshot(workspace: Path, tenant: str | None) -> Iterator[tuple[str, Snapshot]]:
+def _snapshot(workspace: Path, tenant: str | None) -> Iterator[tuple[str, Build]]:
     """The tenant's published snapshot (and the tenant id), released afterwards."""
-    from revlake.api.snapshots import SnapshotRegistry
+    from revlake.reader import open_published
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    registry = SnapshotRegistry(opened.snapshots_dir)
-    try:
-        with registry.acquire(tenant_id) as snapshot:
-            yield tenant_id, snapshot
-    finally:
-        registry.close()
+    with open_published(opened, tenant_id) as snapshot:
+        yield tenant_id, snapshot
 
 
 def aging(
@@ -64,7 +60,7 @@ def aging(
     tenant: TenantOption = None,
 ) -> None:
     """Print open vendor balances by aging bucket and vendor."""
-    from revlake.api.data.ap import ap_aging
+    from revlake.queries.ap import ap_aging
 
     day = _parse_day(as_of, "--as-of")
     with _snapshot(workspace, tenant) as (tenant_id, snapshot):
@@ -98,7 +94,7 @@ def reconcile(
     tenant: TenantOption = None,
 ) -> None:
     """Match bank lines to payments; print counts, ambiguous and unmatched lines."""
-    from revlake.api.data.ap import bank_reconciliation, stored_resolutions
+    from revlake.queries.ap import bank_reconciliation, stored_resolutions
     from revlake.store.workspace_store import open_store
 
     if limit < 1:

@@ -51,11 +51,11 @@ def parse_day(value: str | None, option: str) -> dt.date | None:
 @contextmanager
 def _reader(workspace: Path, tenant: str | None) -> Iterator[tuple[Any, str, Any]]:
     """(workspace, tenant id, the published snapshot opened read-only)."""
-    from revlake.finance.receivables import SnapshotFile, published_snapshot
+    from revlake.reader import open_published
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    with SnapshotFile(published_snapshot(opened, tenant_id)) as reader:
+    with open_published(opened, tenant_id) as reader:
         yield opened, tenant_id, reader
 
 

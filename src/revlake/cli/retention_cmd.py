@@ -201,28 +201,23 @@ def fit_workspace(
     discount_rate: float | None,
 ) -> CohortFitReport:
     """Workspace mode of `retention fit`: fit the tenant's cohorts and print them."""
-    import duckdb
-
-    from revlake.api.query import parse_month
-    from revlake.ml.cohort_fit import MAX_PERIODS_AHEAD, connection_rows, fit_workspace_cohorts
-    from revlake.ml.service import _published
+    from revlake.ml.cohort_fit import MAX_PERIODS_AHEAD, fit_workspace_cohorts
+    from revlake.queries.params import parse_month
+    from revlake.reader import open_published
 
     if periods_ahead > MAX_PERIODS_AHEAD:
         raise InputError(f"--periods-ahead must be 0..{MAX_PERIODS_AHEAD}, got {periods_ahead}")
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
     month = parse_month(cohort, "--cohort")
-    con = duckdb.connect(str(_published(opened, tenant_id)), read_only=True)
-    try:
+    with open_published(opened, tenant_id) as build:
         report = fit_workspace_cohorts(
-            connection_rows(con),
+            build,
             grouping=by,
             cohort=month,
             periods_ahead=periods_ahead,
             discount_rate=discount_rate,
         )
-    finally:
-        con.close()
     render_cohort_report(report, tenant_id, detail=month is not None)
     return report
 

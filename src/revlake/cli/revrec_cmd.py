@@ -37,6 +37,7 @@ from revlake.finance.money import Money, currency_code
 
 if TYPE_CHECKING:
     from revlake.finance.contract_store import StoredContract
+    from revlake.reader import Build
     from revlake.store.db import Store
 
 revrec_app = typer.Typer(
@@ -374,17 +375,13 @@ def contracts_progress(
     render_contract(stored)
 
 
-def _snapshot(workspace: Path, tenant: str | None) -> tuple[Path, str]:
-    from revlake.transform.snapshots import current_snapshot
+def _snapshot(workspace: Path, tenant: str | None) -> tuple[Build, str]:
+    """The tenant's published build, opened read-only (close it), and the tenant id."""
+    from revlake.reader import open_published
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    path = current_snapshot(opened.snapshots_dir(tenant_id))
-    if path is None:
-        raise InputError(
-            f"tenant {tenant_id!r} has no published build yet: run `revlake build` first"
-        )
-    return path, tenant_id
+    return open_published(opened, tenant_id), tenant_id
 
 
 def schedule(
@@ -396,8 +393,6 @@ def schedule(
     as_json: JsonFlag = False,
 ) -> None:
     """Deferred revenue at a month end: billing (published build) plus contracts (store)."""
-    import duckdb
-
     from revlake.finance.contract_store import contracts_as_of
     from revlake.finance.revrec_reports import check_month_end, deferred_revenue_as_of
 
@@ -406,12 +401,9 @@ def schedule(
     except ValueError:
         raise InputError(f"--as-of {as_of!r}: expected a date YYYY-MM-DD") from None
     check_month_end(day, field="--as-of")
-    path, tenant_id = _snapshot(workspace, tenant)
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        billing = deferred_revenue_as_of(con, day)
-    finally:
-        con.close()
+    build, tenant_id = _snapshot(workspace, tenant)
+    with build:
+        billing = deferred_revenue_as_of(build, day)
     with _tenant_store(workspace, tenant_id) as (store, _), store.read() as session:
         positions = contracts_as_of(session, tenant_id, day)
     if as_json:
@@ -473,18 +465,13 @@ def rollforward_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Deferred revenue roll-forward per month: opening + billed − recognised − contra."""
-    import duckdb
-
     from revlake.finance.revrec_reports import parse_month, rollforward
 
     first = parse_month(start, field="--from")
     last = parse_month(end, field="--to")
-    path, tenant_id = _snapshot(workspace, tenant)
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        rows = rollforward(con, first, last, customer_id=customer)
-    finally:
-        con.close()
+    build, tenant_id = _snapshot(workspace, tenant)
+    with build:
+        rows = rollforward(build, first, last, customer_id=customer)
     if as_json:
         typer.echo(
             json.dumps(

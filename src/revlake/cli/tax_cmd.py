@@ -1,6 +1,6 @@
 """`revlake tax`: look up a rate, check a VAT number, print the tax report of a tenant.
 
-Thin wrappers over revlake.api.data.tax and revlake.finance.tax (the API uses the same
+Thin wrappers over revlake.queries.tax and revlake.finance.tax (the API uses the same
 functions). `rate` reads the workspace's config/tax_rates.csv overrides when run inside a
 workspace, the shipped tables otherwise.
 """
@@ -48,8 +48,8 @@ def rate(
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """Print the rate in force in a jurisdiction on a date (or all its rows)."""
-    from revlake.api.data.tax import rates
     from revlake.finance.tax import load_rate_table
+    from revlake.queries.tax import rates
 
     root = workspace if (workspace / CONFIG_FILE_NAME).is_file() else None
     table = load_rate_table(root)
@@ -79,7 +79,7 @@ def check_vat(
     ] = None,
 ) -> None:
     """Check a VAT number's format and check digits (offline: no VIES lookup). Exit 2 if invalid."""
-    from revlake.api.data.tax import vat_check
+    from revlake.queries.tax import vat_check
 
     result = vat_check(number, country)
     if result.valid:
@@ -96,20 +96,16 @@ def report(
     tenant: TenantOption = None,
 ) -> None:
     """Print the tax report (per month, jurisdiction and currency) of the published build."""
-    from revlake.api.data.revenue import reporting_currency
-    from revlake.api.data.tax import tax_report
-    from revlake.api.query import parse_month
-    from revlake.api.snapshots import SnapshotRegistry
+    from revlake.queries.params import parse_month
+    from revlake.queries.revenue import reporting_currency
+    from revlake.queries.tax import tax_report
+    from revlake.reader import open_published
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
     start, end = parse_month(from_, "--from"), parse_month(to, "--to")
-    registry = SnapshotRegistry(opened.snapshots_dir)
-    try:
-        with registry.acquire(tenant_id) as snapshot:
-            result = tax_report(snapshot, start, end, jurisdiction, reporting_currency(snapshot))
-    finally:
-        registry.close()
+    with open_published(opened, tenant_id) as snapshot:
+        result = tax_report(snapshot, start, end, jurisdiction, reporting_currency(snapshot))
     out = Table(title=f"Tax report · tenant {tenant_id}")
     for column in (
         "period",

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from revlake.errors import InputError
+from revlake.errors import InputError, NotFound
 from revlake.finance.contracts import (
     Contract,
     Milestone,
@@ -398,7 +398,7 @@ def _contract_row(session: Session, tenant_id: str, contract_id: int) -> RevrecC
     return row
 
 
-class ContractNotFoundError(InputError):
+class ContractNotFoundError(NotFound):
     """The contract id does not exist for this tenant."""
 
 

@@ -9,90 +9,29 @@ currency; reporting-currency totals convert at the as-of date's rate (the latest
 rate on or before it, cross rate through USD, rounded half away from zero), the FX
 convention of the gold revenue models.
 
-The readers take any object with `rows(sql, params)` (the API's `Snapshot`, or
-`SnapshotFile` for the CLI and tests), so the API, the CLI and the tests run the same code.
+The readers take a published build (`revlake.reader.Build`, or anything with its `rows` and
+`has_table`), so the API, the CLI and the tests run the same code.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
-from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-import duckdb
-
-from revlake.errors import InputError, RevlakeError
+from revlake.errors import InputError, NotFound, RevlakeError
+from revlake.reader import Rows, tables
 from revlake.store.collections import CollectionNote, NoteInput, add_note, validate_note
 from revlake.store.db import Store
-from revlake.transform.snapshots import current_snapshot
-from revlake.workspace import Workspace
 
 AGING_BUCKETS: tuple[str, ...] = ("current", "1-30", "31-60", "61-90", "91-120", "120+")
 """Aging buckets: not yet due, then days past due (the reference's six buckets)."""
 
-AR_TABLES: tuple[str, ...] = (
-    "fct_ar_balance_events",
-    "fct_ar_invoices",
-    "fct_ar_payment_attempts",
-    "kpi_ar_monthly",
-)
+AR_TABLES = tables.AR_TABLES
 CENT = Decimal("0.01")
 InvoiceStatus = Literal["open", "overdue"]
-
-
-class GoldReader(Protocol):
-    """Something that runs a read-only query on a snapshot and returns rows as dicts."""
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
-
-
-class SnapshotFile:
-    """A snapshot file opened read-only (for the CLI and tests); use as a context manager."""
-
-    def __init__(self, path: Path) -> None:
-        try:
-            self._con = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error as exc:
-            raise RevlakeError(f"cannot open snapshot {path}: {exc}") from exc
-        self.path = path
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """Rows of a read-only query, as dicts keyed by column name."""
-        cursor = self._con.cursor()
-        try:
-            result = cursor.execute(sql, list(params))
-            names = [d[0] for d in result.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-        finally:
-            cursor.close()
-
-    def close(self) -> None:
-        self._con.close()
-
-    def __enter__(self) -> SnapshotFile:
-        return self
-
-    def __exit__(
-        self,
-        _type: type[BaseException] | None,
-        _value: BaseException | None,
-        _tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-def published_snapshot(workspace: Workspace, tenant_id: str) -> Path:
-    """The tenant's published snapshot file, or an error saying how to make one."""
-    path = current_snapshot(workspace.snapshots_dir(tenant_id))
-    if path is None:
-        raise RevlakeError(
-            f"tenant {tenant_id!r} has no published build yet: run `revlake build` first"
-        )
-    return path
 
 
 # --------------------------------------------------------------------------- aging rules
@@ -201,30 +140,19 @@ class DsoPoint:
 
 
 # --------------------------------------------------------------------------- queries
-def require_ar_tables(reader: GoldReader) -> None:
+def require_ar_tables(reader: Rows) -> None:
     """Refuse (clearly) a snapshot built before the receivables models existed."""
-    found = {
-        str(r["table_name"])
-        for r in reader.rows(
-            "select table_name from information_schema.tables where table_schema = 'gold'"
-        )
-    }
-    missing = [t for t in AR_TABLES if t not in found]
-    if missing:
-        raise RevlakeError(
-            f"the published snapshot has no receivables tables ({', '.join(missing)}): "
-            "run `revlake build` to rebuild it"
-        )
+    reader.require(*AR_TABLES, hint="run `revlake build` to rebuild it with the receivables tables")
 
 
-def latest_event_date(reader: GoldReader) -> dt.date | None:
+def latest_event_date(reader: Rows) -> dt.date | None:
     """The last day with a balance event: the as-of date the exports describe."""
     rows = reader.rows("select max(event_date) as d from gold.fct_ar_balance_events")
     value = rows[0]["d"] if rows else None
     return value if isinstance(value, dt.date) else None
 
 
-def resolve_as_of(reader: GoldReader, as_of: dt.date | None) -> dt.date:
+def resolve_as_of(reader: Rows, as_of: dt.date | None) -> dt.date:
     """`as_of`, or the snapshot's last event date when not given."""
     if as_of is not None:
         return as_of
@@ -301,7 +229,7 @@ def _open_invoice(row: dict[str, Any], as_of: dt.date) -> OpenInvoice:
 
 
 def open_invoices(
-    reader: GoldReader,
+    reader: Rows,
     as_of: dt.date | None = None,
     *,
     status: InvoiceStatus = "open",
@@ -328,7 +256,7 @@ def open_invoices(
     return found
 
 
-def open_balances(reader: GoldReader, as_of: dt.date) -> dict[str, Decimal]:
+def open_balances(reader: Rows, as_of: dt.date) -> dict[str, Decimal]:
     """Open balance of every invoice finalized on or before `as_of` (0 when settled)."""
     require_ar_tables(reader)
     rows = reader.rows(
@@ -341,19 +269,19 @@ def open_balances(reader: GoldReader, as_of: dt.date) -> dict[str, Decimal]:
     return {str(r["invoice_id"]): Decimal(r["open_balance_after"]) for r in rows}
 
 
-def overdue(reader: GoldReader, as_of: dt.date | None = None) -> list[OpenInvoice]:
+def overdue(reader: Rows, as_of: dt.date | None = None) -> list[OpenInvoice]:
     """Invoices past due on `as_of`, most days late first (with contact and last attempt)."""
     return open_invoices(reader, as_of, status="overdue")
 
 
-def reporting_currency(reader: GoldReader) -> str:
+def reporting_currency(reader: Rows) -> str:
     """The reporting currency the snapshot was built with."""
     rows = reader.rows("select max(reporting_currency) as rc from gold.kpi_ar_monthly")
     value = rows[0]["rc"] if rows else None
     return str(value) if value else "USD"
 
 
-def rates_on(reader: GoldReader, day: dt.date, currencies: Iterable[str]) -> dict[str, Decimal]:
+def rates_on(reader: Rows, day: dt.date, currencies: Iterable[str]) -> dict[str, Decimal]:
     """USD per unit of each currency on `day`: the latest known rate on or before it.
 
     Rates are the snapshot's silver FX table (the same rates gold converts with); USD is 1.
@@ -372,9 +300,7 @@ def rates_on(reader: GoldReader, day: dt.date, currencies: Iterable[str]) -> dic
     return found
 
 
-def aging(
-    reader: GoldReader, as_of: dt.date | None = None, *, by_customer: bool = False
-) -> AgingReport:
+def aging(reader: Rows, as_of: dt.date | None = None, *, by_customer: bool = False) -> AgingReport:
     """Open balances by aging bucket on `as_of`: per currency, in total in the reporting
     currency (at the as-of rate), and per customer and currency when asked."""
     day = resolve_as_of(reader, as_of)
@@ -420,9 +346,7 @@ def aging(
     )
 
 
-def dso(
-    reader: GoldReader, start: dt.date | None = None, end: dt.date | None = None
-) -> list[DsoPoint]:
+def dso(reader: Rows, start: dt.date | None = None, end: dt.date | None = None) -> list[DsoPoint]:
     """Monthly DSO (receivables ÷ billed revenue × days in the month) in the reporting
     currency, for the month ends between `start` and `end` (any day of those months)."""
     if start is not None and end is not None and start > end:
@@ -457,7 +381,7 @@ def dso(
     ]
 
 
-def monthly_aging(reader: GoldReader) -> list[dict[str, Any]]:
+def monthly_aging(reader: Rows) -> list[dict[str, Any]]:
     """Every month end's aging in the reporting currency (kpi_ar_monthly 'ALL' rows)."""
     require_ar_tables(reader)
     return reader.rows(
@@ -467,19 +391,19 @@ def monthly_aging(reader: GoldReader) -> list[dict[str, Any]]:
     )
 
 
-def find_invoice(reader: GoldReader, invoice_id: str) -> dict[str, Any] | None:
+def find_invoice(reader: Rows, invoice_id: str) -> dict[str, Any] | None:
     """The invoice's row of fct_ar_invoices, or None when the snapshot has no such invoice."""
     require_ar_tables(reader)
     rows = reader.rows("select * from gold.fct_ar_invoices where invoice_id = ?", [invoice_id])
     return rows[0] if rows else None
 
 
-class UnknownInvoiceError(InputError):
+class UnknownInvoiceError(NotFound):
     """A note names an invoice the published snapshot does not have."""
 
 
 def add_collection_note(
-    store: Store, reader: GoldReader, *, tenant_id: str, note: NoteInput, author: str
+    store: Store, reader: Rows, *, tenant_id: str, note: NoteInput, author: str
 ) -> CollectionNote:
     """Validate and store a collection note on an invoice of the snapshot (audited).
 

@@ -12,31 +12,18 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
-
-import duckdb
+from typing import Any
 
 from revlake.errors import InputError
 from revlake.finance.recognition import next_month
+from revlake.reader import Rows
 
 
-class RowSource(Protocol):
-    """A published snapshot as the API holds it (`revlake.api.snapshots.Snapshot`)."""
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
-
-
-Source = duckdb.DuckDBPyConnection | RowSource
-"""Where gold is read from: a DuckDB connection on a snapshot, or the API's snapshot."""
-
-
-def _fetch(source: Source, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    if isinstance(source, duckdb.DuckDBPyConnection):
-        return source.execute(sql, list(params)).fetchall()
+def _fetch(source: Rows, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     return [tuple(row.values()) for row in source.rows(sql, list(params))]
 
 
-def latest_month_end(source: Source) -> dt.date | None:
+def latest_month_end(source: Rows) -> dt.date | None:
     """The last month end on or before the latest invoice date in the build, if any."""
     found = _fetch(source, "select max(invoice_date) from gold.fct_revenue_schedule", [])
     latest = found[0][0] if found else None
@@ -94,7 +81,7 @@ def parse_month(text: str, *, field: str) -> dt.date:
         raise InputError(f"{field} = {text!r}: expected a month as YYYY-MM") from None
 
 
-def deferred_revenue_as_of(con: Source, as_of: dt.date) -> DeferredAsOf:
+def deferred_revenue_as_of(con: Rows, as_of: dt.date) -> DeferredAsOf:
     """Deferred revenue at the end of month-end `as_of`, from invoices finalised by then.
 
     Only invoice lines whose invoice is dated on or before `as_of` count; each contributes
@@ -163,7 +150,7 @@ class RollforwardRow:
 
 
 def rollforward(
-    con: Source,
+    con: Rows,
     first: dt.date,
     last: dt.date,
     *,

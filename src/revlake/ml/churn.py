@@ -40,14 +40,13 @@ from revlake.ml.churn_data import (
 )
 from revlake.ml.explain import signed_points
 from revlake.ml.metrics import ReliabilityBin, probability_metrics, reliability_bins
-from revlake.ml.registry import write_version
+from revlake.ml.registry import read_latest, write_version
 from revlake.ml.win import DEFAULT_PARAMS, EARLY_STOPPING, MAX_ROUNDS, IsotonicCalibration
 
 DEFAULT_HORIZON_DAYS = 90
 TRAIN_SHARE = 0.6
 VALID_SHARE = 0.2
 MODEL_FAMILY = "churn"
-LATEST_FILE = "LATEST"
 # the win model's LightGBM settings with smaller, slower trees: a few hundred churners
 # a fold; among five settings tried on the synthetic company all were within 0.005 AUC
 CHURN_PARAMS: dict[str, Any] = {
@@ -462,12 +461,9 @@ def load_churn_model(root: Path, version: str | None = None) -> tuple[ChurnModel
     import lightgbm as lgb
 
     if version is None:
-        try:
-            version = (root / LATEST_FILE).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            raise InputError(
-                f"no trained churn model in {root}; run `revlake churn train` first"
-            ) from None
+        version = read_latest(root)
+        if version is None:
+            raise InputError(f"no trained churn model in {root}; run `revlake churn train` first")
     path = root / version
     if not version or "/" in version or not (path / "manifest.json").is_file():
         raise InputError(f"unknown churn model version {version!r} in {root}")

@@ -46,8 +46,9 @@ from revlake.ml.churn_snapshot import MODEL_FAMILY as SNAPSHOT_FAMILY
 from revlake.ml.churn_snapshot import read_customer_table, train_churn_snapshot
 from revlake.ml.ltv import LtvReport, LtvSettings, compute_ltv
 from revlake.ml.metrics import plot_reliability
-from revlake.ml.service import _published, publish_with_tables
+from revlake.ml.service import publish_with_tables
 from revlake.ml.tabular import TabularResult, save_tabular
+from revlake.reader import open_published, published_path
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
 
@@ -89,11 +90,8 @@ def models_root(workspace: Workspace, tenant: str) -> Path:
 
 
 def _panel(workspace: Workspace, tenant: str) -> ChurnPanel:
-    con = duckdb.connect(str(_published(workspace, tenant)), read_only=True)
-    try:
+    with open_published(workspace, tenant) as build, build.cursor() as con:
         return load_panel(con)
-    finally:
-        con.close()
 
 
 @dataclass(frozen=True)
@@ -123,7 +121,7 @@ def train_churn_tenant(
         "tenant": tenant,
         "horizon_days": horizon_days,
         "calibration": calibration,
-        "trained_on_build": _published(workspace, tenant).name,
+        "trained_on_build": published_path(workspace, tenant).name,
     }
     with tempfile.TemporaryDirectory(prefix="revlake-churn-") as tmp:
         png = plot_reliability(
@@ -137,7 +135,7 @@ def _train_snapshot(
     workspace: Workspace, tenant: str, no_history: NoCustomerMonths
 ) -> ChurnTrainSummary:
     """The churn model of a customer snapshot with a churn label (no monthly history)."""
-    build = _published(workspace, tenant)
+    build = published_path(workspace, tenant)
     customers = read_customer_table(build)
     if customers is None:
         raise InputError(
@@ -250,8 +248,5 @@ def score_churn_tenant(
 def tenant_ltv(workspace: Workspace, tenant: str, settings: LtvSettings | None = None) -> LtvReport:
     """LTV figures of the published build (read-only; nothing is written)."""
     tenant = workspace.tenant(tenant).id
-    con = duckdb.connect(str(_published(workspace, tenant)), read_only=True)
-    try:
+    with open_published(workspace, tenant) as build, build.cursor() as con:
         return compute_ltv(con, settings)
-    finally:
-        con.close()

@@ -20,6 +20,7 @@ import numpy as np
 
 from revlake.errors import InputError, RevlakeError
 from revlake.ml.tabular import TabularResult, parse_features, train_tabular
+from revlake.reader import open_build
 
 MODEL_FAMILY = "churn_snapshot"
 STANDARD_COLUMNS = ("source", "segment", "industry", "employees", "country", "currency")
@@ -46,13 +47,11 @@ class CustomerTable:
 
 def read_customer_table(path: Path) -> CustomerTable | None:
     """The labelled customers of a build file (None when no customer has a churn label)."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        data = con.sql(_SQL).to_arrow_table().to_pydict()
-    except duckdb.Error as exc:
-        raise RevlakeError(f"cannot read gold.dim_customer from the build: {exc}") from exc
-    finally:
-        con.close()
+    with open_build(path) as build, build.cursor() as con:
+        try:
+            data = con.sql(_SQL).to_arrow_table().to_pydict()
+        except duckdb.Error as exc:
+            raise RevlakeError(f"cannot read gold.dim_customer from the build: {exc}") from exc
     if not data["customer_id"]:
         return None
     columns: dict[str, list[object]] = {name: list(data[name]) for name in STANDARD_COLUMNS}

@@ -45,7 +45,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
-import duckdb
 import numpy as np
 from scipy import stats
 
@@ -61,6 +60,7 @@ from revlake.ml.retention import (
     fit_sbg_pooled,
     survival,
 )
+from revlake.reader import Rows
 
 Grouping = Literal["cohort", "quarter", "year", "segment", "all"]
 GROUPINGS: tuple[str, ...] = ("cohort", "quarter", "year", "segment", "all")
@@ -71,8 +71,6 @@ MAX_PERIODS_AHEAD = 60
 DEFAULT_ANNUAL_DISCOUNT_RATE = 0.10
 ALL_COHORTS = "all"
 
-RowsFn = Callable[[str, Sequence[Any]], list[dict[str, Any]]]
-"""Runs a read-only query and returns rows as dicts (`Snapshot.rows` or `connection_rows`)."""
 
 _COHORT_SQL = """
 select cohort_month, age_months, cohort_customers, active_customers
@@ -118,17 +116,6 @@ left join active a
   and a.month_start_date = mo.month_start_date
 order by z.segment, z.cohort_month, age_months
 """
-
-
-def connection_rows(con: duckdb.DuckDBPyConnection) -> RowsFn:
-    """A `RowsFn` on a DuckDB connection (a published snapshot opened read-only)."""
-
-    def rows(sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        result = con.execute(sql, list(params))
-        names = [d[0] for d in result.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-
-    return rows
 
 
 def monthly_rate(annual: float) -> float:
@@ -194,25 +181,16 @@ def _months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
-def _has_table(rows: RowsFn, table: str) -> bool:
-    found = rows(
-        "select count(*) as n from information_schema.tables "
-        "where table_schema = 'gold' and table_name = ?",
-        [table],
-    )
-    return bool(found and int(found[0]["n"]) > 0)
-
-
-def _data_through(rows: RowsFn) -> date | None:
-    if not _has_table(rows, "fct_revenue_daily"):
+def _data_through(build: Rows) -> date | None:
+    if not build.has_table("fct_revenue_daily"):
         return None
-    found = rows("select max(revenue_date) as d from gold.fct_revenue_daily", [])
+    found = build.rows("select max(revenue_date) as d from gold.fct_revenue_daily", [])
     value = found[0]["d"] if found else None
     return value if isinstance(value, date) else None
 
 
 def read_cohort_counts(
-    rows: RowsFn,
+    build: Rows,
     *,
     by_segment: bool = False,
     start: date | None = None,
@@ -228,13 +206,13 @@ def read_cohort_counts(
     if start is not None and end is not None and start > end:
         raise InputError(f"cohort range: start {start:%Y-%m} is after end {end:%Y-%m}")
     table = "fct_mrr" if by_segment else "fct_cohort_retention"
-    if not _has_table(rows, table):
+    if not build.has_table(table):
         raise InputError(f"the build has no gold.{table}: run `revlake build` first")
-    raw = rows(_SEGMENT_SQL if by_segment else _COHORT_SQL, [])
+    raw = build.rows(_SEGMENT_SQL if by_segment else _COHORT_SQL, [])
     if not raw:
         raise InputError(f"gold.{table} has no cohorts: the cohort fit has zero customers")
     as_of = max(_age_month(r) for r in raw)
-    through = _data_through(rows)
+    through = _data_through(build)
     partial = through is None or through < _month_end(as_of)
     last_complete = _add_months(as_of, -1) if partial else as_of
 
@@ -630,7 +608,7 @@ def _project(
 
 
 def fit_workspace_cohorts(
-    rows: RowsFn,
+    build: Rows,
     *,
     grouping: str = "cohort",
     cohort: date | None = None,
@@ -657,7 +635,9 @@ def fit_workspace_cohorts(
         start = end = cohort
     if start is not None and end is not None and start > end:
         raise InputError(f"cohort range: start {start:%Y-%m} is after end {end:%Y-%m}")
-    counts = read_cohort_counts(rows, by_segment=grouping == "segment", reactivations=reactivations)
+    counts = read_cohort_counts(
+        build, by_segment=grouping == "segment", reactivations=reactivations
+    )
     report = fit_cohorts(
         counts,
         grouping=grouping,

@@ -27,9 +27,11 @@ from revlake.ml.backtest import (
     write_csv,
 )
 from revlake.ml.deals import NO_DATE, DealHistory, day_date
-from revlake.ml.forecast import Forecast, Period, forecast_history
-from revlake.ml.registry import load_model
+from revlake.ml.forecast import Forecast, Period, forecast_history, stage_rate_model
+from revlake.ml.registry import RegisteredModel, load_model
 from revlake.ml.service import load_tenant_history, publish_with_tables
+from revlake.ml.timing import HazardModel, fit_hazard
+from revlake.ml.win import StageRateModel
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
 
@@ -111,6 +113,47 @@ def _publish_tables(
 
     return publish_with_tables(
         workspace, tenant, f"revlake forecast --tenant {tenant} --publish", write, wait_s
+    )
+
+
+FittedModels = tuple[HazardModel, StageRateModel]
+"""The close-timing hazard and the stage-rate model a forecast runs on."""
+
+
+def fit_forecast_models(history: DealHistory, registered: RegisteredModel) -> FittedModels:
+    """Fit the models a forecast needs on `history` (the expensive, reusable part)."""
+    spec = registered.model.spec
+    return (
+        fit_hazard(history, spec, win_model=registered.model),
+        stage_rate_model(history, spec),
+    )
+
+
+def forecast_with(
+    history: DealHistory,
+    registered: RegisteredModel,
+    *,
+    horizon: int,
+    period: Period,
+    n_sims: int = 10_000,
+    seed: int = 0,
+    fitted: FittedModels | None = None,
+) -> Forecast:
+    """The Monte Carlo forecast of `history` with a registered model (nothing written).
+
+    `fitted` reuses models from `fit_forecast_models` (the API fits them once per build
+    and model version and shares them between horizons and periods).
+    """
+    hazard, stages = fitted if fitted is not None else fit_forecast_models(history, registered)
+    return forecast_history(
+        history,
+        registered.model,
+        horizon=horizon,
+        period=period,
+        n_sims=n_sims,
+        seed=seed,
+        hazard=hazard,
+        stage_model=stages,
     )
 
 

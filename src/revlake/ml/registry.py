@@ -13,13 +13,16 @@ Layout (`tenants/<tenant>/models/win/`)::
     LATEST                     the newest complete version's folder name
 
 A version is written into a hidden temporary folder and renamed into place, then LATEST
-is replaced atomically, so a reader never loads a half-written model.
+is replaced atomically, so a reader never loads a half-written model. `write_version` and
+`read_latest` are that protocol, shared by every model family (win here, churn in
+revlake.ml.churn): the one place that reads or writes a LATEST file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 from collections.abc import Callable, Mapping
@@ -31,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from revlake.errors import InputError, RevlakeError
+from revlake.errors import Conflict, InputError, RevlakeError
 from revlake.ml.explain import Reference
 from revlake.ml.features import FeatureSpec
 from revlake.ml.win import IsotonicCalibration, LightGbmWinModel, StageRateModel, WinModel
@@ -53,6 +56,19 @@ class RegisteredModel:
     @property
     def version(self) -> str:
         return str(self.manifest["version"])
+
+    def baseline_probability(self) -> float:
+        """The model's probability for a deal with no known feature (the drivers' zero).
+
+        LightGBM's bias term through the calibration; a stage-rate model's drivers are
+        measured from the overall win rate.
+        """
+        model = self.model
+        if isinstance(model, LightGbmWinModel):
+            row = np.full((1, len(model.spec.names)), np.nan)
+            bias = float(model.booster.predict(row, pred_contrib=True)[0, -1])
+            return float(model.calibration.apply(np.array([1.0 / (1.0 + math.exp(-bias))]))[0])
+        return float(self.reference.win_rate)
 
 
 def models_dir(workspace: Workspace, tenant: str) -> Path:
@@ -81,26 +97,22 @@ def _new_version(root: Path, now: datetime | None) -> str:
     return version
 
 
-def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
 def write_version(
     root: Path, fill: Callable[[Path, str], None], now: datetime | None = None
 ) -> Path:
-    """A new version folder under `root`, written atomically, and LATEST pointed at it.
+    """A new version folder under `root`, then LATEST pointed at it (atomically).
 
-    `fill(folder, version)` writes the files into a hidden temporary folder that is then
-    renamed into place; on any error the temporary folder is removed.
+    `fill(folder, version)` writes the files into a hidden temporary folder that is renamed
+    into place only when it returns, so a reader never sees a half-written version.
     """
     root.mkdir(parents=True, exist_ok=True)
     version = _new_version(root, now)
     tmp = root / f".{version}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
+    final = root / version
     try:
         fill(tmp, version)
-        final = root / version
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -109,6 +121,32 @@ def write_version(
     pointer.write_text(version + "\n", encoding="utf-8")
     os.replace(pointer, root / LATEST_FILE)
     return final
+
+
+def read_latest(root: Path) -> str | None:
+    """The version LATEST under `root` names, or None when nothing was registered."""
+    try:
+        version = (root / LATEST_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise RevlakeError(f"cannot read the model registry {root}: {exc}") from exc
+    return version or None
+
+
+def registered_win_version(workspace: Workspace, tenant: str) -> str:
+    """The tenant's latest win-model version; `Conflict` when `revlake train` never ran."""
+    version = read_latest(models_dir(workspace, tenant))
+    if version is None:
+        raise Conflict(
+            f"tenant {tenant!r} has no registered win model: run "
+            f"`revlake train --tenant {tenant}` first"
+        )
+    return version
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def save_model(
@@ -173,12 +211,11 @@ def load_model(workspace: Workspace, tenant: str, version: str | None = None) ->
     """Load a version (default: LATEST); InputError when there is none or it is unknown."""
     root = models_dir(workspace, tenant)
     if version is None:
-        try:
-            version = (root / LATEST_FILE).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
+        version = read_latest(root)
+        if version is None:
             raise InputError(
                 f"tenant {tenant!r} has no trained win model ({root}); run `revlake train` first"
-            ) from None
+            )
     path = root / version
     if not version or "/" in version or not (path / "manifest.json").is_file():
         known = ", ".join(list_versions(workspace, tenant)) or "(none)"

@@ -48,6 +48,7 @@ from revlake.ml.win_tabular import (
     score_open_deals,
     train_win_tabular,
 )
+from revlake.reader import open_published, published_path
 from revlake.transform import snapshots
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
@@ -99,21 +100,10 @@ def read_oracle(path: Path) -> dict[str, float]:
     return oracle
 
 
-def _published(workspace: Workspace, tenant: str) -> Path:
-    current = snapshots.current_snapshot(workspace.snapshots_dir(tenant))
-    if current is None:
-        raise InputError(f"tenant {tenant!r} has no published build; run `revlake build` first")
-    return current
-
-
 def load_tenant_history(workspace: Workspace, tenant: str) -> DealHistory:
     """The deal history of the tenant's published build."""
-    path = _published(workspace, tenant)
-    con = duckdb.connect(str(path), read_only=True)
-    try:
+    with open_published(workspace, tenant) as build, build.cursor() as con:
         return load_deal_history(con)
-    finally:
-        con.close()
 
 
 def train_tenant(
@@ -135,7 +125,7 @@ def train_tenant(
         "fingerprint": result.fingerprint,
         "message": result.message,
         "split": result.split,
-        "trained_on_build": _published(workspace, tenant).name,
+        "trained_on_build": published_path(workspace, tenant).name,
     }
     with tempfile.TemporaryDirectory(prefix="revlake-train-") as tmp:
         folder = Path(tmp)
@@ -170,7 +160,7 @@ def _train_tabular(
     """The win model of a build whose closed deals have (almost) no dates."""
     if on_step is not None:
         on_step("fit (stratified split: the deals have no dates)")
-    build = _published(workspace, tenant)
+    build = published_path(workspace, tenant)
     result = train_win_tabular(read_deal_table(build))
     manifest = {"tenant": tenant, "trained_on_build": build.name}
     path = save_tabular(
@@ -203,7 +193,7 @@ def batched_publish(
     published). Yields the path the scored build will have.
     """
     with workspace.write_lock(command, timeout_s=wait_s):
-        current = _published(workspace, tenant)
+        current = published_path(workspace, tenant)
         target = snapshots.new_snapshot_path(current.parent)
         shutil.copyfile(current, target)
         try:

@@ -43,6 +43,7 @@ from revlake.ml.tabular import (
     train_tabular,
 )
 from revlake.ml.training import labelled_deals
+from revlake.reader import open_build
 
 MODEL_FAMILY = "win_tabular"
 MIN_DATED = 10
@@ -130,11 +131,8 @@ def load_deal_table(con: duckdb.DuckDBPyConnection) -> DealTable:
 
 def read_deal_table(path: Path) -> DealTable:
     """`load_deal_table` of a build file, opened read-only."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
+    with open_build(path) as build, build.cursor() as con:
         return load_deal_table(con)
-    finally:
-        con.close()
 
 
 def train_win_tabular(deals: DealTable) -> TabularResult:

@@ -1,4 +1,5 @@
-"""Who the audit log names for work started from a shell (CLI commands, pipeline steps)."""
+"""Who the audit log (and notes, resolutions, contracts) names as the writer: one helper
+per way in, so the same person is spelled the same way everywhere."""
 
 from __future__ import annotations
 
@@ -12,3 +13,13 @@ def os_actor() -> str:
     except (KeyError, OSError):
         user = "unknown"
     return f"cli:{user}"
+
+
+def api_actor(key_id: str) -> str:
+    """`api-key:<key id>`: the actor of a request made with an API key."""
+    return f"api-key:{key_id}"
+
+
+def web_actor(key_id: str) -> str:
+    """`web:<key id>`: the actor of a dashboard form post (the session's key)."""
+    return f"web:{key_id}"

@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from revlake.errors import InputError, RevlakeError
-from revlake.transform import snapshots
+from revlake.errors import RevlakeError
+from revlake.reader import published_path
 from revlake.transform.build import dbt_work_dir
 from revlake.transform.entities import contract_vars
 from revlake.transform.formats import VAR_NAME, format_vars
@@ -50,11 +50,7 @@ def _generate_locked(
     out_dir: Path | None,
     extra_vars: dict[str, Any] | None,
 ) -> Path:
-    current = snapshots.current_snapshot(workspace.snapshots_dir(tenant_id))
-    if current is None:
-        raise InputError(
-            f"tenant {tenant_id!r} has no published build yet; run `revlake build` first"
-        )
+    current = published_path(workspace, tenant_id)
     work = dbt_work_dir(workspace, tenant_id)
     profiles_dir = work / "docs-profiles"
     profile = duckdb_profile(current, workspace.bronze_path(tenant_id), read_only=True)

@@ -2,7 +2,7 @@
 
 Tables are plain HTML (readable without JavaScript); charts are Plotly figures rendered
 by plotly.js served from the installed `plotly` package (no CDN). Pages read the same
-gold readers as the API (`revlake.api.data`), so both always show the same numbers.
+gold readers as the API (`revlake.queries`), so both always show the same numbers.
 
 Pages live in one module per product area, each with a `router` and its `NAV` entries;
 `PAGE_MODULES` lists them in navigation order; `ROUTES_FIRST` names those whose literal
@@ -16,24 +16,25 @@ import importlib
 from fastapi import FastAPI
 
 PAGE_MODULES: tuple[str, ...] = (
-    "revlake.web.pages",
-    "revlake.web.customer_intel_pages",
-    "revlake.web.deals_pages",
-    "revlake.web.finance_revrec_pages",
-    "revlake.web.finance_ar_pages",
-    "revlake.web.finance_ap_pages",
-    "revlake.web.finance_tax_pages",
+    "revlake.web.pages.core",
+    "revlake.web.pages.customer_intel",
+    "revlake.web.pages.deals",
+    "revlake.web.pages.revrec",
+    "revlake.web.pages.ar",
+    "revlake.web.pages.ap",
+    "revlake.web.pages.tax",
 )
 """Page modules, in the order their links appear in the navigation bar."""
 
-ROUTES_FIRST: tuple[str, ...] = ("revlake.web.customer_intel_pages",)
+ROUTES_FIRST: tuple[str, ...] = ("revlake.web.pages.customer_intel",)
 """Modules whose routes are matched before the others': `/customers/at-risk` must win over
 the core pages' `/customers/{customer_id}` (the first matching route answers)."""
 
 
 def install(app: FastAPI) -> None:
     """Add every page module's routes, the navigation and the static files to `app`."""
-    from revlake.web import common, pages
+    from revlake.web import common
+    from revlake.web.pages import core as pages
 
     for name in dict.fromkeys((*ROUTES_FIRST, *PAGE_MODULES)):
         app.include_router(importlib.import_module(name).router)

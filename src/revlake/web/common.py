@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from revlake.api.deps import ContextDep
-from revlake.api.snapshots import Snapshot
+from revlake.reader import Build
 from revlake.store.keys import InvalidApiKeyError, Principal
 from revlake.store.roles import Area, areas_for, can_access
 from revlake.web import formatting
@@ -53,13 +53,13 @@ def web_principal(request: Request, context: ContextDep) -> Principal:
 WebPrincipal = Annotated[Principal, Depends(web_principal)]
 
 
-def page_snapshot(context: ContextDep, principal: WebPrincipal) -> Iterator[Snapshot]:
+def page_snapshot(context: ContextDep, principal: WebPrincipal) -> Iterator[Build]:
     """The session tenant's published snapshot, pinned for the request."""
     with context.snapshots.acquire(principal.tenant_id) as snapshot:
         yield snapshot
 
 
-PageSnapshot = Annotated[Snapshot, Depends(page_snapshot)]
+PageSnapshot = Annotated[Build, Depends(page_snapshot)]
 
 
 def require(principal: Principal, area: Area) -> None:
@@ -71,7 +71,7 @@ def require(principal: Principal, area: Area) -> None:
 
 
 def render(
-    request: Request, name: str, principal: Principal, snapshot: Snapshot | None, **values: Any
+    request: Request, name: str, principal: Principal, snapshot: Build | None, **values: Any
 ) -> HTMLResponse:
     """Template `name` with the navigation, principal and snapshot every page shows."""
     allowed = areas_for(principal.role)

@@ -11,13 +11,13 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from revlake.api.problems import PROBLEM_RESPONSES
-from revlake.api.snapshots import Snapshot
+from revlake.reader import Build
 
 API_PREFIX = "/api/v1"
 
 
 async def json_from_snapshot(
-    snapshot: Snapshot, key: tuple[Hashable, ...], compute: Callable[[], BaseModel]
+    snapshot: Build, key: tuple[Hashable, ...], compute: Callable[[], BaseModel]
 ) -> Response:
     """The JSON body of `compute()`, serialised once per snapshot and key.
 
@@ -45,8 +45,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "revenue",
     "growth",
     "pipeline",
-    "customer_intel",  # before "customers": /customers/at-risk is not a customer id
-    "customers",
+    "customers",  # /customers/at-risk is declared before /customers/{customer_id}
+    "retention",
     "runs",
     "insights",
     "audit",

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from revlake.api.data import ap
 from revlake.api.deps import ContextDep, PageDep, PrincipalDep, RoleDep, SnapshotDep, TenantDep
-from revlake.api.query import IsoDate
 from revlake.api.routes import json_from_snapshot
-from revlake.api.schemas_ap import (
+from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
+from revlake.queries import ap
+from revlake.queries.params import IsoDate
+from revlake.schemas.ap import (
     ApAging,
     ApBillPage,
     BankReconciliation,
@@ -24,7 +25,7 @@ from revlake.api.schemas_ap import (
     BankResolutionOut,
     BankResolutions,
 )
-from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
+from revlake.store.actors import api_actor
 from revlake.store.bank_matches import (
     ResolutionInput,
     add_resolution,
@@ -146,16 +147,13 @@ async def post_bank_resolution(
 
     def write() -> BankResolutionOut:
         clean = validate_resolution(resolution)
-        try:
-            ap.check_resolution_targets(snapshot, clean)
-        except ap.NotFoundError as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        ap.check_resolution_targets(snapshot, clean)
         with context.store.write() as session:
             row = add_resolution(
                 session,
                 tenant_id=principal.tenant_id,
                 resolution=clean,
-                author=f"api-key:{principal.key_id}",
+                author=api_actor(principal.key_id),
             )
             return ap.resolution_out(row)
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from revlake.api.data import ar as data
 from revlake.api.deps import ContextDep, PageDep, PrincipalDep, RoleDep, SnapshotDep, TenantDep
-from revlake.api.query import IsoDate
 from revlake.api.routes import json_from_snapshot
-from revlake.api.schemas_ar import (
+from revlake.errors import NotFound
+from revlake.finance import receivables as ar
+from revlake.queries import ar as data
+from revlake.queries.params import IsoDate
+from revlake.schemas.ar import (
     ArAging,
     ArDso,
     ArInvoicePage,
@@ -24,7 +26,7 @@ from revlake.api.schemas_ar import (
     CollectionNoteOut,
     CollectionNotes,
 )
-from revlake.finance import receivables as ar
+from revlake.store.actors import api_actor
 from revlake.store.collections import NoteInput
 from revlake.store.roles import Area
 
@@ -35,11 +37,6 @@ AsOfQuery = Annotated[
     Query(description="YYYY-MM-DD; default: the last balance event in the data"),
 ]
 InvoiceIdPath = Annotated[str, Path(min_length=1, max_length=100, description="Invoice id")]
-
-
-def api_author(key_id: str) -> str:
-    """How notes and the audit log name a writer that used an API key."""
-    return f"api-key:{key_id}"
 
 
 @router.get(
@@ -114,7 +111,7 @@ async def get_ar_dso(
 
 def _require_invoice(snapshot: SnapshotDep, invoice_id: str) -> None:
     if ar.find_invoice(snapshot, invoice_id) is None:
-        raise HTTPException(status_code=404, detail=f"no invoice {invoice_id!r}")
+        raise NotFound(f"no invoice {invoice_id!r}")
 
 
 @router.get(
@@ -151,16 +148,13 @@ async def post_ar_note(
     )
 
     def write() -> CollectionNoteOut:
-        try:
-            stored = ar.add_collection_note(
-                context.store,
-                snapshot,
-                tenant_id=principal.tenant_id,
-                note=note,
-                author=api_author(principal.key_id),
-            )
-        except ar.UnknownInvoiceError as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        stored = ar.add_collection_note(
+            context.store,
+            snapshot,
+            tenant_id=principal.tenant_id,
+            note=note,
+            author=api_actor(principal.key_id),
+        )
         return data.note_out(stored)
 
     return await run_in_threadpool(write)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from revlake.api.deps import ContextDep, RoleDep, TenantDep
-from revlake.api.schemas import AuditCheckpoint, AuditEntries, AuditEntryOut, AuditVerify
+from revlake.schemas.common import AuditCheckpoint, AuditEntries, AuditEntryOut, AuditVerify
 from revlake.store.anchors import audit_secret, head_checkpoint, load_checkpoints
 from revlake.store.audit import list_entries, verify_chain
 from revlake.store.roles import Area

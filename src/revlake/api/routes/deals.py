@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from revlake.api.data import deals
-from revlake.api.deals_schemas import (
+from revlake.api.deps import ContextDep, PageDep, RoleDep, SnapshotDep, TenantDep
+from revlake.api.routes import json_from_snapshot
+from revlake.api.routes.revenue import SortQuery
+from revlake.errors import NotFound
+from revlake.queries import deals
+from revlake.schemas.common import Problem
+from revlake.schemas.deals import (
     DealDetail,
     DealExplanation,
     DealFilters,
@@ -25,10 +30,6 @@ from revlake.api.deals_schemas import (
     ForecastRequest,
     RiskCategory,
 )
-from revlake.api.deps import ContextDep, PageDep, RoleDep, SnapshotDep, TenantDep
-from revlake.api.routes import json_from_snapshot
-from revlake.api.routes.revenue import SortQuery
-from revlake.api.schemas import Problem
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["deals"], dependencies=[RoleDep(Area.PIPELINE)])
@@ -108,7 +109,7 @@ async def get_deal(snapshot: SnapshotDep, deal_id: DealId) -> Response:
     def compute() -> DealDetail:
         detail = deals.deal_detail(snapshot, deal_id)
         if detail is None:
-            raise HTTPException(status_code=404, detail=f"no scored open deal {deal_id!r}")
+            raise NotFound(f"no scored open deal {deal_id!r}")
         return detail
 
     return await json_from_snapshot(snapshot, ("deal", deal_id), compute)
@@ -125,7 +126,7 @@ async def get_deal_explanation(
     def compute() -> DealExplanation:
         found = deals.deal_explanation(snapshot, context.workspace, tenant, deal_id)
         if found is None:
-            raise HTTPException(status_code=404, detail=f"no scored open deal {deal_id!r}")
+            raise NotFound(f"no scored open deal {deal_id!r}")
         return found
 
     return await json_from_snapshot(snapshot, ("deal-explanation", deal_id), compute)

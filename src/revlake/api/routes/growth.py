@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from revlake.api.data import growth
 from revlake.api.deps import PageDep, RoleDep, SnapshotDep
-from revlake.api.query import parse_month
 from revlake.api.routes import json_from_snapshot
 from revlake.api.routes.revenue import FromQuery, SortQuery, ToQuery
-from revlake.api.schemas import ChannelRow, FunnelPage, Page
+from revlake.queries import growth
+from revlake.queries.params import parse_month
+from revlake.schemas.common import ChannelRow, FunnelPage, Page
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["growth"])

@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse
 
 from revlake import __version__
 from revlake.api.deps import ContextDep, RoleDep, TenantDep
-from revlake.api.schemas import Liveness, Readiness
-from revlake.api.snapshots import NoSnapshotError
+from revlake.queries import health
+from revlake.schemas.common import Liveness, Readiness
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["health"])
@@ -19,28 +19,6 @@ async def liveness() -> Liveness:
     return Liveness(version=__version__)
 
 
-def readiness_of(context: ContextDep, tenant: str) -> Readiness:
-    """Whether the tenant has a published snapshot, and its age."""
-    try:
-        with context.snapshots.acquire(tenant) as snapshot:
-            return Readiness(
-                ready=True,
-                tenant=tenant,
-                snapshot=snapshot.name,
-                published_at=snapshot.published_at,
-                age_seconds=round(snapshot.age_seconds(), 3),
-            )
-    except NoSnapshotError as exc:
-        return Readiness(
-            ready=False,
-            tenant=tenant,
-            snapshot=None,
-            published_at=None,
-            age_seconds=None,
-            detail=str(exc),
-        )
-
-
 @router.get(
     "/health/ready",
     response_model=Readiness,
@@ -49,5 +27,5 @@ def readiness_of(context: ContextDep, tenant: str) -> Readiness:
     dependencies=[RoleDep(Area.HEALTH)],
 )
 def readiness(context: ContextDep, tenant: TenantDep) -> JSONResponse:
-    state = readiness_of(context, tenant)
+    state = health.readiness(context.snapshots, tenant)
     return JSONResponse(state.model_dump(mode="json"), status_code=200 if state.ready else 503)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from revlake.api.data import insights
 from revlake.api.deps import RoleDep, SnapshotDep
 from revlake.api.routes import json_from_snapshot
-from revlake.api.schemas import Insights
+from revlake.queries import insights
+from revlake.schemas.common import Insights
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["insights"])

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from revlake.api.data import pipeline
 from revlake.api.deps import RoleDep, SnapshotDep
 from revlake.api.routes import json_from_snapshot
-from revlake.api.schemas import PipelineSummary
+from revlake.queries import pipeline
+from revlake.schemas.common import PipelineSummary
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["pipeline"])

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from revlake.api.data import revenue
 from revlake.api.deps import PageDep, RoleDep, SnapshotDep
-from revlake.api.query import MONTH_PATTERN, parse_month
 from revlake.api.routes import json_from_snapshot
-from revlake.api.schemas import Cohorts, Kpis, MonthMovements, Page
+from revlake.queries import revenue
+from revlake.queries.params import MONTH_PATTERN, parse_month
+from revlake.schemas.common import Cohorts, Kpis, MonthMovements, Page
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["revenue"])

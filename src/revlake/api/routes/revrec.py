@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from revlake.api.data import revrec as data
 from revlake.api.deps import ContextDep, PageDep, PrincipalDep, RoleDep, SnapshotDep, TenantDep
-from revlake.api.query import IsoDate
 from revlake.api.routes import json_from_snapshot
-from revlake.api.schemas_revrec import (
+from revlake.finance import contract_store
+from revlake.queries import revrec as data
+from revlake.queries.params import IsoDate
+from revlake.schemas.revrec import (
     ContractDetail,
     ContractIn,
     ContractList,
@@ -28,18 +29,13 @@ from revlake.api.schemas_revrec import (
     RevrecDeferred,
     RevrecSchedule,
 )
-from revlake.finance import contract_store
+from revlake.store.actors import api_actor
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["revrec"], dependencies=[RoleDep(Area.REVENUE_SCHEDULES)])
 
 MonthQuery = Annotated[str | None, Query(max_length=7, description="YYYY-MM")]
 ContractIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="Contract id")]
-
-
-def api_actor(key_id: str) -> str:
-    """How the audit log names a writer that used an API key."""
-    return f"api-key:{key_id}"
 
 
 @router.get(
@@ -95,11 +91,8 @@ def get_contracts(context: ContextDep, tenant: TenantDep) -> ContractList:
 
 
 def _load(context: Any, tenant: str, contract_id: int) -> contract_store.StoredContract:
-    try:
-        with context.store.read() as session:
-            return contract_store.load_contract(session, tenant, contract_id)
-    except contract_store.ContractNotFoundError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    with context.store.read() as session:
+        return contract_store.load_contract(session, tenant, contract_id)
 
 
 @router.get(
@@ -146,17 +139,14 @@ async def post_modification(
     document = body.model_dump(mode="json", by_alias=True, exclude_none=True)
 
     def write() -> ContractDetail:
-        try:
-            with context.store.write() as session:
-                stored = contract_store.add_modification(
-                    session,
-                    principal.tenant_id,
-                    contract_id,
-                    document,
-                    actor=api_actor(principal.key_id),
-                )
-        except contract_store.ContractNotFoundError as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        with context.store.write() as session:
+            stored = contract_store.add_modification(
+                session,
+                principal.tenant_id,
+                contract_id,
+                document,
+                actor=api_actor(principal.key_id),
+            )
         return data.contract_detail(stored, dt.date.today())
 
     return await run_in_threadpool(write)
@@ -175,19 +165,16 @@ async def post_progress(
     body: ProgressMeasureIn,
 ) -> ContractDetail:
     def write() -> ContractDetail:
-        try:
-            with context.store.write() as session:
-                stored = contract_store.add_progress(
-                    session,
-                    principal.tenant_id,
-                    contract_id,
-                    body.obligation,
-                    body.on,
-                    str(body.percent),
-                    actor=api_actor(principal.key_id),
-                )
-        except contract_store.ContractNotFoundError as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        with context.store.write() as session:
+            stored = contract_store.add_progress(
+                session,
+                principal.tenant_id,
+                contract_id,
+                body.obligation,
+                body.on,
+                str(body.percent),
+                actor=api_actor(principal.key_id),
+            )
         return data.contract_detail(stored, dt.date.today())
 
     return await run_in_threadpool(write)

@@ -11,19 +11,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from revlake.api.data import tax
-from revlake.api.data.revenue import reporting_currency
 from revlake.api.deps import ContextDep, PageDep, RoleDep, SnapshotDep
-from revlake.api.query import MONTH_PATTERN, IsoDate, parse_month
 from revlake.api.routes import json_from_snapshot
-from revlake.api.schemas_tax import (
+from revlake.finance.tax import load_rate_table, profile_from_settings
+from revlake.queries import tax
+from revlake.queries.params import MONTH_PATTERN, IsoDate, parse_month
+from revlake.queries.revenue import reporting_currency
+from revlake.schemas.tax import (
     TaxDiscrepancyPage,
     TaxRates,
     TaxReport,
     VatCheckIn,
     VatCheckOut,
 )
-from revlake.finance.tax import load_rate_table, profile_from_settings
 from revlake.store.roles import Area
 
 router = APIRouter(tags=["tax"], dependencies=[RoleDep(Area.TAX)])

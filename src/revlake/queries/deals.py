@@ -1,0 +1,562 @@
+"""Scored open deals, their drivers, the risk summary, the forecast and the model report.
+
+Reads what `revlake score` and `revlake forecast --publish` wrote into the snapshot
+(`gold.ml_deal_scores`, `gold.ml_deal_explanations`, `gold.ml_deal_close_timing`) joined
+to the pipeline's own gold tables for names (`fct_pipeline`, `dim_customer`, `dim_rep`,
+`dim_product`). The forecast runs the Monte Carlo engine (`revlake.ml.forecast`) on the
+snapshot's deal history with the tenant's registered win model, memoised per snapshot,
+model version and parameters; nothing is written. The model report reads the registered
+version's `evaluation.json` and `reliability.png`, and the backtest table that
+`revlake backtest` writes to `tenants/<tenant>/reports/backtest/backtest.csv`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from revlake.errors import InputError, RevlakeError
+from revlake.ml.backtest import BacktestRow, BacktestSummary
+from revlake.ml.backtest import read_csv as read_backtest_csv
+from revlake.ml.deals import DealHistory, day_date, load_deal_history
+from revlake.ml.forecast import Period
+from revlake.ml.forecast_service import fit_forecast_models, forecast_with
+from revlake.ml.registry import RegisteredModel, load_model, registered_win_version
+from revlake.queries.convert import money, num
+from revlake.queries.params import PageParams, order_by, page_of, where
+from revlake.queries.revenue import reporting_currency
+from revlake.reader import Build
+from revlake.schemas.deals import (
+    RISK_CATEGORIES,
+    CategoryTotal,
+    DealDetail,
+    DealExplanation,
+    DealFilters,
+    DealPage,
+    DealRow,
+    DealSummary,
+    Driver,
+    FilterOption,
+    ForecastOut,
+    ForecastPeriodOut,
+)
+from revlake.workspace import Workspace
+
+SCORES = "ml_deal_scores"
+EXPLANATIONS = "ml_deal_explanations"
+TIMING = "ml_deal_close_timing"
+FORECAST_SIMULATIONS = 10_000
+BACKTEST_CSV = Path("reports") / "backtest" / "backtest.csv"
+
+DEAL_SORT = {
+    "id": "id",
+    "name": "name",
+    "account": "account",
+    "rep": "rep",
+    "product": "product",
+    "stage": "stage",
+    "amount": "amount",
+    "win_probability": "win_probability",
+    "risk_score": "risk_score",
+    "at_risk_amount": "at_risk_amount",
+    "expected_close_date": "expected_close_date",
+    "close_p10": "close_p10",
+    "close_p50": "close_p50",
+    "close_p90": "close_p90",
+    "days_in_stage": "days_in_stage",
+}
+"""Sortable fields of GET /deals → column of the `deals` CTE (never request text)."""
+DEFAULT_SORT = "-risk_score"
+
+
+def _deals_cte(snapshot: Build) -> str:
+    """One row per scored open deal with names, close-date range and every score column.
+
+    The close-date range comes from `revlake forecast --publish`; without it the columns
+    are null (the deal list still works).
+    """
+    if snapshot.has_table(TIMING):
+        timing = (
+            "t.close_date_p10 as close_p10, t.close_date_p50 as close_p50, "
+            "t.close_date_p90 as close_p90"
+        )
+        join = f"left join gold.{TIMING} as t on t.opportunity_id = s.opportunity_id"
+    else:
+        timing = (
+            "cast(null as date) as close_p10, cast(null as date) as close_p50, "
+            "cast(null as date) as close_p90"
+        )
+        join = ""
+    return f"""
+with deals as (
+  select
+    s.opportunity_id as id, p.opportunity_name as name, s.source_system,
+    c.customer_id as account_id,
+    coalesce(nullif(c.customer_name, ''), c.customer_id) as account,
+    r.rep_id, coalesce(nullif(r.rep_name, ''), r.rep_id) as rep,
+    coalesce(nullif(pr.product_name, ''), p.plan_name) as product,
+    s.stage_name as stage, s.amount_rc as amount, s.win_probability, s.loss_probability,
+    s.risk_score, s.risk_category, s.at_risk_amount_rc as at_risk_amount,
+    p.close_date as expected_close_date, {timing},
+    s.days_in_stage, s.top_driver, p.created_date, s.typical_days_in_stage_won,
+    s.stagnation, s.suggested_action, s.as_of_date, s.model_kind, s.model_version
+  from gold.{SCORES} as s
+  left join gold.fct_pipeline as p
+    on p.opportunity_id = s.opportunity_id and p.source_system = s.source_system
+  left join gold.dim_customer as c on c.customer_key = p.customer_key
+  left join gold.dim_rep as r on r.rep_key = p.rep_key
+  left join gold.dim_product as pr on pr.product_key = p.product_key
+  {join}
+)
+"""
+
+
+def require_scores(snapshot: Build) -> None:
+    """404 problem unless `revlake score` has written deal scores into this snapshot."""
+    snapshot.require(
+        SCORES,
+        hint="no deal scores: run `revlake train` and then `revlake score` for this tenant",
+    )
+
+
+def _row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "name": r["name"],
+        "source_system": r["source_system"],
+        "account_id": r["account_id"],
+        "account": r["account"],
+        "rep_id": r["rep_id"],
+        "rep": r["rep"],
+        "product": r["product"],
+        "stage": r["stage"],
+        "amount": num(r["amount"]),
+        "win_probability": float(r["win_probability"]),
+        "risk_score": float(r["risk_score"]),
+        "risk_category": r["risk_category"],
+        "at_risk_amount": num(r["at_risk_amount"]),
+        "expected_close_date": r["expected_close_date"],
+        "close_p10": r["close_p10"],
+        "close_p50": r["close_p50"],
+        "close_p90": r["close_p90"],
+        "days_in_stage": num(r["days_in_stage"]),
+        "top_driver": r["top_driver"],
+    }
+
+
+@dataclass(frozen=True)
+class DealQuery:
+    """The filters of the deal list (None / empty = no filter)."""
+
+    account: str | None = None
+    rep: str | None = None
+    product: str | None = None
+    stage: str | None = None
+    risk_category: tuple[str, ...] = ()
+    risk_min: float | None = None
+    risk_max: float | None = None
+
+    def conditions(self) -> tuple[list[str], list[Any]]:
+        """WHERE conditions and their parameters (values are always bound, never inlined)."""
+        low, high = self.risk_min, self.risk_max
+        if low is not None and high is not None and low > high:
+            raise InputError(
+                f"query parameters: 'risk_min' ({low:g}) is above 'risk_max' ({high:g})"
+            )
+        conditions: list[str] = []
+        params: list[Any] = []
+        if self.account:
+            conditions.append("(lower(account_id) = ? or contains(lower(account), ?))")
+            params += [self.account.lower(), self.account.lower()]
+        if self.rep:
+            conditions.append("(lower(rep_id) = ? or lower(rep) = ?)")
+            params += [self.rep.lower(), self.rep.lower()]
+        if self.product:
+            conditions.append("lower(product) = ?")
+            params.append(self.product.lower())
+        if self.stage:
+            conditions.append("lower(stage) = ?")
+            params.append(self.stage.lower())
+        if self.risk_category:
+            unknown = sorted(set(self.risk_category) - set(RISK_CATEGORIES))
+            if unknown:
+                raise InputError(
+                    f"query parameter 'risk_category': unknown {', '.join(map(repr, unknown))}; "
+                    f"categories: {', '.join(RISK_CATEGORIES)}"
+                )
+            marks = ", ".join("?" for _ in self.risk_category)
+            conditions.append(f"risk_category in ({marks})")
+            params += list(self.risk_category)
+        if self.risk_min is not None:
+            conditions.append("risk_score >= ?")
+            params.append(self.risk_min)
+        if self.risk_max is not None:
+            conditions.append("risk_score <= ?")
+            params.append(self.risk_max)
+        return conditions, params
+
+
+def deals(snapshot: Build, query: DealQuery, sort: str | None, page: PageParams) -> DealPage:
+    """Open deals matching `query`, sorted (allow-listed fields) and paged."""
+    require_scores(snapshot)
+    ordering = order_by(sort, DEAL_SORT, DEFAULT_SORT, ["id"])
+    conditions, params = query.conditions()
+
+    def compute() -> DealPage:
+        cte = _deals_cte(snapshot)
+        rows = snapshot.rows(
+            f"{cte} select *, count(*) over () as total_rows from deals "
+            f"{where(conditions)} order by {ordering} limit ? offset ?",
+            [*params, page.limit, page.offset],
+        )
+        if rows:
+            total = int(rows[0]["total_rows"])
+        else:
+            found = snapshot.rows(
+                f"{cte} select count(*) as n from deals {where(conditions)}", params
+            )
+            total = int(found[0]["n"])
+        run = snapshot.rows(
+            f"select max(as_of_date) as d, max(model_version) as v from gold.{SCORES}"
+        )
+        return DealPage(
+            items=[DealRow(**_row(r)) for r in rows],
+            currency=reporting_currency(snapshot),
+            as_of_date=run[0]["d"],
+            model_version=run[0]["v"],
+            **page_of(rows, total, page),
+        )
+
+    return snapshot.memo(("deals", query, ordering, page), compute)
+
+
+def deal_detail(snapshot: Build, deal_id: str) -> DealDetail | None:
+    """One scored open deal; None when the snapshot has no open deal with that id."""
+    require_scores(snapshot)
+
+    def compute() -> DealDetail | None:
+        found = snapshot.rows(f"{_deals_cte(snapshot)} select * from deals where id = ?", [deal_id])
+        if not found:
+            return None
+        r = found[0]
+        return DealDetail(
+            **_row(r),
+            currency=reporting_currency(snapshot),
+            loss_probability=float(r["loss_probability"]),
+            created_date=r["created_date"],
+            typical_days_in_stage_won=num(r["typical_days_in_stage_won"]),
+            stagnation=num(r["stagnation"]),
+            suggested_action=r["suggested_action"],
+            as_of_date=r["as_of_date"],
+            model_kind=r["model_kind"],
+            model_version=r["model_version"],
+        )
+
+    return snapshot.memo(("deal", deal_id), compute)
+
+
+@dataclass(frozen=True)
+class ModelBaseline:
+    """What a model's drivers start from: the training win rate and p at the bias."""
+
+    base_rate: float | None
+    baseline_probability: float | None
+
+
+def model_baseline(
+    snapshot: Build, workspace: Workspace, tenant: str, version: str
+) -> ModelBaseline:
+    """The baseline of the model version that scored the deals (None when it is gone)."""
+
+    def compute() -> ModelBaseline:
+        try:
+            registered = load_model(workspace, tenant, version)
+        except RevlakeError:  # the version folder was removed: the drivers still stand
+            return ModelBaseline(None, None)
+        return ModelBaseline(registered.reference.win_rate, registered.baseline_probability())
+
+    return snapshot.memo(("model-baseline", tenant, version), compute)
+
+
+def deal_explanation(
+    snapshot: Build, workspace: Workspace, tenant: str, deal_id: str
+) -> DealExplanation | None:
+    """The deal's ranked drivers with points and sentences; None for an unknown deal."""
+    detail = deal_detail(snapshot, deal_id)
+    if detail is None:
+        return None
+
+    def compute() -> DealExplanation:
+        rows = snapshot.rows(
+            "select driver_rank, feature, feature_value, points, sentence "
+            f"from gold.{EXPLANATIONS} where opportunity_id = ? order by driver_rank",
+            [deal_id],
+        )
+        drivers = [
+            Driver(
+                rank=int(r["driver_rank"]),
+                feature=r["feature"],
+                value=r["feature_value"],
+                points=float(r["points"]),
+                sentence=r["sentence"],
+            )
+            for r in rows
+        ]
+        base = model_baseline(snapshot, workspace, tenant, detail.model_version)
+        other = None
+        if base.baseline_probability is not None:
+            total = 100.0 * (detail.win_probability - base.baseline_probability)
+            other = round(total - sum(d.points for d in drivers), 2)
+        return DealExplanation(
+            id=deal_id,
+            win_probability=detail.win_probability,
+            base_rate=base.base_rate,
+            baseline_probability=base.baseline_probability,
+            other_points=other,
+            drivers=drivers,
+            suggested_action=detail.suggested_action,
+            risk_category=detail.risk_category,
+            model_kind=detail.model_kind,
+            model_version=detail.model_version,
+            as_of_date=detail.as_of_date,
+        )
+
+    return snapshot.memo(("deal-explanation", tenant, deal_id), compute)
+
+
+def deal_summary(snapshot: Build) -> DealSummary:
+    """Open pipeline, at-risk revenue, expected value and totals per risk category."""
+    require_scores(snapshot)
+
+    def compute() -> DealSummary:
+        per = snapshot.rows(
+            "select risk_category, count(*) as n, coalesce(sum(amount_rc), 0) as amount, "
+            "coalesce(sum(at_risk_amount_rc), 0) as at_risk "
+            f"from gold.{SCORES} group by risk_category"
+        )
+        by_category = {str(r["risk_category"]): r for r in per}
+        totals = snapshot.rows(
+            "select count(*) as n, coalesce(sum(amount_rc), 0) as amount, "
+            "coalesce(sum(at_risk_amount_rc), 0) as at_risk, "
+            "coalesce(sum(cast(amount_rc as double) * win_probability), 0) as expected, "
+            "max(as_of_date) as as_of, max(model_kind) as kind, max(model_version) as version "
+            f"from gold.{SCORES}"
+        )[0]
+        categories = []
+        for name in RISK_CATEGORIES:
+            r = by_category.get(name)
+            categories.append(
+                CategoryTotal(
+                    category=name,
+                    deals=int(r["n"]) if r else 0,
+                    amount=money(r["amount"]) if r else 0.0,
+                    at_risk_amount=money(r["at_risk"]) if r else 0.0,
+                )
+            )
+        as_of = totals["as_of"] if isinstance(totals["as_of"], date) else date.min
+        return DealSummary(
+            currency=reporting_currency(snapshot),
+            as_of_date=as_of,
+            open_deals=int(totals["n"]),
+            open_pipeline=money(totals["amount"]),
+            at_risk_amount=money(totals["at_risk"]),
+            expected_value=round(money(totals["expected"]), 2),
+            categories=categories,
+            model_kind=str(totals["kind"] or ""),
+            model_version=str(totals["version"] or ""),
+        )
+
+    return snapshot.memo(("deal-summary",), compute)
+
+
+def deal_filters(snapshot: Build) -> DealFilters:
+    """Distinct accounts, reps, products and stages of the scored deals."""
+    require_scores(snapshot)
+
+    def compute() -> DealFilters:
+        cte = _deals_cte(snapshot)
+
+        def options(id_column: str, name_column: str) -> list[FilterOption]:
+            rows = snapshot.rows(
+                f"{cte} select distinct {id_column} as i, {name_column} as n from deals "
+                f"where {id_column} is not null order by n, i"
+            )
+            return [FilterOption(id=str(r["i"]), name=str(r["n"] or r["i"])) for r in rows]
+
+        def values(column: str) -> list[str]:
+            rows = snapshot.rows(
+                f"{cte} select distinct {column} as v from deals where {column} is not null "
+                "order by 1"
+            )
+            return [str(r["v"]) for r in rows]
+
+        return DealFilters(
+            accounts=options("account_id", "account"),
+            reps=options("rep_id", "rep"),
+            products=values("product"),
+            stages=values("stage"),
+            risk_categories=list(RISK_CATEGORIES),
+        )
+
+    return snapshot.memo(("deal-filters",), compute)
+
+
+# ---------------------------------------------------------------- forecast
+
+
+def registered_win_model(snapshot: Build, workspace: Workspace, tenant: str) -> RegisteredModel:
+    """The tenant's latest win model (loaded once per snapshot and version)."""
+    version = registered_win_version(workspace, tenant)
+    return snapshot.memo(
+        ("win-model", tenant, version), lambda: load_model(workspace, tenant, version)
+    )
+
+
+def deal_history(snapshot: Build) -> DealHistory:
+    """The snapshot's deal history (read once per snapshot, on its own read-only cursor)."""
+
+    def compute() -> DealHistory:
+        with snapshot.cursor() as con:
+            return load_deal_history(con)
+
+    return snapshot.memo(("deal-history",), compute)
+
+
+def forecast(
+    snapshot: Build, registered: RegisteredModel, horizon: int, period: Period
+) -> ForecastOut:
+    """Monte Carlo forecast (10,000 simulations) of the snapshot's pipeline.
+
+    The hazard and stage-rate models are fitted once per snapshot and model version and
+    shared by every horizon/period; the forecast itself is memoised per parameters.
+    """
+    version = registered.version
+
+    def compute() -> ForecastOut:
+        history = deal_history(snapshot)
+        fitted = snapshot.memo(
+            ("forecast-models", version), lambda: fit_forecast_models(history, registered)
+        )
+        fc = forecast_with(
+            history,
+            registered,
+            horizon=horizon,
+            period=period,
+            n_sims=FORECAST_SIMULATIONS,
+            seed=0,
+            fitted=fitted,
+        )
+        b = fc.bands
+        starts = np.concatenate(([fc.as_of], fc.period_ends[:-1])) + 1
+        periods = [
+            ForecastPeriodOut(
+                index=k + 1,
+                start=day_date(int(starts[k])),
+                end=day_date(int(fc.period_ends[k])),
+                p10=round(float(b.per_period[0, k]), 2),
+                p50=round(float(b.per_period[1, k]), 2),
+                p90=round(float(b.per_period[2, k]), 2),
+                mean=round(float(b.mean_per_period[k]), 2),
+                cumulative_p10=round(float(b.cumulative[0, k]), 2),
+                cumulative_p50=round(float(b.cumulative[1, k]), 2),
+                cumulative_p90=round(float(b.cumulative[2, k]), 2),
+                open_pipeline_mean=round(float(fc.open_bands.mean_per_period[k]), 2),
+                new_pipeline_mean=round(float(fc.new_mean_per_period[k]), 2),
+                baseline=round(float(fc.baseline_per_period[k]), 2),
+            )
+            for k in range(fc.period_ends.size)
+        ]
+        return ForecastOut(
+            currency=reporting_currency(snapshot),
+            as_of_date=day_date(fc.as_of),
+            period=period,
+            horizon=horizon,
+            simulations=fc.n_sims,
+            open_deals=int(fc.deals.deal_idx.size),
+            model_kind=registered.model.kind,
+            model_version=version,
+            total_p10=periods[-1].cumulative_p10,
+            total_p50=periods[-1].cumulative_p50,
+            total_p90=periods[-1].cumulative_p90,
+            total_baseline=round(float(fc.baseline_per_period.sum()), 2),
+            periods=periods,
+        )
+
+    return snapshot.memo(("forecast", version, horizon, period), compute)
+
+
+# ---------------------------------------------------------------- model report
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """The registered win model's evaluation and the latest backtest, for the /models page."""
+
+    version: str
+    kind: str
+    created_at: str | None
+    message: str | None
+    evaluation: dict[str, Any]
+    reliability_png: str | None  # base64 of reliability.png, when the version has one
+    backtest: list[BacktestRow]
+    backtest_path: Path
+
+    def metrics(self, view: str) -> list[tuple[str, dict[str, Any]]]:
+        """(model key, metrics) of one evaluation view, in the report's order."""
+        results = self.evaluation.get(view, {})
+        order = ("model", "model_uncalibrated", "stage_rates", "base_rate", "oracle")
+        return [(k, results[k]) for k in order if isinstance(results.get(k), dict)]
+
+
+def read_backtest(path: Path) -> list[BacktestRow]:
+    """The cut-offs of a backtest.csv written by `revlake backtest` ([] when absent)."""
+    try:
+        return read_backtest_csv(path)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise RevlakeError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def model_report(workspace: Workspace, tenant: str) -> ModelReport:
+    """The latest registered win model's report (409 problem when none is registered)."""
+    registered = load_model(workspace, tenant, registered_win_version(workspace, tenant))
+    path = registered.path
+    try:
+        evaluation = json.loads((path / "evaluation.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        evaluation = {}
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RevlakeError(f"cannot read {path / 'evaluation.json'}: {exc}") from exc
+    png = path / "reliability.png"
+    reliability = base64.b64encode(png.read_bytes()).decode("ascii") if png.is_file() else None
+    backtest_path = workspace.tenant_dir(tenant) / BACKTEST_CSV
+    return ModelReport(
+        version=registered.version,
+        kind=str(registered.manifest.get("kind", "")),
+        created_at=registered.manifest.get("created_at"),
+        message=registered.manifest.get("message"),
+        evaluation=evaluation if isinstance(evaluation, dict) else {},
+        reliability_png=reliability,
+        backtest=read_backtest(backtest_path),
+        backtest_path=backtest_path,
+    )
+
+
+def backtest_summary(rows: Sequence[BacktestRow]) -> dict[str, float]:
+    """Mean absolute error of P50 and baseline, and P10–P90 coverage, over the cut-offs."""
+    if not rows:
+        return {}
+    summary = BacktestSummary(list(rows))
+    return {
+        "mae": summary.mae,
+        "baseline_mae": summary.baseline_mae,
+        "coverage": summary.coverage,
+    }

@@ -1,0 +1,241 @@
+"""Tax readers: the report and charged lines from gold, discrepancies, rates, VAT checks.
+
+The report comes straight from gold (`rpt_tax_by_period_jurisdiction`, what was billed).
+Discrepancies re-derive every line's tax from the rate tables and the workspace's tax
+settings with revlake.finance.tax and list the lines that differ; they are memoised per
+snapshot, settings and override-file version. The CLI (`revlake tax`) uses the same
+functions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from revlake.finance.money import Money
+from revlake.finance.tax import (
+    ChargedLine,
+    Discrepancy,
+    RateTable,
+    TaxLine,
+    TaxProfile,
+    TaxRate,
+    check_vat_number,
+    find_discrepancies,
+    normalise_jurisdiction,
+    override_stamp,
+    plain_rate,
+)
+from revlake.queries.params import PageParams, month_range_sql, where
+from revlake.reader import Build, tables
+from revlake.schemas.tax import (
+    TaxCurrencyTotal,
+    TaxDiscrepancyOut,
+    TaxDiscrepancyPage,
+    TaxRateOut,
+    TaxRates,
+    TaxReport,
+    TaxReportRow,
+    VatCheckOut,
+)
+
+REPORT_TABLE = tables.TAX_REPORT
+LINES_TABLE = tables.TAX_LINES
+_HINT = "run `revlake build` to add the tax tables"
+_ZERO = Decimal("0.00")
+
+
+def _dec(value: Any) -> Decimal:
+    return _ZERO if value is None else Decimal(value)
+
+
+def tax_report(
+    snapshot: Build,
+    start: date | None,
+    end: date | None,
+    jurisdiction: str | None,
+    reporting_currency: str,
+) -> TaxReport:
+    """The report rows for months `start`..`end` (first days), one jurisdiction or all."""
+    snapshot.require(REPORT_TABLE, hint=_HINT)
+    code = normalise_jurisdiction(jurisdiction) if jurisdiction else None
+    conditions, params = month_range_sql("tax_period", start, end)
+    if code is not None:
+        conditions.append("jurisdiction = ?")
+        params.append(code)
+
+    def compute() -> TaxReport:
+        rows = snapshot.rows(
+            f"select * from gold.{REPORT_TABLE} {where(conditions)} "
+            "order by tax_period, jurisdiction, currency",
+            params,
+        )
+        out = [
+            TaxReportRow(
+                period=r["tax_period"],
+                jurisdiction=str(r["jurisdiction"]),
+                tax_kind=str(r["tax_kind"]),
+                currency=str(r["currency"]),
+                taxable_net=_dec(r["taxable_net"]),
+                tax_charged=_dec(r["tax_charged"]),
+                reverse_charged_net=_dec(r["reverse_charged_net"]),
+                untaxed_net=_dec(r["untaxed_net"]),
+                line_count=int(r["line_count"]),
+                reverse_charge_line_count=int(r["reverse_charge_line_count"]),
+                taxable_net_rc=_dec(r["taxable_net_rc"]),
+                tax_charged_rc=_dec(r["tax_charged_rc"]),
+                reverse_charged_net_rc=_dec(r["reverse_charged_net_rc"]),
+            )
+            for r in rows
+        ]
+        sums: dict[str, list[Decimal]] = defaultdict(lambda: [_ZERO, _ZERO, _ZERO, Decimal(0)])
+        for row in out:
+            acc = sums[row.currency]
+            acc[0] += row.taxable_net
+            acc[1] += row.tax_charged
+            acc[2] += row.reverse_charged_net
+            acc[3] += row.line_count
+        totals = [
+            TaxCurrencyTotal(
+                currency=currency,
+                taxable_net=acc[0],
+                tax_charged=acc[1],
+                reverse_charged_net=acc[2],
+                line_count=int(acc[3]),
+            )
+            for currency, acc in sorted(sums.items())
+        ]
+        currency = str(rows[0]["reporting_currency"]) if rows else reporting_currency
+        return TaxReport(
+            reporting_currency=currency,
+            from_period=start,
+            to_period=end,
+            jurisdiction=code,
+            rows=out,
+            totals=totals,
+            tax_charged_rc=sum((r.tax_charged_rc for r in out), _ZERO),
+            taxable_net_rc=sum((r.taxable_net_rc for r in out), _ZERO),
+            reverse_charged_net_rc=sum((r.reverse_charged_net_rc for r in out), _ZERO),
+        )
+
+    return snapshot.memo(("tax-report", start, end, code), compute)
+
+
+def charged_lines(snapshot: Build) -> list[ChargedLine]:
+    """Every line of gold.fct_tax_lines as the engine's ChargedLine (what was billed)."""
+    snapshot.require(LINES_TABLE, hint=_HINT)
+    rows = snapshot.rows(
+        "select invoice_line_id, invoice_id, invoice_date, customer_country_code, "
+        "customer_tax_id, net_amount, tax_amount, tax_rate, is_reverse_charge, currency "
+        f"from gold.{LINES_TABLE} order by invoice_date, invoice_line_id"
+    )
+    return [
+        ChargedLine(
+            invoice_line_id=str(r["invoice_line_id"]),
+            invoice_id=str(r["invoice_id"]),
+            tax_line=TaxLine(
+                customer_country=str(r["customer_country_code"] or ""),
+                tax_date=r["invoice_date"],
+                net=Money(_dec(r["net_amount"]), str(r["currency"])),
+                vat_number=r["customer_tax_id"],
+            ),
+            charged_tax=Money(_dec(r["tax_amount"]), str(r["currency"])),
+            charged_rate=None if r["tax_rate"] is None else plain_rate(Decimal(r["tax_rate"])),
+            charged_reverse_charge=bool(r["is_reverse_charge"]),
+        )
+        for r in rows
+    ]
+
+
+def all_discrepancies(
+    snapshot: Build, table: RateTable, profile: TaxProfile, workspace_root: Path
+) -> tuple[int, list[Discrepancy]]:
+    """(lines checked, discrepancies) for the snapshot, memoised per rates and settings."""
+
+    def compute() -> tuple[int, list[Discrepancy]]:
+        lines = charged_lines(snapshot)
+        return len(lines), find_discrepancies(profile, table, lines)
+
+    key = ("tax-discrepancies", profile, override_stamp(workspace_root))
+    return snapshot.memo(key, compute)
+
+
+def _discrepancy_out(d: Discrepancy) -> TaxDiscrepancyOut:
+    return TaxDiscrepancyOut(
+        invoice_line_id=d.invoice_line_id,
+        invoice_id=d.invoice_id,
+        invoice_date=d.tax_date,
+        customer_country=d.customer_country,
+        jurisdiction=d.jurisdiction,
+        currency=d.net.currency,
+        net=d.net.amount,
+        charged_tax=d.charged_tax.amount,
+        expected_tax=None if d.expected_tax is None else d.expected_tax.amount,
+        charged_rate=d.charged_rate,
+        expected_rate=d.expected_rate,
+        reason=d.reason,
+    )
+
+
+def discrepancy_page(
+    snapshot: Build,
+    table: RateTable,
+    profile: TaxProfile,
+    workspace_root: Path,
+    page: PageParams,
+) -> TaxDiscrepancyPage:
+    """One page of the discrepancy list (oldest invoice first)."""
+    checked, found = all_discrepancies(snapshot, table, profile, workspace_root)
+    items = found[page.offset : page.offset + page.limit]
+    end = page.offset + len(items)
+    return TaxDiscrepancyPage(
+        items=[_discrepancy_out(d) for d in items],
+        total=len(found),
+        limit=page.limit,
+        offset=page.offset,
+        next_offset=end if end < len(found) else None,
+        lines_checked=checked,
+        snapshot=snapshot.name,
+    )
+
+
+def _rate_out(row: TaxRate) -> TaxRateOut:
+    return TaxRateOut(
+        jurisdiction=row.jurisdiction,
+        kind=row.kind.value,
+        rate=row.rate,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        note=row.note,
+        source=row.source,
+    )
+
+
+def rates(table: RateTable, jurisdiction: str | None, day: date | None) -> TaxRates:
+    """Every row of one jurisdiction (or all), or only the rows in force on `day`."""
+    codes = [table.require(jurisdiction)] if jurisdiction is not None else table.jurisdictions()
+    if day is not None:
+        if jurisdiction is not None:
+            return TaxRates(date=day, items=[_rate_out(table.rate(codes[0], day))])
+        in_force = []
+        for code in codes:
+            row = next((r for r in table.rows(code) if r.covers(day)), None)
+            if row is not None:
+                in_force.append(_rate_out(row))
+        return TaxRates(date=day, items=in_force)
+    return TaxRates(date=None, items=[_rate_out(r) for c in codes for r in table.rows(c)])
+
+
+def vat_check(number: str, country: str | None) -> VatCheckOut:
+    """Check a VAT number offline (format and check digits); nothing is written."""
+    result = check_vat_number(number, country)
+    return VatCheckOut(
+        number=result.number,
+        compact=result.compact,
+        country=result.country,
+        valid=result.valid,
+        reason=result.reason,
+    )

@@ -1,0 +1,152 @@
+"""Plotly figures of the dashboard, as JSON for plotly.js (built once per snapshot)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+from revlake.schemas.common import ChannelRow, CohortCell, FunnelStage, MonthMovements, MrrPoint
+from revlake.web.figures.base import LAYOUT, to_json
+
+
+def mrr_trend(months: Sequence[dict[str, Any]], currency: str) -> str:
+    x = [m["month"].isoformat() for m in months]
+    fig = go.Figure(
+        [
+            go.Scatter(x=x, y=[float(m["mrr"]) for m in months], name="MRR", mode="lines"),
+            go.Scatter(
+                x=x, y=[float(m["arr"]) for m in months], name="ARR", mode="lines", yaxis="y2"
+            ),
+        ]
+    )
+    fig.update_layout(
+        **LAYOUT,
+        yaxis={"title": f"MRR ({currency})"},
+        yaxis2={"title": f"ARR ({currency})", "overlaying": "y", "side": "right"},
+    )
+    return to_json(fig)
+
+
+def waterfall(row: MonthMovements, start_mrr: float, currency: str) -> str:
+    labels = ["Start", "New", "Expansion", "Reactivation", "Contraction", "Churn", "FX", "End"]
+    values = [
+        start_mrr,
+        row.new,
+        row.expansion,
+        row.reactivation,
+        row.contraction,
+        row.churn,
+        row.fx_impact,
+        row.mrr,
+    ]
+    measure = ["absolute"] + ["relative"] * 6 + ["total"]
+    fig = go.Figure(
+        go.Waterfall(x=labels, y=values, measure=measure, connector={"line": {"width": 1}})
+    )
+    # zoom the axis on the bridge: from 0 the monthly movements would be invisible slivers
+    running = [start_mrr]
+    for step in values[1:-1]:
+        running.append(running[-1] + step)
+    running.append(row.mrr)
+    low, high = min(running), max(running)
+    pad = max((high - low) * 0.5, high * 0.01, 1.0)
+    fig.update_layout(
+        **LAYOUT,
+        yaxis={"title": currency, "range": [max(0.0, low - pad), high + pad]},
+        showlegend=False,
+    )
+    return to_json(fig)
+
+
+def movements_by_month(rows: Sequence[MonthMovements]) -> str:
+    x = [r.month.isoformat() for r in rows]
+    series = [
+        ("New", [r.new for r in rows]),
+        ("Expansion", [r.expansion for r in rows]),
+        ("Reactivation", [r.reactivation for r in rows]),
+        ("Contraction", [r.contraction for r in rows]),
+        ("Churn", [r.churn for r in rows]),
+        ("FX", [r.fx_impact for r in rows]),
+    ]
+    fig = go.Figure([go.Bar(x=x, y=y, name=name) for name, y in series])
+    fig.add_trace(
+        go.Scatter(x=x, y=[r.net_new for r in rows], name="Net new", mode="lines+markers")
+    )
+    fig.update_layout(**LAYOUT, barmode="relative")
+    return to_json(fig)
+
+
+def funnel(stages: Sequence[FunnelStage]) -> str:
+    fig = go.Figure(
+        go.Funnel(
+            y=[s.stage for s in stages],
+            x=[s.count for s in stages],
+            textinfo="value+percent initial",
+        )
+    )
+    fig.update_layout(**LAYOUT)
+    return to_json(fig)
+
+
+def channels(rows: Sequence[ChannelRow], currency: str) -> str:
+    names = [r.channel_name for r in rows]
+    fig = go.Figure(
+        [
+            go.Bar(x=names, y=[r.cac for r in rows], name=f"CAC ({currency})"),
+            go.Scatter(
+                x=names,
+                y=[r.roas for r in rows],
+                name="ROAS",
+                mode="markers",
+                yaxis="y2",
+                marker={"size": 12},
+            ),
+        ]
+    )
+    fig.update_layout(
+        **LAYOUT,
+        yaxis={"title": f"CAC ({currency})"},
+        yaxis2={"title": "ROAS", "overlaying": "y", "side": "right"},
+    )
+    return to_json(fig)
+
+
+def cohort_heatmap(cells: Sequence[CohortCell], metric: str) -> str:
+    cohorts = sorted({c.cohort_month for c in cells})
+    ages = sorted({c.age_months for c in cells})
+    index = {(c.cohort_month, c.age_months): c for c in cells}
+    z: list[list[float | None]] = []
+    for cohort in cohorts:
+        line: list[float | None] = []
+        for age in ages:
+            cell = index.get((cohort, age))
+            value = None if cell is None else getattr(cell, metric)
+            line.append(None if value is None else round(value * 100, 1))
+        z.append(line)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=ages,
+            y=[c.strftime("%Y-%m") for c in cohorts],
+            colorscale="Blues",
+            zmin=0,
+            zmax=100 if metric == "logo_retention" else None,
+            colorbar={"title": "%"},
+            hovertemplate="cohort %{y}, month %{x}: %{z}%<extra></extra>",
+        )
+    )
+    layout = dict(LAYOUT)
+    layout["height"] = max(320, 16 * len(cohorts) + 80)
+    fig.update_layout(**layout, xaxis={"title": "months since first payment"})
+    fig.update_yaxes(autorange="reversed")
+    return to_json(fig)
+
+
+def customer_mrr(points: Sequence[MrrPoint], currency: str) -> str:
+    fig = go.Figure(
+        go.Bar(x=[p.month.isoformat() for p in points], y=[p.mrr_rc for p in points], name="MRR")
+    )
+    fig.update_layout(**LAYOUT, yaxis={"title": f"MRR ({currency})"}, showlegend=False)
+    return to_json(fig)

@@ -1,0 +1,1 @@
+"""Dashboard pages, one module per area (listed in `revlake.web.PAGE_MODULES`)."""

@@ -1,0 +1,150 @@
+"""Dashboard pages of receivables: aging (table and stacked bars by month), DSO chart,
+and the overdue list with a form to add a collection note to an invoice.
+
+Finance and admin roles only (Area.AR). Numbers come from the same library as the API
+and CLI (`revlake.finance.receivables`). The note form POSTs with the session cookie,
+which is SameSite=Strict, so a form on another site cannot post with it; the handler also
+refuses a request whose Origin header names another host. After a note it redirects
+(POST → 303 → GET) back to the overdue list.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from revlake.api.deps import ContextDep
+from revlake.errors import InputError
+from revlake.finance import receivables as ar
+from revlake.queries import ar as ar_data
+from revlake.store.actors import web_actor
+from revlake.store.collections import MAX_TEXT, NoteInput, NoteStatus, latest_notes
+from revlake.store.roles import Area
+from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
+from revlake.web.figures import ar as ar_figures
+
+OVERDUE_SHOWN = 200
+
+NAV: tuple[NavEntry, ...] = (("/finance/ar", "Receivables", Area.AR),)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/finance/ar")
+async def ar_page(
+    request: Request,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    as_of: Annotated[date | None, Query()] = None,
+) -> HTMLResponse:
+    require(principal, Area.AR)
+    aging = await run_in_threadpool(ar_data.aging, snapshot, as_of, True)
+    months = await run_in_threadpool(ar.monthly_aging, snapshot)
+    currency = aging.reporting_currency
+    charts = snapshot.memo(
+        ("web-ar-charts",),
+        lambda: (
+            ar_figures.aging_stacked_bars(months, currency),
+            ar_figures.dso_line(months),
+        ),
+    )
+    recent = list(reversed(months[-12:]))
+    return render(
+        request,
+        "ar.html",
+        principal,
+        snapshot,
+        aging=aging,
+        months=recent,
+        aging_chart=charts[0],
+        dso_chart=charts[1],
+    )
+
+
+@router.get("/finance/ar/overdue")
+async def ar_overdue_page(
+    request: Request,
+    context: ContextDep,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    as_of: Annotated[date | None, Query()] = None,
+    noted: Annotated[str | None, Query(max_length=100)] = None,
+    error: Annotated[str | None, Query(max_length=500)] = None,
+) -> HTMLResponse:
+    require(principal, Area.AR)
+    day = await run_in_threadpool(ar.resolve_as_of, snapshot, as_of)
+    items = await run_in_threadpool(ar.overdue, snapshot, day)
+
+    def read_notes() -> dict[str, tuple[str, str]]:
+        with context.store.read() as session:
+            latest = latest_notes(session, tenant_id=principal.tenant_id)
+            return {k: (n.status, n.text) for k, n in latest.items()}
+
+    notes = await run_in_threadpool(read_notes)
+    return render(
+        request,
+        "ar_overdue.html",
+        principal,
+        snapshot,
+        as_of=day,
+        items=items[:OVERDUE_SHOWN],
+        total=len(items),
+        notes=notes,
+        statuses=[s.value for s in NoteStatus],
+        max_text=MAX_TEXT,
+        noted=noted,
+        error=error,
+    )
+
+
+def _same_origin(request: Request) -> bool:
+    """False when the browser says the form came from another host (Origin header)."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.url.netloc
+
+
+@router.post("/finance/ar/invoices/{invoice_id}/notes")
+async def ar_add_note(
+    request: Request,
+    context: ContextDep,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    invoice_id: str,
+    status: Annotated[str, Form(max_length=20)],
+    text: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+    promised_date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    require(principal, Area.AR)
+    if not _same_origin(request):
+        raise HTTPException(status_code=403, detail="cross-site form post refused")
+    back = "/finance/ar/overdue"
+    try:
+        promised = date.fromisoformat(promised_date) if promised_date.strip() else None
+    except ValueError:
+        message = f"promised date: expected YYYY-MM-DD, got {promised_date!r}"
+        return RedirectResponse(f"{back}?error={quote(message)}", status_code=303)
+    note = NoteInput(invoice_id=invoice_id, status=status, text=text, promised_date=promised)
+
+    def write() -> None:
+        ar.add_collection_note(
+            context.store,
+            snapshot,
+            tenant_id=principal.tenant_id,
+            note=note,
+            author=web_actor(principal.key_id),
+        )
+
+    try:
+        await run_in_threadpool(write)
+    except ar.UnknownInvoiceError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    except InputError as exc:
+        return RedirectResponse(f"{back}?error={quote(str(exc))}", status_code=303)
+    return RedirectResponse(f"{back}?noted={quote(invoice_id)}", status_code=303)

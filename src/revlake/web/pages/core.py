@@ -1,0 +1,316 @@
+"""Dashboard core pages: login, overview, growth, retention, customers, data health, insights.
+
+Every page is scoped like the API: the signed session cookie names an API key, the key
+gives the tenant and role (`web_principal`), and `page_snapshot` pins that tenant's
+published snapshot for the request. A page whose area the role may not see answers 403.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import plotly
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from revlake.api.bodyguard import client_address
+from revlake.api.deps import ContextDep
+from revlake.queries import customers as customer_data
+from revlake.queries import growth, insights, pipeline, revenue
+from revlake.queries import health as health_data
+from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
+from revlake.store.keys import InvalidApiKeyError
+from revlake.store.roles import Area, can_access
+from revlake.web.common import (
+    HERE,
+    NavEntry,
+    PageSnapshot,
+    WebPrincipal,
+    render,
+    require,
+    templates,
+)
+from revlake.web.figures import core as figures
+from revlake.web.session import COOKIE_NAME, SESSION_TTL_S, make_token
+
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+CUSTOMERS_PER_PAGE = 25
+
+NAV: tuple[NavEntry, ...] = (
+    ("/", "Overview", Area.KPIS),
+    ("/growth", "Growth", Area.FUNNEL),
+    ("/retention", "Retention", Area.COHORTS),
+    ("/customers", "Customers", Area.CUSTOMERS),
+    ("/data-health", "Data health", Area.RUNS),
+    ("/insights", "Insights", Area.KPIS),
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+# ---------------------------------------------------------------- login and static files
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/", error: str | None = None) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "login.html", {"next": _safe_next(next), "error": error, "nav": []}
+    )
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths: never redirect to another site after login."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    context: ContextDep,
+    api_key: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    try:
+        # the same bounded, failure-limited check as the API (429 when limited)
+        principal = await context.authenticate(api_key, client_address(request.scope))
+    except InvalidApiKeyError:
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": "That API key is not valid.", "nav": []},
+            status_code=401,
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        COOKIE_NAME,
+        make_token(context.session_secret, principal.key_id),
+        max_age=SESSION_TTL_S,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE_NAME)
+    return response
+
+
+@router.get("/static/plotly.min.js")
+def plotly_js() -> FileResponse:
+    """plotly.js from the installed plotly package (no CDN)."""
+    return FileResponse(
+        PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
+# ---------------------------------------------------------------- pages
+
+
+@router.get("/")
+def overview(
+    request: Request,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+) -> HTMLResponse:
+    require(principal, Area.KPIS)
+    chosen = parse_month(month, "month")
+    kpis = revenue.kpis(snapshot, chosen)
+    currency = kpis.currency
+    series = revenue.kpi_months(snapshot)
+    recent = revenue.movements(
+        snapshot, None, kpis.month, "-month", PageParams(limit=12, offset=0)
+    ).items
+    current = recent[0]
+    start_mrr = recent[1].mrr if len(recent) > 1 else 0.0
+    charts = snapshot.memo(
+        ("web-overview", kpis.month),
+        lambda: {
+            "trend": figures.mrr_trend(series, currency),
+            "waterfall": figures.waterfall(current, start_mrr, currency),
+            "movements": figures.movements_by_month(list(reversed(recent))),
+        },
+    )
+    panel = insights.insights(snapshot) if chosen is None else None
+    return render(
+        request,
+        "overview.html",
+        principal,
+        snapshot,
+        kpis=kpis,
+        currency=currency,
+        current=current,
+        start_mrr=start_mrr,
+        recent=recent,
+        months=[r["month"] for r in reversed(series)],
+        charts=charts,
+        insights=panel,
+        can_see_mrr=can_access(principal.role, Area.MRR),
+    )
+
+
+@router.get("/growth")
+def growth_page(
+    request: Request,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+) -> HTMLResponse:
+    require(principal, Area.FUNNEL)
+    chosen = parse_month(month, "month") or growth.latest_spend_month(snapshot)
+    all_rows = PageParams(limit=500, offset=0)
+    funnel = growth.funnel(snapshot, chosen, chosen, None, "channel", all_rows)
+    show_channels = can_access(principal.role, Area.CHANNELS)
+    channel_rows = (
+        growth.channels(snapshot, chosen, chosen, None, "-spend,channel", all_rows).items
+        if show_channels
+        else []
+    )
+    currency = revenue.reporting_currency(snapshot)
+    charts = snapshot.memo(
+        ("web-growth", chosen, show_channels),
+        lambda: {
+            "funnel": figures.funnel(funnel.stages),
+            "channels": figures.channels(channel_rows, currency) if channel_rows else None,
+        },
+    )
+    pipe = (
+        pipeline.pipeline_summary(snapshot, None, 12)
+        if can_access(principal.role, Area.PIPELINE)
+        else None
+    )
+    return render(
+        request,
+        "growth.html",
+        principal,
+        snapshot,
+        month=chosen,
+        funnel=funnel,
+        channels=channel_rows,
+        show_channels=show_channels,
+        currency=currency,
+        charts=charts,
+        pipeline=pipe,
+    )
+
+
+@router.get("/retention")
+def retention_page(
+    request: Request,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    metric: Annotated[str, Query(pattern="^(logo|revenue)$")] = "logo",
+    max_age: Annotated[int, Query(ge=1, le=120)] = 24,
+) -> HTMLResponse:
+    require(principal, Area.COHORTS)
+    cohorts = revenue.cohorts(snapshot, None, None, max_age)
+    column = f"{metric}_retention"
+    heatmap = snapshot.memo(
+        ("web-cohorts", column, max_age), lambda: figures.cohort_heatmap(cohorts.cells, column)
+    )
+    ages = sorted({c.age_months for c in cohorts.cells})
+    table: dict[Any, dict[int, float | None]] = {}
+    sizes: dict[Any, int] = {}
+    for cell in cohorts.cells:
+        table.setdefault(cell.cohort_month, {})[cell.age_months] = getattr(cell, column)
+        sizes[cell.cohort_month] = cell.cohort_customers
+    return render(
+        request,
+        "retention.html",
+        principal,
+        snapshot,
+        metric=metric,
+        max_age=max_age,
+        ages=ages,
+        table=table,
+        sizes=sizes,
+        heatmap=heatmap,
+    )
+
+
+@router.get("/customers")
+def customers_page(
+    request: Request,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[customer_data.Status, Query()] = "all",
+    segment: Annotated[str | None, Query(max_length=50)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    require(principal, Area.CUSTOMERS)
+    params = PageParams(limit=CUSTOMERS_PER_PAGE, offset=(page - 1) * CUSTOMERS_PER_PAGE)
+    found = customer_data.customers(snapshot, q or None, status, segment or None, None, params)
+    return render(
+        request,
+        "customers.html",
+        principal,
+        snapshot,
+        result=found,
+        q=q or "",
+        status=status,
+        segment=segment or "",
+        segments=customer_data.segments(snapshot),
+        page=page,
+        currency=revenue.reporting_currency(snapshot),
+    )
+
+
+@router.get("/customers/{customer_id}")
+def customer_page(
+    request: Request, principal: WebPrincipal, snapshot: PageSnapshot, customer_id: str
+) -> HTMLResponse:
+    require(principal, Area.CUSTOMERS)
+    detail = customer_data.customer_detail(snapshot, customer_id)
+    if detail is None:
+        raise HTTPException(status_code=404, detail=f"no customer {customer_id!r}")
+    history_figure = snapshot.memo(
+        ("web-customer", customer_id),
+        lambda: figures.customer_mrr(detail.mrr_history, detail.currency),
+    )
+    return render(
+        request,
+        "customer.html",
+        principal,
+        snapshot,
+        detail=detail,
+        history_figure=history_figure,
+        currency=detail.currency,
+    )
+
+
+@router.get("/data-health")
+def data_health_page(
+    request: Request, context: ContextDep, principal: WebPrincipal
+) -> HTMLResponse:
+    require(principal, Area.RUNS)
+    health = health_data.data_health(
+        context.workspace,
+        context.store,
+        context.files,
+        context.snapshots,
+        principal.tenant_id,
+        PageParams(limit=25, offset=0),
+    )
+    return render(request, "data_health.html", principal, None, health=health)
+
+
+@router.get("/insights")
+def insights_page(
+    request: Request, principal: WebPrincipal, snapshot: PageSnapshot
+) -> HTMLResponse:
+    require(principal, Area.KPIS)
+    return render(
+        request, "insights.html", principal, snapshot, insights=insights.insights(snapshot)
+    )
+
+
+def mount_static(app: FastAPI) -> None:
+    """The dashboard's own static files (CSS, chart glue) under /static."""
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

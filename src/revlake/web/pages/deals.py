@@ -1,0 +1,253 @@
+"""Dashboard pages of pipeline intelligence: risk dashboard, deal drill-down, forecast and
+model report (all under the pipeline area, so the sales role sees them, marketing not).
+
+They read the same data functions as API v1 (`revlake.queries.deals`), so a page and the
+API always show the same numbers. Filters, sorting and the forecast form are plain GET
+query parameters: everything works without JavaScript; only the charts need plotly.js.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+from revlake.api.deps import ContextDep
+from revlake.errors import InputError
+from revlake.queries import deals
+from revlake.queries.params import PageParams
+from revlake.queries.revenue import reporting_currency
+from revlake.schemas.deals import RISK_CATEGORIES, RiskCategory
+from revlake.store.roles import Area
+from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
+from revlake.web.figures import deals as deal_figures
+
+DEALS_PER_PAGE = 25
+TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("name", "Deal"),
+    ("account", "Account"),
+    ("rep", "Rep"),
+    ("product", "Product"),
+    ("stage", "Stage"),
+    ("amount", "Amount"),
+    ("win_probability", "Win %"),
+    ("risk_score", "Risk"),
+    ("at_risk_amount", "At risk"),
+    ("close_p50", "Close P10 · P50 · P90"),
+)
+"""(sort field, heading) of the risk table's columns; each heading is a sort link."""
+
+NAV: tuple[NavEntry, ...] = (
+    ("/deals", "Deals", Area.PIPELINE),
+    ("/forecast", "Forecast", Area.PIPELINE),
+    ("/models", "Models", Area.PIPELINE),
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _sort_links(current: str, params: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Column → (href, arrow): a click sorts by the column, a second click reverses it."""
+    links: dict[str, tuple[str, str]] = {}
+    for field, _ in TABLE_COLUMNS:
+        if current == field:
+            target, arrow = f"-{field}", " ▲"
+        elif current == f"-{field}":
+            target, arrow = field, " ▼"
+        else:
+            target, arrow = (f"-{field}" if field != "name" else field), ""
+        query = {**params, "sort": target}
+        links[field] = ("/deals?" + urlencode(query, doseq=True), arrow)
+    return links
+
+
+def _risk_bound(value: str | None, name: str) -> float | None:
+    """A risk bound from the filter form: blank = none, else a number within 0–100."""
+    if value is None or not value.strip():
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not 0.0 <= number <= 100.0:
+        raise InputError(
+            f"query parameter {name!r}: expected a number from 0 to 100, got {value!r}"
+        )
+    return number
+
+
+@router.get("/deals")
+def deals_page(
+    request: Request,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    account: Annotated[str | None, Query(max_length=100)] = None,
+    rep: Annotated[str | None, Query(max_length=100)] = None,
+    product: Annotated[str | None, Query(max_length=100)] = None,
+    stage: Annotated[str | None, Query(max_length=100)] = None,
+    risk_category: Annotated[list[RiskCategory] | None, Query()] = None,
+    risk_from: Annotated[str | None, Query(alias="risk_min", max_length=20)] = None,
+    risk_to: Annotated[str | None, Query(alias="risk_max", max_length=20)] = None,
+    sort: Annotated[str, Query(max_length=200)] = deals.DEFAULT_SORT,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    """Risk dashboard: at-risk revenue, counts per category, the filterable risk table."""
+    require(principal, Area.PIPELINE)
+    risk_min, risk_max = _risk_bound(risk_from, "risk_min"), _risk_bound(risk_to, "risk_max")
+    chosen = tuple(sorted(set(risk_category or ())))
+    query = deals.DealQuery(
+        account=account or None,
+        rep=rep or None,
+        product=product or None,
+        stage=stage or None,
+        risk_category=chosen,
+        risk_min=risk_min,
+        risk_max=risk_max,
+    )
+    params = PageParams(limit=DEALS_PER_PAGE, offset=(page - 1) * DEALS_PER_PAGE)
+    result = deals.deals(snapshot, query, sort or deals.DEFAULT_SORT, params)
+    filters: dict[str, Any] = {
+        "account": account or "",
+        "rep": rep or "",
+        "product": product or "",
+        "stage": stage or "",
+        "risk_category": list(chosen),
+        "risk_min": "" if risk_min is None else f"{risk_min:g}",
+        "risk_max": "" if risk_max is None else f"{risk_max:g}",
+    }
+    kept = {k: v for k, v in filters.items() if v not in ("", [])}
+    return render(
+        request,
+        "deals.html",
+        principal,
+        snapshot,
+        result=result,
+        summary=deals.deal_summary(snapshot),
+        options=deals.deal_filters(snapshot),
+        filters=filters,
+        categories=RISK_CATEGORIES,
+        columns=TABLE_COLUMNS,
+        sort=sort,
+        sort_links=_sort_links(sort, kept),
+        page=page,
+        prev_href="/deals?" + urlencode({**kept, "sort": sort, "page": page - 1}, doseq=True),
+        next_href="/deals?" + urlencode({**kept, "sort": sort, "page": page + 1}, doseq=True),
+        currency=result.currency,
+    )
+
+
+@router.get("/deals/{deal_id}")
+def deal_page(
+    request: Request,
+    context: ContextDep,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    deal_id: str,
+) -> HTMLResponse:
+    """One deal: drivers chart and sentences, suggested action, close-date range."""
+    require(principal, Area.PIPELINE)
+    detail = deals.deal_detail(snapshot, deal_id)
+    explanation = deals.deal_explanation(snapshot, context.workspace, principal.tenant_id, deal_id)
+    if detail is None or explanation is None:
+        raise HTTPException(status_code=404, detail=f"no scored open deal {deal_id!r}")
+    charts = snapshot.memo(
+        ("web-deal", deal_id),
+        lambda: {
+            "drivers": deal_figures.drivers(explanation),
+            "close": deal_figures.close_range(
+                detail.as_of_date,
+                detail.expected_close_date,
+                detail.close_p10,
+                detail.close_p50,
+                detail.close_p90,
+            ),
+        },
+    )
+    return render(
+        request,
+        "deal.html",
+        principal,
+        snapshot,
+        deal=detail,
+        explanation=explanation,
+        charts=charts,
+        currency=detail.currency,
+    )
+
+
+@router.get("/forecast")
+async def forecast_page(
+    request: Request,
+    context: ContextDep,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    horizon: Annotated[int, Query(ge=4, le=26)] = 13,
+    period: Annotated[Literal["week", "month"], Query()] = "week",
+) -> HTMLResponse:
+    """Fan chart (P10–P90 band, P50 line) with the stage-weighted baseline; the form picks
+    the horizon and period (the same forecast as POST /api/v1/forecast)."""
+    require(principal, Area.PIPELINE)
+    tenant = principal.tenant_id
+
+    def compute() -> dict[str, Any]:
+        registered = deals.registered_win_model(snapshot, context.workspace, tenant)
+        fc = deals.forecast(snapshot, registered, horizon, period)
+        charts = snapshot.memo(
+            ("web-forecast", registered.version, horizon, period),
+            lambda: {
+                "fan": deal_figures.fan_chart(fc),
+                "cumulative": deal_figures.fan_chart(fc, cumulative=True),
+            },
+        )
+        return {"fc": fc, "charts": charts}
+
+    values = await run_in_threadpool(compute)
+    return render(
+        request,
+        "forecast.html",
+        principal,
+        snapshot,
+        horizon=horizon,
+        period=period,
+        currency=values["fc"].currency,
+        **values,
+    )
+
+
+@router.get("/models")
+def models_page(
+    request: Request, context: ContextDep, principal: WebPrincipal, snapshot: PageSnapshot
+) -> HTMLResponse:
+    """The registered win model's evaluation beside its baselines, its reliability diagram,
+    global importance and the latest backtest (when `revlake backtest` has run)."""
+    require(principal, Area.PIPELINE)
+    report = deals.model_report(context.workspace, principal.tenant_id)
+    currency = reporting_currency(snapshot)
+    snapshots_view = report.metrics("test_snapshots")
+    charts: dict[str, str | None] = {
+        "metrics": deal_figures.metrics_bars(snapshots_view) if snapshots_view else None,
+        "importance": (
+            deal_figures.importance(report.evaluation["global_importance"])
+            if report.evaluation.get("global_importance")
+            else None
+        ),
+        "backtest": deal_figures.backtest(report.backtest, currency) if report.backtest else None,
+    }
+    return render(
+        request,
+        "model_report.html",
+        principal,
+        snapshot,
+        report=report,
+        views=(
+            ("test_snapshots", "every test snapshot (open deals at creation and month ends)"),
+            ("test_at_creation", "one row per test deal, at its creation"),
+        ),
+        labels=deal_figures.MODEL_LABELS,
+        charts=charts,
+        backtest_summary=deals.backtest_summary(report.backtest),
+        currency=currency,
+    )

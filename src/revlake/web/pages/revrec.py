@@ -1,0 +1,116 @@
+"""Dashboard pages of revenue recognition: the deferred revenue roll-forward (chart and
+table) with the contracts entered by finance, and each contract's allocation and
+recognition schedule (table and stacked bars by obligation).
+
+Finance and admin roles only (Area.REVENUE_SCHEDULES). They read the same functions as
+the API (`revlake.queries.revrec`), so the pages and /api/v1/revrec show the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+from revlake.api.deps import ContextDep
+from revlake.finance import contract_store
+from revlake.queries import revrec as data
+from revlake.queries.params import PageParams
+from revlake.queries.revenue import reporting_currency
+from revlake.schemas.revrec import ContractDetail, ContractSummary
+from revlake.store.roles import Area
+from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
+from revlake.web.figures import revrec as revrec_figures
+
+NAV: tuple[NavEntry, ...] = (("/finance/revrec", "Revenue recognition", Area.REVENUE_SCHEDULES),)
+CUSTOMERS_SHOWN = 20
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/finance/revrec")
+async def revrec_page(
+    request: Request,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    context: ContextDep,
+    as_of: Annotated[dt.date | None, Query()] = None,
+    currency: Annotated[str | None, Query(max_length=3)] = None,
+) -> HTMLResponse:
+    require(principal, Area.REVENUE_SCHEDULES)
+    deferred = await run_in_threadpool(
+        snapshot.memo,
+        ("web-revrec-deferred", as_of),
+        lambda: data.deferred(snapshot, as_of, PageParams(limit=CUSTOMERS_SHOWN, offset=0)),
+    )
+    currencies = [t.currency for t in deferred.totals] or sorted(
+        {m.currency for m in deferred.rollforward}
+    )
+    reporting = reporting_currency(snapshot)
+    if currency is not None and currency.upper() in currencies:
+        chosen = currency.upper()
+    elif reporting in currencies or not currencies:
+        chosen = reporting
+    else:  # the reporting currency has no billing: show the largest balance's currency
+        biggest = max(deferred.totals, key=lambda t: t.deferred, default=None)
+        chosen = biggest.currency if biggest else currencies[0]
+    chart = revrec_figures.rollforward_chart(deferred.rollforward, chosen)
+    today = dt.date.today()
+
+    def contracts() -> list[ContractSummary]:
+        with context.store.read() as session:
+            stored = contract_store.list_contracts(session, principal.tenant_id)
+        return [data.contract_summary(s, today) for s in stored]
+
+    return render(
+        request,
+        "revrec.html",
+        principal,
+        snapshot,
+        deferred=deferred,
+        currency=chosen,
+        currencies=currencies,
+        rollforward=[m for m in deferred.rollforward if m.currency == chosen],
+        rollforward_chart=chart,
+        contracts=await run_in_threadpool(contracts),
+    )
+
+
+@router.get("/finance/revrec/contracts/{contract_id}")
+async def revrec_contract_page(
+    request: Request,
+    principal: WebPrincipal,
+    context: ContextDep,
+    contract_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+) -> HTMLResponse:
+    require(principal, Area.REVENUE_SCHEDULES)
+
+    def load() -> ContractDetail:
+        try:
+            with context.store.read() as session:
+                stored = contract_store.load_contract(session, principal.tenant_id, contract_id)
+        except contract_store.ContractNotFoundError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        return data.contract_detail(stored, dt.date.today())
+
+    detail = await run_in_threadpool(load)
+    obligations: list[str] = []
+    for row in detail.schedule:
+        if row.obligation not in obligations:
+            obligations.append(row.obligation)
+    cells = {(r.obligation, r.month): r.amount for r in detail.schedule}
+    months = sorted({r.month for r in detail.schedule})
+    return render(
+        request,
+        "revrec_contract.html",
+        principal,
+        None,
+        contract=detail,
+        obligations=obligations,
+        months=months,
+        cells=cells,
+        schedule_chart=revrec_figures.contract_schedule_chart(detail.schedule, detail.currency),
+    )

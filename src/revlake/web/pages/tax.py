@@ -1,0 +1,94 @@
+"""Dashboard page of tax: charged tax per period and jurisdiction (table and chart),
+reverse-charge totals and the lines whose charged tax differs from the rate tables.
+
+Finance and admin roles only (Area.TAX). It reads the same functions as the API
+(`revlake.queries.tax`), so the page and /api/v1/tax show the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+from revlake.api.deps import ContextDep
+from revlake.finance.tax import load_rate_table, profile_from_settings
+from revlake.queries import tax
+from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
+from revlake.queries.revenue import reporting_currency
+from revlake.store.roles import Area
+from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
+from revlake.web.figures import tax as tax_figures
+
+DEFAULT_MONTHS = 12
+DISCREPANCIES_SHOWN = 50
+
+NAV: tuple[NavEntry, ...] = (("/finance/tax", "Tax", Area.TAX),)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _months_back(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 - (count - 1)
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@router.get("/finance/tax")
+async def tax_page(
+    request: Request,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    context: ContextDep,
+    from_: Annotated[str | None, Query(alias="from", pattern=MONTH_PATTERN)] = None,
+    to: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+    jurisdiction: Annotated[str | None, Query(max_length=10)] = None,
+) -> HTMLResponse:
+    require(principal, Area.TAX)
+    currency = reporting_currency(snapshot)
+    start, end = parse_month(from_, "from"), parse_month(to, "to")
+    code = jurisdiction or None
+    if start is None and end is None:
+        everything = tax.tax_report(snapshot, None, None, None, currency)
+        if everything.rows:
+            end = max(r.period for r in everything.rows)
+            start = _months_back(end, DEFAULT_MONTHS)
+    report = tax.tax_report(snapshot, start, end, code, currency)
+    chart = snapshot.memo(
+        ("web-tax-chart", start, end, report.jurisdiction),
+        lambda: tax_figures.tax_by_period(report.rows, report.reporting_currency),
+    )
+    reverse: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for row in report.rows:
+        if row.reverse_charge_line_count:
+            acc = reverse[(row.jurisdiction, row.currency)]
+            acc[0] += row.reverse_charged_net
+            acc[1] += row.reverse_charge_line_count
+    root = context.workspace.root
+    table = load_rate_table(root)
+    profile = profile_from_settings(context.workspace.settings.workspace)
+    discrepancies = await run_in_threadpool(
+        tax.discrepancy_page,
+        snapshot,
+        table,
+        profile,
+        root,
+        PageParams(limit=DISCREPANCIES_SHOWN, offset=0),
+    )
+    return render(
+        request,
+        "tax.html",
+        principal,
+        snapshot,
+        report=report,
+        start=start,
+        end=end,
+        tax_chart=chart,
+        reverse=sorted((j, c, v[0], int(v[1])) for (j, c), v in reverse.items()),
+        discrepancies=discrepancies,
+        currency=report.reporting_currency,
+    )
