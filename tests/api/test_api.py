@@ -192,6 +192,23 @@ def test_runs_show_ingest_build_and_tests(client: TestClient, served: ServedWork
     assert body["rejects"]["available"] and body["rejects"]["total"] == 0
 
 
+def test_runs_say_what_fed_each_metric(client: TestClient, served: ServedWorkspace) -> None:
+    body = get(client, served, "/api/v1/runs")
+    metrics = {line["subject"]: line for line in body["coverage"] if line["kind"] == "metric"}
+    snapshot = served.workspace.snapshots_dir(TENANT)
+    con = duckdb.connect(str(snapshots.current_snapshot(snapshot)), read_only=True)
+    try:
+        [(mrr_rows,)] = con.execute("select count(*) from gold.fct_mrr").fetchall()
+        [(invoices,)] = con.execute(
+            "select count(*) from silver.int_subscription_periods where source_system = 'stripe'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert metrics["fct_mrr"]["rows"] == mrr_rows > 0
+    assert metrics["fct_mrr"]["sources"] == {"stripe": invoices}
+    assert body["flagged"] == [] or all(f["records"] > 0 for f in body["flagged"])
+
+
 def test_runs_list_quarantined_files_of_the_tenant_only(
     client: TestClient, served: ServedWorkspace
 ) -> None:

@@ -122,6 +122,11 @@ def test_data_health_equals_the_api(
     assert page.get_by_test_id("rejects-total").inner_text() == formatting.count(
         runs["rejects"]["total"]
     )
+    metrics = [line for line in runs["coverage"] if line["kind"] == "metric"]
+    assert metrics, "the build has a coverage report"
+    assert page.locator("[data-testid=coverage] tbody tr").count() == len(metrics)
+    mrr_row = page.locator("[data-testid=coverage] tbody tr", has_text="fct_mrr").first
+    assert "stripe" in mrr_row.inner_text()
     shoot(page, artifacts, "data-health")
 
 

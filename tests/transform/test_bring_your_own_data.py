@@ -369,6 +369,23 @@ def test_every_entity_answers_through_the_api(client: TestClient, built: Built) 
     march = movements["2024-03-01"]
     assert (march["new"], march["churn"], march["mrr"]) == (80.0, -50.0, 180.0)
     assert movements["2024-07-01"]["reactivation"] == 80.0
+    # customers: every customer of the file, c1 paying 150 now, c2 and c3 churned
+    customers = _api(client, built, OWN, "/api/v1/customers?sort=customer_id")["items"]
+    assert [(c["customer_id"], c["mrr"], c["is_paying"]) for c in customers] == [
+        ("c1", 150.0, True),
+        ("c2", 0.0, False),
+        ("c3", 0.0, False),
+        ("c4", 0.0, False),
+    ]
+    churned = _api(client, built, OWN, "/api/v1/customers?status=churned")["items"]
+    assert sorted(c["customer_id"] for c in churned) == ["c2", "c3"]
+    detail = _api(client, built, OWN, "/api/v1/customers/c3")
+    assert [(m["month"], m["movement_type"], m["amount"]) for m in detail["movements"]] == [
+        ("2024-03-01", "new", 80.0),
+        ("2024-05-01", "churn", -80.0),
+        ("2024-07-01", "reactivation", 80.0),
+        ("2024-09-01", "churn", -80.0),
+    ]
     # leads: two dated leads in January; L1 is flagged converted without a conversion
     # date, so it counts in its creation month (L3 has no date: said in coverage)
     funnel = _api(client, built, OWN, "/api/v1/funnel?from=2024-01&to=2024-01")

@@ -83,7 +83,7 @@ seg as (
   select d.customer_id, lower(coalesce(d.segment, a.segment)) as segment
   from gold.dim_customer d
   left join gold.dim_customer a on a.customer_key = d.linked_account_key
-  where d.source_system = 'stripe'
+  where d.customer_key in (select customer_key from gold.fct_mrr)
 ),
 inv as (
   select customer_id, invoice_date, due_date, period_start_at, period_end_at,

@@ -90,7 +90,7 @@ seg as (
   select d.customer_id, lower(coalesce(d.segment, a.segment, 'unknown')) as segment
   from gold.dim_customer d
   left join gold.dim_customer a on a.customer_key = d.linked_account_key
-  where d.source_system = 'stripe'
+  where d.customer_key in (select customer_key from gold.fct_mrr)
 ),
 members as (
   select f.customer_id, f.cohort_month, coalesce(s.segment, 'unknown') as segment

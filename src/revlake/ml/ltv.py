@@ -53,7 +53,7 @@ seg as (
   select d.customer_id, lower(coalesce(d.segment, a.segment, 'unknown')) as segment
   from gold.dim_customer d
   left join gold.dim_customer a on a.customer_key = d.linked_account_key
-  where d.source_system = 'stripe'
+  where d.customer_key in (select customer_key from gold.fct_mrr)
 )
 select
   f.customer_id,
@@ -76,7 +76,7 @@ with seg as (
   select d.customer_id, lower(coalesce(d.segment, a.segment, 'unknown')) as segment
   from gold.dim_customer d
   left join gold.dim_customer a on a.customer_key = d.linked_account_key
-  where d.source_system = 'stripe'
+  where d.customer_key in (select customer_key from gold.fct_mrr)
 ),
 as_of as (select max(month_start_date) as as_of from gold.fct_mrr),
 lost as (

@@ -41,14 +41,14 @@ from revlake.schemas.customer_intel import (
 
 DRIVERS = 3
 
-# Billing customers with name and CRM segment (as the customers endpoints show them).
+# Billing customers (every source of fct_mrr) with name and CRM segment.
 _NAMES = """
 with names as (
   select d.customer_id, coalesce(nullif(d.customer_name, ''), d.customer_id) as name,
     a.segment
   from gold.dim_customer d
   left join gold.dim_customer a on a.customer_key = d.linked_account_key
-  where d.source_system = 'stripe'
+  where d.customer_key in (select customer_key from gold.fct_mrr)
 )
 """
 

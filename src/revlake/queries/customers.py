@@ -19,9 +19,15 @@ from revlake.schemas.common import (
 
 Status = Literal["all", "paying", "churned"]
 
-# One row per billing customer: its MRR in the as-of month (the latest month of fct_mrr),
-# the first and last month it paid, and segment/industry of the CRM account it belongs to.
-_CUSTOMERS = """
+# CRM systems whose accounts are prospects and deal counterparties, not customers, unless
+# they were billed or bought (then fct_mrr, fct_ar_invoices or fct_sales names them).
+CRM_ACCOUNT_SOURCES = ("salesforce", "hubspot", "maven", "pipedrive")
+
+# One row per customer of any billing, ERP or customer-file source (Stripe, Chargebee,
+# Recurly, QuickBooks, the ERP, a mapped customers file …) and per CRM account that was
+# billed or bought: its MRR in the as-of month (the latest month of fct_mrr), the first and
+# last month it paid, and segment/industry (of the CRM account it belongs to, else its own).
+_CUSTOMERS = f"""
 with as_of as (select max(month_start_date) as m from gold.fct_mrr),
 paid as (
   select customer_key, min(month_start_date) as first_paid_month,
@@ -29,8 +35,10 @@ paid as (
   from gold.fct_mrr where is_paying group by customer_key
 ),
 c as (
-  select d.customer_id, coalesce(nullif(d.customer_name, ''), d.customer_id) as name,
-    d.location_key as country, a.segment, a.industry, d.created_date,
+  select d.customer_id, d.customer_key,
+    coalesce(nullif(d.customer_name, ''), d.customer_id) as name,
+    d.location_key as country, coalesce(a.segment, d.segment) as segment,
+    coalesce(a.industry, d.industry) as industry, d.created_date,
     coalesce(cur.mrr_rc, 0) as mrr, coalesce(cur.is_paying, false) as is_paying,
     p.first_paid_month, p.last_paid_month
   from gold.dim_customer d
@@ -39,7 +47,10 @@ c as (
   left join gold.fct_mrr cur
     on cur.customer_key = d.customer_key and cur.month_start_date = as_of.m
   left join paid p on p.customer_key = d.customer_key
-  where d.source_system = 'stripe'
+  where d.source_system not in {CRM_ACCOUNT_SOURCES!r}
+    or d.customer_key in (select customer_key from gold.fct_mrr)
+    or d.customer_key in (select customer_key from gold.fct_ar_invoices)
+    or d.customer_key in (select customer_key from gold.fct_sales)
 )
 """
 
@@ -114,10 +125,14 @@ def customer_detail(snapshot: Build, customer_id: str) -> CustomerDetail | None:
     """One billing customer with every month of MRR and every movement; None if unknown."""
 
     def compute() -> CustomerDetail | None:
-        found = snapshot.rows(f"{_CUSTOMERS} select * from c where customer_id = ?", [customer_id])
+        found = snapshot.rows(
+            f"{_CUSTOMERS} select * from c where customer_id = ? "
+            "order by is_paying desc, mrr desc, customer_key limit 1",
+            [customer_id],
+        )
         if not found:
             return None
-        key = f"stripe:{customer_id}"
+        key = found[0]["customer_key"]
         history = snapshot.rows(
             "select month_start_date, currency, mrr, mrr_rc, is_paying from gold.fct_mrr "
             "where customer_key = ? order by month_start_date",

@@ -25,6 +25,8 @@ from revlake.ingest.quarantine import list_quarantine
 from revlake.queries.params import PageParams, page_of
 from revlake.reader import BuildRegistry, tenant_snapshots_dir
 from revlake.schemas.common import (
+    CoverageLine,
+    FlaggedRecords,
     QuarantinedFile,
     Readiness,
     RejectReason,
@@ -292,6 +294,56 @@ def readiness(builds: BuildRegistry, tenant: str) -> Readiness:
         )
 
 
+def build_quality(
+    builds: BuildRegistry, tenant: str
+) -> tuple[list[CoverageLine], list[FlaggedRecords]]:
+    """The published build's coverage report and its flagged records (empty without one)."""
+    try:
+        with builds.acquire(tenant) as build:
+            coverage = (
+                build.rows(
+                    "select kind, subject, title, rows, sources, message from gold.rpt_coverage "
+                    "order by case kind when 'metric' then 0 when 'unread_table' then 1 "
+                    "else 2 end, subject"
+                )
+                if build.has_table("rpt_coverage")
+                else []
+            )
+            flagged = (
+                build.rows(
+                    "select entity, source_system, reason, invalid_rows, example "
+                    "from gold.rpt_data_quality order by invalid_rows desc, entity, reason"
+                )
+                if build.has_table("rpt_data_quality")
+                else []
+            )
+    except NoPublishedBuild:
+        return [], []
+    return (
+        [
+            CoverageLine(
+                kind=str(r["kind"]),
+                subject=str(r["subject"]),
+                title=r["title"],
+                rows=r["rows"],
+                sources=json.loads(r["sources"]) if r["sources"] else None,
+                message=str(r["message"]),
+            )
+            for r in coverage
+        ],
+        [
+            FlaggedRecords(
+                entity=str(r["entity"]),
+                source_system=str(r["source_system"]),
+                reason=str(r["reason"]),
+                records=int(r["invalid_rows"]),
+                example=r["example"],
+            )
+            for r in flagged
+        ],
+    )
+
+
 def data_health(
     workspace: Workspace,
     store: Store,
@@ -314,6 +366,7 @@ def data_health(
     if kind is not None:
         runs = [r for r in runs if r.kind == kind]
     window = runs[page.offset : page.offset + page.limit]
+    coverage, flagged = build_quality(builds_of, tenant)
     return RunsPage(
         items=window,
         **page_of([r.model_dump() for r in window], len(runs), page),
@@ -321,4 +374,6 @@ def data_health(
         tests=test_results(files, dbt_work_dir(workspace, tenant) / "target" / "run_results.json"),
         rejects=rejects(files, bronze),
         quarantined=quarantined(files, bronze),
+        coverage=coverage,
+        flagged=flagged,
     )

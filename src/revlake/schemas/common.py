@@ -261,13 +261,42 @@ class QuarantinedFile(Schema):
     last_seen_at: datetime
 
 
+class CoverageLine(Schema):
+    """One line of the published build's coverage report (gold.rpt_coverage).
+
+    kind `metric`: a headline table, the sources that fed it (source → records) and, when
+    it is empty or misses an input, why; `unread_table`: a bronze table no model reads;
+    `superseded`: rows a later export of the same records replaced.
+    """
+
+    kind: str
+    subject: str
+    title: str | None
+    rows: int | None
+    sources: dict[str, int] | None
+    message: str
+
+
+class FlaggedRecords(Schema):
+    """Records the models flag as invalid (kept, never dropped), per entity, source, reason."""
+
+    entity: str
+    source_system: str
+    reason: str
+    records: int
+    example: str | None
+
+
 class RunsPage(Page[RunItem]):
-    """Runs newest first, the last build's data tests, rows rejected and files quarantined."""
+    """Runs newest first, the last build's data tests, rows rejected and files quarantined,
+    and the published build's coverage and flagged records."""
 
     snapshot: Readiness
     tests: TestSummary
     rejects: RejectsSummary
     quarantined: list[QuarantinedFile] = []
+    coverage: list[CoverageLine] = []
+    flagged: list[FlaggedRecords] = []
 
 
 class Insight(Schema):
