@@ -95,7 +95,7 @@ select
   start_date,
   end_date,
   counts_until_date,
-  coalesce(mrr, cast(0 as decimal(18, 2))) as mrr,
+  mrr,  -- never null for Stripe lines (tested: not_null on mrr)
   is_mrr_line,
   is_trial,
   is_proration,
