@@ -285,3 +285,26 @@ def test_quickbooks_customers_and_invoices(client: TestClient, built: Built) -> 
         "Birds@Intuit.com",
     )
     assert (amy["amount_due"], amy["open_balance"], amy["days_past_due"]) == (239.0, 239.0, 56)
+    # the list carries no payments: what its Open Balance says was paid is settled on the
+    # export's as-of day (its latest invoice date, 1 Feb), so aging agrees with the file
+    open_on_the_31st = {
+        i["invoice_id"]: (i["open_balance"], i["days_past_due"])
+        for i in body["items"]
+        if i["invoice_id"].startswith("5")
+    }
+    assert open_on_the_31st == {"5001": (239.0, 56), "5002": (85.0, 49)}
+    events = _rows(
+        built,
+        "select invoice_id, event_date, event_type, amount, open_balance_after "
+        "from gold.fct_ar_balance_events where invoice_id in ('5002', '5003') "
+        "order by invoice_id, event_sequence",
+    )
+    assert events == [
+        ("5002", d(2024, 1, 12), "finalized", Decimal("1085.00"), Decimal("1085.00")),
+        ("5002", d(2024, 2, 1), "settled_per_source", Decimal("-1000.00"), Decimal("85.00")),
+        ("5003", d(2024, 2, 1), "finalized", Decimal("2369.52"), Decimal("2369.52")),
+        ("5003", d(2024, 2, 1), "settled_per_source", Decimal("-2369.52"), Decimal("0.00")),
+    ]
+    january = _api(client, built, "/api/v1/ar/invoices?as_of=2024-01-31&limit=50")
+    # on 31 Jan revlake cannot know yet that 5002 was paid: open in full
+    assert {i["invoice_id"]: i["open_balance"] for i in january["items"]}.get("5002") == 1085.0

@@ -11,6 +11,12 @@
 --                         nothing was attempted (bank transfer); amount 0, still owed
 --   voided                status void: on the day the invoice was re-issued (same
 --                         subscription and period, later date), else the next day; −balance
+--   settled_per_source    an invoice file of another system that reports less still open
+--                         than its linked payments and credit notes explain (an invoice
+--                         list exported without its payments, e.g. QuickBooks): the rest
+--                         is settled on the source's as-of day (its latest invoice date,
+--                         the first day revlake can know it), so the balance ends at what
+--                         the file says is open
 -- Post-payment credit notes and refunds give money back on a paid invoice: they do not
 -- change its open balance. Events of a day are ordered finalized, credit notes, payments,
 -- uncollectible, voided (a pre-payment credit note is only issued on an unpaid invoice).
@@ -20,7 +26,8 @@
 with invoices as (
   select
     invoice_id, source_system, invoice_number, customer_id, subscription_id, currency, status,
-    invoice_date, invoiced_at, due_date, period_start_at, amount_due
+    invoice_date, invoiced_at, due_date, period_start_at, amount_due, amount_remaining,
+    max(invoice_date) over (partition by source_system) as source_as_of_date
   from {{ ref('int_invoices') }}
   where is_valid_invoice
     and coalesce(status, 'open') <> 'draft'
@@ -61,6 +68,17 @@ reissues as (
     and coalesce(r.status, 'open') <> 'void'
   where v.status = 'void'
   group by v.invoice_id
+),
+
+explained as (
+  -- what the linked records already take off each invoice (payments, pre-payment credits)
+  select invoice_id, sum(amount) as explained
+  from (
+    select invoice_id, amount from charges where is_collected
+    union all
+    select invoice_id, amount from pre_payment_credits
+  ) as linked
+  group by invoice_id
 ),
 
 raw_events as (
@@ -115,6 +133,21 @@ raw_events as (
   from invoices as i
   left join reissues as r on r.invoice_id = i.invoice_id
   where i.status = 'void'
+
+  union all
+
+  select
+    i.invoice_id, 'settled_per_source' as event_type,
+    greatest(i.invoice_date, i.source_as_of_date) as event_date,
+    5 as event_rank, cast(null as timestamp) as event_at, i.invoice_id as source_id,
+    cast(i.amount_due - i.amount_remaining - coalesce(x.explained, 0) as decimal(18, 2))
+      as reduction
+  from invoices as i
+  left join explained as x on x.invoice_id = i.invoice_id
+  where i.source_system <> 'stripe'
+    and coalesce(i.status, 'open') not in ('void', 'uncollectible')
+    and i.amount_remaining is not null
+    and i.amount_due - i.amount_remaining - coalesce(x.explained, 0) > 0
 ),
 
 ordered as (
