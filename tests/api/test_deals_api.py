@@ -102,6 +102,13 @@ def test_summary_adds_up(
         members = [d for d in everything if d["risk_category"] == c["category"]]
         assert c["deals"] == len(members)
         assert c["at_risk_amount"] == pytest.approx(sum(d["at_risk_amount"] for d in members))
+    assert summary["average_win_probability"] == pytest.approx(
+        sum(d["win_probability"] for d in everything) / len(everything), abs=1e-4
+    )
+    assert summary["high_risk_deals"] == sum(
+        d["risk_category"] in ("high", "critical") for d in everything
+    )
+    assert "1 − calibrated win probability" in summary["at_risk_definition"]
     assert summary["model_kind"] == "lightgbm" and summary["model_version"]
     assert summary["currency"] == "USD" and summary["as_of_date"] == "2025-12-31"
 
@@ -166,6 +173,45 @@ def test_account_rep_product_stage_filters(
     assert deal["id"] in ids(combined)
     nothing = client.get("/api/v1/deals?account=no-such-account-anywhere", headers=sales).json()
     assert nothing["items"] == [] and nothing["total"] == 0
+
+
+def test_every_filter_takes_several_values(
+    client: TestClient, sales: dict[str, str], everything: list[dict[str, Any]]
+) -> None:
+    for field, key in (("account", "account_id"), ("rep", "rep_id"), ("product", "product"),
+                       ("stage", "stage")):  # fmt: skip
+        values = sorted({d[key] for d in everything if d[key]})[:2]
+        assert len(values) == 2, field
+        found = ids(
+            client.get("/api/v1/deals", params={field: values, "limit": 500}, headers=sales)
+        )
+        assert found == [d["id"] for d in everything if d[key] in values], field
+        # one value of the two gives a strict subset: both were applied, not only the last
+        only_last = ids(
+            client.get("/api/v1/deals", params={field: values[1], "limit": 500}, headers=sales)
+        )
+        assert set(only_last) < set(found), field
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/deals", "sales_agent=Anna"),
+        ("/api/v1/deals", "min_risk=50"),
+        ("/api/v1/deals", "account[]=X"),
+        ("/api/v1/deals/summary", "horizon_weeks=4"),
+        ("/api/v1/kpis", "mnth=2025-01"),
+        ("/api/v1/ar/aging", "asof=2025-01-31"),
+    ],
+)
+def test_unknown_query_parameters_are_named(
+    client: TestClient, sales: dict[str, str], path: str, query: str
+) -> None:
+    response = client.get(f"{path}?{query}", headers=sales)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    detail = response.json()["detail"]
+    assert repr(query.split("=")[0]) in detail and "accepts:" in detail
 
 
 @pytest.mark.parametrize(

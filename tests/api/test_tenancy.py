@@ -147,8 +147,21 @@ def other_session(app: FastAPI, served: ServedWorkspace) -> Iterator[TestClient]
 
 
 def _url(template: str, markers: dict[str, str]) -> str:
+    """The route with demo's ids; dashboard pages also get a `?tenant=` hint to ignore
+    (the API refuses unknown query parameters outright: see the test below)."""
     filled = template.replace(CUSTOMER, markers["customer0"]).replace(DEAL, markers["deal"])
-    return filled + f"?tenant={TENANT}"
+    return filled if filled.startswith("/api/") else filled + f"?tenant={TENANT}"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/kpis", "/api/v1/customers", "/api/v1/deals"])
+def test_a_tenant_in_the_query_is_refused_not_obeyed(
+    client: TestClient, served: ServedWorkspace, path: str
+) -> None:
+    """Tenancy comes from the key alone: `?tenant=` is an unknown parameter, named in a 400."""
+    response = client.get(f"{path}?tenant={TENANT}", headers=bearer(served.key(OTHER)))
+    assert response.status_code == 400, response.text
+    assert "unknown query parameter 'tenant'" in response.json()["detail"]
+    assert TENANT not in response.json()["detail"].replace("'tenant'", "")
 
 
 @pytest.mark.parametrize("route", sorted(REQUESTS), ids=lambda r: f"{r[0]} {r[1]}")

@@ -16,6 +16,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from revlake.api.bodyguard import PRINCIPAL_STATE, client_address
 from revlake.api.context import ServerContext
 from revlake.api.keyguard import presented_key
+from revlake.errors import InputError
 from revlake.queries.params import DEFAULT_LIMIT, MAX_LIMIT, PageParams
 from revlake.reader import Build
 from revlake.store.keys import InvalidApiKeyError, Principal
@@ -48,13 +49,17 @@ async def api_principal(
     """
     checked = request.scope.get("state", {}).get(PRINCIPAL_STATE)
     if isinstance(checked, Principal):
-        return checked
-    key = presented_key(request.scope["headers"])
-    if not key:
-        raise InvalidApiKeyError(
-            "missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`"
-        )
-    return await context.authenticate(key, client_address(request.scope))
+        principal = checked
+    else:
+        key = presented_key(request.scope["headers"])
+        if not key:
+            raise InvalidApiKeyError(
+                "missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`"
+            )
+        principal = await context.authenticate(key, client_address(request.scope))
+    # after authentication: only a verified caller learns which parameters a route takes
+    await reject_unknown_query(request)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(api_principal)]
@@ -100,3 +105,43 @@ async def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+_ALLOWED_QUERY: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameter names of a dependant and of everything it depends on."""
+    names = {str(field.alias) for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _allowed_query(route: Any) -> frozenset[str] | None:
+    """The query parameters a route (and its dependencies) declare; None for non-API routes."""
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return None
+    allowed = _ALLOWED_QUERY.get(id(route))
+    if allowed is None:
+        allowed = frozenset(_query_names(dependant))
+        _ALLOWED_QUERY[id(route)] = allowed
+    return allowed
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """An unknown query parameter is an error naming it and the allowed ones (400), never
+    silently ignored: `?sales_agent=` on /deals must not answer every deal."""
+    if not request.query_params:
+        return
+    allowed = _allowed_query(request.scope.get("route"))
+    if allowed is None:
+        return
+    unknown = sorted(set(request.query_params.keys()) - allowed)
+    if unknown:
+        accepted = ", ".join(sorted(allowed)) if allowed else "no query parameters"
+        raise InputError(
+            f"unknown query parameter{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}; {request.url.path} accepts: {accepted}"
+        )

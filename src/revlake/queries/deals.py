@@ -151,14 +151,22 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+AT_RISK_DEFINITION = (
+    "at-risk revenue = Σ over open deals of amount × (1 − calibrated win probability), "
+    "in the reporting currency"
+)
+MAX_FILTER_VALUES = 50
+"""How many values one deal-list filter takes (`account=A&account=B…`)."""
+
+
 @dataclass(frozen=True)
 class DealQuery:
     """The filters of the deal list (None / empty = no filter)."""
 
-    account: str | None = None
-    rep: str | None = None
-    product: str | None = None
-    stage: str | None = None
+    account: tuple[str, ...] = ()
+    rep: tuple[str, ...] = ()
+    product: tuple[str, ...] = ()
+    stage: tuple[str, ...] = ()
     risk_category: tuple[str, ...] = ()
     risk_min: float | None = None
     risk_max: float | None = None
@@ -172,18 +180,22 @@ class DealQuery:
             )
         conditions: list[str] = []
         params: list[Any] = []
-        if self.account:
-            conditions.append("(lower(account_id) = ? or contains(lower(account), ?))")
-            params += [self.account.lower(), self.account.lower()]
-        if self.rep:
-            conditions.append("(lower(rep_id) = ? or lower(rep) = ?)")
-            params += [self.rep.lower(), self.rep.lower()]
-        if self.product:
-            conditions.append("lower(product) = ?")
-            params.append(self.product.lower())
-        if self.stage:
-            conditions.append("lower(stage) = ?")
-            params.append(self.stage.lower())
+        # several values of one filter: any of them (OR); different filters: all (AND)
+        for name, values, test, arity in (
+            ("account", self.account, "(lower(account_id) = ? or contains(lower(account), ?))", 2),
+            ("rep", self.rep, "(lower(rep_id) = ? or lower(rep) = ?)", 2),
+            ("product", self.product, "lower(product) = ?", 1),
+            ("stage", self.stage, "lower(stage) = ?", 1),
+        ):
+            if not values:
+                continue
+            if len(values) > MAX_FILTER_VALUES:
+                raise InputError(
+                    f"query parameter {name!r}: {len(values)} values; at most {MAX_FILTER_VALUES}"
+                )
+            conditions.append("(" + " or ".join(test for _ in values) + ")")
+            for value in values:
+                params += [value.lower()] * arity
         if self.risk_category:
             unknown = sorted(set(self.risk_category) - set(RISK_CATEGORIES))
             if unknown:
@@ -346,6 +358,8 @@ def deal_summary(snapshot: Build) -> DealSummary:
             "select count(*) as n, coalesce(sum(amount_rc), 0) as amount, "
             "coalesce(sum(at_risk_amount_rc), 0) as at_risk, "
             "coalesce(sum(cast(amount_rc as double) * win_probability), 0) as expected, "
+            "avg(win_probability) as avg_p, "
+            "count(*) filter (where risk_category in ('high', 'critical')) as high_risk, "
             "max(as_of_date) as as_of, max(model_kind) as kind, max(model_version) as version "
             f"from gold.{SCORES}"
         )[0]
@@ -368,6 +382,11 @@ def deal_summary(snapshot: Build) -> DealSummary:
             open_pipeline=money(totals["amount"]),
             at_risk_amount=money(totals["at_risk"]),
             expected_value=round(money(totals["expected"]), 2),
+            average_win_probability=(
+                round(float(totals["avg_p"]), 4) if totals["avg_p"] is not None else None
+            ),
+            high_risk_deals=int(totals["high_risk"]),
+            at_risk_definition=AT_RISK_DEFINITION,
             categories=categories,
             model_kind=str(totals["kind"] or ""),
             model_version=str(totals["version"] or ""),

@@ -116,6 +116,13 @@ class DealSummary(Schema):
     open_pipeline: float = Field(description="Σ amount of the open deals")
     at_risk_amount: float = Field(description="Σ amount × (1 − win probability)")
     expected_value: float = Field(description="Σ amount × win probability")
+    average_win_probability: float | None = Field(
+        description="Mean win probability of the open deals (None without deals)"
+    )
+    high_risk_deals: int = Field(description="Open deals in the high and critical categories")
+    at_risk_definition: str = Field(
+        description="What at-risk revenue means: Σ amount × (1 − win probability)"
+    )
     categories: list[CategoryTotal]
     model_kind: str
     model_version: str

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import StringConstraints
 
 from revlake.api.deps import ContextDep, PageDep, RoleDep, SnapshotDep, TenantDep
 from revlake.api.routes import json_from_snapshot
@@ -35,6 +36,14 @@ from revlake.store.roles import Area
 router = APIRouter(tags=["deals"], dependencies=[RoleDep(Area.PIPELINE)])
 
 DealId = Annotated[str, Path(max_length=100, description="CRM opportunity id")]
+FilterValue = Annotated[str, StringConstraints(max_length=100)]
+
+
+def _values(given: list[str] | None) -> tuple[str, ...]:
+    """The distinct non-empty values of a repeated filter, in a stable order (cache key)."""
+    return tuple(sorted({v for v in given or () if v}))
+
+
 NO_MODEL: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "No registered win model: run `revlake train`"}
 }
@@ -50,11 +59,18 @@ async def list_deals(
     snapshot: SnapshotDep,
     page: PageDep,
     account: Annotated[
-        str | None, Query(max_length=100, description="Account id, or part of its name")
+        list[FilterValue] | None,
+        Query(description="Account id, or part of its name; repeat for several (any of them)"),
     ] = None,
-    rep: Annotated[str | None, Query(max_length=100, description="Rep id or name")] = None,
-    product: Annotated[str | None, Query(max_length=100)] = None,
-    stage: Annotated[str | None, Query(max_length=100)] = None,
+    rep: Annotated[
+        list[FilterValue] | None, Query(description="Rep id or name; repeat for several")
+    ] = None,
+    product: Annotated[
+        list[FilterValue] | None, Query(description="Product; repeat for several")
+    ] = None,
+    stage: Annotated[
+        list[FilterValue] | None, Query(description="Stage; repeat for several")
+    ] = None,
     risk_category: Annotated[
         list[RiskCategory] | None, Query(description="Repeat for several categories")
     ] = None,
@@ -63,10 +79,10 @@ async def list_deals(
     sort: SortQuery = None,
 ) -> Response:
     query = deals.DealQuery(
-        account=account or None,
-        rep=rep or None,
-        product=product or None,
-        stage=stage or None,
+        account=_values(account),
+        rep=_values(rep),
+        product=_values(product),
+        stage=_values(stage),
         risk_category=tuple(sorted(set(risk_category or ()))),
         risk_min=risk_min,
         risk_max=risk_max,

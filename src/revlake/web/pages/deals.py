@@ -99,10 +99,10 @@ def deals_page(
     risk_min, risk_max = _risk_bound(risk_from, "risk_min"), _risk_bound(risk_to, "risk_max")
     chosen = tuple(sorted(set(risk_category or ())))
     query = deals.DealQuery(
-        account=account or None,
-        rep=rep or None,
-        product=product or None,
-        stage=stage or None,
+        account=(account,) if account else (),
+        rep=(rep,) if rep else (),
+        product=(product,) if product else (),
+        stage=(stage,) if stage else (),
         risk_category=chosen,
         risk_min=risk_min,
         risk_max=risk_max,
