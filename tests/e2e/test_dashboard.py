@@ -43,7 +43,9 @@ def test_overview_numbers_equal_the_api(
         shown = page.get_by_test_id(f"kpi-{kpi['key']}").inner_text()
         assert shown == formatting.kpi_value(kpi["unit"], kpi["key"], kpi["value"], "USD")
         delta = page.get_by_test_id(f"delta-{kpi['key']}").inner_text()
-        assert delta == formatting.kpi_delta(kpi["unit"], kpi["change"], kpi["change_pct"], "USD")
+        assert delta == formatting.kpi_delta(
+            kpi["unit"], kpi["change"], kpi["change_pct"], "USD", kpi["key"]
+        )
     movements = api(base_url, served.key(), "/api/v1/mrr/movements?sort=-month&limit=12")
     shown_net = page.get_by_test_id("net-new").all_inner_texts()
     assert shown_net == [formatting.money(m["net_new"], "USD") for m in movements["items"]]

@@ -54,12 +54,16 @@ def kpi_value(unit: str, key: str, value: float | None, currency: str) -> str:
     return percent(value)
 
 
-def kpi_delta(unit: str, change: float | None, change_pct: float | None, currency: str) -> str:
+def kpi_delta(
+    unit: str, change: float | None, change_pct: float | None, currency: str, key: str = ""
+) -> str:
     """A KPI card's month-over-month change."""
     if change is None:
         return "–"
     if unit == "ratio":
-        return f"{change * 100:+.1f} pts"
+        # a ratio's change in its own unit (quick ratio 4.2 → 3.1 is −1.10, not "−110 pts");
+        # percent-like ratios (NRR, GRR, churn) in percentage points
+        return f"{change:+.2f}" if key == "quick_ratio" else f"{change * 100:+.1f} pts"
     if change_pct is not None:
         return f"{change_pct * 100:+.1f}%"
     return signed_money(change, currency) if unit == "money" else f"{change:+,.1f}"

@@ -12,20 +12,45 @@ from revlake.web.figures.base import LAYOUT, to_json
 
 
 def mrr_trend(months: Sequence[dict[str, Any]], currency: str) -> str:
+    """MRR by month, one line: ARR is 12 × MRR, so a second line on its own axis would lie
+    exactly on top of it and hide it; ARR is in the hover and the right axis instead."""
     x = [m["month"].isoformat() for m in months]
+    mrr = [float(m["mrr"]) for m in months]
+    arr = [float(m["arr"]) for m in months]
     fig = go.Figure(
         [
-            go.Scatter(x=x, y=[float(m["mrr"]) for m in months], name="MRR", mode="lines"),
             go.Scatter(
-                x=x, y=[float(m["arr"]) for m in months], name="ARR", mode="lines", yaxis="y2"
-            ),
+                x=x,
+                y=mrr,
+                customdata=arr,
+                name="MRR",
+                mode="lines",
+                hovertemplate=(
+                    f"%{{x|%b %Y}}<br>MRR %{{y:,.0f}} {currency}"
+                    f"<br>ARR %{{customdata:,.0f}} {currency}<extra></extra>"
+                ),
+            )
         ]
     )
+    top = max(mrr, default=0.0) * 1.05 or 1.0
     fig.update_layout(
         **LAYOUT,
-        yaxis={"title": f"MRR ({currency})"},
-        yaxis2={"title": f"ARR ({currency})", "overlaying": "y", "side": "right"},
+        yaxis={"title": f"MRR ({currency} per month)", "range": [0, top]},
+        # the same line read in ARR: the right axis is the left one × 12
+        yaxis2={
+            "title": f"ARR ({currency} per year)",
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, top * 12],
+            "showgrid": False,
+        },
+        showlegend=False,
     )
+    # an invisible trace puts the right axis on the chart
+    fig.add_trace(
+        go.Scatter(x=x[:1], y=[0.0] * min(len(x), 1), yaxis="y2", mode="markers",
+                   marker={"opacity": 0}, hoverinfo="skip", showlegend=False)
+    )  # fmt: skip
     return to_json(fig)
 
 

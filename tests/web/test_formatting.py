@@ -1,0 +1,30 @@
+"""How the dashboard writes changes of KPIs (issue 15: "−988.0 pts" for a quick ratio)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from revlake.web import formatting
+from revlake.web.figures.core import mrr_trend
+
+
+def test_a_quick_ratio_change_is_in_its_own_unit() -> None:
+    # 13.1 → 3.22: the ratio fell by 9.88, not "988 points"
+    assert formatting.kpi_delta("ratio", -9.88, -0.754, "USD", "quick_ratio") == "-9.88"
+
+
+def test_percent_like_ratios_change_in_points() -> None:
+    assert formatting.kpi_delta("ratio", -0.012, -0.0117, "USD", "nrr") == "-1.2 pts"
+
+
+def test_the_mrr_chart_draws_mrr_once_with_arr_on_the_right_axis() -> None:
+    months = [
+        {"month": dt.date(2024, m, 1), "mrr": 1000.0 * m, "arr": 12000.0 * m} for m in (1, 2, 3)
+    ]
+    figure = json.loads(mrr_trend(months, "USD"))
+    visible = [t for t in figure["data"] if t.get("mode") == "lines"]
+    assert [t["name"] for t in visible] == ["MRR"]
+    assert visible[0]["customdata"] == [12000.0, 24000.0, 36000.0]  # ARR in the hover
+    layout = figure["layout"]
+    assert layout["yaxis2"]["range"][1] == layout["yaxis"]["range"][1] * 12
