@@ -28,3 +28,8 @@ def test_the_mrr_chart_draws_mrr_once_with_arr_on_the_right_axis() -> None:
     assert visible[0]["customdata"] == [12000.0, 24000.0, 36000.0]  # ARR in the hover
     layout = figure["layout"]
     assert layout["yaxis2"]["range"][1] == layout["yaxis"]["range"][1] * 12
+
+
+def test_pipeline_coverage_says_times() -> None:
+    assert formatting.multiple(4.1634) == "4.16×"
+    assert formatting.multiple(None) == "–"

@@ -41,6 +41,11 @@ def ratio(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
+def multiple(value: float | None) -> str:
+    """A coverage or other "times" figure: 4.16×."""
+    return "–" if value is None else f"{value:.2f}×"
+
+
 def kpi_value(unit: str, key: str, value: float | None, currency: str) -> str:
     """A KPI card's main figure."""
     if unit == "money":
