@@ -48,7 +48,13 @@ with names as (
     a.segment
   from gold.dim_customer d
   left join gold.dim_customer a on a.customer_key = d.linked_account_key
-  where d.customer_key in (select customer_key from gold.fct_mrr)
+  where d.source_system = 'stripe'
+    or d.customer_id in (select billed.customer_id from gold.fct_mrr as billed)
+  -- one row per customer id: billing systems first, then by key (ids may repeat across
+  -- sources; the MRR tables these rows join carry the id only)
+  qualify row_number() over (
+    partition by d.customer_id order by d.source_system = 'stripe' desc, d.customer_key
+  ) = 1
 )
 """
 
