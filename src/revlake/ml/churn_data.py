@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from revlake.errors import InputError
+from revlake.reader.tables import BILLING_CUSTOMERS_CTE
 
 NUMERIC_FEATURES = (
     "tenure_months",
@@ -63,8 +64,9 @@ SEGMENTS = ("smb", "mid-market", "enterprise")
 PLANS = ("starter", "growth", "business", "enterprise")
 VOCABULARIES = {"segment": SEGMENTS, "plan": PLANS}
 
-_PANEL_SQL = """
-with mrr as (
+_PANEL_SQL = f"""
+with {BILLING_CUSTOMERS_CTE},
+mrr as (
   select customer_id, month_start_date as m, cast(mrr_rc as double) as mrr
   from gold.fct_mrr
 ),
@@ -80,16 +82,8 @@ mov as (
   from gold.fct_mrr_movements
 ),
 seg as (
-  select d.customer_id, lower(coalesce(d.segment, a.segment)) as segment
-  from gold.dim_customer d
-  left join gold.dim_customer a on a.customer_key = d.linked_account_key
-  where d.source_system = 'stripe'
-    or d.customer_id in (select billed.customer_id from gold.fct_mrr as billed)
-  -- one row per customer id: billing systems first, then by key (ids may repeat across
-  -- sources; the MRR tables these rows join carry the id only)
-  qualify row_number() over (
-    partition by d.customer_id order by d.source_system = 'stripe' desc, d.customer_key
-  ) = 1
+  select customer_id, lower(coalesce(segment)) as segment
+  from billing_customers
 ),
 inv as (
   select customer_id, invoice_date, due_date, period_start_at, period_end_at,

@@ -61,6 +61,7 @@ from revlake.ml.retention import (
     survival,
 )
 from revlake.reader import Rows
+from revlake.reader.tables import BILLING_CUSTOMERS_CTE
 
 Grouping = Literal["cohort", "quarter", "year", "segment", "all"]
 GROUPINGS: tuple[str, ...] = ("cohort", "quarter", "year", "segment", "all")
@@ -78,8 +79,9 @@ from gold.fct_cohort_retention
 order by cohort_month, age_months
 """
 
-_SEGMENT_SQL = """
-with mrr as (
+_SEGMENT_SQL = f"""
+with {BILLING_CUSTOMERS_CTE},
+mrr as (
   select customer_id, month_start_date, is_paying from gold.fct_mrr
 ),
 first_paid as (
@@ -87,16 +89,8 @@ first_paid as (
   from mrr where is_paying group by customer_id
 ),
 seg as (
-  select d.customer_id, lower(coalesce(d.segment, a.segment, 'unknown')) as segment
-  from gold.dim_customer d
-  left join gold.dim_customer a on a.customer_key = d.linked_account_key
-  where d.source_system = 'stripe'
-    or d.customer_id in (select billed.customer_id from gold.fct_mrr as billed)
-  -- one row per customer id: billing systems first, then by key (ids may repeat across
-  -- sources; the MRR tables these rows join carry the id only)
-  qualify row_number() over (
-    partition by d.customer_id order by d.source_system = 'stripe' desc, d.customer_key
-  ) = 1
+  select customer_id, lower(coalesce(segment, 'unknown')) as segment
+  from billing_customers
 ),
 members as (
   select f.customer_id, f.cohort_month, coalesce(s.segment, 'unknown') as segment

@@ -32,13 +32,15 @@ import numpy as np
 
 from revlake.errors import InputError
 from revlake.ml.retention import PooledSbgFit, derl, discounted_expected_lifetime, fit_sbg_pooled
+from revlake.reader.tables import BILLING_CUSTOMERS_CTE
 
 DEFAULT_GROSS_MARGIN = 0.8
 DEFAULT_ANNUAL_DISCOUNT_RATE = 0.10
 ALL_SEGMENTS = "all"
 
-_CUSTOMERS_SQL = """
-with mrr as (
+_CUSTOMERS_SQL = f"""
+with {BILLING_CUSTOMERS_CTE},
+mrr as (
   select customer_id, month_start_date as m, cast(mrr_rc as double) as mrr
   from gold.fct_mrr
 ),
@@ -50,16 +52,8 @@ deaths as (
   group by 1
 ),
 seg as (
-  select d.customer_id, lower(coalesce(d.segment, a.segment, 'unknown')) as segment
-  from gold.dim_customer d
-  left join gold.dim_customer a on a.customer_key = d.linked_account_key
-  where d.source_system = 'stripe'
-    or d.customer_id in (select billed.customer_id from gold.fct_mrr as billed)
-  -- one row per customer id: billing systems first, then by key (ids may repeat across
-  -- sources; the MRR tables these rows join carry the id only)
-  qualify row_number() over (
-    partition by d.customer_id order by d.source_system = 'stripe' desc, d.customer_key
-  ) = 1
+  select customer_id, lower(coalesce(segment, 'unknown')) as segment
+  from billing_customers
 )
 select
   f.customer_id,
@@ -77,18 +71,11 @@ left join mrr first_ on first_.customer_id = f.customer_id and first_.m = f.firs
 order by f.customer_id
 """
 
-_REVENUE_CHURN_SQL = """
-with seg as (
-  select d.customer_id, lower(coalesce(d.segment, a.segment, 'unknown')) as segment
-  from gold.dim_customer d
-  left join gold.dim_customer a on a.customer_key = d.linked_account_key
-  where d.source_system = 'stripe'
-    or d.customer_id in (select billed.customer_id from gold.fct_mrr as billed)
-  -- one row per customer id: billing systems first, then by key (ids may repeat across
-  -- sources; the MRR tables these rows join carry the id only)
-  qualify row_number() over (
-    partition by d.customer_id order by d.source_system = 'stripe' desc, d.customer_key
-  ) = 1
+_REVENUE_CHURN_SQL = f"""
+with {BILLING_CUSTOMERS_CTE},
+seg as (
+  select customer_id, lower(coalesce(segment, 'unknown')) as segment
+  from billing_customers
 ),
 as_of as (select max(month_start_date) as as_of from gold.fct_mrr),
 lost as (

@@ -25,6 +25,7 @@ from revlake.ml.cohort_fit import (
 from revlake.queries.params import PageParams, page_of, where
 from revlake.queries.revenue import reporting_currency
 from revlake.reader import Build
+from revlake.reader.tables import BILLING_CUSTOMERS_CTE
 from revlake.schemas.customer_intel import (
     AtRiskPage,
     AtRiskRow,
@@ -41,20 +42,14 @@ from revlake.schemas.customer_intel import (
 
 DRIVERS = 3
 
-# Billing customers (every source of fct_mrr) with name and CRM segment.
-_NAMES = """
-with names as (
-  select d.customer_id, coalesce(nullif(d.customer_name, ''), d.customer_id) as name,
-    a.segment
-  from gold.dim_customer d
-  left join gold.dim_customer a on a.customer_key = d.linked_account_key
-  where d.source_system = 'stripe'
-    or d.customer_id in (select billed.customer_id from gold.fct_mrr as billed)
-  -- one row per customer id: billing systems first, then by key (ids may repeat across
-  -- sources; the MRR tables these rows join carry the id only)
-  qualify row_number() over (
-    partition by d.customer_id order by d.source_system = 'stripe' desc, d.customer_key
-  ) = 1
+# Billing customers with name and CRM account segment (reader.tables.BILLING_CUSTOMERS_CTE).
+_NAMES = f"""
+with {BILLING_CUSTOMERS_CTE},
+names as (
+  select b.customer_id, coalesce(nullif(c.customer_name, ''), b.customer_id) as name,
+    b.account_segment as segment
+  from billing_customers b
+  join gold.dim_customer c on c.customer_key = b.customer_key
 )
 """
 

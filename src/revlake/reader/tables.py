@@ -39,3 +39,21 @@ CUSTOMER_CHURN = "ml_customer_churn"
 CUSTOMER_LTV = "ml_customer_ltv"
 SEGMENT_LTV = "ml_segment_ltv"
 CHANNEL_LTV = "ml_channel_ltv"
+
+BILLING_CUSTOMERS_CTE = """billing_customers as (
+  -- one row per billing customer id (a customer of Stripe or of any source that feeds
+  -- fct_mrr): its key, its own segment else its CRM account's, and the account's
+  -- segment. Ids may repeat across sources while the MRR tables joined to these rows
+  -- carry the id only, so billing systems come first, then the key.
+  select d.customer_id, d.customer_key,
+    coalesce(d.segment, a.segment) as segment, a.segment as account_segment
+  from gold.dim_customer d
+  left join gold.dim_customer a on a.customer_key = d.linked_account_key
+  where d.source_system = 'stripe'
+    or d.customer_id in (select billed.customer_id from gold.fct_mrr as billed)
+  qualify row_number() over (
+    partition by d.customer_id order by d.source_system = 'stripe' desc, d.customer_key
+  ) = 1
+)"""
+"""A CTE (`with {BILLING_CUSTOMERS_CTE}, ...`) that the churn, LTV, cohort and customer
+intelligence queries read segments and names of billing customers from."""
