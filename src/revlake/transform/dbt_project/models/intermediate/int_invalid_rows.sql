@@ -9,248 +9,45 @@
 --   * records the conformed entities flag (invoices that do not add up, lines with a
 --     period ending before it starts, opportunities with bad amounts or dates, customers,
 --     order lines, ad spend rows, subscription periods that cannot be valued).
+{%- set generic_entities = [
+    'customers',
+    'contacts',
+    'products',
+    'subscriptions',
+    'invoices',
+    'invoice_lines',
+    'payments',
+    'refunds',
+    'credit_notes',
+    'opportunities',
+    'opportunity_stage_history',
+    'leads',
+    'marketing_spend',
+    'product_usage',
+    'churn_events',
+    'support_tickets',
+    'order_lines',
+    'vendor_bills',
+    'bill_payments',
+    'bank_lines',
+    'payouts',
+    'fx_rates',
+] %}
 with generic as (
+  {%- for entity in generic_entities %}
   select
-    'customers' as entity,
+    '{{ entity }}' as entity,
     source_system,
     source_table,
     cast(null as {{ dbt.type_string() }}) as record_id,
     _source_file as source_file,
     _row_number as row_number,
     invalid_reason as reason
-  from {{ ref('stg_generic__customers') }}
+  from {{ ref('stg_generic__' ~ entity) }}
   where invalid_reason is not null
-  union all
-  select
-    'contacts' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__contacts') }}
-  where invalid_reason is not null
-  union all
-  select
-    'products' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__products') }}
-  where invalid_reason is not null
-  union all
-  select
-    'subscriptions' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__subscriptions') }}
-  where invalid_reason is not null
-  union all
-  select
-    'invoices' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__invoices') }}
-  where invalid_reason is not null
-  union all
-  select
-    'invoice_lines' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__invoice_lines') }}
-  where invalid_reason is not null
-  union all
-  select
-    'payments' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__payments') }}
-  where invalid_reason is not null
-  union all
-  select
-    'refunds' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__refunds') }}
-  where invalid_reason is not null
-  union all
-  select
-    'credit_notes' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__credit_notes') }}
-  where invalid_reason is not null
-  union all
-  select
-    'opportunities' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__opportunities') }}
-  where invalid_reason is not null
-  union all
-  select
-    'opportunity_stage_history' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__opportunity_stage_history') }}
-  where invalid_reason is not null
-  union all
-  select
-    'leads' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__leads') }}
-  where invalid_reason is not null
-  union all
-  select
-    'marketing_spend' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__marketing_spend') }}
-  where invalid_reason is not null
-  union all
-  select
-    'product_usage' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__product_usage') }}
-  where invalid_reason is not null
-  union all
-  select
-    'churn_events' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__churn_events') }}
-  where invalid_reason is not null
-  union all
-  select
-    'support_tickets' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__support_tickets') }}
-  where invalid_reason is not null
-  union all
-  select
-    'order_lines' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__order_lines') }}
-  where invalid_reason is not null
-  union all
-  select
-    'vendor_bills' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__vendor_bills') }}
-  where invalid_reason is not null
-  union all
-  select
-    'bill_payments' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__bill_payments') }}
-  where invalid_reason is not null
-  union all
-  select
-    'bank_lines' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__bank_lines') }}
-  where invalid_reason is not null
-  union all
-  select
-    'payouts' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__payouts') }}
-  where invalid_reason is not null
-  union all
-  select
-    'fx_rates' as entity,
-    source_system,
-    source_table,
-    cast(null as {{ dbt.type_string() }}) as record_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    invalid_reason as reason
-  from {{ ref('stg_generic__fx_rates') }}
-  where invalid_reason is not null
+  {%- if not loop.last %}
+  union all{% endif %}
+  {%- endfor %}
 ),
 
 built_in as (
