@@ -288,9 +288,13 @@ def test_spend_orders_bills_bank_usage_churn_tickets_and_contacts(built: Built) 
         >= 2
     )
     assert _rows(built, OWN, "select count(*) from gold.fct_bank_transactions") == [(4,)]
-    assert _rows(built, OWN, "select count(*) from silver.int_product_usage where is_valid") == [
-        (2,)
-    ]
+    # `month` is a month key: the 2024-02-15 row replaces the 2024-02-01 one (later line)
+    assert _rows(
+        built,
+        OWN,
+        "select month_start_date, active_users from silver.int_product_usage where is_valid"
+        " order by 1",
+    ) == [(dt.date(2024, 1, 1), 8), (dt.date(2024, 2, 1), 11)]
     assert _rows(built, OWN, "select customer_id, reason, mrr_lost from gold.fct_churn_events") == [
         ("c2", "too expensive", Decimal("50.00"))
     ]
@@ -327,12 +331,17 @@ def test_a_mapped_file_with_its_own_words_and_dates(built: Built) -> None:
 
 
 def test_a_re_exported_record_is_updated_and_the_build_says_so(built: Built) -> None:
-    [(message,)] = _rows(
-        built, OWN, "select message from gold.rpt_coverage where kind = 'superseded'"
+    contacts, usage = _rows(
+        built, OWN, "select message from gold.rpt_coverage where kind = 'superseded' order by 1"
     )
     # p1 in contacts.csv superseded by the re-export; p2's first line by its second
-    assert message.startswith("contacts (generic): 2 row(s) superseded by a later row")
-    assert "(2 record(s))" in message
+    assert contacts[0].startswith("contacts (generic): 2 row(s) superseded by a later row")
+    assert "(2 record(s))" in contacts[0]
+    # c1's 2024-02-01 usage row superseded by its 2024-02-15 row: the same month
+    assert usage[0].startswith(
+        "product_usage (generic): 1 row(s) superseded by a later row with the same "
+        "customer_id, month (its month) (1 record(s))"
+    )
 
 
 def test_bank_lines_match_the_transfer_payout_refund_and_bill_payment(

@@ -51,12 +51,17 @@ def _sample(field: Field) -> str:
     return _SAMPLES[field.type]
 
 
+def _key(field: Field) -> str:
+    """A key field as the reference names it; a month key says it compares months."""
+    return f"`{field.name}` (by month: any day of it)" if field.as_month else f"`{field.name}`"
+
+
 def entity_section(entity: Entity) -> str:
     """The reference section of one entity."""
     lines = [
         f"### `{entity.name}` — {entity.title}",
         "",
-        f"Grain: {entity.grain}. Keys: {', '.join(f'`{k}`' for k in entity.keys)}.",
+        f"Grain: {entity.grain}. Keys: {', '.join(_key(entity.field(k)) for k in entity.keys)}.",
     ]
     if entity.description:
         lines += ["", entity.description]

@@ -620,7 +620,14 @@ PRODUCT_USAGE = Entity(
             True,
             ("stripe_customer_id", "account_id", "cust_id"),
         ),
-        F("month", "date", "the month (any day of it)", True, ("usage_month", "period", "date")),
+        F(
+            "month",
+            "date",
+            "the month (any day of it)",
+            True,
+            ("usage_month", "period", "date"),
+            as_month=True,
+        ),
         F(
             "active_users",
             "integer",

@@ -23,10 +23,16 @@ class Field:
     description: str
     required: bool = False
     synonyms: tuple[str, ...] = ()
+    # A date that stands for its calendar month ("the month, any day of it"): as a key it
+    # is compared by its month, so `2024-03-01` and `2024-03-15` are the same record and
+    # the later row wins once, where the record is mapped (not again downstream).
+    as_month: bool = False
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
             raise ValueError(f"field {self.name}: unknown type {self.type!r}")
+        if self.as_month and self.type != "date":
+            raise ValueError(f"field {self.name}: as_month needs type 'date', not {self.type!r}")
 
 
 @dataclass(frozen=True)

@@ -251,7 +251,9 @@ def _superseded(con: duckdb.DuckDBPyConnection) -> list[str]:
         except duckdb.Error:
             continue
         for source, rows, records in found:
-            keys = ", ".join(entity.keys)
+            keys = ", ".join(
+                f"{k} (its month)" if entity.field(k).as_month else k for k in entity.keys
+            )
             lines.append(
                 f"{name} ({source}): {int(rows):,} row(s) superseded by a later row with the "
                 f"same {keys} ({int(records):,} record(s)); the latest row of each is used, "

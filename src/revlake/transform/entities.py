@@ -30,7 +30,13 @@ def contract_var() -> dict[str, list[dict[str, Any]]]:
     """Every entity's fields as dbt sees them."""
     return {
         name: [
-            {"name": f.name, "type": f.type, "required": f.required, "key": f.name in entity.keys}
+            {
+                "name": f.name,
+                "type": f.type,
+                "required": f.required,
+                "key": f.name in entity.keys,
+                "as_month": f.as_month,
+            }
             for f in entity.fields
         ]
         for name, entity in ENTITIES.items()

@@ -17,7 +17,8 @@
     _versions       how many rows carry this record's key in its source (1 when unique)
   A record exported again (the same key in a later file, or later in the same file) is
   kept once, as its latest row (latest load, then latest file, then latest line): monthly
-  re-exports of a customer list update it instead of duplicating it. Rows whose key is
+  re-exports of a customer list update it instead of duplicating it. A key field marked
+  as_month (a date standing for its month) is compared by its month start. Rows whose key is
   incomplete are all kept. The superseded rows stay in bronze; `_versions` counts them
   and the build's coverage report says how many there were.
 -#}
@@ -47,13 +48,17 @@
     where 1 = 0
   {%- else -%}
     {%- set keys = [] -%}
-    {%- for f in fields if f.key -%}{%- do keys.append(f.name) -%}{%- endfor -%}
+    {%- set key_values = [] -%}
+    {%- for f in fields if f.key -%}
+      {%- do keys.append(f.name) -%}
+      {%- do key_values.append(revlake.month_start('u.' ~ f.name) if f.get('as_month') else 'u.' ~ f.name) -%}
+    {%- endfor -%}
     {%- if not keys -%}
       {{ exceptions.raise_compiler_error("entity " ~ entity ~ " has no key fields in var revlake_contract") }}
     {%- endif -%}
     {%- set record -%}
       u.source_system
-      {%- for k in keys %}, u.{{ k }}{% endfor %},
+      {%- for k in key_values %}, {{ k }}{% endfor %},
       case when {% for k in keys %}u.{{ k }} is null{{ " or " if not loop.last }}{% endfor %}
         then concat(u._source_file, ':', cast(u._row_number as {{ dbt.type_string() }})) end
     {%- endset %}

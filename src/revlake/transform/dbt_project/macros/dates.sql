@@ -34,3 +34,22 @@
   cast(floor(cast((extract(month from {{ date_expr }}) - {{ start }} + 12) % 12 as double) / 3)
        + 1 as integer)
 {%- endmacro %}
+
+{#- One row per month start from first_month to last_month (both month starts, inclusive),
+    as a select-list expression: `select t.*, month_series(a, b) as month_start_date from t`.
+    It expands each row by its own months instead of range-joining a calendar spine
+    (a range join compares every row with the spine and was most of the revenue
+    schedule's and deferred revenue's time). -#}
+{% macro month_series(first_month, last_month) -%}
+  {{ return(adapter.dispatch('month_series', 'revlake')(first_month, last_month)) }}
+{%- endmacro %}
+
+{% macro default__month_series(first_month, last_month) -%}
+  cast(unnest(generate_series(
+    cast({{ first_month }} as timestamp), cast({{ last_month }} as timestamp), interval 1 month
+  )) as date)
+{%- endmacro %}
+
+{% macro spark__month_series(first_month, last_month) -%}
+  explode(sequence(cast({{ first_month }} as date), cast({{ last_month }} as date), interval 1 month))
+{%- endmacro %}

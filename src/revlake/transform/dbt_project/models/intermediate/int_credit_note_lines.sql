@@ -29,13 +29,19 @@ credit_notes as (
     and cn.credit_note_date is not null
 ),
 
+credited_invoices as (
+  -- only the lines of invoices some credit note reduces are weighted: a few thousand
+  -- partitions instead of every invoice's lines
+  select distinct invoice_id from credit_notes
+),
+
 positive_lines as (
   select
     l.invoice_id,
     l.invoice_line_id,
     {{ revlake.wide_int('round(l.net_amount * 100, 0)') }} as net_cents
   from {{ ref('int_invoice_lines') }} as l
-  inner join invoices as i on i.invoice_id = l.invoice_id
+  inner join credited_invoices as c on c.invoice_id = l.invoice_id
   where l.net_amount is not null and l.net_amount > 0
 ),
 

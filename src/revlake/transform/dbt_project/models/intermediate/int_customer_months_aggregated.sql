@@ -21,18 +21,9 @@ as_of as (
   from {{ ref('int_subscription_periods') }}
 ),
 
-digits as (
-  select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
-  union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
-),
-
-month_offsets as (
-  -- 0 .. 999 months: enough for any service period (a 10-year plan is 120)
-  select a.d + 10 * b.d + 100 * c.d as k
-  from digits as a cross join digits as b cross join digits as c
-),
-
 line_months as (
+  -- each month from the period's first to its last, or to the as-of month for a period
+  -- still open
   select
     l.source_system,
     l.customer_id,
@@ -41,14 +32,12 @@ line_months as (
     l.line_mrr,
     l.service_start_date,
     l.counts_until_date,
-    {{ revlake.add_months(revlake.month_start('l.service_start_date'), 'o.k') }} as month_start_date
+    {{ revlake.month_series(
+        revlake.month_start('l.service_start_date'),
+        'least(' ~ revlake.month_start('l.counts_until_date') ~ ', as_of.as_of_month)') }}
+      as month_start_date
   from lines as l
   cross join as_of
-  inner join month_offsets as o
-    -- months from the start to the end, or to the as-of month for a period still open
-    on o.k <= {{ dbt.datediff(revlake.month_start('l.service_start_date'),
-                              'least(' ~ revlake.month_start('l.counts_until_date') ~ ', as_of.as_of_month)',
-                              'month') }}
 ),
 
 covered as (

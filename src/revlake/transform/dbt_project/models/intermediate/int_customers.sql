@@ -76,17 +76,8 @@ stripe as (
   where c.customer_id is not null
 ),
 
-generic_ranked as (
-  select
-    g.*,
-    row_number() over (
-      partition by g.source_system, g.customer_id
-      order by g._loaded_at desc nulls last, g._row_number desc nulls last
-    ) as recency_rank
-  from {{ ref('stg_generic__customers') }} as g
-),
-
 generic as (
+  -- stg_generic__customers already keeps one row per (source_system, customer_id)
   select
     g.source_system, g.customer_id, g.customer_name,
     cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
@@ -96,9 +87,9 @@ generic as (
     cast(null as bigint), cast(null as boolean), cast(null as {{ dbt.type_string() }}),
     coalesce(g.is_churned, g.churn_date is not null), g.churn_date, g.features, false,
     g.invalid_reason
-  from generic_ranked as g
+  from {{ ref('stg_generic__customers') }} as g
   left join {{ ref('stg_reference__country_names') }} as m on m.variant_key = upper(trim(g.country))
-  where g.recency_rank = 1 and g.customer_id is not null
+  where g.customer_id is not null
 ),
 
 known as (

@@ -1,10 +1,16 @@
 -- Grain: one row per customer and calendar month (customer_key, month_start_date): the
 -- product usage an analytics export reports (contract entity product_usage; built-in
 -- layout generic_product_usage, or a workspace layout mapped onto it). customer_id is the
--- billing system's customer id. The latest record of a (customer, month) wins. Rows
--- without a customer, a month or a non-negative active-user count are kept and flagged
--- (is_valid false, invalid_reason); consumers read valid rows.
+-- billing system's customer id. The latest record of a (customer, month) wins: the
+-- contract's `month` is a month key (as_month), so stg_generic__product_usage already
+-- keeps one row per customer and calendar month. Rows without a customer, a month or a
+-- non-negative active-user count are kept and flagged (is_valid false, invalid_reason);
+-- consumers read valid rows.
 -- active_share is active users ÷ seats (null without seats).
+-- A view: it only projects its staging table, so copying it into one more table would
+-- cost build time and disk for nothing (docs/TRANSFORM.md).
+{{ config(materialized='view') }}
+
 with src as (
   select
     source_system,
@@ -18,19 +24,8 @@ with src as (
       invalid_reason,
       case when active_users < 0 then 'active_users: negative' end) as invalid_reason,
     _source_file,
-    _row_number,
-    _loaded_at
+    _row_number
   from {{ ref('stg_generic__product_usage') }}
-),
-
-ranked as (
-  select
-    src.*,
-    row_number() over (
-      partition by source_system, customer_id, month_start_date
-      order by _loaded_at desc nulls last, _row_number desc nulls last
-    ) as recency_rank
-  from src
 )
 
 select
@@ -47,5 +42,4 @@ select
   source_table,
   _source_file,
   _row_number
-from ranked
-where recency_rank = 1 or customer_id is null or month_start_date is null
+from src

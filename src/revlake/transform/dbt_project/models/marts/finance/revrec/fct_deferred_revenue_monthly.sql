@@ -55,41 +55,34 @@ ranges as (
   group by customer_id, currency
 ),
 
-month_spine as (
-  {{ dbt.date_spine(
-      'month',
-      "cast('" ~ var('date_spine_start', '2000-01-01') ~ "' as date)",
-      "cast('" ~ var('date_spine_end', '2036-01-01') ~ "' as date)") }}
-),
-
-months as (
-  -- only the months some customer needs: the range join below then compares each
-  -- customer with those, not with every month of the spine's 36 years
-  select cast(s.date_month as date) as month_start_date
-  from month_spine as s
-  inner join (
-    select min(first_month) as first_month, max(last_month) as last_month from ranges
-  ) as bounds
-    on cast(s.date_month as date) >= bounds.first_month
-    and cast(s.date_month as date) <= bounds.last_month
+customer_months as (
+  -- every month from the customer's first to its last, within the calendar's bounds
+  select customer_id, currency, month_start_date
+  from (
+    select
+      customer_id,
+      currency,
+      {{ revlake.month_series('first_month', 'last_month') }} as month_start_date
+    from ranges
+  ) as spans
+  where month_start_date >= cast('{{ var('date_spine_start', '2000-01-01') }}' as date)
+    and month_start_date < cast('{{ var('date_spine_end', '2036-01-01') }}' as date)
 ),
 
 dense as (
   select
-    r.customer_id,
-    r.currency,
+    m.customer_id,
+    m.currency,
     m.month_start_date,
     cast(coalesce(b.billed, 0) as decimal(18, 2)) as billed,
     cast(coalesce(mv.recognised, 0) as decimal(18, 2)) as recognised,
     cast(coalesce(mv.contra, 0) as decimal(18, 2)) as contra
-  from ranges as r
-  inner join months as m
-    on m.month_start_date >= r.first_month and m.month_start_date <= r.last_month
+  from customer_months as m
   left join billed as b
-    on b.customer_id = r.customer_id and b.currency = r.currency
+    on b.customer_id = m.customer_id and b.currency = m.currency
     and b.month_start_date = m.month_start_date
   left join moved as mv
-    on mv.customer_id = r.customer_id and mv.currency = r.currency
+    on mv.customer_id = m.customer_id and mv.currency = m.currency
     and mv.month_start_date = m.month_start_date
 ),
 

@@ -15,6 +15,20 @@
 -- month it is issued (a negative recognised_amount). Refunds themselves are cash: the
 -- credit note they pay out is what reduces revenue, so they are not counted twice.
 -- Negative proration lines are recognised (as negative revenue) over their own period.
+{#- The line's scheduled revenue (cents) recognised before BOUNDARY (a month start):
+    net × days of [start, end) before it ÷ days, rounded; a point-in-time line counts in
+    full once its invoice date is before it. -#}
+{%- set scheduled_before_boundary -%}
+    case
+      when b.is_point_in_time then
+        case when b.invoice_date < BOUNDARY then b.net_cents else 0 end
+      else {{ revlake.rounded_quotient(
+          'b.net_cents * greatest(least('
+            ~ dbt.datediff('b.service_start_date', 'BOUNDARY', 'day')
+            ~ ', b.service_days), 0)',
+          'b.service_days') }}
+    end
+{%- endset %}
 with invoices as (
   select invoice_id, customer_id, currency, invoice_date
   from {{ ref('int_invoices') }}
@@ -80,23 +94,27 @@ bounded as (
     case when c.first_credit_month is not null and c.first_credit_month < s.first_service_month
       then c.first_credit_month else s.first_service_month end as first_month,
     case when c.last_credit_month is not null and c.last_credit_month > s.last_service_month
-      then c.last_credit_month else s.last_service_month end as last_month
+      then c.last_credit_month else s.last_service_month end as last_month,
+    c.invoice_line_id is not null as has_credits
   from spans as s
   left join credit_span as c on c.invoice_line_id = s.invoice_line_id
 ),
 
-month_spine as (
-  {{ dbt.date_spine(
-      'month',
-      "cast('" ~ var('date_spine_start', '2000-01-01') ~ "' as date)",
-      "cast('" ~ var('date_spine_end', '2036-01-01') ~ "' as date)") }}
+line_month_spans as (
+  -- every month of the line's span, within the calendar's bounds (var date_spine_*)
+  select
+    bounded.*,
+    {{ revlake.month_series('first_month', 'last_month') }} as month_start_date
+  from bounded
 ),
 
-months as (
+months_in_calendar as (
   select
-    cast(date_month as date) as month_start_date,
-    {{ revlake.add_months('cast(date_month as date)', 1) }} as next_month_start_date
-  from month_spine
+    s.*,
+    {{ revlake.add_months('s.month_start_date', 1) }} as next_month_start_date
+  from line_month_spans as s
+  where s.month_start_date >= cast('{{ var('date_spine_start', '2000-01-01') }}' as date)
+    and s.month_start_date < cast('{{ var('date_spine_end', '2036-01-01') }}' as date)
 ),
 
 line_months as (
@@ -113,23 +131,29 @@ line_months as (
     b.net_amount,
     b.net_cents,
     b.service_days,
-    m.month_start_date,
-    m.next_month_start_date,
-    case
-      when b.is_point_in_time then
-        case when b.invoice_date < m.next_month_start_date then b.net_cents else 0 end
-      else {{ revlake.rounded_quotient(
-          'b.net_cents * greatest(least('
-            ~ dbt.datediff('b.service_start_date', 'm.next_month_start_date', 'day')
-            ~ ', b.service_days), 0)',
-          'b.service_days') }}
-    end as scheduled_to_date_cents,
+    b.has_credits,
+    b.month_start_date,
+    b.next_month_start_date,
+    {{ scheduled_before_boundary | replace('BOUNDARY', 'b.next_month_start_date') }} as scheduled_to_date_cents,
+    {{ scheduled_before_boundary | replace('BOUNDARY', 'b.month_start_date') }} as scheduled_before_cents,
     coalesce(lc.credited_cents, 0) as credited_cents
-  from bounded as b
-  inner join months as m
-    on m.month_start_date >= b.first_month and m.month_start_date <= b.last_month
+  from months_in_calendar as b
   left join line_credits as lc
-    on lc.invoice_line_id = b.invoice_line_id and lc.month_start_date = m.month_start_date
+    on lc.invoice_line_id = b.invoice_line_id and lc.month_start_date = b.month_start_date
+),
+
+-- Lines no credit note touches (nearly all): recognised to date is the schedule itself
+-- (it never exceeds net), and a month's revenue is the schedule through its end less the
+-- schedule through the end of the month before — no running sum or lag over every
+-- line-month, which was most of this model's time.
+uncredited as (
+  select
+    line_months.*,
+    {{ revlake.wide_int('0') }} as credited_to_date_cents,
+    scheduled_to_date_cents as recognised_to_date_cents,
+    scheduled_to_date_cents - scheduled_before_cents as recognised_cents
+  from line_months
+  where not has_credits
 ),
 
 cumulated as (
@@ -140,6 +164,7 @@ cumulated as (
       rows between unbounded preceding and current row
     ) as credited_to_date_cents
   from line_months
+  where has_credits
 ),
 
 capped as (
@@ -153,13 +178,19 @@ capped as (
   from cumulated
 ),
 
-stepped as (
+credited as (
   select
     capped.*,
     recognised_to_date_cents - coalesce(lag(recognised_to_date_cents) over (
       partition by invoice_line_id order by month_start_date
     ), 0) as recognised_cents
   from capped
+),
+
+stepped as (
+  select * from uncredited
+  union all
+  select * from credited
 )
 
 select
