@@ -234,3 +234,43 @@ def test_maventech_high_and_critical_hold_the_stated_share_of_at_risk_revenue(
     assert critical > 0 and high > 0  # type: ignore[operator]
     assert float(share) >= HIGH_AND_CRITICAL_SHARE  # type: ignore[arg-type]
     assert float(low_score) >= 20  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- the API, end to end
+
+
+def test_maventech_api_agrees_and_carries_the_new_fields(maventech: Tenant) -> None:
+    from fastapi.testclient import TestClient
+
+    from revlake.api import create_app
+    from revlake.store.keys import create_key
+    from revlake.store.tenants import sync_tenants
+    from revlake.store.workspace_store import open_store
+
+    store = open_store(maventech.workspace)
+    try:
+        with store.write() as session:
+            sync_tenants(session, maventech.workspace.settings.tenants, actor="tests")
+            key = create_key(session, tenant_id=MAVEN, role="sales", actor="tests").key
+    finally:
+        store.dispose()
+    headers = {"Authorization": f"Bearer {key}"}
+    with TestClient(create_app(maventech.workspace)) as client:
+        summary = client.get("/api/v1/deals/summary", headers=headers).json()
+        pipeline = client.get("/api/v1/pipeline/summary", headers=headers).json()
+        latest = pipeline["sources"][0]["latest"]
+        assert (summary["open_deals"], summary["open_pipeline"]) == (
+            latest["open_opportunities"],
+            latest["open_pipeline"],
+        )
+        top = client.get("/api/v1/deals?limit=20", headers=headers).json()["items"]
+        assert all(d["risk_category"] == "critical" for d in top)  # the top is visible
+        flagged = next(d for d in top if d["outside_experience"])
+        detail = client.get(f"/api/v1/deals/{flagged['id']}", headers=headers).json()
+        assert detail["experience_note"].startswith(OUTSIDE_EXPERIENCE)
+        if "age_days" in flagged["outside_experience"]:
+            assert f"age {detail['age_days']:,.0f} days" in detail["experience_note"]
+        prospecting = client.get("/api/v1/deals?stage=Prospecting&limit=1", headers=headers).json()[
+            "items"
+        ][0]
+        assert prospecting["age_imputed"] is True
