@@ -58,11 +58,11 @@ from revlake.api.server import demo_key
 from revlake.demo import GenerateConfig, generate_company
 from revlake.ingest import run_ingest
 from revlake.ml.churn_service import score_churn_tenant, train_churn_tenant
+from revlake.ml.deals import open_deal_indices
 from revlake.ml.explain import explain_rows
 from revlake.ml.features import compute_features, prepare
 from revlake.ml.forecast_service import forecast_tenant
 from revlake.ml.registry import load_model
-from revlake.ml.scoring import open_deal_indices
 from revlake.ml.service import load_tenant_history, score_tenant, train_tenant
 from revlake.ml.win import LightGbmWinModel
 from revlake.transform import snapshots

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from revlake.ml.deals import DealHistory, day_number
+from revlake.ml.deals import DealHistory, day_number, open_deal_indices
 from revlake.ml.explain import explain_rows
 from revlake.ml.features import compute_features, prepare
 from revlake.ml.registry import RegisteredModel
-from revlake.ml.scoring import open_deal_indices, score_history
+from revlake.ml.scoring import score_history
 from revlake.ml.training import train_win_model
 from revlake.ml.treeshap import tree_contributions
 from revlake.ml.win import LightGbmWinModel

@@ -142,6 +142,7 @@ def write_gold_build(history: DealHistory, path: Path) -> Path:
         con.execute(
             "create table gold.fct_pipeline as select * exclude (amount_rc), "
             "cast(amount_rc as decimal(18, 2)) as amount_rc, "
+            "cast(amount_rc as decimal(18, 2)) as pipeline_amount_rc, "
             "cast(null as decimal(18, 2)) as list_price from _pipeline"
         )
         con.execute("create table gold.dim_customer as select * from _customers")

@@ -181,13 +181,27 @@ class DealHistory:
         )
 
 
-_DEALS_SQL = """
+def open_deal_indices(history: DealHistory) -> IntArray:
+    """THE open deals: every deal not closed at the as-of date, with or without a created
+    date. Scoring, the forecast and the summaries all count these (a deal without a
+    created date gets an imputed age: revlake.ml.open_deals)."""
+    return np.flatnonzero(~history.is_closed).astype(np.int64)
+
+
+MODEL_AMOUNT_SQL = """case
+    -- an open deal: the amount every open-pipeline figure counts (fct_pipeline)
+    when not p.is_closed then cast(p.pipeline_amount_rc as double)
+    -- MavenTech records a value only at close (lost deals: none), so a closed deal's amount
+    -- would give the outcome away: its product's list price, as for its open deals
+    when p.source_system = 'maven' then cast(p.list_price as double)
+    else cast(p.amount_rc as double) end"""
+"""The amount the models learn from and score (reporting currency), as SQL over
+gold.fct_pipeline aliased `p`."""
+
+_DEALS_SQL = f"""
 select
   p.opportunity_id, p.source_system, p.created_date, p.close_date, p.is_closed, p.is_won,
-  -- MavenTech records a value only at close (lost deals: none), so its open-deal amount is
-  -- the product's list price; every other source's amount is known while the deal is open
-  case when p.source_system = 'maven' then cast(p.list_price as double)
-    else cast(p.amount_rc as double) end as amount_rc,
+  {MODEL_AMOUNT_SQL} as amount_rc,
   p.rep_key, p.customer_key, p.product_key,
   p.plan_name, c.segment, p.channel_key, p.stage_name, p.as_of_date
 from gold.fct_pipeline as p

@@ -50,7 +50,7 @@ class Reference:
     """Typical values of won deals in the training snapshots (for sentences and risk)."""
 
     won_days_in_stage: Mapping[str, float]  # median days in stage of won deals, per stage
-    won_age_days: float
+    won_age_days: float  # median age at which won deals were won (training: stage_time)
     won_amount: float
     win_rate: float
 
@@ -194,7 +194,7 @@ def sentence(
     if feature == "age_days":
         typical = reference.won_age_days
         extra = (
-            f" (won deals were typically {_fmt_days(typical)} old when observed)"
+            f" (won deals were won at a median age of {_fmt_days(typical)})"
             if np.isfinite(typical)
             else ""
         )

@@ -24,7 +24,7 @@ it be won?" — exactly the question scoring asks about today's open deals.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,6 +50,12 @@ NUMERIC_FEATURES = (
     "account_closed_deals",
 )
 FEATURE_NAMES = (*CATEGORICAL_FEATURES, *NUMERIC_FEATURES)
+EXPERIENCE_FEATURES = ("age_days", "days_in_stage", "amount")
+"""The deal's own measurements whose training range is recorded with the model: an open
+deal beyond it is capped for scoring and flagged "outside the model's experience"
+(revlake.ml.open_deals). The rep's and account's counts and rates are left out: they grow
+with the company's history by design, and trees already treat a value past the largest
+one seen like that largest one."""
 
 FloatMatrix = NDArray[np.float64]
 
@@ -60,6 +66,9 @@ class FeatureSpec:
 
     vocabularies: Mapping[str, tuple[str, ...]]
     names: tuple[str, ...] = FEATURE_NAMES
+    # (min, max) of each EXPERIENCE_FEATURES column over the rows the model learned from;
+    # empty for a model saved before the ranges were recorded (nothing is capped then)
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     @classmethod
     def from_history(cls, history: DealHistory) -> FeatureSpec:
@@ -84,7 +93,18 @@ class FeatureSpec:
         return {
             "names": list(self.names),
             "vocabularies": {k: list(v) for k, v in self.vocabularies.items()},
+            "ranges": {k: [lo, hi] for k, (lo, hi) in self.ranges.items()},
         }
+
+    def with_ranges(self, x: FloatMatrix) -> FeatureSpec:
+        """This spec with the training range of each EXPERIENCE_FEATURES column of `x`."""
+        ranges: dict[str, tuple[float, float]] = {}
+        for name in EXPERIENCE_FEATURES:
+            column = x[:, self.names.index(name)]
+            column = column[np.isfinite(column)]
+            if column.size:
+                ranges[name] = (float(column.min()), float(column.max()))
+        return replace(self, ranges=ranges)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> FeatureSpec:
@@ -96,7 +116,17 @@ class FeatureSpec:
             raise InputError(
                 f"feature list {names} does not match this revlake version's {list(FEATURE_NAMES)}"
             )
-        return cls(vocabularies={str(k): tuple(str(x) for x in v) for k, v in vocab.items()})
+        raw_ranges = data.get("ranges", {})
+        if not isinstance(raw_ranges, dict):
+            raise InputError("feature spec 'ranges' must be an object of [min, max] pairs")
+        try:
+            ranges = {str(k): (float(v[0]), float(v[1])) for k, v in raw_ranges.items()}
+        except (TypeError, ValueError, IndexError) as exc:
+            raise InputError(f"feature spec 'ranges': {exc}") from exc
+        return cls(
+            vocabularies={str(k): tuple(str(x) for x in v) for k, v in vocab.items()},
+            ranges=ranges,
+        )
 
 
 @dataclass(frozen=True)

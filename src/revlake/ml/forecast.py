@@ -29,6 +29,7 @@ from revlake.ml.montecarlo import (
     simulate_open_deals,
     summarise,
 )
+from revlake.ml.open_deals import open_deal_features
 from revlake.ml.timing import (
     HazardModel,
     conditional_weekly,
@@ -61,12 +62,6 @@ def period_ends(as_of: int, horizon: int, period: Period) -> IntArray:
         ends = month_ends(as_of + 1, as_of + 31 * (horizon + 1))
         return ends[:horizon].astype(np.int64)
     raise InputError(f"period must be 'week' or 'month' (got {period!r})")
-
-
-def open_deal_indices(history: DealHistory) -> IntArray:
-    """Deals open at the as-of date that have a creation date (the ones we can project)."""
-    mask = (~history.is_closed) & (history.created != NO_DATE) & (history.created <= history.as_of)
-    return np.flatnonzero(mask).astype(np.int64)
 
 
 def stage_rate_model(history: DealHistory, spec: FeatureSpec) -> StageRateModel:
@@ -232,9 +227,9 @@ def forecast_history(
     spec = win_model.spec
     hazard = hazard or fit_hazard(history, spec, win_model=win_model)
     stage_model = stage_model or stage_rate_model(history, spec)
-    deals = open_deal_indices(history)
-    x = compute_features(prepare(history, spec), deals, np.full(deals.size, history.as_of))
-    p_win = win_model.predict(x) if deals.size else np.zeros(0)
+    features = open_deal_features(history, spec)  # every open deal, the age imputed
+    deals, x = features.deals, features.x
+    p_win = win_model.predict(features.scored) if deals.size else np.zeros(0)
     p_stage = stage_model.predict(x) if deals.size else np.zeros(0)
     weekly = conditional_weekly(hazard, x) if deals.size else np.zeros((0, 2))
     timing = (

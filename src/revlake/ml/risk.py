@@ -12,11 +12,19 @@
 
 Categories: critical ≥ 70, high ≥ 50, medium ≥ 30, low below. At-risk revenue of a deal
 = amount × (1 − p) (what the pipeline is expected to lose).
+
+Those fixed thresholds say nothing on a CRM whose scores all sit in a narrow band
+(MavenTech: 16–38, so no deal is high or critical). `relative_categories` therefore also
+ranks the deals scored together — the tenant's open pipeline — by risk: the riskiest 5 %
+are at least critical, the next 15 % at least high, the next 30 % at least medium, as
+long as their risk is at least `RELATIVE_FLOOR` (a deal very likely to be won is never
+lifted). A deal's category is the higher of the two, so the top of the risk list is
+always visible and an absolute threshold keeps its meaning.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,6 +56,12 @@ CATEGORIES = (  # (lower bound, name, suggested action), highest first
     (0.0, "low", "On track: keep the cadence."),
 )
 
+RELATIVE_SHARES = (("critical", 0.05), ("high", 0.20), ("medium", 0.50))
+"""(category, share of the open deals ranked above it at most): the riskiest 5 % are at
+least critical, the riskiest 20 % at least high, the riskiest half at least medium."""
+RELATIVE_FLOOR = 20.0
+"""Risk below which a deal is never lifted by its rank (a loss chance of about 1 in 4)."""
+
 FloatArray = NDArray[np.float64]
 
 
@@ -61,6 +75,7 @@ class RiskScores:
     category: list[str]
     action: list[str]
     at_risk_amount: FloatArray
+    percentile: FloatArray  # 100 × share of the deals scored together with no higher risk
 
 
 def stagnation(days_in_stage: FloatArray, typical_days: FloatArray) -> FloatArray:
@@ -116,4 +131,32 @@ def risk_scores(
         category=[c for c, _ in pairs],
         action=[a for _, a in pairs],
         at_risk_amount=at_risk,
+        percentile=100.0 * (1.0 - share_ranked_above(score)),
     )
+
+
+def share_ranked_above(score: FloatArray) -> FloatArray:
+    """Per deal, the share of the deals with a strictly higher risk (0 for the riskiest;
+    equal scores share a rank)."""
+    n = score.size
+    if n == 0:
+        return np.zeros(0)
+    ordered = np.sort(score)
+    higher = n - np.searchsorted(ordered, score, side="right")
+    return np.asarray(higher / n, dtype=np.float64)
+
+
+def relative_categories(risk: RiskScores) -> RiskScores:
+    """Lift each deal to the category its rank among the deals scored together earns
+    (`RELATIVE_SHARES`, only at risk ≥ `RELATIVE_FLOOR`); never lowers a category."""
+    names = [name for _, name, _ in CATEGORIES]  # highest first
+    actions = {name: action for _, name, action in CATEGORIES}
+    above = share_ranked_above(risk.score)
+    category = list(risk.category)
+    for i, (share, score) in enumerate(zip(above.tolist(), risk.score.tolist(), strict=True)):
+        if score < RELATIVE_FLOOR:
+            continue
+        earned = next((name for name, limit in RELATIVE_SHARES if share < limit), "low")
+        if names.index(earned) < names.index(category[i]):
+            category[i] = earned
+    return replace(risk, category=category, action=[actions[c] for c in category])

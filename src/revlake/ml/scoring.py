@@ -7,9 +7,8 @@ registered model. The rows become `gold.ml_deal_scores` (one row per open deal) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,9 +16,10 @@ from numpy.typing import NDArray
 
 from revlake.ml.deals import DealHistory, day_date
 from revlake.ml.explain import DriverTable, explain_matrix, signed_points
-from revlake.ml.features import FeatureSpec, FloatMatrix, compute_features, prepare
+from revlake.ml.features import FeatureSpec, FloatMatrix
+from revlake.ml.open_deals import OUTSIDE_EXPERIENCE, OpenDealFeatures, open_deal_features
 from revlake.ml.registry import RegisteredModel
-from revlake.ml.risk import risk_scores
+from revlake.ml.risk import relative_categories, risk_scores
 from revlake.ml.win import LightGbmWinModel
 
 TOP_DRIVERS = 5
@@ -35,11 +35,6 @@ class ScoredDeals:
     at_risk_amount: float
     open_amount: float
     categories: dict[str, int]
-
-
-def open_deal_indices(history: DealHistory) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Deals not closed at the as-of date (including those without a creation date)."""
-    return np.flatnonzero(~history.is_closed).astype(np.int64)
 
 
 def _stage_rate_drivers(
@@ -76,6 +71,38 @@ def _stage_rate_drivers(
     )
 
 
+IMPUTED_AGE_SENTENCES = {
+    "age_days": "no created date in the CRM: scored as a deal created today (age 0)",
+    "days_in_stage": "no created date in the CRM: scored as 0 days in its stage",
+}
+
+
+def restated_features(features: OpenDealFeatures, spec: FeatureSpec) -> list[dict[str, str]]:
+    """Per deal, the drivers whose sentence must say what was scored instead of what was
+    observed: features outside the model's experience, and the imputed age."""
+    restated: list[dict[str, str]] = []
+    for parts, imputed in zip(features.feature_notes(spec), features.age_imputed, strict=True):
+        phrases = {name: f"{text}, {OUTSIDE_EXPERIENCE}" for name, text in parts.items()}
+        if imputed:
+            phrases = {**IMPUTED_AGE_SENTENCES, **phrases}
+        restated.append(phrases)
+    return restated
+
+
+def restate_drivers(drivers: DriverTable, phrases: list[dict[str, str]]) -> DriverTable:
+    """Drivers named in `phrases` get that phrase, with their signed points, as sentence."""
+    sentences = [
+        [
+            f"{parts[feature]}: {signed_points(float(points))}" if feature in parts else text
+            for feature, text, points in zip(features, texts, row, strict=True)
+        ]
+        for features, texts, row, parts in zip(
+            drivers.feature, drivers.sentence, drivers.points, phrases, strict=True
+        )
+    ]
+    return replace(drivers, sentence=sentences)
+
+
 def score_history(
     registered: RegisteredModel, history: DealHistory, top: int = TOP_DRIVERS, explain: bool = True
 ) -> ScoredDeals:
@@ -84,10 +111,9 @@ def score_history(
     `explain=False` skips the TreeSHAP drivers (the explanations table is then empty).
     """
     model = registered.model
-    ctx = prepare(history, model.spec)
-    deals = open_deal_indices(history)
-    days = np.full(deals.size, history.as_of, dtype=np.int64)
-    x = compute_features(ctx, deals, days)
+    features = open_deal_features(history, model.spec)
+    deals = features.deals
+    x = features.scored
     p = model.predict(x) if deals.size else np.zeros(0)
     drivers: DriverTable
     if not explain or not deals.size:
@@ -99,6 +125,8 @@ def score_history(
         drivers = explain_matrix(model, x, registered.reference, top=top)
     else:
         drivers = _stage_rate_drivers(registered, model.spec, x, p)
+    notes = features.notes(model.spec)
+    drivers = restate_drivers(drivers, restated_features(features, model.spec))
     names = model.spec.names
     stage_codes = x[:, names.index("stage")]
     vocab = model.spec.vocabularies["stage"]
@@ -107,12 +135,15 @@ def score_history(
     )
     typical = typical_by_code[np.where(np.isnan(stage_codes), len(vocab), stage_codes).astype(int)]
     amount = history.amount[deals]
-    risk = risk_scores(
-        p,
-        amount,
-        x[:, names.index("amount_percentile")],
-        x[:, names.index("days_in_stage")],
-        typical,
+    observed = features.x  # risk and the deal page show what was observed, not the cap
+    risk = relative_categories(
+        risk_scores(
+            p,
+            amount,
+            observed[:, names.index("amount_percentile")],
+            observed[:, names.index("days_in_stage")],
+            typical,
+        )
     )
     ids = history.opportunity_id[deals].tolist()
     as_of = day_date(history.as_of)
@@ -127,14 +158,25 @@ def score_history(
             "win_probability": pa.array(np.round(p, 4), pa.float64()),
             "loss_probability": pa.array(np.round(1 - p, 4), pa.float64()),
             "days_in_stage": pa.array(
-                x[:, names.index("days_in_stage")],
+                observed[:, names.index("days_in_stage")],
                 pa.float64(),
-                mask=np.isnan(x[:, names.index("days_in_stage")]),
+                mask=np.isnan(observed[:, names.index("days_in_stage")]),
             ),
+            "age_days": pa.array(
+                observed[:, names.index("age_days")],
+                pa.float64(),
+                mask=np.isnan(observed[:, names.index("age_days")]),
+            ),
+            "age_imputed": pa.array(features.age_imputed.tolist(), pa.bool_()),
+            "outside_experience": pa.array(
+                [",".join(names_out) or None for names_out in features.outside], pa.string()
+            ),
+            "experience_note": pa.array(notes, pa.string()),
             "typical_days_in_stage_won": pa.array(typical, pa.float64(), mask=np.isnan(typical)),
             "stagnation": pa.array(np.round(risk.stagnation, 4), pa.float64()),
             "risk_score": pa.array(risk.score, pa.float64()),
             "risk_category": pa.array(risk.category, pa.string()),
+            "risk_percentile": pa.array(np.round(risk.percentile, 1), pa.float64()),
             "suggested_action": pa.array(risk.action, pa.string()),
             "at_risk_amount_rc": pa.array(np.round(risk.at_risk_amount, 2), pa.float64()),
             "top_driver": pa.array([d[0] if d else None for d in drivers.sentence], pa.string()),

@@ -34,6 +34,7 @@ from revlake.ml.features import (
 )
 from revlake.ml.metrics import ReliabilityBin, probability_metrics, reliability_bins
 from revlake.ml.registry import fingerprint
+from revlake.ml.stage_time import won_age_days, won_days_in_stage
 from revlake.ml.win import (
     LightGbmWinModel,
     StageRateModel,
@@ -184,6 +185,9 @@ def train_win_model(
     reference_y = np.concatenate((train.y, valid.y))
     if train.y.size == 0:
         raise InputError("no training snapshots: every closed deal is in the newest folds")
+    # the range of the rows the model learns from travels with it (features.json): open
+    # deals beyond it are capped and flagged when scored (revlake.ml.open_deals)
+    spec = spec.with_ranges(train.x if message is None else reference_rows)
     stage_model = StageRateModel.fit(train.x, train.y, spec)
     model: WinModel
     step("fit")
@@ -196,7 +200,14 @@ def train_win_model(
     # sentences compare with the company's win rate per deal (not per snapshot: lost deals
     # stay open longer and so have more snapshots)
     known = np.concatenate((train_deals, valid_deals))
-    reference = replace(reference, win_rate=float(history.is_won[known].mean()))
+    # stagnation's yardstick: the median days won deals spent in each stage, from the
+    # stage history (revlake.ml.stage_time), not the days-in-stage of won snapshots
+    reference = replace(
+        reference,
+        win_rate=float(history.is_won[known].mean()),
+        won_days_in_stage=won_days_in_stage(history),
+        won_age_days=won_age_days(history),
+    )
     step("evaluate")
     base_rate = float(train.y.mean())
     evaluation, curves = evaluate(model, stage_model, base_rate, test, history, oracle)

@@ -30,9 +30,9 @@ import numpy as np
 import pyarrow as pa
 
 from revlake.errors import InputError, RevlakeError
-from revlake.ml.deals import DealHistory
+from revlake.ml.deals import MODEL_AMOUNT_SQL, DealHistory
 from revlake.ml.explain import points_from_contributions, signed_points
-from revlake.ml.risk import risk_scores
+from revlake.ml.risk import relative_categories, risk_scores
 from revlake.ml.scoring import ScoredDeals
 from revlake.ml.tabular import (
     Column,
@@ -64,13 +64,12 @@ STANDARD_COLUMNS = (
 )
 BASELINE_ONLY = ("account",)
 
-_SQL = """
+_SQL = f"""
 select
   p.opportunity_id, p.source_system as source, p.product_key as product, p.plan_name as plan,
   c.segment, p.channel_key as channel, p.rep_key as rep, c.industry, c.employees,
   c.location_key as country,
-  case when p.source_system = 'maven' then cast(p.list_price as double)
-    else cast(p.amount_rc as double) end as amount,
+  {MODEL_AMOUNT_SQL} as amount,
   p.customer_key as account, p.is_closed, p.is_won, p.stage_name, p.as_of_date, p.features
 from gold.fct_pipeline as p
 left join gold.dim_customer as c on c.customer_key = p.customer_key
@@ -234,7 +233,7 @@ def score_open_deals(model: TabularModel, deals: DealTable, version: str) -> Sco
     p = model.predict(x) if n else np.zeros(0)
     amount = np.array([np.nan if v is None else float(str(v)) for v in table["amount"]])
     nan = np.full(n, np.nan)
-    risk = risk_scores(p, amount, _percentile(amount), nan, nan)
+    risk = relative_categories(risk_scores(p, amount, _percentile(amount), nan, nan))
     explanations = _explanations(model, x, [deals.opportunity_id[i] for i in rows], version)
     scores = pa.table(
         {
@@ -247,9 +246,15 @@ def score_open_deals(model: TabularModel, deals: DealTable, version: str) -> Sco
             "loss_probability": pa.array(np.round(1 - p, 4), pa.float64()),
             "days_in_stage": pa.array(nan, pa.float64(), mask=np.isnan(nan)),
             "typical_days_in_stage_won": pa.array(nan, pa.float64(), mask=np.isnan(nan)),
+            # no dates: no age, nothing imputed; the columns keep the scores table's shape
+            "age_days": pa.array(nan, pa.float64(), mask=np.isnan(nan)),
+            "age_imputed": pa.array([False] * n, pa.bool_()),
+            "outside_experience": pa.nulls(n, pa.string()),
+            "experience_note": pa.nulls(n, pa.string()),
             "stagnation": pa.array(np.round(risk.stagnation, 4), pa.float64()),
             "risk_score": pa.array(risk.score, pa.float64()),
             "risk_category": pa.array(risk.category, pa.string()),
+            "risk_percentile": pa.array(np.round(risk.percentile, 1), pa.float64()),
             "suggested_action": pa.array(risk.action, pa.string()),
             "at_risk_amount_rc": pa.array(np.round(risk.at_risk_amount, 2), pa.float64()),
             "top_driver": pa.array(_top_sentences(explanations, n), pa.string()),

@@ -94,9 +94,11 @@ def _deals_cte(snapshot: Build) -> str:
             "cast(null as date) as close_p90"
         )
         join = ""
+    flags = ", ".join(_flag_columns(snapshot))
     return f"""
 with deals as (
   select
+    {flags},
     s.opportunity_id as id, p.opportunity_name as name, s.source_system,
     c.customer_id as account_id,
     coalesce(nullif(c.customer_name, ''), c.customer_id) as account,
@@ -116,6 +118,41 @@ with deals as (
   {join}
 )
 """
+
+
+FLAG_COLUMNS = {
+    "age_days": "double",
+    "age_imputed": "boolean",
+    "outside_experience": "varchar",
+    "experience_note": "varchar",
+    "risk_percentile": "double",
+}
+"""Score columns added with issue 16 (age imputed, outside the model's experience, rank):
+a snapshot scored before them reads them as null."""
+
+
+def _flag_columns(snapshot: Build) -> list[str]:
+    """Select items for FLAG_COLUMNS: the column where the scores have it, else null."""
+
+    def compute() -> list[str]:
+        present = {
+            str(r["column_name"])
+            for r in snapshot.rows(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'gold' and table_name = ?",
+                [SCORES],
+            )
+        }
+        return [
+            f"s.{name}" if name in present else f"cast(null as {kind}) as {name}"
+            for name, kind in FLAG_COLUMNS.items()
+        ]
+
+    return snapshot.memo(("deal-score-columns",), compute)
+
+
+def _outside(value: object) -> list[str]:
+    return [] if not value else str(value).split(",")
 
 
 def require_scores(snapshot: Build) -> None:
@@ -148,6 +185,9 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
         "close_p90": r["close_p90"],
         "days_in_stage": num(r["days_in_stage"]),
         "top_driver": r["top_driver"],
+        "age_imputed": bool(r["age_imputed"]),
+        "outside_experience": _outside(r["outside_experience"]),
+        "risk_percentile": num(r["risk_percentile"]),
     }
 
 
@@ -263,6 +303,8 @@ def deal_detail(snapshot: Build, deal_id: str) -> DealDetail | None:
             currency=reporting_currency(snapshot),
             loss_probability=float(r["loss_probability"]),
             created_date=r["created_date"],
+            age_days=num(r["age_days"]),
+            experience_note=r["experience_note"],
             typical_days_in_stage_won=num(r["typical_days_in_stage_won"]),
             stagnation=num(r["stagnation"]),
             suggested_action=r["suggested_action"],
@@ -335,6 +377,9 @@ def deal_explanation(
             drivers=drivers,
             suggested_action=detail.suggested_action,
             risk_category=detail.risk_category,
+            age_imputed=detail.age_imputed,
+            outside_experience=detail.outside_experience,
+            experience_note=detail.experience_note,
             model_kind=detail.model_kind,
             model_version=detail.model_version,
             as_of_date=detail.as_of_date,

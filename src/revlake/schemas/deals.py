@@ -41,6 +41,20 @@ class DealRow(Schema):
     close_p90: date | None = Field(description="close date if won: 90th percentile")
     days_in_stage: float | None
     top_driver: str | None = Field(description="the strongest driver, as a sentence")
+    age_imputed: bool = Field(
+        default=False,
+        description="the deal has no created date: scored as created on the as-of date "
+        "(age 0, 0 days in stage)",
+    )
+    outside_experience: list[str] = Field(
+        default_factory=list,
+        description="features (age_days, days_in_stage, amount) beyond the range the model "
+        "learned from: capped to that range for scoring; empty when none",
+    )
+    risk_percentile: float | None = Field(
+        default=None,
+        description="share (%) of the open deals whose risk is not higher (100 = riskiest)",
+    )
 
 
 class DealPage(Page[DealRow]):
@@ -57,8 +71,15 @@ class DealDetail(DealRow):
     currency: str
     loss_probability: float
     created_date: date | None
+    age_days: float | None = Field(
+        default=None, description="days since created (0 when imputed: see age_imputed)"
+    )
+    experience_note: str | None = Field(
+        default=None,
+        description="what is outside the model's experience and the value it was scored at",
+    )
     typical_days_in_stage_won: float | None = Field(
-        description="median days won deals spent in this stage"
+        description="median days won deals spent in this stage (gold stage history)"
     )
     stagnation: float | None = Field(description="0 up to the usual time in stage, 1 at 3×")
     suggested_action: str
@@ -95,6 +116,11 @@ class DealExplanation(Schema):
     drivers: list[Driver]
     suggested_action: str
     risk_category: RiskCategory
+    age_imputed: bool = False
+    outside_experience: list[str] = Field(
+        default_factory=list, description="as on the deal: capped for scoring"
+    )
+    experience_note: str | None = None
     model_kind: str
     model_version: str
     as_of_date: date

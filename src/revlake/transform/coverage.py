@@ -61,8 +61,9 @@ HEADLINES: tuple[Headline, ...] = (
             (
                 "select count(*) from silver.int_opportunities where not is_valid_dates",
                 "{n} opportunity(ies) have no created date or close before they were created: "
-                "left out of cycle-time averages, the funnel and the monthly pipeline KPIs "
-                "(their outcomes still train the win model)",
+                "left out of cycle-time averages, the funnel and the monthly pipeline trend "
+                "(open ones still count in the as-of month's open pipeline and are scored "
+                "with an imputed age; closed ones still train the win model)",
             ),
         ),
     ),

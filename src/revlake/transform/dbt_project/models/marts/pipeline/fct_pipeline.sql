@@ -4,6 +4,9 @@
 -- known. expected_amount = amount × probability (Salesforce "expected revenue").
 -- age_days: created → close (closed) or → as_of_date (open). cycle_days: created → close,
 -- closed deals only. days_in_stage: current stage of an open deal, entered → as_of_date.
+-- pipeline_amount_rc: THE amount every open-pipeline figure counts (kpi_pipeline, the deal
+-- scores, the forecast): amount_rc, or — when the CRM records no amount (MavenTech records a
+-- value only at close) — the product's list price converted the same way.
 {%- set rc = var('reporting_currency', 'USD') %}
 with opps as (
   select * from {{ ref('int_opportunities') }}
@@ -51,6 +54,14 @@ select
     when p.currency = '{{ rc }}' then p.amount
     else {{ revlake.convert_money('p.amount', 'fx_cur.rate_to_usd', 'fx_rc.rate_to_usd') }}
   end as decimal(18, 2)) as amount_rc,
+  cast(case
+    when p.amount is not null and p.currency = '{{ rc }}' then p.amount
+    when p.amount is not null
+      then {{ revlake.convert_money('p.amount', 'fx_cur.rate_to_usd', 'fx_rc.rate_to_usd') }}
+    when p.list_price is null then null
+    when p.currency = '{{ rc }}' then p.list_price
+    else {{ revlake.convert_money('p.list_price', 'fx_cur.rate_to_usd', 'fx_rc.rate_to_usd') }}
+  end as decimal(18, 2)) as pipeline_amount_rc,
   p.probability_pct,
   cast(round(p.amount * p.probability_pct * 0.01, 2) as decimal(18, 2)) as expected_amount,
   p.list_price,

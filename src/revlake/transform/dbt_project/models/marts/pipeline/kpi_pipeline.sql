@@ -4,8 +4,11 @@
 -- Win rate = won ÷ (won + lost) among deals closed in the month (count based).
 -- Cycle length = average days created → close of deals won in the month.
 -- Open pipeline at month end = deals created on or before the month's last day and not
--- closed by then (amounts and probabilities as they are now; history of amounts is not
--- restated). Coverage = open pipeline at month end ÷ amount won in the last
+-- closed by then, valued at fct_pipeline.pipeline_amount_rc (the amount, else the list
+-- price; amounts and probabilities as they are now; history of amounts is not restated).
+-- A deal open now without a created date (MavenTech's Prospecting deals) is open in the
+-- as-of month only: the latest month's open count and pipeline are every open deal, the
+-- same definition as the deal scores (gold.ml_deal_scores) and the forecast. Coverage = open pipeline at month end ÷ amount won in the last
 -- var('pipeline_coverage_months', 3) months (the run rate a quota would ask to repeat).
 -- Ratios are rounded as decimals (cast, then round half away from zero): rounding a
 -- double directly differs between DuckDB and Spark at half-way values such as 70.725.
@@ -55,12 +58,16 @@ closed as (
 open_at_month_end as (
   select m.source_system, m.month_start_date,
     count(*) as open_opportunities,
-    sum(o.amount_rc) as open_pipeline_amount_rc,
-    sum(o.amount_rc * o.probability_pct * 0.01) as weighted_pipeline_amount_rc
+    sum(o.pipeline_amount_rc) as open_pipeline_amount_rc,
+    sum(o.pipeline_amount_rc * o.probability_pct * 0.01) as weighted_pipeline_amount_rc
   from months as m
   inner join opps as o
     on o.source_system = m.source_system
-    and o.created_date <= m.month_end_date
+    and (
+      o.created_date <= m.month_end_date
+      or (o.created_date is null and not o.is_closed
+        and m.month_start_date = {{ revlake.month_start('o.as_of_date') }})
+    )
     and (not o.is_closed or o.close_date > m.month_end_date)
   group by 1, 2
 ),
