@@ -50,3 +50,19 @@ def publish_edited(
         con.close()
     publish_audited(workspace, tenant, target, command="tests: edited build")
     return target
+
+
+def served_alerts(workspace: Workspace, tenant: str, hook_url: str) -> None:
+    """Evaluate deal-risk, churn and MRR rules on the served build (idempotent: a second
+    call raises and sends nothing), delivering to `hook_url`."""
+    from revlake.alerts import evaluate_tenant
+
+    settings = alert_settings(
+        [
+            {"id": "risky-deals", "kind": "deal_risk"},
+            {"id": "churn-50", "kind": "churn_risk", "threshold": 0.5},
+            {"id": "mrr-at-risk", "kind": "mrr_at_risk", "amount": 1000},
+        ],
+        webhook={"url": hook_url, **FAST},
+    )
+    evaluate_tenant(workspace, tenant, settings=settings, sleep=lambda _s: None)

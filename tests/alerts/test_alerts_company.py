@@ -53,7 +53,8 @@ def test_every_rule_kind_delivered_once_then_slips_and_clears(company: Workspace
         scalar_rows(
             company,
             TENANT,
-            f"select customer_id from gold.ml_customer_churn where churn_probability >= {threshold}",
+            "select customer_id from gold.ml_customer_churn "
+            f"where churn_probability >= {threshold}",
         )
     )
     total_at_risk = sum(

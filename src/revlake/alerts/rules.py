@@ -98,8 +98,9 @@ def money(value: float | None, currency: str) -> str:
 
 
 def _deal_label(deal: DealRow) -> str:
+    """The deal's name, with its account unless the name already says it."""
     name = deal.name or deal.id
-    return f"{name} ({deal.account})" if deal.account else name
+    return f"{name} ({deal.account})" if deal.account and deal.account not in name else name
 
 
 def _deal_details(deal: DealRow, currency: str) -> dict[str, Any]:
@@ -152,7 +153,7 @@ def deal_risk(snapshot: Build, rule: DealRiskRule, tenant: str) -> RuleResult:
                 message=(
                     f"Deal {_deal_label(deal)} is {deal.risk_category} risk: win probability "
                     f"{deal.win_probability:.0%}, {money(deal.at_risk_amount, currency)} at risk"
-                    + (f". {deal.top_driver}" if deal.top_driver else "")
+                    + (f". Top driver: {deal.top_driver}" if deal.top_driver else "")
                 ),
                 details=_deal_details(deal, currency),
             )
@@ -226,7 +227,7 @@ def churn_risk(snapshot: Build, rule: ChurnRiskRule) -> RuleResult:
                 message=(
                     f"Customer {c.name} churn probability {c.churn_probability:.0%} "
                     f"(threshold {rule.threshold:.0%}): MRR {money(c.mrr, currency)}, "
-                    f"{money(c.mrr_at_risk, currency)} at risk. {c.intervention}"
+                    f"{money(c.mrr_at_risk, currency)} at risk. Suggested action: {c.intervention}"
                 ),
                 details={
                     "customer_id": c.customer_id,

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 from revlake import __version__
 from revlake.alert_settings import WebhookSettings
@@ -38,9 +39,17 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
+def origin(url: str) -> str:
+    """scheme://host[:port] of a webhook URL: the path may hold a token (Slack-style hook
+    URLs do), so errors, logs and pages name only the origin."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
 def post(settings: WebhookSettings, secret: str, delivery_id: int, body: bytes) -> int:
     """One attempt: POST `body` signed now; the HTTP status, or SendError."""
     timestamp = int(time.time())
+    where = origin(settings.url)
     request = urllib.request.Request(
         settings.url,
         data=body,
@@ -61,13 +70,13 @@ def post(settings: WebhookSettings, secret: str, delivery_id: int, body: bytes) 
         detail = exc.read(MAX_ERROR_BODY).decode("utf-8", "replace").strip()
         retryable = exc.code >= 500 or exc.code in RETRYABLE_STATUS
         raise SendError(
-            f"{settings.url} answered HTTP {exc.code}" + (f": {detail}" if detail else ""),
+            f"{where} answered HTTP {exc.code}" + (f": {detail}" if detail else ""),
             retryable=retryable,
             status=exc.code,
         ) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise SendError(f"{settings.url}: {reason}", retryable=True) from None
+        raise SendError(f"{where}: {reason}", retryable=True) from None
     if not 200 <= status < 300:
-        raise SendError(f"{settings.url} answered HTTP {status}", retryable=False, status=status)
+        raise SendError(f"{where} answered HTTP {status}", retryable=False, status=status)
     return status

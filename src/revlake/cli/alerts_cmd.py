@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -19,6 +19,9 @@ from revlake.cli.common import (
     resolve_tenant,
 )
 
+if TYPE_CHECKING:
+    from revlake.alerts import DeliveryRecord
+
 alerts_app = typer.Typer(
     name="alerts",
     help="Alert rules evaluated on each publish; webhook and email deliveries.",
@@ -28,17 +31,16 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000, help="How many.")]
 
 
-def _print_deliveries(deliveries: list[object]) -> None:
+def _print_deliveries(deliveries: list[DeliveryRecord]) -> None:
     table = Table("id", "channel", "status", "attempts", "alerts", "last error")
     for d in deliveries:
-        row = asdict(d)  # type: ignore[call-overload]
         table.add_row(
-            str(row["id"]),
-            row["channel"],
-            row["status"],
-            str(row["attempts"]),
-            str(len(row["alert_ids"])),
-            row["last_error"] or "",
+            str(d.id),
+            d.channel,
+            d.status,
+            str(d.attempts),
+            str(len(d.alert_ids)),
+            d.last_error or "",
         )
     console.print(table)
 
@@ -73,7 +75,7 @@ def evaluate(
     for rule_id, reason in summary.skipped.items():
         console.print(f"rule {rule_id} skipped: {reason}", highlight=False)
     if summary.deliveries:
-        _print_deliveries(list(summary.deliveries))
+        _print_deliveries(summary.deliveries)
     if any(d.status != "delivered" for d in summary.deliveries):
         raise typer.Exit(1)
 
@@ -88,7 +90,7 @@ def deliver(workspace: WorkspaceOption = Path("."), tenant: TenantOption = None)
     if not tried:
         console.print("nothing to deliver")
         return
-    _print_deliveries(list(tried))
+    _print_deliveries(tried)
     if any(d.status != "delivered" for d in tried):
         raise typer.Exit(1)
 
@@ -143,7 +145,7 @@ def list_deliveries(
     if as_json:
         typer.echo(json.dumps([asdict(d) for d in deliveries], indent=2))
         return
-    _print_deliveries(list(deliveries))
+    _print_deliveries(deliveries)
 
 
 @alerts_app.command("secret")

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from revlake.alerts import AlertLog, alert_log_path
 from revlake.alerts.views import alert_page, delivery_page, rule_text
+from revlake.alerts.webhook import origin
 from revlake.api.deps import ContextDep
 from revlake.store.roles import Area
 from revlake.web.common import NavEntry, WebPrincipal, render, require
@@ -52,4 +53,5 @@ async def alerts_page(
         status=status,
         page=page,
         rule_text=rule_text,
+        webhook_origin=origin,
     )
