@@ -177,3 +177,40 @@ def test_revlake_run_evaluates_the_rules_after_it_publishes(
         # a run that publishes nothing evaluates nothing
         quiet = run_pipeline(reopened, TENANT)
         assert quiet.build_skipped_reason and "alerts" not in quiet.steps
+
+
+def test_cli_evaluates_lists_and_prints_the_secret(company: Workspace) -> None:
+    """`revlake alerts …` on the workspace whose revlake.toml has rules (set by the test
+    above): thin commands over the library, with JSON for scripts."""
+    from typer.testing import CliRunner
+
+    from revlake.alerts.signing import signature
+    from revlake.cli.app import app
+
+    runner = CliRunner()
+    ws = ["--workspace", str(company.root), "--tenant", TENANT]
+    raw = read_config_file(company.root / CONFIG_FILE_NAME)
+    if not any(t.get("alerts") for t in raw["tenants"]):
+        pytest.skip("needs the rules written by test_revlake_run_evaluates_the_rules…")
+    with http_receiver() as hook:
+        for tenant in raw["tenants"]:
+            if tenant["id"] == TENANT:
+                tenant["alerts"]["webhook"]["url"] = hook.url
+        (company.root / CONFIG_FILE_NAME).write_text(tomli_w.dumps(raw), encoding="utf-8")
+        evaluated = runner.invoke(app, ["alerts", "evaluate", *ws, "--json"])
+        assert evaluated.exit_code == 0, evaluated.output
+        assert json.loads(evaluated.output)["raised"] == 0  # all raised by the run already
+    listed = runner.invoke(app, ["alerts", "list", *ws, "--json", "--status", "active"])
+    assert listed.exit_code == 0, listed.output
+    alerts = json.loads(listed.output)
+    assert alerts and {a["rule_id"] for a in alerts} == {"risky-run"}
+    wrong = runner.invoke(app, ["alerts", "list", *ws, "--status", "open"])
+    assert wrong.exit_code == 2
+    assert "unknown alert status 'open'; statuses: active, cleared, event" in wrong.output
+    deliveries = runner.invoke(app, ["alerts", "deliveries", *ws, "--json"])
+    assert json.loads(deliveries.output)[0]["status"] == "delivered"
+    secret = runner.invoke(app, ["alerts", "secret", *ws])
+    assert secret.exit_code == 0 and len(secret.output.strip()) == 64
+    assert signature(secret.output.strip(), 1, b"x").startswith("v1=")
+    path = company.tenant_dir(TENANT) / "alerts" / "webhook-secret"
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -97,6 +97,8 @@ def test_webhook_failures_are_retried_then_delivered_once_and_signed(
     log = AlertLog(alert_log_path(workspace, "acme"))
     alerts, total = log.alerts()
     assert total == 3 and all(a.delivered == ("webhook",) for a in alerts)
+    assert log.path.stat().st_mode & 0o777 == 0o600  # a tenant's data, private
+    assert log.path.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_a_receiver_that_stays_down_leaves_the_message_failed_for_the_next_round(
@@ -222,3 +224,39 @@ def test_email_failures_name_the_cause(
     (tried,) = deliver_pending(workspace, "acme", settings=settings, sleep=lambda _s: None)
     assert tried.status == "failed" and tried.attempts == 4
     assert "Connection refused" in (tried.last_error or "") or "refused" in (tried.last_error or "")
+
+
+def test_a_crash_before_or_while_sending_loses_nothing(workspace: Workspace) -> None:
+    """Recorded but never sent (the process died after the commit): the next round sends
+    it. Claimed by a process that died mid-send: taken over once the claim is stale."""
+    from datetime import UTC, datetime, timedelta
+
+    from revlake.alerts.log import STALE_CLAIM_S
+
+    with http_receiver() as receiver:
+        settings = _settings(webhook={"url": receiver.url, **FAST})
+        _record(workspace, settings, ["D1"])
+        log = AlertLog(alert_log_path(workspace, "acme"))
+        (delivery,) = log.undelivered()
+        # another process holds the claim and is sending right now: not sent twice
+        assert log.claim(delivery, timedelta(hours=24))
+        assert deliver_pending(workspace, "acme", settings=settings) == []
+        assert receiver.requests == []
+        # that process died: its claim goes stale and the message is taken over
+        old = (datetime.now(UTC) - timedelta(seconds=STALE_CLAIM_S + 60)).isoformat()
+        with log.connect(write=True) as con:
+            con.execute("update deliveries set claimed_at = ? where id = ?", [old, delivery])
+        (tried,) = deliver_pending(workspace, "acme", settings=settings)
+        assert tried.status == "delivered" and len(receiver.requests) == 1
+
+
+def test_a_message_older_than_the_give_up_time_expires(workspace: Workspace) -> None:
+    with http_receiver() as receiver:
+        settings = _settings(webhook={"url": receiver.url, **FAST, "give_up_after_hours": 1})
+        _record(workspace, settings, ["D1"])
+        log = AlertLog(alert_log_path(workspace, "acme"))
+        with log.connect(write=True) as con:
+            con.execute("update deliveries set created_at = '2020-01-01T00:00:00+00:00'")
+        assert deliver_pending(workspace, "acme", settings=settings) == []
+        assert [d.status for d in log.deliveries()[0]] == ["expired"]
+        assert receiver.requests == []

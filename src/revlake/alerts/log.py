@@ -27,10 +27,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 from revlake.alerts.rules import Finding, RuleResult
-from revlake.errors import RevlakeError
+from revlake.errors import InputError, RevlakeError
+from revlake.workspace import make_private
 
 STALE_CLAIM_S = 900.0
 DeliveryStatus = Literal["pending", "sending", "delivered", "failed", "expired"]
+DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = (
+    "pending",
+    "sending",
+    "delivered",
+    "failed",
+    "expired",
+)
 
 _SCHEMA = """
 create table if not exists alerts (
@@ -140,6 +148,8 @@ class AlertLog:
                 con.execute("pragma journal_mode=wal")
                 con.execute("pragma synchronous=full")
                 con.executescript(_SCHEMA)
+                for suffix in ("", "-wal", "-shm"):  # a tenant's data: private (0600)
+                    make_private(Path(f"{self.path}{suffix}"))
             except sqlite3.Error as exc:
                 raise RevlakeError(f"alert log {self.path}: {exc}") from exc
         con.row_factory = sqlite3.Row
@@ -328,6 +338,8 @@ class AlertLog:
             conditions.append("a.cleared_at is not null")
         elif status == "event":
             conditions.append("a.event = 1")
+        elif status is not None:
+            raise InputError(f"unknown alert status {status!r}; statuses: active, cleared, event")
         if kind is not None:
             conditions.append("a.kind = ?")
             params.append(kind)
@@ -355,6 +367,10 @@ class AlertLog:
         conditions: list[str] = []
         params: list[Any] = []
         if status is not None:
+            if status not in DELIVERY_STATUSES:
+                raise InputError(
+                    f"unknown delivery status {status!r}; statuses: {', '.join(DELIVERY_STATUSES)}"
+                )
             conditions.append("d.status = ?")
             params.append(status)
         if channel is not None:
