@@ -296,7 +296,5 @@ def evaluate_rule(
         if isinstance(rule, ChurnRiskRule):
             return churn_risk(snapshot, rule)
         return mrr_at_risk(snapshot, rule, tenant)
-    except ConfigError:
-        raise
     except NotFound as exc:  # MissingTable: the build has no deal or churn scores
         return RuleResult(rule, skipped=str(exc))
