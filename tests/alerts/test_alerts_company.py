@@ -186,6 +186,7 @@ def test_cli_evaluates_lists_and_prints_the_secret(company: Workspace) -> None:
 
     from revlake.alerts.signing import signature
     from revlake.cli.app import app
+    from revlake.errors import InputError
 
     runner = CliRunner()
     ws = ["--workspace", str(company.root), "--tenant", TENANT]
@@ -200,13 +201,17 @@ def test_cli_evaluates_lists_and_prints_the_secret(company: Workspace) -> None:
         evaluated = runner.invoke(app, ["alerts", "evaluate", *ws, "--json"])
         assert evaluated.exit_code == 0, evaluated.output
         assert json.loads(evaluated.output)["raised"] == 0  # all raised by the run already
-    listed = runner.invoke(app, ["alerts", "list", *ws, "--json", "--status", "active"])
+    listed = runner.invoke(
+        app, ["alerts", "list", *ws, "--json", "--status", "active", "--limit", "1000"]
+    )
     assert listed.exit_code == 0, listed.output
     alerts = json.loads(listed.output)
-    assert alerts and {a["rule_id"] for a in alerts} == {"risky-run"}
+    # the run's rule, and the first test's deal and churn rules (not evaluated since: a
+    # rule that is no longer configured clears nothing)
+    assert {a["rule_id"] for a in alerts} == {"risky-run", "risky-deals", "churn"}
     wrong = runner.invoke(app, ["alerts", "list", *ws, "--status", "open"])
-    assert wrong.exit_code == 2
-    assert "unknown alert status 'open'; statuses: active, cleared, event" in wrong.output
+    assert isinstance(wrong.exception, InputError)  # `revlake` exits 2 with the message
+    assert "unknown alert status 'open'; statuses: active, cleared, event" in str(wrong.exception)
     deliveries = runner.invoke(app, ["alerts", "deliveries", *ws, "--json"])
     assert json.loads(deliveries.output)[0]["status"] == "delivered"
     secret = runner.invoke(app, ["alerts", "secret", *ws])
