@@ -214,6 +214,10 @@ def test_cli_evaluates_lists_and_prints_the_secret(company: Workspace) -> None:
     assert "unknown alert status 'open'; statuses: active, cleared, event" in str(wrong.exception)
     deliveries = runner.invoke(app, ["alerts", "deliveries", *ws, "--json"])
     assert json.loads(deliveries.output)[0]["status"] == "delivered"
+    # a publish by hand evaluates the rules too (the same scores: nothing new)
+    scored = runner.invoke(app, ["score", *ws])
+    assert scored.exit_code == 0, scored.output
+    assert "alerts: 0 new, 0 cleared" in scored.output
     secret = runner.invoke(app, ["alerts", "secret", *ws])
     assert secret.exit_code == 0 and len(secret.output.strip()) == 64
     assert signature(secret.output.strip(), 1, b"x").startswith("v1=")

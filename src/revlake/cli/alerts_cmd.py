@@ -21,6 +21,7 @@ from revlake.cli.common import (
 
 if TYPE_CHECKING:
     from revlake.alerts import DeliveryRecord
+    from revlake.workspace import Workspace
 
 alerts_app = typer.Typer(
     name="alerts",
@@ -160,6 +161,28 @@ def secret(workspace: WorkspaceOption = Path("."), tenant: TenantOption = None) 
     if hook is None:
         raise ConfigError(f"tenant {tenant_id!r} has no [tenants.alerts.webhook] in revlake.toml")
     typer.echo(webhook_secret(opened, tenant_id, hook))
+
+
+def after_publish(workspace: Workspace, tenant: str) -> None:
+    """Evaluate the tenant's rules on the build a command just published (every publish
+    does: `build`, `score`, `churn score`, `forecast --publish`; `run` does it itself).
+    One line of output; a message that was not delivered stays in the delivery log."""
+    if not workspace.tenant(tenant).alerts.rules:
+        return
+    from revlake.alerts import evaluate_tenant
+
+    summary = evaluate_tenant(workspace, tenant)
+    undelivered = sum(1 for d in summary.deliveries if d.status != "delivered")
+    console.print(
+        f"alerts: {summary.raised} new, {summary.cleared} cleared"
+        + (f", {len(summary.skipped)} rule(s) skipped" if summary.skipped else "")
+        + (
+            f", {undelivered} message(s) not delivered (`revlake alerts deliveries`)"
+            if undelivered
+            else ""
+        ),
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:
