@@ -18,6 +18,7 @@ from typing import Any
 from babel.numbers import list_currencies
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from revlake.alert_settings import RULE_KINDS, AlertSettings
 from revlake.errors import ConfigError
 
 CONFIG_FILE_NAME = "revlake.toml"
@@ -64,6 +65,8 @@ class TenantConfig(BaseModel):
     # Resolve ambiguous dates / numbers in this tenant's exports (docs/INGEST.md).
     date_order: DateOrder | None = None
     decimal_separator: DecimalSeparator | None = None
+    # `[tenants.alerts]`: alert rules and their channels (docs/ALERTS.md); none by default.
+    alerts: AlertSettings = AlertSettings()
 
     @field_validator("id")
     @classmethod
@@ -223,6 +226,20 @@ def _allowed_values_hint(key: str) -> str:
     return ""
 
 
+def _key_path(parts: list[str]) -> str:
+    """`alerts.rules[2].threshold` from pydantic's location (entries counted from 1; the
+    rule kind pydantic adds for the tagged union is dropped)."""
+    path = ""
+    for part in parts:
+        if part.isdigit():
+            path += f"[{int(part) + 1}]"
+        elif part in RULE_KINDS or part.startswith("function-"):
+            continue
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
 def _describe_errors(error: ValidationError, source: str, env_keys: Mapping[str, str]) -> str:
     lines = []
     for item in error.errors():
@@ -232,7 +249,7 @@ def _describe_errors(error: ValidationError, source: str, env_keys: Mapping[str,
             where = f"environment variable {env_keys[key]}"
         elif location and location[0] == "tenants" and len(location) >= 2:
             where = f"{source}: [[tenants]] entry {int(location[1]) + 1}" + (
-                f", key {location[2]!r}" if len(location) > 2 else ""
+                f", key {_key_path(location[2:])!r}" if len(location) > 2 else ""
             )
         else:
             section = location[0] if len(location) > 1 else ""

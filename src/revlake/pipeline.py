@@ -1,4 +1,4 @@
-"""`revlake run`: ingest → build → score (each registered model) as one recorded job.
+"""`revlake run`: ingest → build → score (each registered model) → alerts as one recorded job.
 
 Each run is a row of the operational store's run history (`start_run` / `finish_run`,
 both audited) whose summary holds what the data-health page shows: files and rows
@@ -9,6 +9,10 @@ event naming the run (`revlake.store.publish`).
 Watch mode polls the tenant's landing folder and runs the job whenever the set of files
 (path, size, modification time) changes; the ingest itself decides what is new by content
 hash, so a touched-but-identical file costs a run that loads nothing and builds nothing.
+
+A run that published a build evaluates the tenant's alert rules on it and delivers the
+new alerts (`revlake.alerts`, docs/ALERTS.md); a delivery that fails is in the alert
+log, not a failed run.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from revlake.alerts import EvaluationSummary, evaluate_tenant
 from revlake.errors import RevlakeError
 from revlake.ingest import IngestSummary, run_ingest
 from revlake.ingest.run import landing_files
@@ -56,6 +61,7 @@ class PipelineResult:
     score: ScoreSummary | None = None
     churn: ChurnScoreSummary | None = None
     forecast: ForecastSummary | None = None
+    alerts: EvaluationSummary | None = None
     error: str | None = None
     seconds: float = 0.0
     steps: list[str] = field(default_factory=list)
@@ -119,6 +125,8 @@ class PipelineResult:
                 "snapshot": self.churn.snapshot.name,
                 "customers_scored": self.churn.scores.num_rows,
             }
+        if self.alerts is not None:
+            result["alerts"] = self.alerts.summary()
         return result
 
     @property
@@ -168,6 +176,10 @@ def run_pipeline(
                     force_build=force_build,
                     settle_s=settle_s,
                 )
+                rules = workspace.tenant(tenant_id).alerts.rules
+                if result.published_snapshot is not None and rules:
+                    result.steps.append("alerts")
+                    result.alerts = evaluate_tenant(workspace, tenant_id)
         except RevlakeError as exc:
             result.error = str(exc)
         result.seconds = time.perf_counter() - started

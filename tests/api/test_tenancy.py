@@ -111,6 +111,9 @@ REQUESTS: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/deals/{deal_id}"): ("web", f"/deals/{DEAL}"),
     ("GET", "/forecast"): ("web", "/forecast"),
     ("GET", "/models"): ("web", "/models"),
+    ("GET", "/api/v1/alerts"): ("own", "/api/v1/alerts"),
+    ("GET", "/api/v1/alerts/deliveries"): ("own", "/api/v1/alerts/deliveries"),
+    ("GET", "/alerts"): ("own", "/alerts"),
 }
 TENANT_HINTS = {"X-Tenant": TENANT, "X-Revlake-Tenant": TENANT}
 

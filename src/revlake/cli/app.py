@@ -11,6 +11,7 @@ import typer
 
 from revlake import __version__
 from revlake.cli import (
+    alerts_cmd,
     ap_cmd,
     ar_cmd,
     build_cmd,
@@ -58,6 +59,7 @@ for module in (
     tax_cmd,
     ap_cmd,
     ar_cmd,
+    alerts_cmd,
 ):
     module.register(app)
 

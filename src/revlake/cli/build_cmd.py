@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.progress import TextColumn
 from rich.table import Table
 
+from revlake.cli import alerts_cmd
 from revlake.cli.common import (
     TenantOption,
     WorkspaceOption,
@@ -129,6 +130,7 @@ def build(
     print_summary(summary)
     if not summary.published:
         raise typer.Exit(1)
+    alerts_cmd.after_publish(opened, tenant_id)
 
 
 def docs(

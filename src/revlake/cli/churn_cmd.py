@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from revlake.cli import alerts_cmd
 from revlake.cli.common import (
     TenantOption,
     WorkspaceOption,
@@ -133,6 +134,7 @@ def score(
         highlight=False,
     )
     console.print(f"[green]published[/] {summary.snapshot}")
+    alerts_cmd.after_publish(opened, tenant_id)
 
 
 def ltv(

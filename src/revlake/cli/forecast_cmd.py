@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, TextColumn
 from rich.table import Table
 
+from revlake.cli import alerts_cmd
 from revlake.cli.common import (
     TenantOption,
     WorkspaceOption,
@@ -94,6 +95,7 @@ def forecast(
     )
     if summary.snapshot is not None:
         console.print(f"[green]published[/] {summary.snapshot}")
+        alerts_cmd.after_publish(opened, tenant_id)
 
 
 def backtest(

@@ -19,6 +19,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "revlake.web.pages.core",
     "revlake.web.pages.customer_intel",
     "revlake.web.pages.deals",
+    "revlake.web.pages.alerts",
     "revlake.web.pages.revrec",
     "revlake.web.pages.ar",
     "revlake.web.pages.ap",

@@ -55,6 +55,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ar",
     "deals",
     "revrec",
+    "alerts",
 )
 """Route modules under `revlake.api.routes`, one per area, in the order the docs list them."""
 
