@@ -49,6 +49,7 @@ from revlake.ml.win_tabular import (
     train_win_tabular,
 )
 from revlake.reader import open_published, published_path
+from revlake.reader.answers import drop_answers
 from revlake.transform import snapshots
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
@@ -179,18 +180,28 @@ class _Batch:
     con: duckdb.DuckDBPyConnection
 
 
+BeforePublish = Callable[[duckdb.DuckDBPyConnection, Path], None]
+"""A last step on a finished build copy (open connection, its path) before it is published."""
+
 _ACTIVE_BATCH: ContextVar[_Batch | None] = ContextVar("revlake_publish_batch", default=None)
 
 
 @contextmanager
 def batched_publish(
-    workspace: Workspace, tenant: str, command: str, wait_s: float = 0.0
+    workspace: Workspace,
+    tenant: str,
+    command: str,
+    wait_s: float = 0.0,
+    before_publish: BeforePublish | None = None,
 ) -> Iterator[Path]:
     """One copy of the published build for every `publish_with_tables` call inside.
 
     Holds the workspace lock throughout; the copy is published once, when the block
     ends without an error, and discarded otherwise (the previous build stays
-    published). Yields the path the scored build will have.
+    published). Yields the path the scored build will have. The copy never keeps the
+    copied build's precomputed answers (`revlake.reader.answers`); `before_publish` runs
+    on the finished copy, just before it is published, to store new ones: if it fails,
+    nothing is published either.
     """
     with workspace.write_lock(command, timeout_s=wait_s):
         current = published_path(workspace, tenant)
@@ -200,7 +211,10 @@ def batched_publish(
             con = duckdb.connect(str(target))
             token = _ACTIVE_BATCH.set(_Batch(workspace.root, tenant, target, con))
             try:
+                drop_answers(con)
                 yield target
+                if before_publish is not None:
+                    before_publish(con, target)
                 con.execute("checkpoint")
             finally:
                 _ACTIVE_BATCH.reset(token)
