@@ -274,3 +274,26 @@ def test_memo_waiters_retry_when_the_computation_fails() -> None:
     t1.join(5)
     t2.join(5)
     assert len(errors) == 1 and results == [7] and build.memo("k", flaky) == 7
+
+
+def test_the_warmer_opens_a_new_build_with_its_answers_in_memory(
+    published: tuple[Workspace, PipelineResult],
+) -> None:
+    from revlake.api.warmer import BuildWarmer
+    from revlake.reader import BuildRegistry
+    from revlake.reader.answers import ALL
+    from tests.serving_support import OTHER
+
+    workspace, _ = published
+    registry = BuildRegistry(workspace.snapshots_dir)
+    try:
+        warmer = BuildWarmer(registry, [OTHER, TENANT])  # OTHER has no published build
+        warmer.warm_once()
+        with registry.acquire(TENANT) as build:
+            loaded = build.cached(ALL)
+            assert loaded is not None
+            assert set(loaded) == set(stored_keys(build)) and len(loaded) > 10
+        warmer.start()  # the thread polls and stops cleanly
+        warmer.stop()
+    finally:
+        registry.close()

@@ -46,8 +46,29 @@ def has_answers(build: Build) -> bool:
     return build.memo(("serving-answers-table",), compute)
 
 
+ALL = ("serving-answers",)
+"""Memo key of every stored answer, read at once by `load_answers`."""
+
+
+def load_answers(build: Build) -> dict[str, bytes]:
+    """Every stored answer in memory (one query; the server's warmer calls it as soon as
+    a build is published, so that requests find them without touching DuckDB)."""
+
+    def compute() -> dict[str, bytes]:
+        if not has_answers(build):
+            return {}
+        rows = build.rows(f"select key, body from {QUALIFIED}")
+        return {str(r["key"]): bytes(r["body"]) for r in rows}
+
+    return build.memo(ALL, compute)
+
+
 def stored_answer(build: Build, key: tuple[Hashable, ...]) -> bytes | None:
-    """The JSON body stored under `key` when the build was published, or None."""
+    """The JSON body stored under `key` when the build was published, or None: from
+    memory once `load_answers` ran, else one indexed lookup."""
+    loaded = build.cached(ALL)
+    if loaded is not None:
+        return loaded.get(answer_key(key))  # type: ignore[no-any-return]
     if not has_answers(build):
         return None
     found = build.rows(f"select body from {QUALIFIED} where key = ?", [answer_key(key)])
