@@ -39,6 +39,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 
@@ -246,6 +247,23 @@ def first_request_ms(workspace: Workspace, port: int, key: str, item: Path_) -> 
     return 1000 * seconds
 
 
+def not_precomputed(workspace: Workspace, port: int, key: str) -> None:
+    """First requests of two answers left to first use: an account filter and a horizon
+    outside the forecast presets."""
+    account = json.loads(request(port, key, f"{API}/deals/filters")[1])["accounts"]
+    if account:
+        path = f"{API}/deals?account={quote(account[0]['id'])}"
+        ms = first_request_ms(workspace, port, key, path)
+        print(f"not precomputed: GET /deals?account=… first request {ms:.1f} ms")
+    out_of_set = next(h for h in range(4, 27) if (h, "week") not in FORECASTS)
+    ms = first_request_ms(workspace, port, key, forecast_body(out_of_set, "week"))
+    ok = ms <= 1000 * OUT_OF_SET_TARGET_S
+    print(
+        f"not precomputed: POST /forecast {out_of_set} weeks first request {ms:.0f} ms "
+        f"→ {'met' if ok else 'NOT met'} (≤ {OUT_OF_SET_TARGET_S:.0f} s)"
+    )
+
+
 def report(workspace: Workspace, port: int, key: str, args: argparse.Namespace) -> bool:
     targets = endpoints(port, key)
     print(
@@ -282,17 +300,7 @@ def report(workspace: Workspace, port: int, key: str, args: argparse.Namespace) 
             f"50-client p99 ×{before.many_p99 / pre.many_p99:.1f}; worst precomputed "
             f"{worst:.1f} ms → {'met' if ok else 'NOT met'} (≤ {TARGET_P99_MS:.0f} ms)"
         )
-    account = json.loads(request(port, key, f"{API}/deals/filters")[1])["accounts"]
-    if account:
-        ms = first_request_ms(workspace, port, key, f"{API}/deals?account={account[0]['id']}")
-        print(f"not precomputed: GET /deals?account=… first request {ms:.1f} ms")
-    out_of_set = next(h for h in range(4, 27) if (h, "week") not in FORECASTS)
-    ms = first_request_ms(workspace, port, key, forecast_body(out_of_set, "week"))
-    ok = ms <= 1000 * OUT_OF_SET_TARGET_S
-    print(
-        f"not precomputed: POST /forecast {out_of_set} weeks first request {ms:.0f} ms "
-        f"→ {'met' if ok else 'NOT met'} (≤ {OUT_OF_SET_TARGET_S:.0f} s)"
-    )
+    not_precomputed(workspace, port, key)
     print(
         f"first request, on demand / precomputed: median ×{statistics.median(ratios):.1f}; "
         f"every precomputed endpoint p99 ≤ {TARGET_P99_MS:.0f} ms from the first request: "
