@@ -33,14 +33,19 @@ class BuildWarmer:
         self.tenants = tenants
         self.interval_s = interval_s
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="revlake-build-warmer", daemon=True)
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Start polling (again after `stop`: an app's lifespan may run several times)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="revlake-build-warmer", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=10)
 
     def warm_once(self) -> None:
@@ -54,6 +59,7 @@ class BuildWarmer:
                 log.exception("warming the published build of tenant %s failed", tenant)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
+        stop = self._stop
+        while not stop.is_set():
             self.warm_once()
-            self._stop.wait(self.interval_s)
+            stop.wait(self.interval_s)
