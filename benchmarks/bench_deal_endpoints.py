@@ -112,7 +112,7 @@ def prepare_maventech(folder: Path) -> Workspace:
 def publish_scored(workspace: Workspace) -> None:
     """Score and publish with precomputed answers, as `revlake run` does; print its time."""
     started = time.perf_counter()
-    with publishing_answers(workspace, TENANT, "bench_deal_endpoints") as publish:
+    with publishing_answers(workspace, TENANT) as publish:
         score_tenant(workspace, TENANT)
     found = publish.precomputed
     assert found is not None

@@ -25,7 +25,7 @@ from revlake.ingest.run import landing_files
 from revlake.ml.churn_service import ChurnScoreSummary, models_root, score_churn_tenant
 from revlake.ml.forecast_service import ForecastSummary, forecast_tenant
 from revlake.ml.registry import list_versions, read_latest
-from revlake.ml.service import ScoreSummary, score_tenant, tabular_models_dir
+from revlake.ml.service import ScoreSummary, batched_publish, score_tenant, tabular_models_dir
 from revlake.queries.precompute import Precomputed, publishing_answers
 from revlake.store.actors import os_actor
 from revlake.store.models import PipelineRun
@@ -259,7 +259,10 @@ def score_registered_models(
     command = f"revlake run --tenant {result.tenant} (scoring)"
     # the answers of the deal and forecast endpoints are computed on the finished copy,
     # before it is published (revlake.queries.precompute)
-    with publishing_answers(workspace, result.tenant, command, wait_s) as publish:
+    with (
+        publishing_answers(workspace, result.tenant) as publish,
+        batched_publish(workspace, result.tenant, command, wait_s),
+    ):
         if win or tabular:
             result.steps.append("score")
             result.score = score_tenant(workspace, result.tenant, wait_s=wait_s)

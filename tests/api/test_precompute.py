@@ -298,3 +298,27 @@ def test_the_warmer_opens_a_new_build_with_its_answers_in_memory(
             warmer.stop()
     finally:
         registry.close()
+
+
+def test_an_answer_the_build_cannot_give_is_skipped_not_fatal(
+    published: tuple[Workspace, PipelineResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    workspace, _ = published
+    root = workspace.root.parent / "partial"
+    shutil.copytree(workspace.root, root)
+    other = Workspace.open(root)
+
+    def missing(*_args: Any) -> Any:
+        raise duckdb.CatalogException("Table with name kpi_revenue_monthly does not exist!")
+
+    monkeypatch.setattr(deals, "deal_summary", missing)
+    result = PipelineResult(tenant=TENANT, run_id=0)
+    score_registered_models(other, result)
+    assert result.precomputed is not None
+    assert any("kpi_revenue_monthly" in r for r in result.precomputed.skipped)
+    with open_published(other, TENANT) as build:
+        keys = stored_keys(build)
+    assert answer_key(precompute.deal_summary_key()) not in keys
+    assert any(k.startswith("('forecast'") for k in keys)  # the forecasts still stored

@@ -122,10 +122,9 @@ def score(
     settings = LtvSettings(gross_margin=gross_margin, annual_discount_rate=discount_rate)
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    command = f"revlake churn score --tenant {tenant_id}"
     with spinner_progress() as progress:
         progress.add_task(f"scoring customers (tenant {tenant_id})", total=None)
-        with publishing_answers(opened, tenant_id, command, wait) as publish:
+        with publishing_answers(opened, tenant_id) as publish:
             summary = score_churn_tenant(
                 opened, tenant_id, version=version, settings=settings, wait_s=wait
             )

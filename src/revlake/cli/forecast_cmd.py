@@ -58,15 +58,10 @@ def forecast(
         raise InputError(f"--period must be 'week' or 'month' (got {period!r})")
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    command = f"revlake forecast --tenant {tenant_id} --publish"
     with ExitStack() as stack:
         progress = stack.enter_context(spinner_progress())
         progress.add_task(f"forecasting (tenant {tenant_id})", total=None)
-        published = (
-            stack.enter_context(publishing_answers(opened, tenant_id, command, wait))
-            if publish
-            else None
-        )
+        published = stack.enter_context(publishing_answers(opened, tenant_id)) if publish else None
         summary = forecast_tenant(
             opened,
             tenant_id,

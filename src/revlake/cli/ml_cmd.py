@@ -142,10 +142,9 @@ def score(
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    command = f"revlake score --tenant {tenant_id}"
     with spinner_progress() as progress:
         progress.add_task(f"scoring open deals (tenant {tenant_id})", total=None)
-        with publishing_answers(opened, tenant_id, command, wait) as publish:
+        with publishing_answers(opened, tenant_id) as publish:
             summary = score_tenant(opened, tenant_id, version=version, wait_s=wait)
     scored = summary.scored
     cats = " · ".join(f"{name}: {count:,}" for name, count in scored.categories.items())

@@ -183,26 +183,40 @@ class _Batch:
 BeforePublish = Callable[[duckdb.DuckDBPyConnection, Path], None]
 """A last step on a finished build copy (open connection, its path) before it is published."""
 
+_BEFORE_PUBLISH: ContextVar[tuple[Path, str, BeforePublish] | None] = ContextVar(
+    "revlake_before_publish", default=None
+)
+
+
+@contextmanager
+def before_publishing(workspace: Workspace, tenant: str, hook: BeforePublish) -> Iterator[None]:
+    """Inside the block, every `batched_publish` of `tenant` runs `hook` on its finished
+    copy before publishing it (the caller's scorers keep their own checks and order)."""
+    token = _BEFORE_PUBLISH.set((workspace.root, tenant, hook))
+    try:
+        yield
+    finally:
+        _BEFORE_PUBLISH.reset(token)
+
+
 _ACTIVE_BATCH: ContextVar[_Batch | None] = ContextVar("revlake_publish_batch", default=None)
 
 
 @contextmanager
 def batched_publish(
-    workspace: Workspace,
-    tenant: str,
-    command: str,
-    wait_s: float = 0.0,
-    before_publish: BeforePublish | None = None,
+    workspace: Workspace, tenant: str, command: str, wait_s: float = 0.0
 ) -> Iterator[Path]:
     """One copy of the published build for every `publish_with_tables` call inside.
 
     Holds the workspace lock throughout; the copy is published once, when the block
     ends without an error, and discarded otherwise (the previous build stays
     published). Yields the path the scored build will have. The copy never keeps the
-    copied build's precomputed answers (`revlake.reader.answers`); `before_publish` runs
-    on the finished copy, just before it is published, to store new ones: if it fails,
-    nothing is published either.
+    copied build's precomputed answers (`revlake.reader.answers`); the hook of an
+    enclosing `before_publishing` for this tenant runs on the finished copy, just before
+    it is published, to store new ones: if it fails, nothing is published either.
     """
+    pending = _BEFORE_PUBLISH.get()
+    hook = pending[2] if pending and pending[:2] == (workspace.root, tenant) else None
     with workspace.write_lock(command, timeout_s=wait_s):
         current = published_path(workspace, tenant)
         target = snapshots.new_snapshot_path(current.parent)
@@ -213,8 +227,8 @@ def batched_publish(
             try:
                 drop_answers(con)
                 yield target
-                if before_publish is not None:
-                    before_publish(con, target)
+                if hook is not None:
+                    hook(con, target)
                 con.execute("checkpoint")
             finally:
                 _ACTIVE_BATCH.reset(token)

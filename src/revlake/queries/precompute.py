@@ -22,8 +22,12 @@ the user's, and every forecast the UI and API offer):
   models are fitted once and shared).
 
 Anything else (another sort, page or filter combination, a model registered after the
-publish) is computed on first use and memoised, as before. Precompute failures fail the
-publish: the copy is discarded and the previous build (with its answers) stays current.
+publish) is computed on first use and memoised, as before. An answer the build cannot
+give (`DATA_ERRORS`: a partial build without a table the query reads, data that cannot
+be forecast) is left to first use, where the endpoint answers that same error, and named
+in `Precomputed.skipped` (printed by the CLI, kept in the run summary). Any other failure
+fails the publish: the copy is discarded and the previous build (with its answers) stays
+current.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from pydantic import BaseModel
 from revlake.errors import RevlakeError
 from revlake.ml.forecast import Period
 from revlake.ml.registry import registered_win_version
-from revlake.ml.service import batched_publish
+from revlake.ml.service import before_publishing
 from revlake.queries import deals
 from revlake.queries.params import PageParams
 from revlake.reader import Build
@@ -50,6 +54,8 @@ from revlake.schemas.deals import RISK_CATEGORIES, DealFilters
 from revlake.workspace import Workspace
 
 M = TypeVar("M", bound=BaseModel)
+DATA_ERRORS = (RevlakeError, duckdb.Error)
+"""What a query raises when the build cannot give an answer (not a bug: skipped)."""
 Key = tuple[Hashable, ...]
 
 WEB_PAGE_SIZE = 25
@@ -171,7 +177,7 @@ def _forecast_answers(build: Build, workspace: Workspace, tenant: str, out: Prec
     for horizon, period in FORECASTS:
         try:
             forecast = deals.forecast(build, registered, horizon, period)
-        except RevlakeError as exc:  # the data cannot be forecast: same error on demand
+        except DATA_ERRORS as exc:  # the data cannot be forecast: same error on demand
             out.skipped.append(f"forecast {horizon} {period}s: {exc}")
             return
         out.put(forecast_key(version, horizon, period), forecast)
@@ -182,7 +188,10 @@ def precompute_answers(build: Build, workspace: Workspace, tenant: str) -> Preco
     started = time.perf_counter()
     out = Precomputed()
     if build.has_table(deals.SCORES):
-        _deal_answers(build, workspace, tenant, out)
+        try:
+            _deal_answers(build, workspace, tenant, out)
+        except DATA_ERRORS as exc:  # the endpoints answer the same error on demand
+            out.skipped.append(f"deal answers: {exc}")
     else:
         out.skipped.append("deal answers: the build has no deal scores (`revlake score`)")
     _forecast_answers(build, workspace, tenant, out)
@@ -192,30 +201,29 @@ def precompute_answers(build: Build, workspace: Workspace, tenant: str) -> Preco
 
 @dataclass
 class AnswerPublish:
-    """A publish with precomputed answers: the build's path, and what was precomputed
-    (set once the block has ended and the build is published)."""
+    """What the publish inside `publishing_answers` precomputed, and into which build
+    (set once the scored copy is finished, just before it is published)."""
 
-    target: Path
+    target: Path | None = None
     precomputed: Precomputed | None = None
 
 
 @contextmanager
-def publishing_answers(
-    workspace: Workspace, tenant: str, command: str, wait_s: float = 0.0
-) -> Iterator[AnswerPublish]:
-    """`batched_publish` whose copy gets the precomputed answers just before publishing.
+def publishing_answers(workspace: Workspace, tenant: str) -> Iterator[AnswerPublish]:
+    """Scored publishes of `tenant` inside the block store the precomputed answers.
 
-    Scorers called inside write into one copy (as with `batched_publish`); when the block
-    ends, the answers are computed on the finished copy and stored in it, then the copy
-    is published. Any failure (a scorer's or the precompute's) discards the copy.
+    The scorers called inside (`score_tenant`, `forecast_tenant(publish=True)`, …, or
+    several in one `batched_publish`) run as before, checks and errors included; when
+    their copy of the build is finished, the answers are computed on it and stored in
+    it, then it is published. Any failure (a scorer's or the precompute's) discards it.
     """
     tenant = workspace.tenant(tenant).id
+    publish = AnswerPublish()
 
     def store(con: duckdb.DuckDBPyConnection, target: Path) -> None:
         found = precompute_answers(Build.over(con, target), workspace, tenant)
         write_answers(con, found.answers)
-        publish.precomputed = found
+        publish.target, publish.precomputed = target, found
 
-    with batched_publish(workspace, tenant, command, wait_s, before_publish=store) as target:
-        publish = AnswerPublish(target)
+    with before_publishing(workspace, tenant, store):
         yield publish
