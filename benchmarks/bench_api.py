@@ -48,6 +48,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,27 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+Path_ = str | tuple[str, bytes]
+"""A request of the load: GET path, or (path, JSON body) for a POST."""
+
+
+def raw_request(item: Path_, key: str) -> bytes:
+    """The HTTP/1.1 bytes of one load request (keep-alive)."""
+    if isinstance(item, str):
+        return (
+            f"GET {item} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n\r\n"
+        ).encode()
+    path, body = item
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
 async def _client(
     port: int,
-    paths: list[str],
+    paths: Sequence[Path_],
     key: str,
     stop_at: float,
     result: LoadResult,
@@ -106,11 +125,8 @@ async def _client(
     i = offset
     try:
         while time.perf_counter() < stop_at:
-            path = paths[i % len(paths)]
+            request = raw_request(paths[i % len(paths)], key)
             i += 1
-            request = (
-                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n\r\n"
-            ).encode()
             started = time.perf_counter()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -132,7 +148,7 @@ async def _client(
 
 
 async def _load(
-    port: int, paths: list[str], key: str, seconds: float, keep_bodies: bool = False
+    port: int, paths: Sequence[Path_], key: str, seconds: float, keep_bodies: bool = False
 ) -> LoadResult:
     result = LoadResult()
     started = time.perf_counter()
@@ -144,7 +160,7 @@ async def _load(
     return result
 
 
-def load(port: int, paths: list[str], key: str, seconds: float, **kw: Any) -> LoadResult:
+def load(port: int, paths: Sequence[Path_], key: str, seconds: float, **kw: Any) -> LoadResult:
     return asyncio.run(_load(port, paths, key, seconds, **kw))
 
 

@@ -30,12 +30,8 @@ from revlake.ingest.run import landing_files
 from revlake.ml.churn_service import ChurnScoreSummary, models_root, score_churn_tenant
 from revlake.ml.forecast_service import ForecastSummary, forecast_tenant
 from revlake.ml.registry import list_versions, read_latest
-from revlake.ml.service import (
-    ScoreSummary,
-    batched_publish,
-    score_tenant,
-    tabular_models_dir,
-)
+from revlake.ml.service import ScoreSummary, batched_publish, score_tenant, tabular_models_dir
+from revlake.queries.precompute import Precomputed, publishing_answers
 from revlake.store.actors import os_actor
 from revlake.store.models import PipelineRun
 from revlake.store.publish import publishing_run
@@ -62,6 +58,7 @@ class PipelineResult:
     churn: ChurnScoreSummary | None = None
     forecast: ForecastSummary | None = None
     alerts: EvaluationSummary | None = None
+    precomputed: Precomputed | None = None
     error: str | None = None
     seconds: float = 0.0
     steps: list[str] = field(default_factory=list)
@@ -118,6 +115,12 @@ class PipelineResult:
             result["forecast"] = {
                 "model_version": self.forecast.model_version,
                 "snapshot": self.forecast.snapshot.name,
+            }
+        if self.precomputed is not None:
+            result["precomputed"] = {
+                "answers": len(self.precomputed.answers),
+                "seconds": round(self.precomputed.seconds, 3),
+                "skipped": list(self.precomputed.skipped),
             }
         if self.churn is not None:
             result["churn"] = {
@@ -254,8 +257,9 @@ def score_registered_models(
 
     Win model: deal scores, then the forecast (a win model of deals without dates: the
     scores only); churn model: customer churn and LTV. All
-    steps write into one copy of the build, published once when every step succeeded
-    (a failing step publishes none of them).
+    steps write into one copy of the build; the deal and forecast answers are then
+    precomputed into it, and it is published once when every step succeeded (a failing
+    step, precompute included, publishes none of them).
     """
     win = bool(list_versions(workspace, result.tenant))
     # a win model of deals without dates scores open deals too, but has no timing to
@@ -265,7 +269,12 @@ def score_registered_models(
     if not (win or tabular or churn):
         return
     command = f"revlake run --tenant {result.tenant} (scoring)"
-    with batched_publish(workspace, result.tenant, command, wait_s):
+    # the answers of the deal and forecast endpoints are computed on the finished copy,
+    # before it is published (revlake.queries.precompute)
+    with (
+        publishing_answers(workspace, result.tenant) as publish,
+        batched_publish(workspace, result.tenant, command, wait_s),
+    ):
         if win or tabular:
             result.steps.append("score")
             result.score = score_tenant(workspace, result.tenant, wait_s=wait_s)
@@ -275,6 +284,7 @@ def score_registered_models(
         if churn:
             result.steps.append("churn")
             result.churn = score_churn_tenant(workspace, result.tenant, wait_s=wait_s)
+    result.precomputed = publish.precomputed
 
 
 def _failure_text(result: PipelineResult) -> str | None:

@@ -138,6 +138,13 @@ def test_forecast_fan_chart(page: Any, base_url: str, sales_key: str, artifacts:
     page.wait_for_url("**/forecast?horizon=6&period=month")
     charts_rendered(page)
     assert page.locator("[data-testid=forecast] tbody tr").count() == 6
+    # the preset links: the horizons computed when the build is published
+    presets = page.get_by_test_id("forecast-presets")
+    assert "6 months" in presets.locator("strong").inner_text()  # the current one
+    presets.get_by_role("link", name="26 weeks").click()
+    page.wait_for_url("**/forecast?horizon=26&period=week")
+    charts_rendered(page)
+    assert page.locator("[data-testid=forecast] tbody tr").count() == 26
 
 
 def test_model_report(

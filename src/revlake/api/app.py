@@ -20,6 +20,7 @@ from revlake.api.context import DEFAULT_PRINCIPAL_TTL_S, ServerContext, load_ses
 from revlake.api.fastpath import SnapshotResponseCache
 from revlake.api.keyguard import FailureLimiter
 from revlake.api.routes import api_router
+from revlake.api.warmer import BuildWarmer
 from revlake.store.db import Store
 from revlake.store.workspace_store import open_store
 from revlake.workspace import Workspace
@@ -62,9 +63,13 @@ def create_app(
         limiter=limiter if limiter is not None else FailureLimiter(),
     )
 
+    warmer = BuildWarmer(context.snapshots, [t.id for t in opened.settings.tenants])
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        warmer.start()
         yield
+        warmer.stop()
         context.verifier.close()
         context.snapshots.close()
         if store is None:

@@ -14,6 +14,7 @@ from revlake.cli.common import (
     WorkspaceOption,
     console,
     open_workspace,
+    print_precomputed,
     resolve_tenant,
     spinner_progress,
 )
@@ -117,15 +118,17 @@ def score(
     """Score churn risk and LTV of paying customers into a new published snapshot."""
     from revlake.ml.churn_service import score_churn_tenant
     from revlake.ml.ltv import LtvSettings
+    from revlake.queries.precompute import publishing_answers
 
     settings = LtvSettings(gross_margin=gross_margin, annual_discount_rate=discount_rate)
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
     with spinner_progress() as progress:
         progress.add_task(f"scoring customers (tenant {tenant_id})", total=None)
-        summary = score_churn_tenant(
-            opened, tenant_id, version=version, settings=settings, wait_s=wait
-        )
+        with publishing_answers(opened, tenant_id) as publish:
+            summary = score_churn_tenant(
+                opened, tenant_id, version=version, settings=settings, wait_s=wait
+            )
     levels = summary.scores.column("risk_level").to_pylist()
     counts = {name: levels.count(name) for name in dict.fromkeys(levels)}
     console.print(
@@ -133,6 +136,7 @@ def score(
         + " · ".join(f"{k}: {v:,}" for k, v in sorted(counts.items())),
         highlight=False,
     )
+    print_precomputed(publish.precomputed)
     console.print(f"[green]published[/] {summary.snapshot}")
     alerts_cmd.after_publish(opened, tenant_id)
 

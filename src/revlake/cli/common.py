@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from revlake.workspace import Workspace
+
+if TYPE_CHECKING:
+    from revlake.queries.precompute import Precomputed
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -61,3 +64,16 @@ def spinner_progress(*extra_columns: ProgressColumn) -> Progress:
         console=err_console,
         transient=True,
     )
+
+
+def print_precomputed(precomputed: Precomputed | None) -> None:
+    """One line: how many deal/forecast answers the publish stored, and what it left."""
+    if precomputed is None:
+        return
+    console.print(
+        f"precomputed {len(precomputed.answers):,} deal and forecast answers "
+        f"in {precomputed.seconds:.1f} s",
+        highlight=False,
+    )
+    for reason in precomputed.skipped:
+        console.print(f"  not precomputed: {reason}", highlight=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from revlake.cli.common import (
     WorkspaceOption,
     console,
     open_workspace,
+    print_precomputed,
     resolve_tenant,
     spinner_progress,
 )
@@ -51,13 +53,16 @@ def forecast(
     """Forecast won revenue per period: P10/P50/P90 beside the stage-weighted baseline."""
     from revlake.ml.deals import day_date
     from revlake.ml.forecast_service import forecast_tenant
+    from revlake.queries.precompute import publishing_answers
 
     if period not in ("week", "month"):
         raise InputError(f"--period must be 'week' or 'month' (got {period!r})")
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
-    with spinner_progress() as progress:
+    with ExitStack() as stack:
+        progress = stack.enter_context(spinner_progress())
         progress.add_task(f"forecasting (tenant {tenant_id})", total=None)
+        published = stack.enter_context(publishing_answers(opened, tenant_id)) if publish else None
         summary = forecast_tenant(
             opened,
             tenant_id,
@@ -94,6 +99,8 @@ def forecast(
         highlight=False,
     )
     if summary.snapshot is not None:
+        if published is not None:
+            print_precomputed(published.precomputed)
         console.print(f"[green]published[/] {summary.snapshot}")
         alerts_cmd.after_publish(opened, tenant_id)
 

@@ -15,6 +15,7 @@ from revlake.cli.common import (
     console,
     err_console,
     open_workspace,
+    print_precomputed,
     resolve_tenant,
     spinner_progress,
 )
@@ -138,12 +139,14 @@ def score(
 ) -> None:
     """Score open deals (win probability, drivers, risk) into a new published snapshot."""
     from revlake.ml.service import score_tenant
+    from revlake.queries.precompute import publishing_answers
 
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
     with spinner_progress() as progress:
         progress.add_task(f"scoring open deals (tenant {tenant_id})", total=None)
-        summary = score_tenant(opened, tenant_id, version=version, wait_s=wait)
+        with publishing_answers(opened, tenant_id) as publish:
+            summary = score_tenant(opened, tenant_id, version=version, wait_s=wait)
     scored = summary.scored
     cats = " · ".join(f"{name}: {count:,}" for name, count in scored.categories.items())
     console.print(
@@ -154,6 +157,7 @@ def score(
         f"at-risk revenue: {scored.at_risk_amount:,.2f} of {scored.open_amount:,.2f} open",
         highlight=False,
     )
+    print_precomputed(publish.precomputed)
     console.print(f"[green]published[/] {summary.snapshot}")
     alerts_cmd.after_publish(opened, tenant_id)
 

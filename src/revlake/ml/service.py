@@ -49,6 +49,7 @@ from revlake.ml.win_tabular import (
     train_win_tabular,
 )
 from revlake.reader import open_published, published_path
+from revlake.reader.answers import drop_answers
 from revlake.transform import snapshots
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
@@ -179,6 +180,25 @@ class _Batch:
     con: duckdb.DuckDBPyConnection
 
 
+BeforePublish = Callable[[duckdb.DuckDBPyConnection, Path], None]
+"""A last step on a finished build copy (open connection, its path) before it is published."""
+
+_BEFORE_PUBLISH: ContextVar[tuple[Path, str, BeforePublish] | None] = ContextVar(
+    "revlake_before_publish", default=None
+)
+
+
+@contextmanager
+def before_publishing(workspace: Workspace, tenant: str, hook: BeforePublish) -> Iterator[None]:
+    """Inside the block, every `batched_publish` of `tenant` runs `hook` on its finished
+    copy before publishing it (the caller's scorers keep their own checks and order)."""
+    token = _BEFORE_PUBLISH.set((workspace.root, tenant, hook))
+    try:
+        yield
+    finally:
+        _BEFORE_PUBLISH.reset(token)
+
+
 _ACTIVE_BATCH: ContextVar[_Batch | None] = ContextVar("revlake_publish_batch", default=None)
 
 
@@ -190,8 +210,13 @@ def batched_publish(
 
     Holds the workspace lock throughout; the copy is published once, when the block
     ends without an error, and discarded otherwise (the previous build stays
-    published). Yields the path the scored build will have.
+    published). Yields the path the scored build will have. The copy never keeps the
+    copied build's precomputed answers (`revlake.reader.answers`); the hook of an
+    enclosing `before_publishing` for this tenant runs on the finished copy, just before
+    it is published, to store new ones: if it fails, nothing is published either.
     """
+    pending = _BEFORE_PUBLISH.get()
+    hook = pending[2] if pending and pending[:2] == (workspace.root, tenant) else None
     with workspace.write_lock(command, timeout_s=wait_s):
         current = published_path(workspace, tenant)
         target = snapshots.new_snapshot_path(current.parent)
@@ -200,7 +225,10 @@ def batched_publish(
             con = duckdb.connect(str(target))
             token = _ACTIVE_BATCH.set(_Batch(workspace.root, tenant, target, con))
             try:
+                drop_answers(con)
                 yield target
+                if hook is not None:
+                    hook(con, target)
                 con.execute("checkpoint")
             finally:
                 _ACTIVE_BATCH.reset(token)

@@ -295,25 +295,37 @@ def deal_detail(snapshot: Build, deal_id: str) -> DealDetail | None:
 
     def compute() -> DealDetail | None:
         found = snapshot.rows(f"{_deals_cte(snapshot)} select * from deals where id = ?", [deal_id])
-        if not found:
-            return None
-        r = found[0]
-        return DealDetail(
-            **_row(r),
-            currency=reporting_currency(snapshot),
-            loss_probability=float(r["loss_probability"]),
-            created_date=r["created_date"],
-            age_days=num(r["age_days"]),
-            experience_note=r["experience_note"],
-            typical_days_in_stage_won=num(r["typical_days_in_stage_won"]),
-            stagnation=num(r["stagnation"]),
-            suggested_action=r["suggested_action"],
-            as_of_date=r["as_of_date"],
-            model_kind=r["model_kind"],
-            model_version=r["model_version"],
-        )
+        return _detail(snapshot, found[0]) if found else None
 
     return snapshot.memo(("deal", deal_id), compute)
+
+
+def _detail(snapshot: Build, r: dict[str, Any]) -> DealDetail:
+    return DealDetail(
+        **_row(r),
+        currency=reporting_currency(snapshot),
+        loss_probability=float(r["loss_probability"]),
+        created_date=r["created_date"],
+        age_days=num(r["age_days"]),
+        experience_note=r["experience_note"],
+        typical_days_in_stage_won=num(r["typical_days_in_stage_won"]),
+        stagnation=num(r["stagnation"]),
+        suggested_action=r["suggested_action"],
+        as_of_date=r["as_of_date"],
+        model_kind=r["model_kind"],
+        model_version=r["model_version"],
+    )
+
+
+def deal_details(snapshot: Build) -> list[DealDetail]:
+    """Every scored open deal's detail from one query, by id (the same answers as
+    `deal_detail`, which then finds them memoised: the publish-time precompute)."""
+    require_scores(snapshot)
+    found = snapshot.rows(f"{_deals_cte(snapshot)} select * from deals order by id")
+    details = [_detail(snapshot, r) for r in found]
+    for detail in details:
+        snapshot.memo(("deal", detail.id), lambda d=detail: d)  # type: ignore[misc]
+    return details
 
 
 @dataclass(frozen=True)

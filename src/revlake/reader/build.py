@@ -50,6 +50,7 @@ class Build:
     _con: duckdb.DuckDBPyConnection
     _memo: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _running: dict[Any, threading.Event] = field(default_factory=dict)
     _users: int = 0
     _tables: frozenset[str] | None = None
     _owned: bool = True
@@ -110,17 +111,39 @@ class Build:
             return self._memo.get(key)
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
-        """The answer cached under `key` for this build, computing it on first use."""
-        with self._lock:
-            if key in self._memo:
-                self._memo.move_to_end(key)
-                return self._memo[key]  # type: ignore[no-any-return]
-        value = compute()
-        with self._lock:
-            self._memo[key] = value
-            while len(self._memo) > MEMO_ENTRIES:
-                self._memo.popitem(last=False)
-        return value
+        """The answer cached under `key` for this build, computing it on first use.
+
+        One computation per key at a time: callers that ask for a key while another
+        thread computes it wait for that answer instead of computing it again (50
+        clients asking for the same new forecast run one forecast, not 50). When the
+        computation fails, each waiter tries once itself (and gets its own error).
+        """
+        while True:
+            with self._lock:
+                if key in self._memo:
+                    self._memo.move_to_end(key)
+                    return self._memo[key]  # type: ignore[no-any-return]
+                running = self._running.get(key)
+                if running is None:
+                    done = self._running[key] = threading.Event()
+                    break
+            running.wait()
+            with self._lock:
+                if key not in self._memo:  # it failed (or was evicted at once): compute
+                    done = threading.Event()
+                    break
+        try:
+            value = compute()
+            with self._lock:
+                self._memo[key] = value
+                while len(self._memo) > MEMO_ENTRIES:
+                    self._memo.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                if self._running.get(key) is done:
+                    del self._running[key]
+            done.set()
 
     def close(self) -> None:
         if self._owned:

@@ -111,6 +111,20 @@ class BuildRegistry:
                 build._users -= 1
                 self._close_stale()
 
+    def warm(self, tenant_id: str, prepare: Callable[[Build], object]) -> bool:
+        """Open the tenant's current build and run `prepare` on it, once per build.
+
+        The server calls it in the background right after a publish, so that the first
+        request finds the build open and its precomputed answers in memory. False when
+        the tenant has no published build (nothing to do).
+        """
+        try:
+            with self.acquire(tenant_id) as build:
+                build.memo(("warmed",), lambda: prepare(build) or True)
+        except NoPublishedBuild:
+            return False
+        return True
+
     def _close_stale(self) -> None:
         current = {path for _, path in self._current.values()}
         for path, build in list(self._open.items()):

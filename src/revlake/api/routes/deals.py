@@ -4,7 +4,10 @@ Everything here reads the tenant's pinned snapshot (tenancy comes from the key, 
 every route) and needs the pipeline area. The deal endpoints read the gold tables that
 `revlake score` and `revlake forecast --publish` wrote; POST /forecast runs the forecast
 on the snapshot's pipeline with the tenant's registered win model (memoised per snapshot,
-model version and parameters; nothing is written).
+model version and parameters; nothing is written). The answers a user gets without
+choosing (summary, filters, first pages, every deal) and every forecast horizon are
+computed when the scored build is published and read from it
+(`revlake.queries.precompute`, docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from revlake.api.deps import ContextDep, PageDep, RoleDep, SnapshotDep, TenantDe
 from revlake.api.routes import json_from_snapshot
 from revlake.api.routes.revenue import SortQuery
 from revlake.errors import NotFound
-from revlake.queries import deals
+from revlake.ml.registry import registered_win_version
+from revlake.queries import deals, precompute
 from revlake.schemas.common import Problem
 from revlake.schemas.deals import (
     DealDetail,
@@ -89,7 +93,7 @@ async def list_deals(
     )
     return await json_from_snapshot(
         snapshot,
-        ("deals", query, sort, page),
+        precompute.deals_key(query, sort, page),
         lambda: deals.deals(snapshot, query, sort, page),
     )
 
@@ -101,7 +105,7 @@ async def list_deals(
 )
 async def get_deal_summary(snapshot: SnapshotDep) -> Response:
     return await json_from_snapshot(
-        snapshot, ("deal-summary",), lambda: deals.deal_summary(snapshot)
+        snapshot, precompute.deal_summary_key(), lambda: deals.deal_summary(snapshot)
     )
 
 
@@ -112,7 +116,7 @@ async def get_deal_summary(snapshot: SnapshotDep) -> Response:
 )
 async def get_deal_filters(snapshot: SnapshotDep) -> Response:
     return await json_from_snapshot(
-        snapshot, ("deal-filters",), lambda: deals.deal_filters(snapshot)
+        snapshot, precompute.deal_filters_key(), lambda: deals.deal_filters(snapshot)
     )
 
 
@@ -128,7 +132,7 @@ async def get_deal(snapshot: SnapshotDep, deal_id: DealId) -> Response:
             raise NotFound(f"no scored open deal {deal_id!r}")
         return detail
 
-    return await json_from_snapshot(snapshot, ("deal", deal_id), compute)
+    return await json_from_snapshot(snapshot, precompute.deal_key(deal_id), compute)
 
 
 @router.get(
@@ -145,7 +149,7 @@ async def get_deal_explanation(
             raise NotFound(f"no scored open deal {deal_id!r}")
         return found
 
-    return await json_from_snapshot(snapshot, ("deal-explanation", deal_id), compute)
+    return await json_from_snapshot(snapshot, precompute.explanation_key(deal_id), compute)
 
 
 @router.post(
@@ -155,7 +159,9 @@ async def get_deal_explanation(
     "baseline",
     description="Runs 10,000 simulations of the open deals (win × close timing) plus pipeline "
     "not yet created, with the tenant's registered win model, on the published snapshot. "
-    "Answers are memoised per snapshot, model version, horizon and period.",
+    "Every horizon (4–26) of weeks and months is computed when the scored build is "
+    "published; with a model registered since, the first request computes it (memoised "
+    "per snapshot, model version, horizon and period).",
     responses=NO_MODEL,
 )
 async def post_forecast(
@@ -165,11 +171,13 @@ async def post_forecast(
     request: Annotated[ForecastRequest | None, Body()] = None,
 ) -> Response:
     params = request or ForecastRequest()
-    registered = await run_in_threadpool(
-        deals.registered_win_model, snapshot, context.workspace, tenant
-    )
+    # the version names the answer; the model itself is loaded only when not precomputed
+    version = await run_in_threadpool(registered_win_version, context.workspace, tenant)
+
+    def compute() -> ForecastOut:
+        registered = deals.registered_win_model(snapshot, context.workspace, tenant)
+        return deals.forecast(snapshot, registered, params.horizon, params.period)
+
     return await json_from_snapshot(
-        snapshot,
-        ("forecast", registered.version, params.horizon, params.period),
-        lambda: deals.forecast(snapshot, registered, params.horizon, params.period),
+        snapshot, precompute.forecast_key(version, params.horizon, params.period), compute
     )

@@ -17,15 +17,25 @@ from fastapi.responses import HTMLResponse
 
 from revlake.api.deps import ContextDep
 from revlake.errors import InputError
-from revlake.queries import deals
+from revlake.ml.registry import registered_win_version
+from revlake.queries import deals, precompute
 from revlake.queries.params import PageParams
 from revlake.queries.revenue import reporting_currency
-from revlake.schemas.deals import RISK_CATEGORIES, RiskCategory
+from revlake.schemas.deals import (
+    RISK_CATEGORIES,
+    DealDetail,
+    DealExplanation,
+    DealFilters,
+    DealPage,
+    DealSummary,
+    ForecastOut,
+    RiskCategory,
+)
 from revlake.store.roles import Area
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
 from revlake.web.figures import deals as deal_figures
 
-DEALS_PER_PAGE = 25
+DEALS_PER_PAGE = precompute.WEB_PAGE_SIZE
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "Deal"),
     ("account", "Account"),
@@ -108,7 +118,19 @@ def deals_page(
         risk_max=risk_max,
     )
     params = PageParams(limit=DEALS_PER_PAGE, offset=(page - 1) * DEALS_PER_PAGE)
-    result = deals.deals(snapshot, query, sort or deals.DEFAULT_SORT, params)
+    result = precompute.answer(
+        snapshot,
+        precompute.deals_key(query, sort, params),
+        DealPage,
+        lambda: deals.deals(snapshot, query, sort or deals.DEFAULT_SORT, params),
+    )
+    summary = precompute.answer(
+        snapshot, precompute.deal_summary_key(), DealSummary, lambda: deals.deal_summary(snapshot)
+    )
+    options = precompute.answer(
+        snapshot, precompute.deal_filters_key(), DealFilters, lambda: deals.deal_filters(snapshot)
+    )
+    assert result is not None and summary is not None and options is not None
     filters: dict[str, Any] = {
         "account": account or "",
         "rep": rep or "",
@@ -125,8 +147,8 @@ def deals_page(
         principal,
         snapshot,
         result=result,
-        summary=deals.deal_summary(snapshot),
-        options=deals.deal_filters(snapshot),
+        summary=summary,
+        options=options,
         filters=filters,
         categories=RISK_CATEGORIES,
         columns=TABLE_COLUMNS,
@@ -149,8 +171,19 @@ def deal_page(
 ) -> HTMLResponse:
     """One deal: drivers chart and sentences, suggested action, close-date range."""
     require(principal, Area.PIPELINE)
-    detail = deals.deal_detail(snapshot, deal_id)
-    explanation = deals.deal_explanation(snapshot, context.workspace, principal.tenant_id, deal_id)
+    tenant = principal.tenant_id
+    detail = precompute.answer(
+        snapshot,
+        precompute.deal_key(deal_id),
+        DealDetail,
+        lambda: deals.deal_detail(snapshot, deal_id),
+    )
+    explanation = precompute.answer(
+        snapshot,
+        precompute.explanation_key(deal_id),
+        DealExplanation,
+        lambda: deals.deal_explanation(snapshot, context.workspace, tenant, deal_id),
+    )
     if detail is None or explanation is None:
         raise HTTPException(status_code=404, detail=f"no scored open deal {deal_id!r}")
     charts = snapshot.memo(
@@ -193,10 +226,21 @@ async def forecast_page(
     tenant = principal.tenant_id
 
     def compute() -> dict[str, Any]:
-        registered = deals.registered_win_model(snapshot, context.workspace, tenant)
-        fc = deals.forecast(snapshot, registered, horizon, period)
+        version = registered_win_version(context.workspace, tenant)
+        fc = precompute.answer(
+            snapshot,
+            precompute.forecast_key(version, horizon, period),
+            ForecastOut,
+            lambda: deals.forecast(
+                snapshot,
+                deals.registered_win_model(snapshot, context.workspace, tenant),
+                horizon,
+                period,
+            ),
+        )
+        assert fc is not None
         charts = snapshot.memo(
-            ("web-forecast", registered.version, horizon, period),
+            ("web-forecast", version, horizon, period),
             lambda: {
                 "fan": deal_figures.fan_chart(fc),
                 "cumulative": deal_figures.fan_chart(fc, cumulative=True),
@@ -212,6 +256,7 @@ async def forecast_page(
         snapshot,
         horizon=horizon,
         period=period,
+        presets=precompute.FORECASTS,
         currency=values["fc"].currency,
         **values,
     )

@@ -1,0 +1,324 @@
+"""Answers precomputed at publish (revlake.queries.precompute): they equal the on-demand
+answers byte for byte, the first request after the publish computes nothing, a failing
+precompute publishes nothing, and a later copy-and-publish never serves stale answers."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from revlake.api import create_app
+from revlake.ml.service import score_tenant
+from revlake.pipeline import PipelineResult, score_registered_models
+from revlake.queries import deals, precompute
+from revlake.reader import open_published, published_path
+from revlake.reader.answers import answer_key, stored_keys
+from revlake.reader.build import Build
+from revlake.schemas.deals import DealSummary, ForecastOut, ForecastRequest
+from revlake.workspace import Workspace
+from tests.api.conftest import bearer
+from tests.serving_support import TENANT, ServedWorkspace
+
+API = "/api/v1"
+COMPUTING = (
+    "deals",
+    "deal_summary",
+    "deal_filters",
+    "deal_detail",
+    "deal_details",
+    "deal_explanation",
+    "forecast",
+    "registered_win_model",
+)
+"""The query functions an answer is computed with: none may run for a stored answer."""
+
+
+@pytest.fixture(scope="module")
+def published(
+    served: ServedWorkspace, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Workspace, PipelineResult]:
+    """A copy of the served workspace, scored again the way `revlake run` does it."""
+    root = tmp_path_factory.mktemp("precompute") / "ws"
+    shutil.copytree(served.workspace.root, root)
+    workspace = Workspace.open(root)
+    result = PipelineResult(tenant=TENANT, run_id=0)
+    score_registered_models(workspace, result)
+    return workspace, result
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Calls of each computing query function (they still compute)."""
+    calls = dict.fromkeys(COMPUTING, 0)
+    for name in COMPUTING:
+        real = getattr(deals, name)
+
+        def wrapper(*args: Any, _real: Callable[..., Any] = real, _name: str = name) -> Any:
+            calls[_name] += 1
+            return _real(*args)
+
+        monkeypatch.setattr(deals, name, wrapper)
+    return calls
+
+
+@pytest.fixture
+def client(published: tuple[Workspace, PipelineResult]) -> Iterator[TestClient]:
+    """A fresh server (nothing memoised) on the published workspace."""
+    with TestClient(create_app(published[0]), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def sales_key(served: ServedWorkspace) -> dict[str, str]:
+    return bearer(served.key(role="sales"))
+
+
+def test_the_run_summary_says_what_was_precomputed(
+    published: tuple[Workspace, PipelineResult],
+) -> None:
+    _, result = published
+    assert result.precomputed is not None and result.precomputed.skipped == []
+    summary = result.summary()["precomputed"]
+    assert summary["answers"] == len(result.precomputed.answers) > 0
+
+
+def test_stored_answers_equal_the_on_demand_answers(
+    published: tuple[Workspace, PipelineResult],
+) -> None:
+    workspace, _ = published
+    with open_published(workspace, TENANT) as build:
+        keys = set(stored_keys(build))
+        registered = deals.registered_win_model(build, workspace, TENANT)
+        version = registered.version
+        details = deals.deal_details(build)
+        on_demand: dict[str, Any] = {
+            answer_key(precompute.deal_summary_key()): deals.deal_summary(build),
+            answer_key(precompute.deal_filters_key()): deals.deal_filters(build),
+        }
+        for query in precompute.list_queries(deals.deal_filters(build)):
+            for page in precompute.LIST_PAGES:
+                on_demand[answer_key(precompute.deals_key(query, None, page))] = deals.deals(
+                    build, query, None, page
+                )
+        for detail in details:
+            on_demand[answer_key(precompute.deal_key(detail.id))] = detail
+            on_demand[answer_key(precompute.explanation_key(detail.id))] = deals.deal_explanation(
+                build, workspace, TENANT, detail.id
+            )
+        for horizon, period in precompute.FORECASTS:
+            on_demand[answer_key(precompute.forecast_key(version, horizon, period))] = (
+                deals.forecast(build, registered, horizon, period)
+            )
+        assert keys == set(on_demand)
+        assert len(details) > 10
+    # computed again on a fresh reader of the published file (nothing memoised)
+    with open_published(workspace, TENANT) as fresh:
+        stored = {
+            k: fresh.rows("select body from serving.answers where key = ?", [k])[0]["body"]
+            for k in keys
+        }
+    for key, model in on_demand.items():
+        assert stored[key] == precompute.json_body(model), key
+
+
+def test_the_first_request_after_publish_computes_nothing(
+    served: ServedWorkspace, client: TestClient, counted: dict[str, int]
+) -> None:
+    headers = sales_key(served)
+    deal_id = client.get(f"{API}/deals", headers=headers).json()["items"][-1]["id"]
+    paths = [
+        f"{API}/deals",
+        f"{API}/deals?limit=25&sort=-risk_score",
+        f"{API}/deals?risk_category=high",
+        f"{API}/deals/summary",
+        f"{API}/deals/filters",
+        f"{API}/deals/{deal_id}",
+        f"{API}/deals/{deal_id}/explanation",
+    ]
+    for path in paths:
+        assert client.get(path, headers=headers).status_code == 200, path
+    for horizon, period in precompute.FORECASTS:
+        body = {"horizon": horizon, "period": period}
+        response = client.post(f"{API}/forecast", headers=headers, json=body)
+        assert response.status_code == 200, response.text
+        assert response.json()["horizon"] == horizon
+    assert counted == dict.fromkeys(COMPUTING, 0)
+    # the counter does see computing: a sort that is not precomputed runs the query
+    assert client.get(f"{API}/deals?sort=amount", headers=headers).status_code == 200
+    assert counted["deals"] == 1
+
+
+def test_the_dashboard_reads_the_stored_answers(
+    published: tuple[Workspace, PipelineResult], counted: dict[str, int]
+) -> None:
+    workspace, _ = published
+    with open_published(workspace, TENANT) as build:
+        key = precompute.forecast_key(_version(workspace), 13, "week")
+        fc = precompute.answer(build, key, ForecastOut, lambda: None)
+        summary = precompute.answer(build, precompute.deal_summary_key(), DealSummary, lambda: None)
+    assert fc is not None and fc.horizon == 13 and summary is not None
+    assert counted["forecast"] == 0 and counted["deal_summary"] == 0
+
+
+def _version(workspace: Workspace) -> str:
+    from revlake.ml.registry import registered_win_version
+
+    return registered_win_version(workspace, TENANT)
+
+
+def test_a_failing_precompute_publishes_nothing(
+    published: tuple[Workspace, PipelineResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, _ = published
+    before = published_path(workspace, TENANT)
+    files = sorted(before.parent.iterdir())
+
+    def broken(*_args: Any) -> Any:
+        raise RuntimeError("forecast engine crashed")
+
+    monkeypatch.setattr(deals, "forecast", broken)
+    with pytest.raises(RuntimeError, match="crashed"):
+        score_registered_models(workspace, PipelineResult(tenant=TENANT, run_id=0))
+    assert published_path(workspace, TENANT) == before
+    assert sorted(before.parent.iterdir()) == files  # the copy was discarded
+    with open_published(workspace, TENANT) as build:  # the last good answers still read
+        assert answer_key(precompute.deal_summary_key()) in stored_keys(build)
+
+
+def test_a_copy_and_publish_without_precompute_drops_the_old_answers(
+    published: tuple[Workspace, PipelineResult], served: ServedWorkspace
+) -> None:
+    workspace, _ = published
+    # a second copy of the workspace: this test publishes a build without answers
+    root = workspace.root.parent / "no-answers"
+    shutil.copytree(workspace.root, root)
+    other = Workspace.open(root)
+    score_tenant(other, TENANT)  # a scorer outside `publishing_answers`
+    with open_published(other, TENANT) as build:
+        assert stored_keys(build) == []
+    with TestClient(create_app(other), raise_server_exceptions=False) as client:
+        response = client.get(f"{API}/deals/summary", headers=sales_key(served))
+    assert response.status_code == 200 and response.json()["open_deals"] > 0
+
+
+def test_the_forecast_presets_are_valid_requests() -> None:
+    for horizon, period in precompute.FORECASTS:
+        ForecastRequest(horizon=horizon, period=period)
+    assert (ForecastRequest().horizon, ForecastRequest().period) in precompute.FORECASTS
+
+
+def test_memo_computes_a_key_once_for_concurrent_callers(tmp_path: Path) -> None:
+    import duckdb
+
+    build = Build.over(duckdb.connect())
+    calls: list[int] = []
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow() -> int:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return 42
+
+    answers: list[int] = []
+    threads = [threading.Thread(target=lambda: answers.append(build.memo("k", slow)))]
+    threads[0].start()
+    started.wait(5)
+    threads += [
+        threading.Thread(target=lambda: answers.append(build.memo("k", slow))) for _ in range(8)
+    ]
+    for t in threads[1:]:
+        t.start()
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert answers == [42] * 9 and len(calls) == 1
+
+
+def test_memo_waiters_retry_when_the_computation_fails() -> None:
+    import duckdb
+
+    build = Build.over(duckdb.connect())
+    attempts: list[int] = []
+    started, release = threading.Event(), threading.Event()
+
+    def flaky() -> int:
+        attempts.append(1)
+        if len(attempts) == 1:
+            started.set()
+            release.wait(5)
+            raise ValueError("first attempt fails")
+        return 7
+
+    errors: list[BaseException] = []
+    results: list[int] = []
+
+    def first() -> None:
+        try:
+            build.memo("k", flaky)
+        except ValueError as exc:
+            errors.append(exc)
+
+    t1 = threading.Thread(target=first)
+    t1.start()
+    started.wait(5)
+    t2 = threading.Thread(target=lambda: results.append(build.memo("k", flaky)))
+    t2.start()
+    release.set()
+    t1.join(5)
+    t2.join(5)
+    assert len(errors) == 1 and results == [7] and build.memo("k", flaky) == 7
+
+
+def test_the_warmer_opens_a_new_build_with_its_answers_in_memory(
+    published: tuple[Workspace, PipelineResult],
+) -> None:
+    from revlake.api.warmer import BuildWarmer
+    from revlake.reader import BuildRegistry
+    from revlake.reader.answers import ALL
+    from tests.serving_support import OTHER
+
+    workspace, _ = published
+    registry = BuildRegistry(workspace.snapshots_dir)
+    try:
+        warmer = BuildWarmer(registry, [OTHER, TENANT])  # OTHER has no published build
+        warmer.warm_once()
+        with registry.acquire(TENANT) as build:
+            loaded = build.cached(ALL)
+            assert loaded is not None
+            assert set(loaded) == set(stored_keys(build)) and len(loaded) > 10
+        for _ in range(2):  # an app's lifespan may run more than once
+            warmer.start()  # the thread polls and stops cleanly
+            warmer.stop()
+    finally:
+        registry.close()
+
+
+def test_an_answer_the_build_cannot_give_is_skipped_not_fatal(
+    published: tuple[Workspace, PipelineResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    workspace, _ = published
+    root = workspace.root.parent / "partial"
+    shutil.copytree(workspace.root, root)
+    other = Workspace.open(root)
+
+    def missing(*_args: Any) -> Any:
+        raise duckdb.CatalogException("Table with name kpi_revenue_monthly does not exist!")
+
+    monkeypatch.setattr(deals, "deal_summary", missing)
+    result = PipelineResult(tenant=TENANT, run_id=0)
+    score_registered_models(other, result)
+    assert result.precomputed is not None
+    assert any("kpi_revenue_monthly" in r for r in result.precomputed.skipped)
+    with open_published(other, TENANT) as build:
+        keys = stored_keys(build)
+    assert answer_key(precompute.deal_summary_key()) not in keys
+    assert any(k.startswith("('forecast'") for k in keys)  # the forecasts still stored
