@@ -4,10 +4,10 @@ own alert log, filtered and paged, behind the pipeline role."""
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from revlake.alerts import AlertLog, alert_log_path
+from revlake.api import create_app
 from tests.alerts.company_support import scalar_rows, served_alerts
 from tests.alerts.receivers import http_receiver
 from tests.api.conftest import bearer
@@ -75,10 +75,10 @@ def test_alerts_refuse_bad_parameters_roles_and_other_tenants(
     assert other["total"] == 0 and other["last_evaluated_at"] is None
 
 
-def test_alerts_page_lists_the_alerts(
-    app: FastAPI, served: ServedWorkspace, high_risk: set[str]
-) -> None:
-    with TestClient(app, raise_server_exceptions=False) as browser:
+def test_alerts_page_lists_the_alerts(served: ServedWorkspace, high_risk: set[str]) -> None:
+    # its own app: leaving a `with TestClient` runs the app's shutdown (which closes the
+    # key verifier's pool), so the session's shared app must not be used this way
+    with TestClient(create_app(served.workspace), raise_server_exceptions=False) as browser:
         browser.post("/login", data={"api_key": served.key(role="sales"), "next": "/alerts"})
         page = browser.get("/alerts?status=active")
         assert page.status_code == 200
