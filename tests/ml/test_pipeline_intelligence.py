@@ -274,3 +274,34 @@ def test_maventech_api_agrees_and_carries_the_new_fields(maventech: Tenant) -> N
             "items"
         ][0]
         assert prospecting["age_imputed"] is True
+
+
+def test_maventech_growth_page_without_leads_or_spend(maventech: Tenant) -> None:
+    """A CRM export with opportunities but no leads and no ad spend: the funnel shows no
+    share of 0 leads ("Infinity%"), the page says why it covers all months, and the
+    channel table lists no channel-month that has nothing in it."""
+    from fastapi.testclient import TestClient
+
+    from revlake.api import create_app
+    from revlake.store.keys import create_key
+    from revlake.store.tenants import sync_tenants
+    from revlake.store.workspace_store import open_store
+
+    store = open_store(maventech.workspace)
+    try:
+        with store.write() as session:
+            sync_tenants(session, maventech.workspace.settings.tenants, actor="tests")
+            key = create_key(session, tenant_id=MAVEN, role="admin", actor="tests").key
+    finally:
+        store.dispose()
+    with TestClient(create_app(maventech.workspace)) as browser:
+        browser.post("/login", data={"api_key": key, "next": "/growth"})
+        page = browser.get("/growth")
+        assert page.status_code == 200
+        assert "Growth · all months" in page.text
+        assert 'data-testid="no-spend"' in page.text
+        assert "percent initial" not in page.text  # 0 leads: counts only
+        assert 'data-channel="' not in page.text  # every channel-month was empty
+        assert "No spend, leads or new customers attributed to a channel in any month" in (
+            page.text
+        )

@@ -45,16 +45,17 @@ def delivery_page(
     )
 
 
-def rule_text(rule: AnyRule) -> str:
-    """The rule in words (the alerts page lists them)."""
+def rule_text(rule: AnyRule, currency: str) -> str:
+    """The rule in words (the alerts page lists them); amounts are in `currency`, the
+    workspace's reporting currency the rules are written in."""
     if isinstance(rule, DealRiskRule):
         text = f"a deal enters {' or '.join(rule.categories)} risk"
-        return text + (f" (amount ≥ {rule.min_amount:,.0f})" if rule.min_amount else "")
+        return text + (f" (amount ≥ {currency} {rule.min_amount:,.0f})" if rule.min_amount else "")
     if isinstance(rule, CloseDateSlipRule):
         days = f"{rule.min_days} day{'s' if rule.min_days != 1 else ''}"
         text = f"an open deal's close date moves {days} or more later"
-        return text + (f" (amount ≥ {rule.min_amount:,.0f})" if rule.min_amount else "")
+        return text + (f" (amount ≥ {currency} {rule.min_amount:,.0f})" if rule.min_amount else "")
     if isinstance(rule, ChurnRiskRule):
         text = f"a customer's churn probability reaches {rule.threshold:.0%}"
-        return text + (f" (MRR ≥ {rule.min_mrr:,.0f})" if rule.min_mrr else "")
-    return f"total MRR at risk grows past {rule.amount:,.0f}"
+        return text + (f" (MRR ≥ {currency} {rule.min_mrr:,.0f})" if rule.min_mrr else "")
+    return f"total MRR at risk grows past {currency} {rule.amount:,.0f}"

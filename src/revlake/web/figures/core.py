@@ -104,11 +104,14 @@ def movements_by_month(rows: Sequence[MonthMovements]) -> str:
 
 
 def funnel(stages: Sequence[FunnelStage]) -> str:
+    """The funnel; shares of the first stage only when it has any (a CRM export without
+    leads starts at opportunities: a share of 0 leads would read "Infinity%")."""
+    has_initial = bool(stages) and stages[0].count > 0
     fig = go.Figure(
         go.Funnel(
             y=[s.stage for s in stages],
             x=[s.count for s in stages],
-            textinfo="value+percent initial",
+            textinfo="value+percent initial" if has_initial else "value",
         )
     )
     fig.update_layout(**LAYOUT)

@@ -53,5 +53,6 @@ async def alerts_page(
         status=status,
         page=page,
         rule_text=rule_text,
+        currency=context.workspace.settings.workspace.reporting_currency,
         webhook_origin=origin,
     )

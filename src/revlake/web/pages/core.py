@@ -168,7 +168,13 @@ def growth_page(
     funnel = growth.funnel(snapshot, chosen, chosen, None, "channel", all_rows)
     show_channels = can_access(principal.role, Area.CHANNELS)
     channel_rows = (
-        growth.channels(snapshot, chosen, chosen, None, "-spend,channel", all_rows).items
+        [
+            row  # over all months, a channel-month with nothing in it would bury the rest
+            for row in growth.channels(
+                snapshot, chosen, chosen, None, "-spend,channel", all_rows
+            ).items
+            if chosen is not None or row.spend or row.leads or row.new_customers or row.new_mrr
+        ]
         if show_channels
         else []
     )
