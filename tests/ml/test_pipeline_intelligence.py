@@ -239,10 +239,8 @@ def test_maventech_high_and_critical_hold_the_stated_share_of_at_risk_revenue(
 # ---------------------------------------------------------------- the API, end to end
 
 
-def test_maventech_api_agrees_and_carries_the_new_fields(maventech: Tenant) -> None:
-    from fastapi.testclient import TestClient
-
-    from revlake.api import create_app
+def _maventech_key(maventech: Tenant, role: str) -> str:
+    """A new API key of `role` for the MavenTech tenant."""
     from revlake.store.keys import create_key
     from revlake.store.tenants import sync_tenants
     from revlake.store.workspace_store import open_store
@@ -251,9 +249,17 @@ def test_maventech_api_agrees_and_carries_the_new_fields(maventech: Tenant) -> N
     try:
         with store.write() as session:
             sync_tenants(session, maventech.workspace.settings.tenants, actor="tests")
-            key = create_key(session, tenant_id=MAVEN, role="sales", actor="tests").key
+            return create_key(session, tenant_id=MAVEN, role=role, actor="tests").key
     finally:
         store.dispose()
+
+
+def test_maventech_api_agrees_and_carries_the_new_fields(maventech: Tenant) -> None:
+    from fastapi.testclient import TestClient
+
+    from revlake.api import create_app
+
+    key = _maventech_key(maventech, "sales")
     headers = {"Authorization": f"Bearer {key}"}
     with TestClient(create_app(maventech.workspace)) as client:
         summary = client.get("/api/v1/deals/summary", headers=headers).json()
@@ -283,17 +289,8 @@ def test_maventech_growth_page_without_leads_or_spend(maventech: Tenant) -> None
     from fastapi.testclient import TestClient
 
     from revlake.api import create_app
-    from revlake.store.keys import create_key
-    from revlake.store.tenants import sync_tenants
-    from revlake.store.workspace_store import open_store
 
-    store = open_store(maventech.workspace)
-    try:
-        with store.write() as session:
-            sync_tenants(session, maventech.workspace.settings.tenants, actor="tests")
-            key = create_key(session, tenant_id=MAVEN, role="admin", actor="tests").key
-    finally:
-        store.dispose()
+    key = _maventech_key(maventech, "admin")
     with TestClient(create_app(maventech.workspace)) as browser:
         browser.post("/login", data={"api_key": key, "next": "/growth"})
         page = browser.get("/growth")

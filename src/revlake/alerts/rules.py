@@ -103,6 +103,28 @@ def _deal_label(deal: DealRow) -> str:
     return f"{name} ({deal.account})" if deal.account and deal.account not in name else name
 
 
+def _deal_finding(
+    rule: DealRiskRule | CloseDateSlipRule,
+    deal: DealRow,
+    condition: str,
+    message: str,
+    details: dict[str, Any],
+    event: bool = False,
+) -> Finding:
+    """A finding about one deal (the deal-risk and close-date-slip rules)."""
+    return Finding(
+        rule_id=rule.id,
+        kind=rule.kind,
+        subject_type="deal",
+        subject_id=deal.id,
+        subject_name=_deal_label(deal),
+        condition=condition,
+        message=message,
+        details=details,
+        event=event,
+    )
+
+
 def _deal_details(deal: DealRow, currency: str) -> dict[str, Any]:
     return {
         "deal_id": deal.id,
@@ -143,19 +165,14 @@ def deal_risk(snapshot: Build, rule: DealRiskRule, tenant: str) -> RuleResult:
         if rule.min_amount is not None and (deal.amount or 0.0) < rule.min_amount:
             continue
         result.findings.append(
-            Finding(
-                rule_id=rule.id,
-                kind=rule.kind,
-                subject_type="deal",
-                subject_id=deal.id,
-                subject_name=_deal_label(deal),
-                condition=condition,
-                message=(
-                    f"Deal {_deal_label(deal)} is {deal.risk_category} risk: win probability "
-                    f"{deal.win_probability:.0%}, {money(deal.at_risk_amount, currency)} at risk"
-                    + (f". Top driver: {deal.top_driver}" if deal.top_driver else "")
-                ),
-                details=_deal_details(deal, currency),
+            _deal_finding(
+                rule,
+                deal,
+                condition,
+                f"Deal {_deal_label(deal)} is {deal.risk_category} risk: win probability "
+                f"{deal.win_probability:.0%}, {money(deal.at_risk_amount, currency)} at risk"
+                + (f". Top driver: {deal.top_driver}" if deal.top_driver else ""),
+                _deal_details(deal, currency),
             )
         )
     return result
@@ -187,19 +204,14 @@ def close_date_slip(
         if rule.min_amount is not None and (deal.amount or 0.0) < rule.min_amount:
             continue
         result.findings.append(
-            Finding(
-                rule_id=rule.id,
-                kind=rule.kind,
-                subject_type="deal",
-                subject_id=deal.id,
-                subject_name=_deal_label(deal),
-                condition=f"close date {seen} → {new.isoformat()}",
-                message=(
-                    f"Deal {_deal_label(deal)} close date slipped {days} day"
-                    f"{'s' if days != 1 else ''}: {seen} → {new.isoformat()} "
-                    f"({money(deal.amount, currency)}, {deal.stage or 'stage unknown'})"
-                ),
-                details={
+            _deal_finding(
+                rule,
+                deal,
+                f"close date {seen} → {new.isoformat()}",
+                f"Deal {_deal_label(deal)} close date slipped {days} day"
+                f"{'s' if days != 1 else ''}: {seen} → {new.isoformat()} "
+                f"({money(deal.amount, currency)}, {deal.stage or 'stage unknown'})",
+                {
                     **_deal_details(deal, currency),
                     "previous_close_date": seen,
                     "slipped_days": days,
