@@ -1,11 +1,16 @@
 """Revenue forecast: Monte Carlo over open deals (win × timing) plus pipeline not yet created.
 
 Open deals: the win model gives P(won); the close-timing hazard model (revlake.ml.timing)
-gives P(close in period k | won) for each forecast period plus "later"; the Monte Carlo
-engine (revlake.ml.montecarlo) draws both exactly. Pipeline not yet created: deals are
-created at the trailing year's trend, and won (amount and creation-to-close lag drawn
-together) as the latest cohort whose wins within the horizon's length are all known
-(see `new_deal_plan`).
+gives P(close in week j | won) for each of the next `MAX_WEEKS` weeks plus "later"; the
+Monte Carlo engine (revlake.ml.montecarlo) draws both exactly, once per history and model,
+at weekly resolution (`forecast_basis`: the won amount of every simulated world per week).
+A forecast for any horizon and period then folds those weeks into its periods (week j
+counts in the period holding its middle day, as `timing.period_probabilities` does), so
+every horizon reads the same simulated worlds: its cumulative bands agree with a longer
+horizon's over the common weeks, and a new horizon costs no new open-deal simulation.
+Pipeline not yet created: deals are created at the trailing year's trend, and won (amount
+and creation-to-close lag drawn together) as the latest cohort whose wins within the
+horizon's length are all known (see `new_deal_plan`); it is simulated per horizon.
 
 Beside it, the stage-weighted baseline: amount × the historical win rate of the deal's
 stage, put in the period of the deal's expected close date (deals without one, or overdue,
@@ -14,6 +19,7 @@ count in the first period; those expected after the horizon are left out).
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,15 +32,17 @@ from revlake.ml.features import FeatureSpec, compute_features, month_ends, prepa
 from revlake.ml.montecarlo import (
     ForecastBands,
     OpenDeals,
+    build_alias_tables,
     simulate_open_deals,
     summarise,
 )
 from revlake.ml.open_deals import open_deal_features
 from revlake.ml.timing import (
+    MAX_WEEKS,
+    WEEK,
     HazardModel,
     conditional_weekly,
     fit_hazard,
-    period_probabilities,
     quantile_close_days,
 )
 from revlake.ml.training import labelled_deals
@@ -42,6 +50,7 @@ from revlake.ml.win import StageRateModel, WinModel
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 Period = Literal["week", "month"]
 MIN_HORIZON, MAX_HORIZON = 4, 26
 YEAR = 365
@@ -62,6 +71,28 @@ def period_ends(as_of: int, horizon: int, period: Period) -> IntArray:
         ends = month_ends(as_of + 1, as_of + 31 * (horizon + 1))
         return ends[:horizon].astype(np.int64)
     raise InputError(f"period must be 'week' or 'month' (got {period!r})")
+
+
+@dataclass(frozen=True)
+class PipelineHistory:
+    """The columns of a deal history (every deal) that the new-pipeline plan and the
+    baseline read: kept with a `ForecastBasis` so a forecast needs no `DealHistory`."""
+
+    as_of: int
+    created: IntArray
+    close: IntArray
+    is_won: BoolArray
+    amount: FloatArray
+
+    @classmethod
+    def of(cls, history: DealHistory | PipelineHistory) -> PipelineHistory:
+        return cls(
+            as_of=int(history.as_of),
+            created=history.created,
+            close=history.close,
+            is_won=history.is_won,
+            amount=history.amount,
+        )
 
 
 def stage_rate_model(history: DealHistory, spec: FeatureSpec) -> StageRateModel:
@@ -87,7 +118,7 @@ class NewDealPlan:
     cohort: int  # deals in the conversion cohort
 
 
-def _creation_trend(history: DealHistory, ends: IntArray) -> FloatArray:
+def _creation_trend(history: DealHistory | PipelineHistory, ends: IntArray) -> FloatArray:
     """Opportunities created per day in each period: a log-linear trend over the trailing
     year's 4-week counts, its yearly growth clipped to ×0.5…×2 (extrapolation is risky)."""
     as_of = history.as_of
@@ -106,7 +137,7 @@ def _creation_trend(history: DealHistory, ends: IntArray) -> FloatArray:
     return rate
 
 
-def new_deal_plan(history: DealHistory, ends: IntArray) -> NewDealPlan:
+def new_deal_plan(history: DealHistory | PipelineHistory, ends: IntArray) -> NewDealPlan:
     """Creation trend, and the conversion of the latest cohort whose quick wins are all
     known: deals created in the half year before `as_of − horizon length`; only wins
     within the horizon's length of creation can close inside the horizon."""
@@ -132,6 +163,28 @@ def new_deal_plan(history: DealHistory, ends: IntArray) -> NewDealPlan:
     )
 
 
+def landing_rates(plan: NewDealPlan, as_of: int, ends: IntArray) -> FloatArray:
+    """Expected wins per simulation (at conversion scale 1) that are created during the
+    horizon with the cohort's quick win `j` as their (lag, amount) and close in period
+    `p`: a (quick wins × periods) matrix.
+
+    Wins created in period c number `rate_c × days_c × wins_per_deal` on average, each on
+    a creation day uniform over the period's days and with a quick win drawn uniformly;
+    the one created on day d closes on d + lag_j, in the period holding that day (or after
+    the horizon: not counted)."""
+    starts = np.concatenate(([as_of], ends[:-1]))
+    days = ends - starts
+    mean = plan.created_per_day * days * plan.wins_per_deal  # (c,)
+    lag = plan.won_lag_days[:, None, None]  # (j, 1, 1)
+    # creation days start_c + 1 … end_c land on start_c + 1 + lag … end_c + lag; the days
+    # of that run inside period p (days start_p + 1 … end_p) over the period's length
+    first = np.maximum(starts[None, :, None] + 1 + lag, starts[None, None, :] + 1)
+    last = np.minimum(ends[None, :, None] + lag, ends[None, None, :])
+    share = np.maximum(last - first + 1, 0) / days[None, :, None]  # (j, c, p)
+    rates: FloatArray = np.einsum("c,jcp->jp", mean, share) / plan.won_lag_days.size
+    return rates
+
+
 def simulate_new_deals(
     plan: NewDealPlan, as_of: int, ends: IntArray, n_sims: int, *, seed: int = 1
 ) -> FloatArray:
@@ -144,35 +197,51 @@ def simulate_new_deals(
     `montecarlo.simulate_new_pipeline`, amount and lag are drawn together, because in
     the data small deals close faster: drawn apart, the wins landing inside a quarter are
     overvalued (synthetic company: 5.1 k vs 14.7 k per win, ×2.9).
+
+    Drawn exactly, without drawing each creation: by Poisson splitting, the wins closing
+    in period p are Poisson with the sum over creation periods and quick wins of the
+    `landing_rates`, independently per period, and each of them is quick win j with
+    probability proportional to its rate (an alias table per period). Wins closing after
+    the horizon, most of them for a long horizon, are never drawn.
     """
     n = ends.size
-    starts = np.concatenate(([as_of], ends[:-1]))
-    days = (ends - starts).astype(np.float64)
     if plan.won_amount.size == 0 or plan.wins_per_deal <= 0:
         return np.zeros((n_sims, n))
     rng = np.random.default_rng(seed)
-    mean = plan.created_per_day * days * plan.wins_per_deal
     # the conversion rate is itself an estimate from `k` quick wins: each simulation scales
     # it by a Gamma(k, 1/k) draw (the rate's posterior spread), so the band carries it too
-    k = float(plan.won_amount.size)
-    scale = rng.gamma(k, 1.0 / k, size=(n_sims, 1))
-    counts = rng.poisson(mean * scale, size=(n_sims, n))
-    cell = np.repeat(np.arange(n_sims * n), counts.ravel())
-    sim, period_created = np.divmod(cell, n)
-    born = starts[period_created] + np.ceil(rng.random(cell.size) * days[period_created])
-    pick = rng.integers(0, plan.won_amount.size, size=cell.size)
-    period = np.searchsorted(ends, born + plan.won_lag_days[pick], side="left")
-    inside = period < n
-    sums = np.bincount(
-        sim[inside] * n + period[inside],
-        weights=plan.won_amount[pick][inside],
-        minlength=n_sims * n,
-    )
-    return np.asarray(sums, dtype=np.float64).reshape(n_sims, n)
+    k = plan.won_amount.size
+    scale = rng.gamma(float(k), 1.0 / k, size=(n_sims, 1))
+    rates = landing_rates(plan, as_of, ends)  # (k, n)
+    per_period = rates.sum(axis=0)
+    counts = rng.poisson(scale * per_period, size=(n_sims, n))
+    shares = np.where(per_period > 0, rates / np.where(per_period > 0, per_period, 1.0), 1.0 / k)
+    tables = build_alias_tables(shares.T)
+    # alias draw of v ∈ [0, k): column ⌊v⌋ when v < ⌊v⌋ + keep, else its alias
+    threshold = np.arange(k, dtype=np.float32) + tables.keep
+    alias_amount = plan.won_amount[tables.alias]
+    out = np.zeros((n_sims, n))
+    for p in range(n):
+        drawn = int(counts[:, p].sum())
+        if drawn == 0:
+            continue
+        scaled = rng.random(drawn, dtype=np.float32)
+        scaled *= np.float32(k)
+        column = np.minimum(scaled.astype(np.int32), k - 1)
+        amounts = np.where(
+            scaled < threshold[p].take(column),
+            plan.won_amount.take(column),
+            alias_amount[p].take(column),
+        )
+        # the wins are in simulation order: one sum per simulation that has any
+        some = np.flatnonzero(counts[:, p])
+        starts = np.concatenate(([0], np.cumsum(counts[some, p])[:-1]))
+        out[some, p] = np.add.reduceat(amounts, starts)
+    return out
 
 
 def stage_weighted_baseline(
-    history: DealHistory, deals: IntArray, p_stage: FloatArray, ends: IntArray
+    history: DealHistory | PipelineHistory, deals: IntArray, p_stage: FloatArray, ends: IntArray
 ) -> FloatArray:
     """amount × stage win rate per period, by expected close date (see the module doc)."""
     expected = history.close[deals]
@@ -211,6 +280,109 @@ class Forecast:
     n_sims: int
 
 
+@dataclass(frozen=True)
+class ForecastBasis:
+    """What every forecast of one history with one win model shares, whatever its horizon
+    and period: the open deals' timing and the simulated worlds of their wins by week.
+
+    `forecast_basis` makes it (the model fits and the open-deal Monte Carlo: seconds);
+    `forecast_from_basis` turns it into the forecast of any horizon and period (the
+    pipeline not yet created and the quantiles: tens of ms). `basis_bytes` and
+    `basis_from_bytes` store it with a published build.
+    """
+
+    as_of: int
+    deals: DealTiming
+    amount: FloatArray  # per open deal, in the reporting currency (unknown: 0)
+    weekly_won: FloatArray  # (n_sims, MAX_WEEKS): won amount per simulation and week
+    pipeline: PipelineHistory
+    n_sims: int
+    seed: int
+
+
+def forecast_basis(
+    history: DealHistory,
+    win_model: WinModel,
+    *,
+    n_sims: int = 10_000,
+    seed: int = 0,
+    hazard: HazardModel | None = None,
+    stage_model: StageRateModel | None = None,
+) -> ForecastBasis:
+    """Fit (unless given) the timing and stage-rate models, score the open deals and
+    simulate their wins week by week (see `ForecastBasis`)."""
+    spec = win_model.spec
+    hazard = hazard or fit_hazard(history, spec, win_model=win_model)
+    stage_model = stage_model or stage_rate_model(history, spec)
+    features = open_deal_features(history, spec)  # every open deal, the age imputed
+    deals, x = features.deals, features.x
+    p_win = win_model.predict(features.scored) if deals.size else np.zeros(0)
+    p_stage = stage_model.predict(x) if deals.size else np.zeros(0)
+    weekly = conditional_weekly(hazard, x) if deals.size else np.zeros((0, MAX_WEEKS + 1))
+    amount = np.nan_to_num(history.amount[deals]).astype(np.float64)
+    open_deals = OpenDeals(
+        win_probability=np.clip(p_win, 0.0, 1.0),
+        amount=amount,
+        close_period_probs=weekly / weekly.sum(axis=1, keepdims=True) if deals.size else weekly,
+    )
+    quantiles = (
+        quantile_close_days(weekly, history.as_of)
+        if deals.size
+        else np.zeros((0, 3), dtype=np.int64)
+    )
+    return ForecastBasis(
+        as_of=int(history.as_of),
+        deals=DealTiming(
+            deal_idx=deals,
+            win_probability=p_win,
+            stage_probability=p_stage,
+            close_quantiles=quantiles,
+        ),
+        amount=amount,
+        weekly_won=simulate_open_deals(open_deals, n_sims, seed=seed),
+        pipeline=PipelineHistory.of(history),
+        n_sims=n_sims,
+        seed=seed,
+    )
+
+
+def fold_weeks(weekly: FloatArray, as_of: int, ends: IntArray) -> FloatArray:
+    """Per-week amounts (columns: the weeks after `as_of`) summed into periods: week j
+    counts in the period holding its middle day (as_of + 7j + 4); later weeks are left out."""
+    mid = as_of + WEEK * np.arange(weekly.shape[1]) + 4
+    period = np.searchsorted(ends, mid, side="left")
+    out = np.zeros((weekly.shape[0], ends.size))
+    for p in range(ends.size):
+        weeks = np.flatnonzero(period == p)
+        if weeks.size:
+            out[:, p] = weekly[:, weeks[0] : weeks[-1] + 1].sum(axis=1)
+    return out
+
+
+def forecast_from_basis(basis: ForecastBasis, *, horizon: int, period: Period) -> Forecast:
+    """The forecast of `horizon` periods from a basis: its open-deal worlds folded into
+    the periods, plus the pipeline not yet created (seed: the basis's + 1)."""
+    ends = period_ends(basis.as_of, horizon, period)
+    open_totals = fold_weeks(basis.weekly_won, basis.as_of, ends)
+    plan = new_deal_plan(basis.pipeline, ends)
+    new_totals = simulate_new_deals(plan, basis.as_of, ends, basis.n_sims, seed=basis.seed + 1)
+    deals = basis.deals
+    return Forecast(
+        as_of=basis.as_of,
+        period=period,
+        period_ends=ends,
+        bands=summarise(open_totals + new_totals),
+        open_bands=summarise(open_totals),
+        new_mean_per_period=new_totals.mean(axis=0),
+        baseline_per_period=stage_weighted_baseline(
+            basis.pipeline, deals.deal_idx, deals.stage_probability, ends
+        ),
+        deals=deals,
+        plan=plan,
+        n_sims=basis.n_sims,
+    )
+
+
 def forecast_history(
     history: DealHistory,
     win_model: WinModel,
@@ -223,49 +395,74 @@ def forecast_history(
     stage_model: StageRateModel | None = None,
 ) -> Forecast:
     """Forecast the revenue closed in each period after the history's as-of date."""
-    ends = period_ends(history.as_of, horizon, period)
-    spec = win_model.spec
-    hazard = hazard or fit_hazard(history, spec, win_model=win_model)
-    stage_model = stage_model or stage_rate_model(history, spec)
-    features = open_deal_features(history, spec)  # every open deal, the age imputed
-    deals, x = features.deals, features.x
-    p_win = win_model.predict(features.scored) if deals.size else np.zeros(0)
-    p_stage = stage_model.predict(x) if deals.size else np.zeros(0)
-    weekly = conditional_weekly(hazard, x) if deals.size else np.zeros((0, 2))
-    timing = (
-        period_probabilities(weekly, history.as_of, ends)
-        if deals.size
-        else np.zeros((0, horizon + 1))
+    period_ends(history.as_of, horizon, period)  # a bad horizon or period fails first
+    basis = forecast_basis(
+        history, win_model, n_sims=n_sims, seed=seed, hazard=hazard, stage_model=stage_model
     )
-    if deals.size:
-        timing = timing / timing.sum(axis=1, keepdims=True)
-    open_deals = OpenDeals(
-        win_probability=np.clip(p_win, 0.0, 1.0),
-        amount=np.nan_to_num(history.amount[deals]),
-        close_period_probs=timing if deals.size else np.zeros((0, horizon + 1)),
+    return forecast_from_basis(basis, horizon=horizon, period=period)
+
+
+_BASIS_ARRAYS = (
+    "deal_idx",
+    "win_probability",
+    "stage_probability",
+    "close_quantiles",
+    "amount",
+    "weekly_won",
+    "created",
+    "close",
+    "is_won",
+    "pipeline_amount",
+    "scalars",
+)
+
+
+def basis_bytes(basis: ForecastBasis) -> bytes:
+    """The basis as an uncompressed NumPy archive (a published build stores it)."""
+    d, h = basis.deals, basis.pipeline
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        deal_idx=d.deal_idx,
+        win_probability=d.win_probability,
+        stage_probability=d.stage_probability,
+        close_quantiles=d.close_quantiles,
+        amount=basis.amount,
+        weekly_won=basis.weekly_won,
+        created=h.created,
+        close=h.close,
+        is_won=h.is_won,
+        pipeline_amount=h.amount,
+        scalars=np.array([basis.as_of, h.as_of, basis.n_sims, basis.seed], dtype=np.int64),
     )
-    open_totals = simulate_open_deals(open_deals, n_sims, seed=seed)
-    plan = new_deal_plan(history, ends)
-    new_totals = simulate_new_deals(plan, history.as_of, ends, n_sims, seed=seed + 1)
-    quantiles = (
-        quantile_close_days(weekly, history.as_of)
-        if deals.size
-        else np.zeros((0, 3), dtype=np.int64)
-    )
-    return Forecast(
-        as_of=history.as_of,
-        period=period,
-        period_ends=ends,
-        bands=summarise(open_totals + new_totals),
-        open_bands=summarise(open_totals),
-        new_mean_per_period=new_totals.mean(axis=0),
-        baseline_per_period=stage_weighted_baseline(history, deals, p_stage, ends),
+    return buffer.getvalue()
+
+
+def basis_from_bytes(body: bytes) -> ForecastBasis:
+    """A basis written by `basis_bytes` (InputError when the archive is not one)."""
+    try:
+        with np.load(io.BytesIO(body), allow_pickle=False) as archive:
+            a = {name: archive[name] for name in _BASIS_ARRAYS}
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"stored forecast basis cannot be read: {exc}") from exc
+    as_of, pipeline_as_of, n_sims, seed = (int(v) for v in a["scalars"])
+    return ForecastBasis(
+        as_of=as_of,
         deals=DealTiming(
-            deal_idx=deals,
-            win_probability=p_win,
-            stage_probability=p_stage,
-            close_quantiles=quantiles,
+            deal_idx=a["deal_idx"],
+            win_probability=a["win_probability"],
+            stage_probability=a["stage_probability"],
+            close_quantiles=a["close_quantiles"],
         ),
-        plan=plan,
+        amount=a["amount"],
+        weekly_won=a["weekly_won"],
+        pipeline=PipelineHistory(
+            as_of=pipeline_as_of,
+            created=a["created"],
+            close=a["close"],
+            is_won=a["is_won"],
+            amount=a["pipeline_amount"],
+        ),
         n_sims=n_sims,
+        seed=seed,
     )

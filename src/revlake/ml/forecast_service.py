@@ -27,7 +27,14 @@ from revlake.ml.backtest import (
     write_csv,
 )
 from revlake.ml.deals import NO_DATE, DealHistory, day_date
-from revlake.ml.forecast import Forecast, Period, forecast_history, stage_rate_model
+from revlake.ml.forecast import (
+    Forecast,
+    ForecastBasis,
+    Period,
+    forecast_basis,
+    forecast_history,
+    stage_rate_model,
+)
 from revlake.ml.registry import RegisteredModel, load_model
 from revlake.ml.service import load_tenant_history, publish_with_tables
 from revlake.ml.timing import HazardModel, fit_hazard
@@ -129,31 +136,24 @@ def fit_forecast_models(history: DealHistory, registered: RegisteredModel) -> Fi
     )
 
 
-def forecast_with(
+def forecast_basis_with(
     history: DealHistory,
     registered: RegisteredModel,
     *,
-    horizon: int,
-    period: Period,
     n_sims: int = 10_000,
     seed: int = 0,
     fitted: FittedModels | None = None,
-) -> Forecast:
-    """The Monte Carlo forecast of `history` with a registered model (nothing written).
+) -> ForecastBasis:
+    """The horizon-free part of every forecast of `history` with a registered model: open
+    deals scored and their wins simulated by week (`revlake.ml.forecast.ForecastBasis`).
 
-    `fitted` reuses models from `fit_forecast_models` (the API fits them once per build
-    and model version and shares them between horizons and periods).
+    `fitted` reuses models from `fit_forecast_models`. The API makes one basis per build
+    and model version (a scored publish stores it in the build) and folds it into any
+    horizon and period with `forecast_from_basis`.
     """
     hazard, stages = fitted if fitted is not None else fit_forecast_models(history, registered)
-    return forecast_history(
-        history,
-        registered.model,
-        horizon=horizon,
-        period=period,
-        n_sims=n_sims,
-        seed=seed,
-        hazard=hazard,
-        stage_model=stages,
+    return forecast_basis(
+        history, registered.model, n_sims=n_sims, seed=seed, hazard=hazard, stage_model=stages
     )
 
 

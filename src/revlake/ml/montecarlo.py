@@ -114,30 +114,43 @@ def validate_open_deals(deals: OpenDeals) -> None:
             raise InputError(f"open deal at row {row}: {reason} ({int(bad.sum())} rows in all)")
 
 
+SIMULATION_BLOCK_CELLS = 1_000_000
+"""(simulation, deal) cells whose wins are timed at once inside a chunk (bounds memory)."""
+
+
 def _simulate_chunk(
     deals: OpenDeals,
     tables: AliasTables,
     n_sims: int,
     seed: np.random.SeedSequence,
 ) -> FloatArray:
+    n_deals = deals.win_probability.shape[0]
     n_cols = deals.close_period_probs.shape[1]
     rng = np.random.default_rng(seed)
     win = deals.win_probability.astype(np.float32)
     keep = tables.keep.ravel()
     alias = tables.alias.ravel()
-    won = rng.random((n_sims, win.shape[0]), dtype=np.float32) < win
+    won = rng.random((n_sims, n_deals), dtype=np.float32) < win
     totals = np.empty((n_sims, n_cols))
-    # One simulation (row) at a time: the won deals' indices come straight from a 1-D
-    # nonzero, which is several times cheaper than a 2-D one over the whole chunk.
-    for sim in range(n_sims):
-        deal = np.flatnonzero(won[sim])
+    # The wins of a block of simulations at once, in (simulation, deal) order: the timing
+    # uniforms are drawn in that same order, one stream, so the result is the same for any
+    # block size (and equals timing one simulation at a time).
+    rows_per_block = max(1, SIMULATION_BLOCK_CELLS // max(n_deals, 1))
+    for start in range(0, n_sims, rows_per_block):
+        stop = min(n_sims, start + rows_per_block)
+        sim, deal = np.divmod(np.flatnonzero(won[start:stop]), n_deals)
         # Timing of each win: one more uniform; its integer part of (v × columns) picks the
         # alias column and its fractional part decides keep-or-alias.
         scaled = rng.random(deal.shape[0], dtype=np.float32) * np.float32(n_cols)
         column = np.minimum(scaled.astype(np.int32), n_cols - 1)
         cell = deal * n_cols + column
         period = np.where((scaled - column) < keep[cell], column, alias[cell])
-        totals[sim] = np.bincount(period, weights=deals.amount[deal], minlength=n_cols)
+        sums = np.bincount(
+            sim * n_cols + period,
+            weights=deals.amount[deal],
+            minlength=(stop - start) * n_cols,
+        )
+        totals[start:stop] = sums.reshape(stop - start, n_cols)
     return totals[:, :-1]  # the last column is "won after the horizon"
 
 

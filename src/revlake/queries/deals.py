@@ -26,13 +26,26 @@ from revlake.errors import InputError, RevlakeError
 from revlake.ml.backtest import BacktestRow, BacktestSummary
 from revlake.ml.backtest import read_csv as read_backtest_csv
 from revlake.ml.deals import DealHistory, day_date, load_deal_history
-from revlake.ml.forecast import Period
-from revlake.ml.forecast_service import fit_forecast_models, forecast_with
-from revlake.ml.registry import RegisteredModel, load_model, registered_win_version
+from revlake.ml.forecast import (
+    ForecastBasis,
+    Period,
+    basis_bytes,
+    basis_from_bytes,
+    forecast_from_basis,
+    period_ends,
+)
+from revlake.ml.forecast_service import fit_forecast_models, forecast_basis_with
+from revlake.ml.registry import (
+    RegisteredModel,
+    load_model,
+    load_model_cached,
+    registered_win_version,
+)
 from revlake.queries.convert import money, num
 from revlake.queries.params import PageParams, order_by, page_of, where
 from revlake.queries.revenue import reporting_currency
 from revlake.reader import Build
+from revlake.reader.answers import stored_input
 from revlake.schemas.deals import (
     RISK_CATEGORIES,
     CategoryTotal,
@@ -53,6 +66,7 @@ SCORES = "ml_deal_scores"
 EXPLANATIONS = "ml_deal_explanations"
 TIMING = "ml_deal_close_timing"
 FORECAST_SIMULATIONS = 10_000
+FORECAST_SEED = 0
 BACKTEST_CSV = Path("reports") / "backtest" / "backtest.csv"
 
 DEAL_SORT = {
@@ -351,6 +365,9 @@ def model_baseline(
     return snapshot.memo(("model-baseline", tenant, version), compute)
 
 
+EXPLANATION_COLUMNS = "driver_rank, feature, feature_value, points, sentence"
+
+
 def deal_explanation(
     snapshot: Build, workspace: Workspace, tenant: str, deal_id: str
 ) -> DealExplanation | None:
@@ -361,43 +378,77 @@ def deal_explanation(
 
     def compute() -> DealExplanation:
         rows = snapshot.rows(
-            "select driver_rank, feature, feature_value, points, sentence "
+            f"select {EXPLANATION_COLUMNS} "
             f"from gold.{EXPLANATIONS} where opportunity_id = ? order by driver_rank",
             [deal_id],
         )
-        drivers = [
-            Driver(
-                rank=int(r["driver_rank"]),
-                feature=r["feature"],
-                value=r["feature_value"],
-                points=float(r["points"]),
-                sentence=r["sentence"],
-            )
-            for r in rows
-        ]
-        base = model_baseline(snapshot, workspace, tenant, detail.model_version)
-        other = None
-        if base.baseline_probability is not None:
-            total = 100.0 * (detail.win_probability - base.baseline_probability)
-            other = round(total - sum(d.points for d in drivers), 2)
-        return DealExplanation(
-            id=deal_id,
-            win_probability=detail.win_probability,
-            base_rate=base.base_rate,
-            baseline_probability=base.baseline_probability,
-            other_points=other,
-            drivers=drivers,
-            suggested_action=detail.suggested_action,
-            risk_category=detail.risk_category,
-            age_imputed=detail.age_imputed,
-            outside_experience=detail.outside_experience,
-            experience_note=detail.experience_note,
-            model_kind=detail.model_kind,
-            model_version=detail.model_version,
-            as_of_date=detail.as_of_date,
-        )
+        return _explanation(snapshot, workspace, tenant, detail, rows)
 
     return snapshot.memo(("deal-explanation", tenant, deal_id), compute)
+
+
+def deal_explanations(
+    snapshot: Build, workspace: Workspace, tenant: str
+) -> list[tuple[DealDetail, DealExplanation]]:
+    """Every scored open deal's detail and explanation, by id, from two queries (the same
+    answers as `deal_detail` and `deal_explanation`, which then find them memoised: the
+    publish-time precompute, where one query per deal took most of its time)."""
+    details = deal_details(snapshot)
+    rows = snapshot.rows(
+        f"select opportunity_id, {EXPLANATION_COLUMNS} from gold.{EXPLANATIONS} "
+        "order by opportunity_id, driver_rank"
+    )
+    by_deal: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_deal.setdefault(str(r["opportunity_id"]), []).append(r)
+    out = []
+    for detail in details:
+        explanation = _explanation(snapshot, workspace, tenant, detail, by_deal.get(detail.id, []))
+        key = ("deal-explanation", tenant, detail.id)
+        snapshot.memo(key, lambda e=explanation: e)  # type: ignore[misc]
+        out.append((detail, explanation))
+    return out
+
+
+def _explanation(
+    snapshot: Build,
+    workspace: Workspace,
+    tenant: str,
+    detail: DealDetail,
+    rows: list[dict[str, Any]],
+) -> DealExplanation:
+    """A deal's explanation from its detail and its driver rows (ordered by rank)."""
+    drivers = [
+        Driver(
+            rank=int(r["driver_rank"]),
+            feature=r["feature"],
+            value=r["feature_value"],
+            points=float(r["points"]),
+            sentence=r["sentence"],
+        )
+        for r in rows
+    ]
+    base = model_baseline(snapshot, workspace, tenant, detail.model_version)
+    other = None
+    if base.baseline_probability is not None:
+        total = 100.0 * (detail.win_probability - base.baseline_probability)
+        other = round(total - sum(d.points for d in drivers), 2)
+    return DealExplanation(
+        id=detail.id,
+        win_probability=detail.win_probability,
+        base_rate=base.base_rate,
+        baseline_probability=base.baseline_probability,
+        other_points=other,
+        drivers=drivers,
+        suggested_action=detail.suggested_action,
+        risk_category=detail.risk_category,
+        age_imputed=detail.age_imputed,
+        outside_experience=detail.outside_experience,
+        experience_note=detail.experience_note,
+        model_kind=detail.model_kind,
+        model_version=detail.model_version,
+        as_of_date=detail.as_of_date,
+    )
 
 
 def deal_summary(snapshot: Build) -> DealSummary:
@@ -488,10 +539,11 @@ def deal_filters(snapshot: Build) -> DealFilters:
 
 
 def registered_win_model(snapshot: Build, workspace: Workspace, tenant: str) -> RegisteredModel:
-    """The tenant's latest win model (loaded once per snapshot and version)."""
+    """The tenant's latest win model (loaded once per snapshot and version; a version
+    loaded for an earlier build is reused: a registered version never changes)."""
     version = registered_win_version(workspace, tenant)
     return snapshot.memo(
-        ("win-model", tenant, version), lambda: load_model(workspace, tenant, version)
+        ("win-model", tenant, version), lambda: load_model_cached(workspace, tenant, version)
     )
 
 
@@ -505,29 +557,53 @@ def deal_history(snapshot: Build) -> DealHistory:
     return snapshot.memo(("deal-history",), compute)
 
 
+def forecast_basis_key(version: str) -> tuple[str, str, int, int]:
+    """The name of the forecast basis of a model version (memo and `serving.inputs`)."""
+    return ("forecast-basis", version, FORECAST_SIMULATIONS, FORECAST_SEED)
+
+
+def forecast_basis(snapshot: Build, registered: RegisteredModel) -> ForecastBasis:
+    """What every forecast of the snapshot with `registered` starts from (the model fits
+    and the open-deal simulation, `revlake.ml.forecast.ForecastBasis`): the one a scored
+    publish stored in the build, else computed (seconds), once per snapshot and version."""
+    version = registered.version
+    key = forecast_basis_key(version)
+
+    def compute() -> ForecastBasis:
+        stored = stored_input(snapshot, key)
+        if stored is not None:
+            return basis_from_bytes(stored)
+        history = deal_history(snapshot)
+        fitted = snapshot.memo(
+            ("forecast-models", version), lambda: fit_forecast_models(history, registered)
+        )
+        return forecast_basis_with(
+            history, registered, n_sims=FORECAST_SIMULATIONS, seed=FORECAST_SEED, fitted=fitted
+        )
+
+    return snapshot.memo(key, compute)
+
+
+def forecast_basis_body(snapshot: Build, registered: RegisteredModel) -> bytes:
+    """The snapshot's forecast basis as stored in a published build."""
+    return basis_bytes(forecast_basis(snapshot, registered))
+
+
 def forecast(
     snapshot: Build, registered: RegisteredModel, horizon: int, period: Period
 ) -> ForecastOut:
     """Monte Carlo forecast (10,000 simulations) of the snapshot's pipeline.
 
-    The hazard and stage-rate models are fitted once per snapshot and model version and
-    shared by every horizon/period; the forecast itself is memoised per parameters.
+    Every horizon and period folds the same basis (`forecast_basis`: stored at publish,
+    else computed once per snapshot and model version); only the pipeline not yet created
+    is simulated per horizon (tens of ms). Memoised per parameters.
     """
     version = registered.version
+    period_ends(0, horizon, period)  # a bad horizon or period fails before any work
 
     def compute() -> ForecastOut:
-        history = deal_history(snapshot)
-        fitted = snapshot.memo(
-            ("forecast-models", version), lambda: fit_forecast_models(history, registered)
-        )
-        fc = forecast_with(
-            history,
-            registered,
-            horizon=horizon,
-            period=period,
-            n_sims=FORECAST_SIMULATIONS,
-            seed=0,
-            fitted=fitted,
+        fc = forecast_from_basis(
+            forecast_basis(snapshot, registered), horizon=horizon, period=period
         )
         b = fc.bands
         starts = np.concatenate(([fc.as_of], fc.period_ends[:-1])) + 1

@@ -18,8 +18,11 @@ the user's, and every forecast the UI and API offer):
   default sort, first page of the API default (50) and the dashboard (25);
 - `/deals/{id}` and `/deals/{id}/explanation` of every scored open deal;
 - `POST /forecast` for the horizons the forecast page offers (`FORECASTS`: 4, 8, 13, 26
-  weeks; 4, 6, 12 months) with the registered win model (the hazard and stage-rate
-  models are fitted once and shared).
+  weeks; 4, 6, 12 months) with the registered win model, all folded from one forecast
+  basis (`revlake.queries.deals.forecast_basis`: the model fits and the open deals'
+  simulated wins by week), which is stored too (`serving.inputs`): any other horizon is
+  then a fold of that basis plus the new-pipeline simulation on its first request
+  (tens to hundreds of ms, not the seconds of fitting and simulating again).
 
 Anything else (another sort, page or filter combination, a model registered after the
 publish) is computed on first use and memoised, as before. An answer the build cannot
@@ -135,6 +138,7 @@ class Precomputed:
     """What one publish precomputed: the bodies by key, and what it left to first use."""
 
     answers: dict[str, bytes] = field(default_factory=dict)
+    inputs: dict[str, bytes] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -159,10 +163,7 @@ def _deal_answers(build: Build, workspace: Workspace, tenant: str, out: Precompu
     for query in list_queries(filters):
         for page in LIST_PAGES:
             out.put(deals_key(query, None, page), deals.deals(build, query, None, page))
-    for detail in deals.deal_details(build):
-        explanation = deals.deal_explanation(build, workspace, tenant, detail.id)
-        if explanation is None:  # its detail was just found: cannot be missing
-            raise RevlakeError(f"precompute: scored deal {detail.id!r} has no explanation")
+    for detail, explanation in deals.deal_explanations(build, workspace, tenant):
         out.put(deal_key(detail.id), detail)
         out.put(explanation_key(detail.id), explanation)
 
@@ -174,6 +175,12 @@ def _forecast_answers(build: Build, workspace: Workspace, tenant: str, out: Prec
         out.skipped.append(f"forecasts: {exc}")
         return
     registered = deals.registered_win_model(build, workspace, tenant)
+    try:
+        basis = deals.forecast_basis_body(build, registered)
+    except DATA_ERRORS as exc:  # the data cannot be forecast: same error on demand
+        out.skipped.append(f"forecasts: {exc}")
+        return
+    out.inputs[answer_key(deals.forecast_basis_key(version))] = basis
     for horizon, period in FORECASTS:
         try:
             forecast = deals.forecast(build, registered, horizon, period)
@@ -222,7 +229,7 @@ def publishing_answers(workspace: Workspace, tenant: str) -> Iterator[AnswerPubl
 
     def store(con: duckdb.DuckDBPyConnection, target: Path) -> None:
         found = precompute_answers(Build.over(con, target), workspace, tenant)
-        write_answers(con, found.answers)
+        write_answers(con, found.answers, found.inputs)
         publish.target, publish.precomputed = target, found
 
     with before_publishing(workspace, tenant, store):

@@ -11,6 +11,10 @@ drops the table first (`drop_answers`): a scored copy of an older build never se
 older build's answers; only the precompute step, run on the finished copy, writes new
 ones. A key is the `repr` of the same tuple the serving path memoises under
 (`answer_key`), so a stored answer and an on-demand one are found under one name.
+
+Beside the answers, `serving.inputs` holds what answers that are not precomputed start
+from (key text → bytes; e.g. the forecast's simulated worlds, from which any horizon is a
+fold of milliseconds): `stored_input` reads one, memoised by the caller.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from revlake.reader.build import Build
 SCHEMA = "serving"
 TABLE = "answers"
 QUALIFIED = f"{SCHEMA}.{TABLE}"
+INPUTS = f"{SCHEMA}.inputs"
 
 
 def answer_key(key: tuple[Hashable, ...]) -> str:
@@ -84,17 +89,38 @@ def stored_keys(build: Build) -> list[str]:
     return [str(r["key"]) for r in build.rows(f"select key from {QUALIFIED} order by key")]
 
 
+def stored_input(build: Build, key: tuple[Hashable, ...]) -> bytes | None:
+    """The bytes stored under `key` in `serving.inputs` at publish, or None (a build
+    without them: older, unscored, or copied since)."""
+
+    def present() -> bool:
+        found = build.rows(
+            "select count(*) as n from information_schema.tables "
+            "where table_schema = ? and table_name = 'inputs'",
+            [SCHEMA],
+        )
+        return bool(found[0]["n"])
+
+    if not build.memo(("serving-inputs-table",), present):
+        return None
+    found = build.rows(f"select body from {INPUTS} where key = ?", [answer_key(key)])
+    return bytes(found[0]["body"]) if found else None
+
+
 def drop_answers(con: duckdb.DuckDBPyConnection) -> None:
     """Remove the stored answers from a build copy (they belong to the build copied)."""
     con.execute(f"drop schema if exists {SCHEMA} cascade")
 
 
-def write_answers(con: duckdb.DuckDBPyConnection, answers: Mapping[str, bytes]) -> None:
-    """Replace the stored answers of the (unpublished) build open on `con`."""
+def write_answers(
+    con: duckdb.DuckDBPyConnection,
+    answers: Mapping[str, bytes],
+    inputs: Mapping[str, bytes] | None = None,
+) -> None:
+    """Replace the stored answers (and inputs) of the (unpublished) build open on `con`."""
     drop_answers(con)
     con.execute(f"create schema {SCHEMA}")
-    con.execute(f"create table {QUALIFIED} (key varchar primary key, body blob not null)")
-    if answers:
-        con.executemany(
-            f"insert into {QUALIFIED} values (?, ?)", [(k, v) for k, v in answers.items()]
-        )
+    for table, rows in ((QUALIFIED, answers), (INPUTS, inputs or {})):
+        con.execute(f"create table {table} (key varchar primary key, body blob not null)")
+        if rows:
+            con.executemany(f"insert into {table} values (?, ?)", list(rows.items()))
