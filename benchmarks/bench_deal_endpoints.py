@@ -9,7 +9,8 @@ publishes it (`revlake.queries.precompute.publishing_answers`: score, then preco
 answers into the copy, then publish), and its publish time is printed. Then, per endpoint
 and per mode, a copy of that build is published and measured from its first request:
 
-- precomputed: the copy keeps its stored answers (what every scored publish now does);
+- precomputed: the copy keeps its stored answers, in the build and in the answers file
+  beside it (what every scored publish now does);
 - on demand: the stored answers are dropped from the copy (what main did before: every
   answer computed on its first request, then memoised).
 
@@ -57,7 +58,7 @@ from revlake.ingest import run_ingest
 from revlake.ml.service import score_tenant, train_tenant
 from revlake.queries.precompute import FORECASTS, publishing_answers
 from revlake.reader import open_build
-from revlake.reader.answers import drop_answers, stored_keys
+from revlake.reader.answers import drop_answers, load_answers, write_answer_file
 from revlake.transform import snapshots
 from revlake.transform.build import build_tenant
 from revlake.workspace import Workspace, init_workspace
@@ -127,6 +128,8 @@ def publish_scored(workspace: Workspace) -> None:
 
 REFERENCE: list[Path] = []
 """The scored build with its answers, kept outside the snapshot folder (never pruned)."""
+ANSWERS: dict[str, bytes] = {}
+"""Its stored answers (each answered copy gets its own answers file, as a publish writes)."""
 
 
 def keep_reference(workspace: Workspace, folder: Path) -> None:
@@ -134,7 +137,8 @@ def keep_reference(workspace: Workspace, folder: Path) -> None:
     current = snapshots.current_snapshot(workspace.snapshots_dir(TENANT))
     assert current is not None
     with open_build(current) as build:
-        if not stored_keys(build):
+        ANSWERS.update(load_answers(build))
+        if not ANSWERS:
             raise SystemExit(f"{current} carries no precomputed answers: publish without "
                              "--no-publish first")  # fmt: skip
     REFERENCE.append(folder / "answered.duckdb")
@@ -146,7 +150,9 @@ def publish_copy(workspace: Workspace, answers: bool) -> None:
     folder = workspace.snapshots_dir(TENANT)
     fresh = snapshots.new_snapshot_path(folder)
     shutil.copyfile(REFERENCE[0], fresh)
-    if not answers:
+    if answers:
+        write_answer_file(fresh, ANSWERS)
+    else:
         con = duckdb.connect(str(fresh))
         try:
             drop_answers(con)

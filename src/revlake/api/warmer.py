@@ -1,13 +1,14 @@
 """Opens each tenant's newly published build in the background, answers loaded.
 
 A publish is a pointer swap in another process (`revlake run`, `score`, …); the server
-learns of it from the CURRENT file. Without this thread the first request after a publish
-would pay for opening the DuckDB file and reading its precomputed answers (tens to a
-couple of hundred ms on a loaded 2-core machine). The warmer polls the CURRENT files
-every `interval_s` (a `stat` per tenant) and, when one changed, opens the build and loads
-its stored answers (`revlake.reader.answers.load_answers`) before a user asks. A request
-that arrives first simply does the same work itself; either way each build is warmed
-once (`BuildRegistry.warm`).
+learns of it from the CURRENT file. The warmer polls the CURRENT files every `interval_s`
+(a `stat` per tenant) and, when one changed, loads the build's precomputed answers
+(`revlake.reader.answers.load_answers`: from the answers file beside the build, a few ms)
+and then opens its DuckDB connection (tens to a couple of hundred ms on a loaded 2-core
+machine), before a user asks. A request that arrives first does not wait for the
+connection: the server opens builds lazily, and a stored answer is read from the answers
+file; only an answer that needs a query opens the connection (or waits for the warmer's).
+Either way each build is warmed once (`BuildRegistry.warm`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ import logging
 import threading
 
 from revlake.errors import RevlakeError
-from revlake.reader import BuildRegistry
+from revlake.reader import Build, BuildRegistry
 from revlake.reader.answers import load_answers
 
 log = logging.getLogger(__name__)
 WARM_INTERVAL_S = 0.2
+
+
+def warm_build(build: Build) -> None:
+    """Load the build's stored answers first (what the first requests want), then open
+    its DuckDB connection (what answers that are not stored need)."""
+    load_answers(build)
+    build.connection()
 
 
 class BuildWarmer:
@@ -52,7 +60,7 @@ class BuildWarmer:
         """Warm every tenant's current build now (what each poll does)."""
         for tenant in self.tenants:
             try:
-                self.registry.warm(tenant, load_answers)
+                self.registry.warm(tenant, warm_build)
             except RevlakeError as exc:  # a build that cannot be opened: requests say why
                 log.warning("cannot warm the published build of tenant %s: %s", tenant, exc)
             except Exception:  # never let one bad build stop warming the others

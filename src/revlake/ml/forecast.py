@@ -32,7 +32,6 @@ from revlake.ml.features import FeatureSpec, compute_features, month_ends, prepa
 from revlake.ml.montecarlo import (
     ForecastBands,
     OpenDeals,
-    build_alias_tables,
     simulate_open_deals,
     summarise,
 )
@@ -185,6 +184,29 @@ def landing_rates(plan: NewDealPlan, as_of: int, ends: IntArray) -> FloatArray:
     return rates
 
 
+def alias_rows(probabilities: FloatArray) -> tuple[FloatArray, IntArray]:
+    """Walker alias tables (keep, alias) of each row of a (rows × k) probability matrix,
+    by Vose's method one row at a time: O(k) per row, for a few rows over many
+    categories (`montecarlo.build_alias_tables` is vectorised across many rows of few
+    categories, O(k²) per row)."""
+    n_rows, k = probabilities.shape
+    keep = np.ones((n_rows, k))
+    alias = np.tile(np.arange(k, dtype=np.int64), (n_rows, 1))
+    for row in range(n_rows):
+        scaled = (probabilities[row] * (k / probabilities[row].sum())).tolist()
+        small = [j for j, v in enumerate(scaled) if v < 1.0]
+        large = [j for j, v in enumerate(scaled) if v >= 1.0]
+        while small and large:
+            s, g = small.pop(), large[-1]
+            keep[row, s] = scaled[s]
+            alias[row, s] = g
+            scaled[g] -= 1.0 - scaled[s]
+            if scaled[g] < 1.0:
+                small.append(large.pop())
+        # what is left keeps itself (probability 1; rounding leaves them at ~1)
+    return keep, alias
+
+
 def simulate_new_deals(
     plan: NewDealPlan, as_of: int, ends: IntArray, n_sims: int, *, seed: int = 1
 ) -> FloatArray:
@@ -216,10 +238,10 @@ def simulate_new_deals(
     per_period = rates.sum(axis=0)
     counts = rng.poisson(scale * per_period, size=(n_sims, n))
     shares = np.where(per_period > 0, rates / np.where(per_period > 0, per_period, 1.0), 1.0 / k)
-    tables = build_alias_tables(shares.T)
+    keep, alias = alias_rows(shares.T)
     # alias draw of v ∈ [0, k): column ⌊v⌋ when v < ⌊v⌋ + keep, else its alias
-    threshold = np.arange(k, dtype=np.float32) + tables.keep
-    alias_amount = plan.won_amount[tables.alias]
+    threshold = (np.arange(k) + keep).astype(np.float32)
+    alias_amount = plan.won_amount[alias]
     out = np.zeros((n_sims, n))
     for p in range(n):
         drawn = int(counts[:, p].sum())

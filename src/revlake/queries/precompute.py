@@ -52,7 +52,12 @@ from revlake.ml.service import before_publishing
 from revlake.queries import deals
 from revlake.queries.params import PageParams
 from revlake.reader import Build
-from revlake.reader.answers import answer_key, stored_answer, write_answers
+from revlake.reader.answers import (
+    answer_key,
+    stored_answer,
+    write_answer_file,
+    write_answers,
+)
 from revlake.schemas.deals import RISK_CATEGORIES, DealFilters
 from revlake.workspace import Workspace
 
@@ -230,6 +235,7 @@ def publishing_answers(workspace: Workspace, tenant: str) -> Iterator[AnswerPubl
     def store(con: duckdb.DuckDBPyConnection, target: Path) -> None:
         found = precompute_answers(Build.over(con, target), workspace, tenant)
         write_answers(con, found.answers, found.inputs)
+        write_answer_file(target, found.answers)  # read without opening the build
         publish.target, publish.precomputed = target, found
 
     with before_publishing(workspace, tenant, store):

@@ -12,6 +12,13 @@ older build's answers; only the precompute step, run on the finished copy, write
 ones. A key is the `repr` of the same tuple the serving path memoises under
 (`answer_key`), so a stored answer and an on-demand one are found under one name.
 
+The same answers are also written to a file beside the build (`<build>.answers`,
+`write_answer_file`): the server reads them from there without opening the DuckDB file,
+which costs tens to a couple of hundred ms on the first request after a publish (the
+server opens builds lazily: `revlake.reader.build`). The file names the build it belongs
+to; a file that does not match or cannot be read is ignored (the table still answers).
+Deleting a build deletes its file (`revlake.transform.snapshots.discard`).
+
 Beside the answers, `serving.inputs` holds what answers that are not precomputed start
 from (key text → bytes; e.g. the forecast's simulated worlds, from which any horizon is a
 fold of milliseconds): `stored_input` reads one, memoised by the caller.
@@ -19,11 +26,15 @@ fold of milliseconds): `stored_input` reads one, memoised by the caller.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Hashable, Mapping
+from pathlib import Path
 
 import duckdb
 
 from revlake.reader.build import Build
+from revlake.transform.snapshots import ANSWERS_SUFFIX
 
 SCHEMA = "serving"
 TABLE = "answers"
@@ -55,11 +66,66 @@ ALL = ("serving-answers",)
 """Memo key of every stored answer, read at once by `load_answers`."""
 
 
+ANSWER_FILE_MAGIC = b"revlake-answers 1\n"
+
+
+def answer_file(build_path: Path) -> Path:
+    """The file beside a build that holds its precomputed answers."""
+    return Path(f"{build_path}{ANSWERS_SUFFIX}")
+
+
+def write_answer_file(build_path: Path, answers: Mapping[str, bytes]) -> Path:
+    """Write `answers` beside the (unpublished) build file `build_path`, atomically and
+    private (0600, like the build): a header line naming the build and each key with its
+    body's length, then the bodies."""
+    header = {"build": build_path.name, "answers": [[k, len(v)] for k, v in answers.items()]}
+    target = answer_file(build_path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(ANSWER_FILE_MAGIC)
+        handle.write(json.dumps(header).encode() + b"\n")
+        for body in answers.values():
+            handle.write(body)
+    os.replace(tmp, target)
+    return target
+
+
+def read_answer_file(build_path: Path) -> dict[str, bytes] | None:
+    """The answers in the file beside `build_path`; None when there is none, or it names
+    another build, or it is truncated or unreadable (the build's table answers then)."""
+    try:
+        data = answer_file(build_path).read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(ANSWER_FILE_MAGIC):
+        return None
+    start = len(ANSWER_FILE_MAGIC)
+    end = data.find(b"\n", start)
+    try:
+        header = json.loads(data[start:end])
+        index = [(str(key), int(length)) for key, length in header["answers"]]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if end < 0 or header.get("build") != build_path.name:
+        return None
+    out: dict[str, bytes] = {}
+    offset = end + 1
+    for key, length in index:
+        out[key] = data[offset : offset + length]
+        offset += length
+    return out if offset == len(data) else None
+
+
 def load_answers(build: Build) -> dict[str, bytes]:
-    """Every stored answer in memory (one query; the server's warmer calls it as soon as
-    a build is published, so that requests find them without touching DuckDB)."""
+    """Every stored answer in memory: from the file beside the build (no DuckDB
+    connection), else one query. The server's warmer calls it as soon as a build is
+    published, so that requests find them in memory."""
 
     def compute() -> dict[str, bytes]:
+        from_file = read_answer_file(build.path)
+        if from_file is not None:
+            return from_file
         if not has_answers(build):
             return {}
         rows = build.rows(f"select key, body from {QUALIFIED}")
@@ -70,8 +136,11 @@ def load_answers(build: Build) -> dict[str, bytes]:
 
 def stored_answer(build: Build, key: tuple[Hashable, ...]) -> bytes | None:
     """The JSON body stored under `key` when the build was published, or None: from
-    memory once `load_answers` ran, else one indexed lookup."""
+    memory once `load_answers` ran (or at once, when the build has an answer file: it
+    needs no DuckDB connection), else one indexed lookup."""
     loaded = build.cached(ALL)
+    if loaded is None and not build.connected and answer_file(build.path).is_file():
+        loaded = load_answers(build)
     if loaded is not None:
         return loaded.get(answer_key(key))  # type: ignore[no-any-return]
     if not has_answers(build):

@@ -5,6 +5,11 @@
 newer models) with one error, `MissingTable`. Builds are immutable once published, which
 makes it safe to memoise any answer per build (`Build.memo`): repeat requests cost a
 dictionary lookup. The API, the dashboard, the CLI, finance/ and ml/ all read through it.
+
+The server opens builds lazily (`open_build(path, lazy=True)`): the DuckDB connection
+is made by the first query, not when a request pins the build, because opening a build
+file costs tens to a couple of hundred ms and an answer stored beside the build
+(`revlake.reader.answers`) needs no connection at all.
 """
 
 from __future__ import annotations
@@ -47,13 +52,15 @@ class Build:
 
     path: Path
     published_at: datetime
-    _con: duckdb.DuckDBPyConnection
+    _con: duckdb.DuckDBPyConnection | None
     _memo: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _running: dict[Any, threading.Event] = field(default_factory=dict)
     _users: int = 0
     _tables: frozenset[str] | None = None
     _owned: bool = True
+    _connecting: threading.Lock = field(default_factory=threading.Lock)
+    _closed: bool = False
 
     @classmethod
     def over(cls, con: duckdb.DuckDBPyConnection, path: Path | None = None) -> Build:
@@ -69,9 +76,26 @@ class Build:
     def age_seconds(self, now: datetime | None = None) -> float:
         return ((now or datetime.now(UTC)) - self.published_at).total_seconds()
 
+    @property
+    def connected(self) -> bool:
+        """Whether the DuckDB connection is open (a lazy build opens it on first query)."""
+        return self._con is not None
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The build's read-only connection, opened now if the build was opened lazily."""
+        con = self._con
+        if con is not None:
+            return con
+        with self._connecting:
+            if self._con is None:
+                if self._closed:
+                    raise RevlakeError(f"snapshot {self.path} is closed")
+                self._con = _connect(self.path)
+            return self._con
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Run a read-only query on a private cursor; rows as dicts keyed by column."""
-        cursor = self._con.cursor()
+        cursor = self.connection().cursor()
         try:
             result = cursor.execute(sql, list(params))
             names = [d[0] for d in result.description or ()]
@@ -82,7 +106,7 @@ class Build:
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A private cursor for readers that need DuckDB itself (arrays, bulk reads)."""
-        cursor = self._con.cursor()
+        cursor = self.connection().cursor()
         try:
             yield cursor
         finally:
@@ -146,8 +170,10 @@ class Build:
             done.set()
 
     def close(self) -> None:
-        if self._owned:
-            self._con.close()
+        with self._connecting:
+            self._closed = True
+            if self._owned and self._con is not None:
+                self._con.close()
 
     def __enter__(self) -> Build:
         return self
@@ -156,11 +182,23 @@ class Build:
         self.close()
 
 
-def open_build(path: Path) -> Build:
-    """Open a build file read-only (use as a context manager to close it)."""
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
         raise RevlakeError(f"cannot open snapshot {path}: {exc}") from exc
-    stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def open_build(path: Path, *, lazy: bool = False) -> Build:
+    """Open a build file read-only (use as a context manager to close it).
+
+    `lazy`: connect on the first query instead (the server: see the module docstring).
+    """
+    con = None if lazy else _connect(path)
+    try:
+        stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError as exc:
+        if con is not None:
+            con.close()
+        raise RevlakeError(f"cannot open snapshot {path}: {exc.strerror}") from exc
     return Build(path=path, published_at=stamp, _con=con)

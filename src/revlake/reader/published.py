@@ -101,7 +101,7 @@ class BuildRegistry:
                 raise no_published_build(tenant_id)
             build = self._open.get(path)
             if build is None:
-                build = open_build(path)
+                build = open_build(path, lazy=True)  # connected by its first query
                 self._open[path] = build
             build._users += 1
         try:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 CURRENT_FILE = "CURRENT"
 SNAPSHOT_SUFFIX = ".duckdb"
+ANSWERS_SUFFIX = ".answers"
+"""Suffix of the precomputed-answers file beside a build (`revlake.reader.answers`)."""
 DEFAULT_KEEP = 10
 BUILDING_NAME = "_building.duckdb"
 
@@ -118,6 +120,7 @@ def prune(snapshots_dir: Path, keep: int) -> list[Path]:
 
 
 def discard(snapshot_path: Path) -> None:
-    """Delete a build file and DuckDB's write-ahead log beside it."""
+    """Delete a build file, DuckDB's write-ahead log and its answers file beside it."""
     snapshot_path.unlink(missing_ok=True)
     Path(f"{snapshot_path}.wal").unlink(missing_ok=True)
+    Path(f"{snapshot_path}{ANSWERS_SUFFIX}").unlink(missing_ok=True)
