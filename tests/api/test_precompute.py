@@ -322,3 +322,66 @@ def test_an_answer_the_build_cannot_give_is_skipped_not_fatal(
         keys = stored_keys(build)
     assert answer_key(precompute.deal_summary_key()) not in keys
     assert any(k.startswith("('forecast'") for k in keys)  # the forecasts still stored
+
+
+def test_a_horizon_outside_the_presets_folds_the_stored_basis(
+    served: ServedWorkspace,
+    client: TestClient,
+    counted: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The publish stored the forecast basis: a horizon it did not precompute fits no
+    model and simulates no open deal, and reads the same simulated worlds as the presets
+    (its first four weeks of open pipeline are the 4-week preset's)."""
+
+    def refit(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the forecast basis was computed again")
+
+    monkeypatch.setattr(deals, "fit_forecast_models", refit)
+    monkeypatch.setattr(deals, "forecast_basis_with", refit)
+    assert (5, "week") not in precompute.FORECASTS
+    headers = sales_key(served)
+    five = client.post(f"{API}/forecast", headers=headers, json={"horizon": 5})
+    four = client.post(f"{API}/forecast", headers=headers, json={"horizon": 4})
+    assert five.status_code == 200 and four.status_code == 200, five.text
+    assert counted["forecast"] == 1  # the 5-week one; the preset was stored
+    weeks = [p["open_pipeline_mean"] for p in five.json()["periods"][:4]]
+    assert weeks == [p["open_pipeline_mean"] for p in four.json()["periods"]]
+
+
+def test_the_first_request_reads_the_answers_file_without_opening_the_build(
+    published: tuple[Workspace, PipelineResult],
+) -> None:
+    from revlake.reader import BuildRegistry
+    from revlake.reader.answers import answer_file, read_answer_file, stored_answer
+
+    workspace, _ = published
+    path = published_path(workspace, TENANT)
+    in_file = read_answer_file(path)
+    with open_published(workspace, TENANT) as build:
+        table = {
+            str(r["key"]): bytes(r["body"])
+            for r in build.rows("select key, body from serving.answers")
+        }
+    assert in_file == table and len(table) > 10
+    registry = BuildRegistry(workspace.snapshots_dir)
+    try:
+        with registry.acquire(TENANT) as build:
+            body = stored_answer(build, precompute.deal_summary_key())
+            assert body == table[answer_key(precompute.deal_summary_key())]
+            assert not build.connected  # answered without opening the DuckDB file
+            assert build.has_table(deals.SCORES) and build.connected  # a query connects
+    finally:
+        registry.close()
+    # a file that names another build, or is cut short, is ignored (the table answers)
+    other = path.with_name("19990101T000000000000Z.duckdb")
+    shutil.copyfile(answer_file(path), answer_file(other))
+    assert read_answer_file(other) is None
+    cut = answer_file(path).read_bytes()[:-1]
+    shutil.copyfile(path, other)
+    answer_file(other).write_bytes(cut)
+    try:
+        assert read_answer_file(other) is None
+    finally:
+        other.unlink()
+        answer_file(other).unlink()
