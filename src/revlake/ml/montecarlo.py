@@ -116,6 +116,24 @@ def validate_open_deals(deals: OpenDeals) -> None:
 
 SIMULATION_BLOCK_CELLS = 1_000_000
 """(simulation, deal) cells whose wins are timed at once inside a chunk (bounds memory)."""
+ROW_AT_A_TIME_DEALS = 1_000
+"""From this many deals on, wins are timed one simulation at a time (see `_simulate_chunk`)."""
+
+
+def _period_of_wins(
+    rng: np.random.Generator,
+    deal: NDArray[np.int64],
+    n_cols: int,
+    keep: NDArray[np.float32],
+    alias: NDArray[np.int16],
+) -> NDArray[np.int32]:
+    """The period of each win of `deal`: one more uniform each; its integer part of
+    (v × columns) picks the alias column and its fractional part decides keep-or-alias."""
+    scaled = rng.random(deal.shape[0], dtype=np.float32) * np.float32(n_cols)
+    column = np.minimum(scaled.astype(np.int32), n_cols - 1)
+    cell = deal * n_cols + column
+    period: NDArray[np.int32] = np.where((scaled - column) < keep[cell], column, alias[cell])
+    return period
 
 
 def _simulate_chunk(
@@ -132,23 +150,24 @@ def _simulate_chunk(
     alias = tables.alias.ravel()
     won = rng.random((n_sims, n_deals), dtype=np.float32) < win
     totals = np.empty((n_sims, n_cols))
-    # The wins of a block of simulations at once, in (simulation, deal) order: the timing
-    # uniforms are drawn in that same order, one stream, so the result is the same for any
-    # block size (and equals timing one simulation at a time).
+    # The timing uniforms are drawn in (simulation, deal) order, one stream, so timing
+    # the wins of one simulation at a time or of a block of simulations at once gives
+    # the same result. Many deals: one at a time (the won deals' indices come straight
+    # from a 1-D nonzero); few deals: blocks, so the per-simulation overhead does not
+    # dominate (×3–4 faster at a few hundred deals).
+    if n_deals >= ROW_AT_A_TIME_DEALS:
+        for sim in range(n_sims):
+            deal = np.flatnonzero(won[sim])
+            period = _period_of_wins(rng, deal, n_cols, keep, alias)
+            totals[sim] = np.bincount(period, weights=deals.amount[deal], minlength=n_cols)
+        return totals[:, :-1]  # the last column is "won after the horizon"
     rows_per_block = max(1, SIMULATION_BLOCK_CELLS // max(n_deals, 1))
     for start in range(0, n_sims, rows_per_block):
         stop = min(n_sims, start + rows_per_block)
-        sim, deal = np.divmod(np.flatnonzero(won[start:stop]), n_deals)
-        # Timing of each win: one more uniform; its integer part of (v × columns) picks the
-        # alias column and its fractional part decides keep-or-alias.
-        scaled = rng.random(deal.shape[0], dtype=np.float32) * np.float32(n_cols)
-        column = np.minimum(scaled.astype(np.int32), n_cols - 1)
-        cell = deal * n_cols + column
-        period = np.where((scaled - column) < keep[cell], column, alias[cell])
+        row, deal = np.divmod(np.flatnonzero(won[start:stop]), n_deals)
+        period = _period_of_wins(rng, deal, n_cols, keep, alias)
         sums = np.bincount(
-            sim * n_cols + period,
-            weights=deals.amount[deal],
-            minlength=(stop - start) * n_cols,
+            row * n_cols + period, weights=deals.amount[deal], minlength=(stop - start) * n_cols
         )
         totals[start:stop] = sums.reshape(stop - start, n_cols)
     return totals[:, :-1]  # the last column is "won after the horizon"
