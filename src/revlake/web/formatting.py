@@ -4,6 +4,7 @@ these same functions and compare them with the text on the page)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from babel.numbers import get_currency_symbol
 
@@ -12,14 +13,17 @@ def currency_symbol(currency: str) -> str:
     return str(get_currency_symbol(currency, locale="en_US"))
 
 
-def money(value: float | None, currency: str, *, decimals: int = 0) -> str:
+def money(value: Decimal | float | str | None, currency: str, *, decimals: int = 0) -> str:
+    """An amount with its currency symbol; decimal text (the API's money form) is read exactly."""
     if value is None:
         return "–"
+    if isinstance(value, str):
+        value = Decimal(value)
     sign = "−" if value < 0 else ""
     return f"{sign}{currency_symbol(currency)}{abs(value):,.{decimals}f}"
 
 
-def signed_money(value: float | None, currency: str) -> str:
+def signed_money(value: Decimal | float | None, currency: str) -> str:
     if value is None:
         return "–"
     return ("+" if value > 0 else "") + money(value, currency)
