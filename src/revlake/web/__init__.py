@@ -21,6 +21,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "revlake.web.pages.customers",
     "revlake.web.pages.deals",
     "revlake.web.pages.alerts",
+    "revlake.web.pages.cfo",
     "revlake.web.pages.revrec",
     "revlake.web.pages.ar",
     "revlake.web.pages.ap",

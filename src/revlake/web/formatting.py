@@ -33,6 +33,11 @@ def percent(value: float | None, *, decimals: int = 1) -> str:
     return "–" if value is None else f"{value * 100:.{decimals}f}%"
 
 
+def change_percent(value: float | None, label: str) -> str:
+    """A change as a signed percentage with what it compares to ("+4.2% MoM")."""
+    return "–" if value is None else f"{value * 100:+.1f}% {label}"
+
+
 def count(value: float | None) -> str:
     return "–" if value is None else f"{value:,.0f}"
 

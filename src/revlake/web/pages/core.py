@@ -21,7 +21,7 @@ from revlake.queries import growth, insights, pipeline, revenue
 from revlake.queries import health as health_data
 from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
 from revlake.store.keys import InvalidApiKeyError
-from revlake.store.roles import Area, can_access
+from revlake.store.roles import Area, Role, can_access
 from revlake.web.common import (
     HERE,
     NavEntry,
@@ -50,15 +50,26 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/", error: str | None = None) -> HTMLResponse:
+def login_form(request: Request, next: str = "", error: str | None = None) -> HTMLResponse:
     return templates.TemplateResponse(
         request, "login.html", {"next": _safe_next(next), "error": error, "nav": []}
     )
 
 
+ROLE_HOMES: dict[Role, str] = {
+    Role.ADMIN: "/",
+    Role.EXECUTIVE: "/",
+    Role.FINANCE: "/finance/cfo",
+    Role.REVOPS: "/data-health",
+    Role.SALES: "/deals",
+    Role.MARKETING: "/growth",
+}
+"""Each persona's home: the first page after a login that asked for no page."""
+
+
 def _safe_next(target: str) -> str:
-    """Only local paths: never redirect to another site after login."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    """Only local paths: never redirect to another site after login ("" = the role's home)."""
+    return target if target.startswith("/") and not target.startswith("//") else ""
 
 
 @router.post("/login")
@@ -66,7 +77,7 @@ async def login(
     request: Request,
     context: ContextDep,
     api_key: Annotated[str, Form(max_length=200)],
-    next: Annotated[str, Form(max_length=500)] = "/",
+    next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     try:
         # the same bounded, failure-limited check as the API (429 when limited)
@@ -78,7 +89,8 @@ async def login(
             {"next": _safe_next(next), "error": "That API key is not valid.", "nav": []},
             status_code=401,
         )
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    target = _safe_next(next) or ROLE_HOMES.get(principal.role, "/")
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE_NAME,
         make_token(context.session_secret, principal.key_id),
