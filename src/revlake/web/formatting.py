@@ -33,6 +33,19 @@ def percent(value: float | None, *, decimals: int = 1) -> str:
     return "–" if value is None else f"{value * 100:.{decimals}f}%"
 
 
+def ago(seconds: float) -> str:
+    """How long ago, in the unit a reader thinks in: "just now", "12 min ago", "2 h ago"."""
+    if seconds < 60:
+        return "just now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    return f"{hours // 24} days ago"
+
+
 def change_percent(value: float | None, label: str) -> str:
     """A change as a signed percentage with what it compares to ("+4.2% MoM")."""
     return "–" if value is None else f"{value * 100:+.1f}% {label}"
