@@ -3,6 +3,8 @@ own alert log, filtered and paged, behind the pipeline role."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -46,7 +48,7 @@ def test_alerts_list_filters_and_pages(
     assert first["next_offset"] == 2
     assert client.get("/api/v1/alerts?status=cleared", headers=headers).json()["total"] == 0
     (mrr,) = client.get("/api/v1/alerts?kind=mrr_at_risk", headers=headers).json()["items"]
-    assert mrr["subject_type"] == "tenant" and mrr["details"]["mrr_at_risk"] > 1000
+    assert mrr["subject_type"] == "tenant" and Decimal(mrr["details"]["mrr_at_risk"]) > 1000
 
 
 def test_deliveries_show_attempts_and_status(

@@ -63,12 +63,13 @@ def test_aging_adds_up_and_equals_the_library(
     body = response.json()
     assert body["as_of"] == "2024-06-30" and body["reporting_currency"] == "USD"
     report = ar.aging(snapshot, dt.date(2024, 6, 30), by_customer=True)
-    assert body["total"]["total"] == float(report.total_rc.total)
+    assert Decimal(body["total"]["total"]) == report.total_rc.total
     for row in [body["total"], *body["by_currency"], *body["by_customer"]]:
-        assert round(sum(row["buckets"].values()), 2) == row["total"]
-        assert round(row["total"] - row["buckets"]["current"], 2) == row["overdue"]
-    by_currency = {r["currency"]: r["total"] for r in body["by_currency"]}
-    assert by_currency == {r.currency: float(r.total) for r in report.by_currency}
+        buckets = {k: Decimal(v) for k, v in row["buckets"].items()}
+        assert sum(buckets.values()) == Decimal(row["total"])
+        assert Decimal(row["total"]) - buckets["current"] == Decimal(row["overdue"])
+    by_currency = {r["currency"]: Decimal(r["total"]) for r in body["by_currency"]}
+    assert by_currency == {r.currency: r.total for r in report.by_currency}
     per_customer = sum(Decimal(str(r["total"])) for r in body["by_customer"])
     assert per_customer == sum((r.total for r in report.by_currency), Decimal(0))
 
@@ -88,15 +89,15 @@ def test_invoices_page_sort_and_filter(
     everything = ar.open_invoices(snapshot, day)
     first = client.get("/api/v1/ar/invoices?limit=3&sort=-open_balance", headers=finance).json()
     assert first["total"] == len(everything) and len(first["items"]) == min(3, len(everything))
-    balances = [i["open_balance"] for i in first["items"]]
+    balances = [Decimal(i["open_balance"]) for i in first["items"]]
     assert balances == sorted(balances, reverse=True)
-    assert balances[0] == float(max(i.open_balance for i in everything))
+    assert balances[0] == max(i.open_balance for i in everything)
     if first["total"] > 3:
         assert first["next_offset"] == 3
         second = client.get(
             "/api/v1/ar/invoices?limit=3&offset=3&sort=-open_balance", headers=finance
         ).json()
-        assert second["items"][0]["open_balance"] <= balances[-1]
+        assert Decimal(second["items"][0]["open_balance"]) <= balances[-1]
     overdue = client.get("/api/v1/ar/invoices?status=overdue&limit=500", headers=finance).json()
     assert all(i["days_past_due"] > 0 for i in overdue["items"])
     customer = everything[0].customer_id
@@ -140,8 +141,8 @@ def test_dso_is_receivables_over_billed_times_days(
         "2025-06-30",
     ]
     for item in body["items"]:
-        if item["billed"] > 0:
-            expected = item["receivables"] / item["billed"] * item["days_in_period"]
+        if Decimal(item["billed"]) > 0:
+            expected = float(item["receivables"]) / float(item["billed"]) * item["days_in_period"]
             assert item["dso_days"] == pytest.approx(expected, abs=0.006)
 
 

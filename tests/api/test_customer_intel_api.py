@@ -3,6 +3,7 @@ risk, LTV and the sBG fit of the cohorts (plus `revlake retention fit --workspac
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -55,11 +56,11 @@ def test_at_risk_lists_every_scored_customer_by_mrr_at_risk(
     items = at_risk_all["items"]
     paying = get(client, served, "/api/v1/customers?status=paying&limit=1")["total"]
     assert at_risk_all["total"] == len(items) == paying > 50
-    at_risk = [i["mrr_at_risk"] for i in items]
+    at_risk = [Decimal(i["mrr_at_risk"]) for i in items]
     assert at_risk == sorted(at_risk, reverse=True)
     for item in items:
-        assert item["mrr_at_risk"] == pytest.approx(
-            item["mrr"] * item["churn_probability"], abs=0.01
+        assert float(item["mrr_at_risk"]) == pytest.approx(
+            float(item["mrr"]) * item["churn_probability"], abs=0.01
         )
         assert 0 <= item["churn_probability"] <= 1
         assert item["risk_level"] in {"low", "medium", "high", "critical", "cancelling"}
@@ -146,11 +147,11 @@ def test_ltv_of_a_customer_is_mrr_times_margin_times_derl(
     ltv = get(client, served, f"/api/v1/customers/{customer}/ltv")
     margin = ltv["settings"]["gross_margin"]
     assert margin == 0.8 and ltv["settings"]["annual_discount_rate"] == 0.1
-    assert ltv["ltv"] == pytest.approx(
-        ltv["mrr"] * margin * ltv["expected_remaining_months"], abs=0.05
+    assert float(ltv["ltv"]) == pytest.approx(
+        float(ltv["mrr"]) * margin * ltv["expected_remaining_months"], abs=0.05
     )
-    assert ltv["simple_ltv"] == pytest.approx(
-        ltv["mrr"] * margin / ltv["monthly_revenue_churn"], rel=1e-6
+    assert float(ltv["simple_ltv"]) == pytest.approx(
+        float(ltv["mrr"]) * margin / ltv["monthly_revenue_churn"], rel=1e-6
     )
     assert ltv["segment_alpha"] > 0 and ltv["segment_beta"] > 0
     assert ltv["tenure_months"] >= 0

@@ -8,6 +8,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +74,8 @@ def test_list_equals_the_scores_table(
     for deal in everything:
         r = expected[deal["id"]]
         assert (deal["risk_score"], deal["win_probability"], deal["risk_category"]) == r[1:4]
-        assert deal["amount"] == pytest.approx(r[4]) and deal["at_risk_amount"] == pytest.approx(
-            r[5]
-        )
+        assert float(deal["amount"]) == pytest.approx(r[4])
+        assert float(deal["at_risk_amount"]) == pytest.approx(r[5])
         assert deal["top_driver"] == r[6] and deal["name"] == r[10]
         assert [deal["close_p10"], deal["close_p50"], deal["close_p90"]] == [
             d.isoformat() for d in r[7:10]
@@ -90,18 +90,20 @@ def test_summary_adds_up(
 ) -> None:
     summary = client.get("/api/v1/deals/summary", headers=sales).json()
     assert summary["open_deals"] == len(everything)
-    assert summary["open_pipeline"] == pytest.approx(sum(d["amount"] or 0 for d in everything))
-    assert summary["at_risk_amount"] == pytest.approx(
-        sum(d["at_risk_amount"] or 0 for d in everything)
+    assert Decimal(summary["open_pipeline"]) == sum(Decimal(d["amount"] or 0) for d in everything)
+    assert Decimal(summary["at_risk_amount"]) == sum(
+        Decimal(d["at_risk_amount"] or 0) for d in everything
     )
-    assert summary["expected_value"] == pytest.approx(
-        sum((d["amount"] or 0) * d["win_probability"] for d in everything), abs=0.01
+    assert float(summary["expected_value"]) == pytest.approx(
+        sum(float(d["amount"] or 0) * d["win_probability"] for d in everything), abs=0.01
     )
     assert [c["category"] for c in summary["categories"]] == list(CATEGORIES)
     for c in summary["categories"]:
         members = [d for d in everything if d["risk_category"] == c["category"]]
         assert c["deals"] == len(members)
-        assert c["at_risk_amount"] == pytest.approx(sum(d["at_risk_amount"] for d in members))
+        assert Decimal(c["at_risk_amount"]) == sum(
+            (Decimal(d["at_risk_amount"]) for d in members), Decimal(0)
+        )
     assert summary["average_win_probability"] == pytest.approx(
         sum(d["win_probability"] for d in everything) / len(everything), abs=1e-4
     )
@@ -214,6 +216,11 @@ def test_unknown_query_parameters_are_named(
     assert repr(query.split("=")[0]) in detail and "accepts:" in detail
 
 
+def _sortable(name: str, value: Any) -> Any:
+    """A list value as it sorts: money (decimal text) by amount, anything else as given."""
+    return Decimal(value) if name in ("amount", "at_risk_amount") else value
+
+
 @pytest.mark.parametrize(
     "field", ["amount", "-win_probability", "close_p50", "account", "-at_risk_amount"]
 )
@@ -222,7 +229,7 @@ def test_sorts(
 ) -> None:
     name = field.removeprefix("-")
     items = client.get(f"/api/v1/deals?limit=500&sort={field}", headers=sales).json()["items"]
-    values = [d[name] for d in items if d[name] is not None]
+    values = [_sortable(name, d[name]) for d in items if d[name] is not None]
     assert values == sorted(values, reverse=field.startswith("-"))
     assert [d[name] for d in items[len(values) :]] == [None] * (len(items) - len(values))
     assert len(items) == len(everything)
@@ -322,11 +329,11 @@ def test_forecast_equals_the_published_one(
     assert fc["simulations"] == 10_000 and fc["horizon"] == 13 and len(fc["periods"]) == 13
     for period, row in zip(fc["periods"], published, strict=True):
         assert (period["start"], period["end"]) == (row[0].isoformat(), row[1].isoformat())
-        got = [period[k] for k in ("p10", "p50", "p90", "cumulative_p50", "baseline")]
+        got = [float(period[k]) for k in ("p10", "p50", "p90", "cumulative_p50", "baseline")]
         assert got == pytest.approx(list(row[2:]), abs=0.01)
     assert fc["total_p50"] == fc["periods"][-1]["cumulative_p50"]
-    assert fc["total_p10"] <= fc["total_p50"] <= fc["total_p90"]
-    assert fc["total_baseline"] == pytest.approx(sum(p["baseline"] for p in fc["periods"]))
+    assert Decimal(fc["total_p10"]) <= Decimal(fc["total_p50"]) <= Decimal(fc["total_p90"])
+    assert Decimal(fc["total_baseline"]) == sum(Decimal(p["baseline"]) for p in fc["periods"])
     scored = gold.execute("select count(*) from gold.ml_deal_scores").fetchall()
     assert fc["open_deals"] == scored[0][0]
     # memoised: the same request is answered from the cache, byte for byte
@@ -345,9 +352,9 @@ def test_forecast_by_month_and_default_body(client: TestClient, sales: dict[str,
         ("2026-04-01", "2026-04-30"),
     ]
     for p in periods:
-        assert p["p10"] <= p["p50"] <= p["p90"]
-        assert p["mean"] == pytest.approx(
-            p["open_pipeline_mean"] + p["new_pipeline_mean"], abs=0.02
+        assert Decimal(p["p10"]) <= Decimal(p["p50"]) <= Decimal(p["p90"])
+        assert float(p["mean"]) == pytest.approx(
+            float(p["open_pipeline_mean"]) + float(p["new_pipeline_mean"]), abs=0.02
         )
     default = client.post("/api/v1/forecast", headers=sales).json()
     assert (default["horizon"], default["period"]) == (13, "week")

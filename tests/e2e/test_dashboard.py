@@ -3,6 +3,7 @@ with the API's, check charts render from the local plotly.js, save screenshots."
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def test_growth_numbers_equal_the_api(
     chosen = next(
         c["month"][:7]
         for c in api(base_url, served.key(), "/api/v1/channels?sort=-month&limit=500")["items"]
-        if c["spend"] > 0
+        if Decimal(c["spend"]) > 0
     )
     assert formatting.month(__import__("datetime").date.fromisoformat(chosen + "-01")) == month
     funnel = api(base_url, served.key(), f"/api/v1/funnel?from={chosen}&to={chosen}")

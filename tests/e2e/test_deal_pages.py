@@ -123,11 +123,11 @@ def test_forecast_fan_chart(page: Any, base_url: str, sales_key: str, artifacts:
         ".map(t => ({name: t.name, y: t.y.slice(), fill: t.fill || null}))"
     )
     by_name = {t["name"]: t for t in traces if t["name"]}
-    assert by_name["P50"]["y"] == pytest.approx([p["p50"] for p in fc["periods"]])
+    assert by_name["P50"]["y"] == pytest.approx([float(p["p50"]) for p in fc["periods"]])
     assert by_name["P10–P90"]["fill"] == "tonexty"
-    assert by_name["P10–P90"]["y"] == pytest.approx([p["p10"] for p in fc["periods"]])
+    assert by_name["P10–P90"]["y"] == pytest.approx([float(p["p10"]) for p in fc["periods"]])
     assert by_name["stage-weighted baseline"]["y"] == pytest.approx(
-        [p["baseline"] for p in fc["periods"]]
+        [float(p["baseline"]) for p in fc["periods"]]
     )
     assert page.get_by_test_id("total-p50").inner_text() == formatting.money(fc["total_p50"], "USD")
     shoot(page, artifacts, "forecast")

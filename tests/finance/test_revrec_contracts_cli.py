@@ -133,7 +133,7 @@ def test_add_list_show_and_modify(workspace: Workspace, tmp_path: Path) -> None:
         str(write(tmp_path, "c.toml", TOML_CONTRACT)),
     )
     listed = json.loads(cli(workspace, "revrec", "contracts", "list", "--json"))
-    assert [(c["id"], c["reference"], c["consideration"]) for c in listed] == [
+    assert [(c["id"], c["reference"], c["total_consideration"]) for c in listed["items"]] == [
         (1, "C-1001", "100000.00"),
         (2, "C-2001", "6000.00"),
     ]
@@ -158,7 +158,7 @@ def test_add_list_show_and_modify(workspace: Workspace, tmp_path: Path) -> None:
     assert shown["total_consideration"] == "112000.00"
     assert len(shown["segments"]) == 2
     second = shown["segments"][1]
-    assert second["from"] == "2026-07-15"
+    assert second["start"] == "2026-07-15"
     assert [a["obligation"] for a in second["allocation"]] == ["support"]
     total = sum(float(r["amount"]) for r in shown["schedule"])
     assert round(total, 2) == 112000.00

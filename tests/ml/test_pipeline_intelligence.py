@@ -106,8 +106,10 @@ def test_every_open_deal_is_in_every_summary_and_the_forecast(company: Tenant) -
         pipeline = pipeline_summary(build, None, 1)
     latest = [s.latest for s in pipeline.sources]
     assert deals.open_deals == open_deals == sum(m.open_opportunities for m in latest)
-    assert deals.open_pipeline == pytest.approx(float(open_amount), abs=0.01)  # type: ignore[arg-type]
-    assert sum(m.open_pipeline for m in latest) == pytest.approx(deals.open_pipeline, abs=0.01)
+    assert float(deals.open_pipeline) == pytest.approx(float(open_amount), abs=0.01)  # type: ignore[arg-type]
+    assert float(sum(m.open_pipeline for m in latest)) == pytest.approx(
+        float(deals.open_pipeline), abs=0.01
+    )
     registered = load_model(
         company.workspace,
         company.tenant,

@@ -33,3 +33,17 @@ def test_the_mrr_chart_draws_mrr_once_with_arr_on_the_right_axis() -> None:
 def test_pipeline_coverage_says_times() -> None:
     assert formatting.multiple(4.1634) == "4.16×"
     assert formatting.multiple(None) == "–"
+
+
+def test_publish_age_reads_in_the_unit_a_person_thinks_in() -> None:
+    assert formatting.ago(5) == "just now"
+    assert formatting.ago(12 * 60 + 30) == "12 min ago"
+    assert formatting.ago(2 * 3600 + 59 * 60) == "2 h ago"
+    assert formatting.ago(3 * 86400) == "3 days ago"
+
+
+def test_money_reads_the_api_decimal_text_exactly_and_changes_say_what_they_compare() -> None:
+    assert formatting.money("1234.50", "USD", decimals=2) == "$1,234.50"
+    assert formatting.money("-0.10", "EUR", decimals=2) == "−€0.10"
+    assert formatting.change_percent(0.0421, "MoM") == "+4.2% MoM"
+    assert formatting.change_percent(None, "YoY") == "–"

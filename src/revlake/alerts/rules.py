@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from revlake.alert_settings import (
@@ -93,7 +94,7 @@ def scored_customers(snapshot: Build, min_probability: float | None) -> tuple[li
     return rows, (currency[0] if currency else "")
 
 
-def money(value: float | None, currency: str) -> str:
+def money(value: Decimal | float | None, currency: str) -> str:
     return "–" if value is None else f"{currency} {value:,.0f}".strip()
 
 
@@ -259,7 +260,7 @@ def churn_risk(snapshot: Build, rule: ChurnRiskRule) -> RuleResult:
 
 def mrr_at_risk(snapshot: Build, rule: MrrAtRiskRule, tenant: str) -> RuleResult:
     rows, currency = scored_customers(snapshot, None)
-    total = round(sum(c.mrr_at_risk for c in rows), 2)
+    total = sum((c.mrr_at_risk for c in rows), Decimal(0))
     result = RuleResult(rule)
     if total > rule.amount:
         top = sorted(rows, key=lambda c: -c.mrr_at_risk)[:5]

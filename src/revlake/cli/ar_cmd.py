@@ -73,8 +73,9 @@ def aging(
     as_json: JsonOption = False,
 ) -> None:
     """Receivables aging on a date: open balances by bucket, per currency and in total."""
-    from revlake.finance.receivables import AGING_BUCKETS, aging_report_dict
+    from revlake.finance.receivables import AGING_BUCKETS
     from revlake.finance.receivables import aging as compute
+    from revlake.queries.ar import aging_report_dict
 
     day = parse_day(as_of, "--as-of")
     with _reader(workspace, tenant) as (_, _, reader):
@@ -117,16 +118,16 @@ def overdue(
     as_json: JsonOption = False,
 ) -> None:
     """Overdue invoices on a date, most days late first, with contact and last attempt."""
-    from revlake.finance.receivables import open_invoice_dict, resolve_as_of
     from revlake.finance.receivables import overdue as compute
+    from revlake.finance.receivables import resolve_as_of
+    from revlake.queries.ar import overdue_dict
 
     day = parse_day(as_of, "--as-of")
     with _reader(workspace, tenant) as (_, _, reader):
         resolved = resolve_as_of(reader, day)
         items = compute(reader, resolved)
     if as_json:
-        payload = {"as_of": resolved.isoformat(), "items": [open_invoice_dict(i) for i in items]}
-        typer.echo(json.dumps(payload, indent=2))
+        typer.echo(json.dumps(overdue_dict(resolved, items), indent=2))
         return
     table = Table(title=f"{len(items)} overdue invoices on {resolved}", title_justify="left")
     for column in ("invoice", "customer", "email", "due", "days late", "open", "last attempt"):

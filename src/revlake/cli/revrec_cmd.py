@@ -152,48 +152,6 @@ def _money(amount: Money) -> str:
     return f"{amount.amount:,.{amount.digits}f}"
 
 
-def contract_json(stored: StoredContract) -> dict[str, Any]:
-    """A stored contract with its allocation(s) and monthly schedule, as JSON data."""
-    schedule = stored.schedule()
-    contract = stored.contract
-    return {
-        "id": stored.id,
-        "reference": contract.reference,
-        "customer_id": contract.customer_id,
-        "customer_name": contract.customer_name,
-        "currency": contract.currency,
-        "start": contract.start.isoformat(),
-        "end": contract.end.isoformat(),
-        "transaction_price": str(contract.transaction_price.amount),
-        "total_consideration": str(schedule.total_consideration.amount),
-        "modifications": len(stored.modifications),
-        "segments": [
-            {
-                "from": segment.start.isoformat(),
-                "to": None if segment.end is None else segment.end.isoformat(),
-                "consideration": str(segment.consideration.amount),
-                "allocation": [
-                    {
-                        "obligation": line.name,
-                        "ssp": str(line.ssp.amount),
-                        "allocated": str(line.allocated.amount),
-                    }
-                    for line in segment.allocation.lines
-                ],
-            }
-            for segment in schedule.segments
-        ],
-        "schedule": [
-            {
-                "obligation": row.obligation,
-                "month": row.month.strftime("%Y-%m"),
-                "amount": str(row.amount.amount),
-            }
-            for row in schedule.rows
-        ],
-    }
-
-
 def render_contract(stored: StoredContract) -> None:
     """Print a contract's allocation per segment and its schedule (obligation × month)."""
     schedule = stored.schedule()
@@ -266,10 +224,16 @@ def contracts_list(
 ) -> None:
     """List the tenant's contracts with price, recognised to date and still unrecognised."""
     from revlake.finance.contract_store import list_contracts
+    from revlake.queries.revrec import contract_summary
+    from revlake.schemas.revrec import ContractList
 
     with _tenant_store(workspace, tenant) as (store, tenant_id), store.read() as session:
         contracts = list_contracts(session, tenant_id)
     today = dt.date.today()
+    if as_json:
+        listed = ContractList(items=[contract_summary(c, today) for c in contracts])
+        typer.echo(json.dumps(listed.model_dump(mode="json"), indent=2))
+        return
     rows = []
     for stored in contracts:
         schedule = stored.schedule()
@@ -286,9 +250,6 @@ def contracts_list(
                 "modifications": len(stored.modifications),
             }
         )
-    if as_json:
-        typer.echo(json.dumps(rows, indent=2))
-        return
     table = Table(
         "id",
         "reference",
@@ -317,11 +278,13 @@ def contracts_show(
 ) -> None:
     """Print a contract's allocation and monthly recognition schedule."""
     from revlake.finance.contract_store import load_contract
+    from revlake.queries.revrec import contract_detail
 
     with _tenant_store(workspace, tenant) as (store, tenant_id), store.read() as session:
         stored = load_contract(session, tenant_id, contract_id)
     if as_json:
-        typer.echo(json.dumps(contract_json(stored), indent=2))
+        detail = contract_detail(stored, dt.date.today())
+        typer.echo(json.dumps(detail.model_dump(mode="json"), indent=2))
         return
     render_contract(stored)
 

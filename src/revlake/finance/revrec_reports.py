@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from revlake.errors import InputError
+from revlake.finance.receivables import convert, rates_on
 from revlake.finance.recognition import next_month
 from revlake.reader import Rows
 
@@ -61,6 +62,38 @@ class DeferredAsOf:
         for balance in self.balances:
             totals[balance.currency] = totals.get(balance.currency, Decimal(0)) + balance.deferred
         return dict(sorted(totals.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class ConsolidatedDeferred:
+    """Deferred revenue of every currency in the reporting currency at the as-of date's
+    rate; currencies without a rate on or before that date are left out and named."""
+
+    as_of: dt.date
+    reporting_currency: str
+    total_rc: Decimal
+    by_currency: dict[str, Decimal]
+    missing_rates: tuple[str, ...]
+
+
+def consolidated_deferred(
+    reader: Rows, as_of: dt.date, reporting_currency: str
+) -> ConsolidatedDeferred:
+    """Deferred revenue at month end `as_of`, per currency and in total in the reporting
+    currency, converted at the as-of rate the receivables aging uses (one FX rule)."""
+    totals = deferred_revenue_as_of(reader, as_of).totals()
+    rates = rates_on(reader, as_of, {*totals, reporting_currency})
+    total = Decimal("0.00")
+    missing: list[str] = []
+    for currency, amount in totals.items():
+        rate_from, rate_to = rates.get(currency), rates.get(reporting_currency)
+        if rate_from is None or rate_to is None:
+            missing.append(currency if rate_from is None else reporting_currency)
+            continue
+        total += convert(amount, rate_from, rate_to)
+    return ConsolidatedDeferred(
+        as_of, reporting_currency, total, totals, tuple(sorted(set(missing)))
+    )
 
 
 def check_month_end(day: dt.date, *, field: str = "as_of") -> dt.date:

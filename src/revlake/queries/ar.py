@@ -7,7 +7,7 @@ the response schemas of `revlake.schemas.ar`; sorting and paging of invoice list
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -44,12 +44,12 @@ DEFAULT_SORT = "-days_past_due,invoice_date"
 def _buckets(row: ar.AgingRow) -> ArBuckets:
     b = row.buckets
     return ArBuckets(
-        current=float(b["current"]),
-        days_1_30=float(b["1-30"]),
-        days_31_60=float(b["31-60"]),
-        days_61_90=float(b["61-90"]),
-        days_91_120=float(b["91-120"]),
-        days_over_120=float(b["120+"]),
+        current=b["current"],
+        days_1_30=b["1-30"],
+        days_31_60=b["31-60"],
+        days_61_90=b["61-90"],
+        days_91_120=b["91-120"],
+        days_over_120=b["120+"],
     )
 
 
@@ -60,15 +60,14 @@ def _aging_row(row: ar.AgingRow) -> ArAgingRow:
         customer_name=row.customer_name,
         invoices=row.invoices,
         overdue_invoices=row.overdue_invoices,
-        total=float(row.total),
-        overdue=float(row.overdue),
+        total=row.total,
+        overdue=row.overdue,
         buckets=_buckets(row),
     )
 
 
-def aging(snapshot: Build, as_of: date | None, by_customer: bool) -> ArAging:
-    """Aging buckets on `as_of` (default: the last balance event in the data)."""
-    report = ar.aging(snapshot, as_of, by_customer=by_customer)
+def aging_out(report: ar.AgingReport) -> ArAging:
+    """The aging report in its one published shape (API and `revlake ar aging --json`)."""
     return ArAging(
         as_of=report.as_of,
         reporting_currency=report.reporting_currency,
@@ -81,6 +80,24 @@ def aging(snapshot: Build, as_of: date | None, by_customer: bool) -> ArAging:
     )
 
 
+def aging_report_dict(report: ar.AgingReport) -> dict[str, Any]:
+    """The aging report as JSON data: exactly what `GET /api/v1/ar/aging` answers."""
+    return aging_out(report).model_dump(mode="json")
+
+
+def aging(snapshot: Build, as_of: date | None, by_customer: bool) -> ArAging:
+    """Aging buckets on `as_of` (default: the last balance event in the data)."""
+    return aging_out(ar.aging(snapshot, as_of, by_customer=by_customer))
+
+
+def overdue_dict(as_of: date, items: list[ar.OpenInvoice]) -> dict[str, Any]:
+    """Overdue invoices as JSON data, each in the shape of the API's invoice list items."""
+    return {
+        "as_of": as_of.isoformat(),
+        "items": [invoice_out(i).model_dump(mode="json") for i in items],
+    }
+
+
 def invoice_out(inv: ar.OpenInvoice) -> ArInvoice:
     return ArInvoice(
         invoice_id=inv.invoice_id,
@@ -91,8 +108,8 @@ def invoice_out(inv: ar.OpenInvoice) -> ArInvoice:
         currency=inv.currency,
         invoice_date=inv.invoice_date,
         due_date=inv.due_date,
-        amount_due=float(inv.amount_due),
-        open_balance=float(inv.open_balance),
+        amount_due=inv.amount_due,
+        open_balance=inv.open_balance,
         days_past_due=inv.days_past_due,
         aging_bucket=inv.aging_bucket,
         is_uncollectible=inv.is_uncollectible,
@@ -151,11 +168,11 @@ def dso(snapshot: Build, start: date | None, end: date | None) -> ArDso:
             DsoMonth(
                 month_end=p.month_end,
                 days_in_period=p.days_in_period,
-                receivables=float(p.receivables),
-                billed=float(p.billed),
+                receivables=p.receivables,
+                billed=p.billed,
                 dso_days=None if p.dso_days is None else float(p.dso_days),
                 overdue_invoices=p.overdue_invoices,
-                overdue_amount=float(p.overdue_amount),
+                overdue_amount=p.overdue_amount,
             )
             for p in points
         ],

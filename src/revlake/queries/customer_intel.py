@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from revlake.errors import NotFound
@@ -22,6 +23,7 @@ from revlake.ml.cohort_fit import (
     read_cohort_counts,
     select_cohorts,
 )
+from revlake.queries.convert import money
 from revlake.queries.params import PageParams, page_of, where
 from revlake.queries.revenue import reporting_currency
 from revlake.reader import Build
@@ -54,8 +56,9 @@ names as (
 """
 
 
-def _cents(value: Any) -> float:
-    return round(float(value or 0.0), 2)
+def _cents(value: Any) -> Decimal:
+    """An amount (DECIMAL or DOUBLE; null as 0) as exact Decimal cents."""
+    return money(float(value or 0.0))
 
 
 def _finite(value: Any) -> float | None:

@@ -17,6 +17,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from revlake.ml.registry import (
     load_model_cached,
     registered_win_version,
 )
-from revlake.queries.convert import money, num
+from revlake.queries.convert import amount, money, num
 from revlake.queries.params import PageParams, order_by, page_of, where
 from revlake.queries.revenue import reporting_currency
 from revlake.reader import Build
@@ -188,11 +189,11 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
         "rep": r["rep"],
         "product": r["product"],
         "stage": r["stage"],
-        "amount": num(r["amount"]),
+        "amount": amount(r["amount"]),
         "win_probability": float(r["win_probability"]),
         "risk_score": float(r["risk_score"]),
         "risk_category": r["risk_category"],
-        "at_risk_amount": num(r["at_risk_amount"]),
+        "at_risk_amount": amount(r["at_risk_amount"]),
         "expected_close_date": r["expected_close_date"],
         "close_p10": r["close_p10"],
         "close_p50": r["close_p50"],
@@ -478,8 +479,8 @@ def deal_summary(snapshot: Build) -> DealSummary:
                 CategoryTotal(
                     category=name,
                     deals=int(r["n"]) if r else 0,
-                    amount=money(r["amount"]) if r else 0.0,
-                    at_risk_amount=money(r["at_risk"]) if r else 0.0,
+                    amount=money(r["amount"] if r else None),
+                    at_risk_amount=money(r["at_risk"] if r else None),
                 )
             )
         as_of = totals["as_of"] if isinstance(totals["as_of"], date) else date.min
@@ -489,7 +490,7 @@ def deal_summary(snapshot: Build) -> DealSummary:
             open_deals=int(totals["n"]),
             open_pipeline=money(totals["amount"]),
             at_risk_amount=money(totals["at_risk"]),
-            expected_value=round(money(totals["expected"]), 2),
+            expected_value=money(totals["expected"]),
             average_win_probability=(
                 round(float(totals["avg_p"]), 4) if totals["avg_p"] is not None else None
             ),
@@ -612,16 +613,16 @@ def forecast(
                 index=k + 1,
                 start=day_date(int(starts[k])),
                 end=day_date(int(fc.period_ends[k])),
-                p10=round(float(b.per_period[0, k]), 2),
-                p50=round(float(b.per_period[1, k]), 2),
-                p90=round(float(b.per_period[2, k]), 2),
-                mean=round(float(b.mean_per_period[k]), 2),
-                cumulative_p10=round(float(b.cumulative[0, k]), 2),
-                cumulative_p50=round(float(b.cumulative[1, k]), 2),
-                cumulative_p90=round(float(b.cumulative[2, k]), 2),
-                open_pipeline_mean=round(float(fc.open_bands.mean_per_period[k]), 2),
-                new_pipeline_mean=round(float(fc.new_mean_per_period[k]), 2),
-                baseline=round(float(fc.baseline_per_period[k]), 2),
+                p10=money(float(b.per_period[0, k])),
+                p50=money(float(b.per_period[1, k])),
+                p90=money(float(b.per_period[2, k])),
+                mean=money(float(b.mean_per_period[k])),
+                cumulative_p10=money(float(b.cumulative[0, k])),
+                cumulative_p50=money(float(b.cumulative[1, k])),
+                cumulative_p90=money(float(b.cumulative[2, k])),
+                open_pipeline_mean=money(float(fc.open_bands.mean_per_period[k])),
+                new_pipeline_mean=money(float(fc.new_mean_per_period[k])),
+                baseline=money(float(fc.baseline_per_period[k])),
             )
             for k in range(fc.period_ends.size)
         ]
@@ -637,7 +638,8 @@ def forecast(
             total_p10=periods[-1].cumulative_p10,
             total_p50=periods[-1].cumulative_p50,
             total_p90=periods[-1].cumulative_p90,
-            total_baseline=round(float(fc.baseline_per_period.sum()), 2),
+            # the periods' baselines as shown add up to the total, to the cent
+            total_baseline=sum((p.baseline for p in periods), Decimal(0)),
             periods=periods,
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from revlake.queries.convert import money, num
+from revlake.queries.convert import amount, money, num
 from revlake.queries.params import PageParams, month_range_sql, order_by, page_of, where
 from revlake.reader import Build
 from revlake.schemas.common import ChannelRow, FunnelPage, FunnelRow, FunnelStage, Page
@@ -140,7 +140,7 @@ def channels(
                 leads=int(r["leads"]),
                 new_customers=int(r["new_customers"]),
                 new_mrr=money(r["new_mrr_rc"]),
-                cac=num(r["cac_rc"]),
+                cac=amount(r["cac_rc"]),
                 roas=num(r["roas"]),
                 payback_months=num(r["payback_months"]),
             )

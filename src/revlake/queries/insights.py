@@ -8,12 +8,13 @@ this module only compares them and words the comparison.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from revlake.queries.convert import money, num
 from revlake.queries.revenue import reporting_currency
 from revlake.reader import Build, NoPublishedBuild
-from revlake.schemas.common import Insight, Insights
+from revlake.schemas.common import Figure, Insight, Insights
 
 MOVEMENT_LABELS = {
     "new_mrr_rc": ("new business", "new"),
@@ -26,7 +27,7 @@ MOVEMENT_LABELS = {
 BASELINE_MONTHS = 6
 
 
-def fmt_money(value: float, currency: str) -> str:
+def fmt_money(value: Decimal | float, currency: str) -> str:
     sign = "−" if value < 0 else ""
     return f"{sign}{currency} {abs(value):,.0f}"
 
@@ -39,7 +40,7 @@ def _customers(n: int) -> str:
     return f"{n} customer" if n == 1 else f"{n} customers"
 
 
-def _segment_driver(snapshot: Build, month: date, movement_type: str) -> tuple[str, float] | None:
+def _segment_driver(snapshot: Build, month: date, movement_type: str) -> tuple[str, Decimal] | None:
     rows = snapshot.rows(
         "select coalesce(a.segment, 'unknown') as segment, sum(m.amount_rc) as amount "
         "from gold.fct_mrr_movements m "
@@ -67,7 +68,7 @@ def _net_new(snapshot: Build, cur: dict[str, Any], prev: dict[str, Any], cur_: s
         f"Net new MRR {direction}{relative} month over month, from "
         f"{fmt_money(before, cur_)} to {fmt_money(now, cur_)}"
     )
-    figures: dict[str, float | int | str | None] = {
+    figures: dict[str, Figure] = {
         "month": cur["month_start_date"].isoformat(),
         "net_new_mrr": now,
         "previous_net_new_mrr": before,

@@ -4,10 +4,11 @@ fct_cohort_retention)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from revlake.errors import InputError
-from revlake.queries.convert import money, num
+from revlake.queries.convert import amount, money, num
 from revlake.queries.params import PageParams, month_range_sql, order_by, page_of, where
 from revlake.reader import Build, NoPublishedBuild
 from revlake.schemas.common import Cohorts, Kpi, Kpis, MonthMovements, Page
@@ -61,6 +62,17 @@ def latest_month(snapshot: Build) -> date:
     return value
 
 
+def _difference(
+    value: Decimal | float | None, before: Decimal | float | None
+) -> Decimal | float | None:
+    """value − previous: exact for money (Decimal), to 6 decimals for ratios and counts."""
+    if value is None or before is None:
+        return None
+    if isinstance(value, Decimal) and isinstance(before, Decimal):
+        return value - before
+    return round(float(value) - float(before), 6)
+
+
 def kpis(snapshot: Build, month: date | None = None) -> Kpis:
     """The KPI cards of `month` (default: the latest), each with its previous month."""
 
@@ -83,10 +95,15 @@ def kpis(snapshot: Build, month: date | None = None) -> Kpis:
         window = months[max(0, index - TREND_MONTHS + 1) : index + 1]
         cards = []
         for key, label, unit, _ in KPI_COLUMNS:
-            value = num(row[key])
-            before = num(prev[key]) if prev is not None else None
-            change = value - before if value is not None and before is not None else None
-            change_pct = change / abs(before) if change is not None and before else None
+            figure = amount if unit == "money" else num
+            value = figure(row[key])
+            before = figure(prev[key]) if prev is not None else None
+            change = _difference(value, before)
+            change_pct = (
+                round(float(change) / abs(float(before)), 6)
+                if change is not None and before
+                else None
+            )
             cards.append(
                 Kpi(
                     key=key,
@@ -94,9 +111,9 @@ def kpis(snapshot: Build, month: date | None = None) -> Kpis:
                     unit=unit,  # type: ignore[arg-type]
                     value=value,
                     previous=before,
-                    change=round(change, 6) if change is not None else None,
-                    change_pct=round(change_pct, 6) if change_pct is not None else None,
-                    trend=[num(r[key]) for r in window],
+                    change=change,
+                    change_pct=change_pct,
+                    trend=[figure(r[key]) for r in window],
                 )
             )
         return Kpis(

@@ -7,13 +7,12 @@ DECIMAL(18,2) columns, in the bills' or the bank account's currency.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
 from revlake.finance.receivables import AGING_BUCKETS as RECEIVABLES_BUCKETS
-from revlake.schemas.common import Page, Schema
+from revlake.schemas.common import Money, Page, Schema
 
 AGING_BUCKETS = RECEIVABLES_BUCKETS  # the same buckets as receivables
 
@@ -22,7 +21,7 @@ class ApBucket(Schema):
     """Open vendor balances in one aging bucket."""
 
     bucket: str = Field(description="current, 1-30, 31-60, 61-90, 91-120 or 120+ days past due")
-    amount: Decimal
+    amount: Money
     bills: int
 
 
@@ -30,8 +29,8 @@ class ApVendorAging(Schema):
     """One vendor's open balance split by bucket."""
 
     vendor_name: str
-    total: Decimal
-    buckets: dict[str, Decimal]
+    total: Money
+    buckets: dict[str, Money]
 
 
 class ApAging(Schema):
@@ -39,7 +38,7 @@ class ApAging(Schema):
 
     as_of: date
     currency: str
-    total_open: Decimal
+    total_open: Money
     open_bills: int
     buckets: list[ApBucket]
     vendors: list[ApVendorAging]
@@ -53,8 +52,8 @@ class ApBill(Schema):
     currency: str
     bill_date: date
     due_date: date
-    total: Decimal
-    open_balance: Decimal
+    total: Money
+    open_balance: Money
     days_past_due: int
     aging_bucket: str | None = Field(description="Null when the bill is paid")
     status: str = Field(description="open (not yet due), overdue or paid")
@@ -69,7 +68,7 @@ class ApBillPage(Page[ApBill]):
 class BankLineOut(Schema):
     transaction_id: str
     date: date
-    amount: Decimal
+    amount: Money
     currency: str
     reference: str | None
     description: str | None
@@ -80,7 +79,7 @@ class CashPaymentOut(Schema):
     payment_kind: str = Field(description="charge, refund, payout or bill_payment")
     payment_id: str
     date: date
-    amount: Decimal
+    amount: Money
     currency: str
     document_number: str | None
     counterparty: str | None

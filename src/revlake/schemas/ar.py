@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from revlake.schemas.common import Page, Schema
+from revlake.schemas.common import Money, Page, Schema
 from revlake.store.collections import MAX_TEXT
 
 NoteStatusName = Literal[
@@ -23,12 +23,12 @@ NoteStatusName = Literal[
 class ArBuckets(Schema):
     """Open balances by aging bucket: not yet due, then days past due."""
 
-    current: float
-    days_1_30: float
-    days_31_60: float
-    days_61_90: float
-    days_91_120: float
-    days_over_120: float
+    current: Money
+    days_1_30: Money
+    days_31_60: Money
+    days_61_90: Money
+    days_91_120: Money
+    days_over_120: Money
 
 
 class ArAgingRow(Schema):
@@ -39,8 +39,8 @@ class ArAgingRow(Schema):
     customer_name: str | None = None
     invoices: int
     overdue_invoices: int
-    total: float
-    overdue: float
+    total: Money
+    overdue: Money
     buckets: ArBuckets
 
 
@@ -70,8 +70,8 @@ class ArInvoice(Schema):
     currency: str
     invoice_date: date
     due_date: date | None
-    amount_due: float
-    open_balance: float
+    amount_due: Money
+    open_balance: Money
     days_past_due: int
     aging_bucket: str
     is_uncollectible: bool
@@ -93,11 +93,11 @@ class DsoMonth(Schema):
 
     month_end: date
     days_in_period: int
-    receivables: float
-    billed: float
+    receivables: Money
+    billed: Money
     dso_days: float | None = Field(description="receivables ÷ billed × days; null if none billed")
     overdue_invoices: int
-    overdue_amount: float
+    overdue_amount: Money
 
 
 class ArDso(Schema):

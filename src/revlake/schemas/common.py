@@ -1,18 +1,53 @@
 """Response bodies of API v1 (pydantic): what the OpenAPI document at /docs describes.
 
-Amounts are in the tenant's reporting currency (named in `currency`) as JSON numbers with
-at most two decimals, read from gold DECIMAL(18,2) columns; ratios are plain fractions
-(1.05 = 105%).
+Money has one representation in every area of the API (`Money`): an exact decimal string
+("1234.50") in the currency the object names (`currency`, `reporting_currency` or the
+row's own), read from gold DECIMAL columns and kept as `Decimal` in Python. Ratios are
+plain JSON numbers as fractions (1.05 = 105%); counts are integers.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, Literal, TypeVar
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 T = TypeVar("T")
+
+CENT = Decimal("0.01")
+
+
+def exact_amount(value: object) -> object:
+    """A binary float (an amount computed in floating point, e.g. a simulated forecast or
+    MRR × a probability) rounded half up to cents; exact inputs (Decimal, int, decimal
+    text) are kept as they are."""
+    if isinstance(value, float):
+        return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return value
+
+
+def decimal_text(value: Decimal) -> str:
+    """Plain positional decimal text, never exponent notation ("1000", not "1E+3")."""
+    return format(value, "f")
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(exact_amount),
+    PlainSerializer(decimal_text, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "decimal",
+            "pattern": r"^-?[0-9]+(\.[0-9]+)?$",
+            "description": 'An exact decimal amount as text, e.g. "1234.50"',
+        },
+        mode="serialization",
+    ),
+]
+"""An amount of money: `Decimal` in Python, an exact decimal string in JSON."""
 
 
 class Schema(BaseModel):
@@ -56,17 +91,22 @@ class Readiness(Schema):
     detail: str | None = None
 
 
+KpiValue = float | Money | None
+"""A KPI's figure: `Money` (decimal text) when its unit is money, else a JSON number."""
+
+
 class Kpi(Schema):
-    """One KPI for a month, with the previous month and the change between them."""
+    """One KPI for a month, with the previous month and the change between them; money
+    KPIs (unit `money`) are exact decimal strings like every amount."""
 
     key: str
     label: str
     unit: Literal["money", "ratio", "count", "months"]
-    value: float | None
-    previous: float | None
-    change: float | None = Field(description="value − previous")
+    value: KpiValue
+    previous: KpiValue
+    change: KpiValue = Field(description="value − previous")
     change_pct: float | None = Field(description="(value − previous) ÷ |previous|")
-    trend: list[float | None] = Field(description="the last 12 months, oldest first")
+    trend: list[KpiValue] = Field(description="the last 12 months, oldest first")
 
 
 class Kpis(Schema):
@@ -81,14 +121,14 @@ class MonthMovements(Schema):
     """MRR movements of one month (they sum to the month's change in MRR)."""
 
     month: date
-    mrr: float
-    new: float
-    expansion: float
-    contraction: float
-    churn: float
-    reactivation: float
-    fx_impact: float
-    net_new: float
+    mrr: Money
+    new: Money
+    expansion: Money
+    contraction: Money
+    churn: Money
+    reactivation: Money
+    fx_impact: Money
+    net_new: Money
     new_customers: int
     churned_customers: int
     reactivated_customers: int
@@ -103,7 +143,7 @@ class FunnelRow(Schema):
     opportunities_created: int
     opportunities_won: int
     opportunities_lost: int
-    won_amount: float
+    won_amount: Money
     lead_conversion_rate: float | None
     win_rate: float | None
 
@@ -124,13 +164,13 @@ class ChannelRow(Schema):
     channel_name: str
     channel_type: str
     month: date
-    spend: float
+    spend: Money
     impressions: int
     clicks: int
     leads: int
     new_customers: int
-    new_mrr: float
-    cac: float | None
+    new_mrr: Money
+    cac: Money | None
     roas: float | None
     payback_months: float | None
 
@@ -155,11 +195,11 @@ class PipelineMonth(Schema):
     opportunities_won: int
     opportunities_lost: int
     win_rate: float | None
-    won_amount: float
+    won_amount: Money
     avg_cycle_days_won: float | None
     open_opportunities: int
-    open_pipeline: float
-    weighted_pipeline: float
+    open_pipeline: Money
+    weighted_pipeline: Money
     pipeline_coverage: float | None
 
 
@@ -180,7 +220,7 @@ class CustomerRow(Schema):
     country: str | None
     segment: str | None
     industry: str | None
-    mrr: float
+    mrr: Money
     is_paying: bool
     first_paid_month: date | None
     last_paid_month: date | None
@@ -189,15 +229,15 @@ class CustomerRow(Schema):
 class MrrPoint(Schema):
     month: date
     currency: str
-    mrr: float
-    mrr_rc: float
+    mrr: Money
+    mrr_rc: Money
     is_paying: bool
 
 
 class CustomerMovement(Schema):
     month: date
     movement_type: str
-    amount: float
+    amount: Money
 
 
 class CustomerDetail(Schema):
@@ -299,6 +339,10 @@ class RunsPage(Page[RunItem]):
     flagged: list[FlaggedRecords] = []
 
 
+Figure = float | int | Money | str | None
+"""A figure behind an insight (the order matters: pydantic keeps floats, ints and Decimals)."""
+
+
 class Insight(Schema):
     """A plain-language observation and the figures behind it."""
 
@@ -306,7 +350,10 @@ class Insight(Schema):
     severity: Literal["good", "neutral", "warning"]
     title: str
     text: str
-    figures: dict[str, float | int | str | None]
+    figures: dict[str, Figure] = Field(
+        description="the figures the text is made of: money as decimal strings, ratios and "
+        "counts as numbers"
+    )
 
 
 class Insights(Schema):

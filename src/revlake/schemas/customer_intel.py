@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from revlake.schemas.common import Schema
+from revlake.schemas.common import Money, Schema
 
 RiskLevel = Literal["low", "medium", "high", "critical", "cancelling"]
 
@@ -35,8 +35,8 @@ class CustomerChurn(Schema):
     churn_probability: float
     risk_level: RiskLevel
     intervention: str = Field(description="Suggested action for the risk level")
-    mrr: float
-    mrr_at_risk: float = Field(description="MRR × churn probability")
+    mrr: Money
+    mrr_at_risk: Money = Field(description="MRR × churn probability")
     model_version: str
     drivers: list[ChurnDriver]
 
@@ -48,8 +48,8 @@ class AtRiskRow(Schema):
     churn_probability: float
     risk_level: RiskLevel
     intervention: str
-    mrr: float
-    mrr_at_risk: float
+    mrr: Money
+    mrr_at_risk: Money
     top_driver: str | None
 
 
@@ -77,17 +77,17 @@ class CustomerLtvOut(Schema):
     segment: str = Field(description="Segment whose retention fit values the customer")
     currency: str
     tenure_months: int = Field(description="Months since the first paying month")
-    mrr: float
+    mrr: Money
     expected_remaining_months: float = Field(
         description="DERL: discounted expected further payments (the next one in full)"
     )
-    ltv: float = Field(
+    ltv: Money = Field(
         description="Expected remaining discounted gross-margin revenue: MRR × margin × DERL"
     )
-    simple_ltv: float | None = Field(
+    simple_ltv: Money | None = Field(
         description="MRR × margin ÷ the segment's monthly revenue churn (no heterogeneity)"
     )
-    segment_simple_ltv: float | None = Field(
+    segment_simple_ltv: Money | None = Field(
         description="The segment's ARPA × margin ÷ monthly revenue churn"
     )
     monthly_revenue_churn: float | None

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from revlake.schemas.common import Page, Schema
+from revlake.schemas.common import Money, Page, Schema
 
 RiskCategory = Literal["critical", "high", "medium", "low"]
 RISK_CATEGORIES: tuple[RiskCategory, ...] = ("critical", "high", "medium", "low")
@@ -30,11 +30,11 @@ class DealRow(Schema):
     rep: str | None = Field(description="sales rep's name")
     product: str | None = Field(description="product, or the plan when no product is linked")
     stage: str | None
-    amount: float | None
+    amount: Money | None
     win_probability: float
     risk_score: float = Field(ge=0, le=100)
     risk_category: RiskCategory
-    at_risk_amount: float | None = Field(description="amount × (1 − win probability)")
+    at_risk_amount: Money | None = Field(description="amount × (1 − win probability)")
     expected_close_date: date | None = Field(description="the close date the CRM records")
     close_p10: date | None = Field(description="close date if won: 10th percentile")
     close_p50: date | None = Field(description="close date if won: median")
@@ -129,8 +129,8 @@ class DealExplanation(Schema):
 class CategoryTotal(Schema):
     category: RiskCategory
     deals: int
-    amount: float
-    at_risk_amount: float
+    amount: Money
+    at_risk_amount: Money
 
 
 class DealSummary(Schema):
@@ -139,9 +139,9 @@ class DealSummary(Schema):
     currency: str
     as_of_date: date
     open_deals: int
-    open_pipeline: float = Field(description="Σ amount of the open deals")
-    at_risk_amount: float = Field(description="Σ amount × (1 − win probability)")
-    expected_value: float = Field(description="Σ amount × win probability")
+    open_pipeline: Money = Field(description="Σ amount of the open deals")
+    at_risk_amount: Money = Field(description="Σ amount × (1 − win probability)")
+    expected_value: Money = Field(description="Σ amount × win probability")
     average_win_probability: float | None = Field(
         description="Mean win probability of the open deals (None without deals)"
     )
@@ -183,16 +183,16 @@ class ForecastPeriodOut(Schema):
     index: int
     start: date
     end: date
-    p10: float
-    p50: float
-    p90: float
-    mean: float
-    cumulative_p10: float
-    cumulative_p50: float
-    cumulative_p90: float
-    open_pipeline_mean: float = Field(description="mean from deals open today")
-    new_pipeline_mean: float = Field(description="mean from deals not yet created")
-    baseline: float = Field(description="stage-weighted pipeline closing in the period")
+    p10: Money
+    p50: Money
+    p90: Money
+    mean: Money
+    cumulative_p10: Money
+    cumulative_p50: Money
+    cumulative_p90: Money
+    open_pipeline_mean: Money = Field(description="mean from deals open today")
+    new_pipeline_mean: Money = Field(description="mean from deals not yet created")
+    baseline: Money = Field(description="stage-weighted pipeline closing in the period")
 
 
 class ForecastOut(Schema):
@@ -206,8 +206,8 @@ class ForecastOut(Schema):
     open_deals: int
     model_kind: str
     model_version: str
-    total_p10: float
-    total_p50: float
-    total_p90: float
-    total_baseline: float
+    total_p10: Money
+    total_p50: Money
+    total_p90: Money
+    total_baseline: Money
     periods: list[ForecastPeriodOut]

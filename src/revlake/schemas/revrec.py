@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from revlake.schemas.common import Page, Schema
+from revlake.schemas.common import Money, Page, Schema
 
 Pattern = Literal["ratable", "point_in_time", "milestones", "progress"]
 Amount = Decimal | str
@@ -26,12 +26,12 @@ class RevrecMonth(Schema):
 
     month: str = Field(description="YYYY-MM")
     currency: str
-    opening: Decimal
-    billed: Decimal
-    recognised: Decimal
-    contra: Decimal = Field(description="Revenue part of credit notes issued in the month")
-    closing: Decimal = Field(description="Deferred revenue at the month end")
-    contracts_recognised: Decimal = Field(
+    opening: Money
+    billed: Money
+    recognised: Money
+    contra: Money = Field(description="Revenue part of credit notes issued in the month")
+    closing: Money = Field(description="Deferred revenue at the month end")
+    contracts_recognised: Money = Field(
         Decimal(0), description="Revenue of contracts entered by finance recognised in the month"
     )
 
@@ -49,15 +49,15 @@ class RevrecSchedule(Schema):
 class DeferredCustomer(Schema):
     customer_id: str
     currency: str
-    billed: Decimal
-    credited: Decimal
-    recognised: Decimal
-    deferred: Decimal
+    billed: Money
+    credited: Money
+    recognised: Money
+    deferred: Money
 
 
 class DeferredTotal(Schema):
     currency: str
-    deferred: Decimal
+    deferred: Money
 
 
 class RevrecDeferred(Schema):
@@ -146,8 +146,8 @@ class ProgressMeasureIn(RequestSchema):
 
 class AllocationLineOut(Schema):
     obligation: str
-    ssp: Decimal
-    allocated: Decimal
+    ssp: Money
+    allocated: Money
 
 
 class SegmentOut(Schema):
@@ -155,14 +155,14 @@ class SegmentOut(Schema):
 
     start: date
     end: date | None
-    consideration: Decimal
+    consideration: Money
     allocation: list[AllocationLineOut]
 
 
 class ScheduleRowOut(Schema):
     obligation: str
     month: str
-    amount: Decimal
+    amount: Money
 
 
 class ContractSummary(Schema):
@@ -173,9 +173,9 @@ class ContractSummary(Schema):
     currency: str
     start: date
     end: date
-    transaction_price: Decimal
-    total_consideration: Decimal
-    recognised_to_date: Decimal
+    transaction_price: Money
+    total_consideration: Money
+    recognised_to_date: Money
     modifications: int
     created_at: datetime
     created_by: str

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from revlake.schemas.common import Page, Schema
+from revlake.schemas.common import Money, Page, Schema
 
 
 class TaxReportRow(Schema):
@@ -22,24 +22,24 @@ class TaxReportRow(Schema):
     jurisdiction: str
     tax_kind: str
     currency: str
-    taxable_net: Decimal = Field(description="Net of the lines that carried tax")
-    tax_charged: Decimal
-    reverse_charged_net: Decimal
-    untaxed_net: Decimal = Field(description="Net of lines outside the seller's tax (exports)")
+    taxable_net: Money = Field(description="Net of the lines that carried tax")
+    tax_charged: Money
+    reverse_charged_net: Money
+    untaxed_net: Money = Field(description="Net of lines outside the seller's tax (exports)")
     line_count: int
     reverse_charge_line_count: int
-    taxable_net_rc: Decimal
-    tax_charged_rc: Decimal
-    reverse_charged_net_rc: Decimal
+    taxable_net_rc: Money
+    tax_charged_rc: Money
+    reverse_charged_net_rc: Money
 
 
 class TaxCurrencyTotal(Schema):
     """The report's totals in one invoice currency."""
 
     currency: str
-    taxable_net: Decimal
-    tax_charged: Decimal
-    reverse_charged_net: Decimal
+    taxable_net: Money
+    tax_charged: Money
+    reverse_charged_net: Money
     line_count: int
 
 
@@ -53,9 +53,9 @@ class TaxReport(Schema):
     jurisdiction: str | None
     rows: list[TaxReportRow]
     totals: list[TaxCurrencyTotal]
-    tax_charged_rc: Decimal
-    taxable_net_rc: Decimal
-    reverse_charged_net_rc: Decimal
+    tax_charged_rc: Money
+    taxable_net_rc: Money
+    reverse_charged_net_rc: Money
 
 
 class TaxRateOut(Schema):
@@ -86,9 +86,9 @@ class TaxDiscrepancyOut(Schema):
     customer_country: str
     jurisdiction: str
     currency: str
-    net: Decimal
-    charged_tax: Decimal
-    expected_tax: Decimal | None
+    net: Money
+    charged_tax: Money
+    expected_tax: Money | None
     charged_rate: Decimal | None
     expected_rate: Decimal | None
     reason: str

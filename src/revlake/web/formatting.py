@@ -4,6 +4,7 @@ these same functions and compare them with the text on the page)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from babel.numbers import get_currency_symbol
 
@@ -12,14 +13,17 @@ def currency_symbol(currency: str) -> str:
     return str(get_currency_symbol(currency, locale="en_US"))
 
 
-def money(value: float | None, currency: str, *, decimals: int = 0) -> str:
+def money(value: Decimal | float | str | None, currency: str, *, decimals: int = 0) -> str:
+    """An amount with its currency symbol; decimal text (the API's money form) is read exactly."""
     if value is None:
         return "–"
+    if isinstance(value, str):
+        value = Decimal(value)
     sign = "−" if value < 0 else ""
     return f"{sign}{currency_symbol(currency)}{abs(value):,.{decimals}f}"
 
 
-def signed_money(value: float | None, currency: str) -> str:
+def signed_money(value: Decimal | float | None, currency: str) -> str:
     if value is None:
         return "–"
     return ("+" if value > 0 else "") + money(value, currency)
@@ -27,6 +31,24 @@ def signed_money(value: float | None, currency: str) -> str:
 
 def percent(value: float | None, *, decimals: int = 1) -> str:
     return "–" if value is None else f"{value * 100:.{decimals}f}%"
+
+
+def ago(seconds: float) -> str:
+    """How long ago, in the unit a reader thinks in: "just now", "12 min ago", "2 h ago"."""
+    if seconds < 60:
+        return "just now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    return f"{hours // 24} days ago"
+
+
+def change_percent(value: float | None, label: str) -> str:
+    """A change as a signed percentage with what it compares to ("+4.2% MoM")."""
+    return "–" if value is None else f"{value * 100:+.1f}% {label}"
 
 
 def count(value: float | None) -> str:

@@ -55,6 +55,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "retention",
     "runs",
     "insights",
+    "cfo",
     "audit",
     "tax",
     "ap",

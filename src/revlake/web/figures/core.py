@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
@@ -54,9 +55,9 @@ def mrr_trend(months: Sequence[dict[str, Any]], currency: str) -> str:
     return to_json(fig)
 
 
-def waterfall(row: MonthMovements, start_mrr: float, currency: str) -> str:
+def waterfall(row: MonthMovements, start_mrr: Decimal | float, currency: str) -> str:
     labels = ["Start", "New", "Expansion", "Reactivation", "Contraction", "Churn", "FX", "End"]
-    values = [
+    amounts = [
         start_mrr,
         row.new,
         row.expansion,
@@ -66,15 +67,16 @@ def waterfall(row: MonthMovements, start_mrr: float, currency: str) -> str:
         row.fx_impact,
         row.mrr,
     ]
+    values = [float(a) for a in amounts]
     measure = ["absolute"] + ["relative"] * 6 + ["total"]
     fig = go.Figure(
         go.Waterfall(x=labels, y=values, measure=measure, connector={"line": {"width": 1}})
     )
     # zoom the axis on the bridge: from 0 the monthly movements would be invisible slivers
-    running = [start_mrr]
+    running = [values[0]]
     for step in values[1:-1]:
         running.append(running[-1] + step)
-    running.append(row.mrr)
+    running.append(float(row.mrr))
     low, high = min(running), max(running)
     pad = max((high - low) * 0.5, high * 0.01, 1.0)
     fig.update_layout(

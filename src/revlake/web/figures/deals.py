@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
@@ -98,19 +99,19 @@ def fan_chart(fc: ForecastOut, *, cumulative: bool = False) -> str:
     """P10–P90 band with the P50 line per period, beside the stage-weighted baseline."""
     x = [p.end.isoformat() for p in fc.periods]
     if cumulative:
-        low = [p.cumulative_p10 for p in fc.periods]
-        mid = [p.cumulative_p50 for p in fc.periods]
-        high = [p.cumulative_p90 for p in fc.periods]
+        low = [float(p.cumulative_p10) for p in fc.periods]
+        mid = [float(p.cumulative_p50) for p in fc.periods]
+        high = [float(p.cumulative_p90) for p in fc.periods]
         base: list[float] = []
-        running = 0.0
+        running = Decimal(0)
         for p in fc.periods:
             running += p.baseline
-            base.append(round(running, 2))
+            base.append(float(running))
     else:
-        low = [p.p10 for p in fc.periods]
-        mid = [p.p50 for p in fc.periods]
-        high = [p.p90 for p in fc.periods]
-        base = [p.baseline for p in fc.periods]
+        low = [float(p.p10) for p in fc.periods]
+        mid = [float(p.p50) for p in fc.periods]
+        high = [float(p.p90) for p in fc.periods]
+        base = [float(p.baseline) for p in fc.periods]
     fig = go.Figure(
         [
             go.Scatter(x=x, y=high, mode="lines", line={"width": 0}, showlegend=False),

@@ -143,8 +143,8 @@ async def ar_add_note(
 
     try:
         await run_in_threadpool(write)
-    except ar.UnknownInvoiceError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    except ar.UnknownInvoiceError:
+        raise  # NotFound: a 404 page, mapped once with every domain error
     except InputError as exc:
         return RedirectResponse(f"{back}?error={quote(str(exc))}", status_code=303)
     return RedirectResponse(f"{back}?noted={quote(invoice_id)}", status_code=303)

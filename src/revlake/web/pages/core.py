@@ -1,4 +1,4 @@
-"""Dashboard core pages: login, overview, growth, retention, customers, data health, insights.
+"""Dashboard core pages: login, overview, insights, growth, data health.
 
 Every page is scoped like the API: the signed session cookie names an API key, the key
 gives the tenant and role (`web_principal`), and `page_snapshot` pins that tenant's
@@ -8,21 +8,20 @@ published snapshot for the request. A page whose area the role may not see answe
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import plotly
-from fastapi import APIRouter, FastAPI, Form, HTTPException, Query, Request
+from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from revlake.api.bodyguard import client_address
 from revlake.api.deps import ContextDep
-from revlake.queries import customers as customer_data
 from revlake.queries import growth, insights, pipeline, revenue
 from revlake.queries import health as health_data
 from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
 from revlake.store.keys import InvalidApiKeyError
-from revlake.store.roles import Area, can_access
+from revlake.store.roles import Area, Role, can_access
 from revlake.web.common import (
     HERE,
     NavEntry,
@@ -36,15 +35,12 @@ from revlake.web.figures import core as figures
 from revlake.web.session import COOKIE_NAME, SESSION_TTL_S, make_token
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-CUSTOMERS_PER_PAGE = 25
 
 NAV: tuple[NavEntry, ...] = (
     ("/", "Overview", Area.KPIS),
     ("/growth", "Growth", Area.FUNNEL),
-    ("/retention", "Retention", Area.COHORTS),
-    ("/customers", "Customers", Area.CUSTOMERS),
-    ("/data-health", "Data health", Area.RUNS),
     ("/insights", "Insights", Area.KPIS),
+    ("/data-health", "Data health", Area.RUNS),
 )
 
 router = APIRouter(include_in_schema=False)
@@ -54,15 +50,26 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/", error: str | None = None) -> HTMLResponse:
+def login_form(request: Request, next: str = "", error: str | None = None) -> HTMLResponse:
     return templates.TemplateResponse(
         request, "login.html", {"next": _safe_next(next), "error": error, "nav": []}
     )
 
 
+ROLE_HOMES: dict[Role, str] = {
+    Role.ADMIN: "/",
+    Role.EXECUTIVE: "/",
+    Role.FINANCE: "/finance/cfo",
+    Role.REVOPS: "/data-health",
+    Role.SALES: "/deals",
+    Role.MARKETING: "/growth",
+}
+"""Each persona's home: the first page after a login that asked for no page."""
+
+
 def _safe_next(target: str) -> str:
-    """Only local paths: never redirect to another site after login."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    """Only local paths: never redirect to another site after login ("" = the role's home)."""
+    return target if target.startswith("/") and not target.startswith("//") else ""
 
 
 @router.post("/login")
@@ -70,7 +77,7 @@ async def login(
     request: Request,
     context: ContextDep,
     api_key: Annotated[str, Form(max_length=200)],
-    next: Annotated[str, Form(max_length=500)] = "/",
+    next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     try:
         # the same bounded, failure-limited check as the API (429 when limited)
@@ -82,7 +89,8 @@ async def login(
             {"next": _safe_next(next), "error": "That API key is not valid.", "nav": []},
             status_code=401,
         )
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    target = _safe_next(next) or ROLE_HOMES.get(principal.role, "/")
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE_NAME,
         make_token(context.session_secret, principal.key_id),
@@ -203,91 +211,6 @@ def growth_page(
         currency=currency,
         charts=charts,
         pipeline=pipe,
-    )
-
-
-@router.get("/retention")
-def retention_page(
-    request: Request,
-    principal: WebPrincipal,
-    snapshot: PageSnapshot,
-    metric: Annotated[str, Query(pattern="^(logo|revenue)$")] = "logo",
-    max_age: Annotated[int, Query(ge=1, le=120)] = 24,
-) -> HTMLResponse:
-    require(principal, Area.COHORTS)
-    cohorts = revenue.cohorts(snapshot, None, None, max_age)
-    column = f"{metric}_retention"
-    heatmap = snapshot.memo(
-        ("web-cohorts", column, max_age), lambda: figures.cohort_heatmap(cohorts.cells, column)
-    )
-    ages = sorted({c.age_months for c in cohorts.cells})
-    table: dict[Any, dict[int, float | None]] = {}
-    sizes: dict[Any, int] = {}
-    for cell in cohorts.cells:
-        table.setdefault(cell.cohort_month, {})[cell.age_months] = getattr(cell, column)
-        sizes[cell.cohort_month] = cell.cohort_customers
-    return render(
-        request,
-        "retention.html",
-        principal,
-        snapshot,
-        metric=metric,
-        max_age=max_age,
-        ages=ages,
-        table=table,
-        sizes=sizes,
-        heatmap=heatmap,
-    )
-
-
-@router.get("/customers")
-def customers_page(
-    request: Request,
-    principal: WebPrincipal,
-    snapshot: PageSnapshot,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    status: Annotated[customer_data.Status, Query()] = "all",
-    segment: Annotated[str | None, Query(max_length=50)] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> HTMLResponse:
-    require(principal, Area.CUSTOMERS)
-    params = PageParams(limit=CUSTOMERS_PER_PAGE, offset=(page - 1) * CUSTOMERS_PER_PAGE)
-    found = customer_data.customers(snapshot, q or None, status, segment or None, None, params)
-    return render(
-        request,
-        "customers.html",
-        principal,
-        snapshot,
-        result=found,
-        q=q or "",
-        status=status,
-        segment=segment or "",
-        segments=customer_data.segments(snapshot),
-        page=page,
-        currency=revenue.reporting_currency(snapshot),
-    )
-
-
-@router.get("/customers/{customer_id}")
-def customer_page(
-    request: Request, principal: WebPrincipal, snapshot: PageSnapshot, customer_id: str
-) -> HTMLResponse:
-    require(principal, Area.CUSTOMERS)
-    detail = customer_data.customer_detail(snapshot, customer_id)
-    if detail is None:
-        raise HTTPException(status_code=404, detail=f"no customer {customer_id!r}")
-    history_figure = snapshot.memo(
-        ("web-customer", customer_id),
-        lambda: figures.customer_mrr(detail.mrr_history, detail.currency),
-    )
-    return render(
-        request,
-        "customer.html",
-        principal,
-        snapshot,
-        detail=detail,
-        history_figure=history_figure,
-        currency=detail.currency,
     )
 
 

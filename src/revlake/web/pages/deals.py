@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from revlake.api.deps import ContextDep
-from revlake.errors import InputError
+from revlake.errors import InputError, NotFound
 from revlake.ml.registry import registered_win_version
 from revlake.queries import deals, precompute
 from revlake.queries.params import PageParams
@@ -185,7 +185,7 @@ def deal_page(
         lambda: deals.deal_explanation(snapshot, context.workspace, tenant, deal_id),
     )
     if detail is None or explanation is None:
-        raise HTTPException(status_code=404, detail=f"no scored open deal {deal_id!r}")
+        raise NotFound(f"no scored open deal {deal_id!r}")
     charts = snapshot.memo(
         ("web-deal", deal_id),
         lambda: {

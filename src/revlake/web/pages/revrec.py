@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
@@ -89,11 +89,9 @@ async def revrec_contract_page(
     require(principal, Area.REVENUE_SCHEDULES)
 
     def load() -> ContractDetail:
-        try:
-            with context.store.read() as session:
-                stored = contract_store.load_contract(session, principal.tenant_id, contract_id)
-        except contract_store.ContractNotFoundError as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        # an unknown id raises ContractNotFoundError (NotFound): a 404 page, mapped once
+        with context.store.read() as session:
+            stored = contract_store.load_contract(session, principal.tenant_id, contract_id)
         return data.contract_detail(stored, dt.date.today())
 
     detail = await run_in_threadpool(load)

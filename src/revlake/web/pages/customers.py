@@ -1,39 +1,69 @@
-"""Dashboard pages of customer intelligence: customers at risk, one customer's churn
-drivers and lifetime value, and cohort retention with the sBG projection.
+"""Dashboard pages of the customers resource: the list, customers at risk of churning, one
+customer's MRR history, and one customer's churn drivers and lifetime value.
 
-They read the same data functions as API v1 (`revlake.queries.customer_intel`), so a
-page and the API show the same numbers. Listed before `revlake.web.pages` in
-PAGE_MODULES so that `/customers/at-risk` is matched before `/customers/{customer_id}`.
+One module holds every `/customers` page, so the literal `/customers/at-risk` is declared
+before the parametric `/customers/{customer_id}` and wins (the first matching route
+answers). The pages read the same query functions as API v1 (`revlake.queries.customers`,
+`revlake.queries.customer_intel`), so a page and the API show the same numbers.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from revlake.ml.cohort_fit import MAX_PERIODS_AHEAD
-from revlake.queries import customer_intel
+from revlake.errors import NotFound
+from revlake.queries import customer_intel, revenue
 from revlake.queries import customers as customer_data
 from revlake.queries.params import PageParams
-from revlake.queries.revenue import reporting_currency
 from revlake.schemas.customer_intel import RiskLevel
 from revlake.store.roles import Area
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
+from revlake.web.figures import core as figures
 from revlake.web.figures import customer_intel as customer_figures
 
+CUSTOMERS_PER_PAGE = 25
 AT_RISK_PER_PAGE = 25
 RISK_LEVELS: tuple[str, ...] = ("cancelling", "critical", "high", "medium", "low")
 
 NAV: tuple[NavEntry, ...] = (
+    ("/customers", "Customers", Area.CUSTOMERS),
     ("/customers/at-risk", "At risk", Area.CUSTOMERS),
-    ("/retention/projections", "Projections", Area.COHORTS),
 )
 
 router = APIRouter(include_in_schema=False)
+
+
+@router.get("/customers")
+def customers_page(
+    request: Request,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[customer_data.Status, Query()] = "all",
+    segment: Annotated[str | None, Query(max_length=50)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    require(principal, Area.CUSTOMERS)
+    params = PageParams(limit=CUSTOMERS_PER_PAGE, offset=(page - 1) * CUSTOMERS_PER_PAGE)
+    found = customer_data.customers(snapshot, q or None, status, segment or None, None, params)
+    return render(
+        request,
+        "customers.html",
+        principal,
+        snapshot,
+        result=found,
+        q=q or "",
+        status=status,
+        segment=segment or "",
+        segments=customer_data.segments(snapshot),
+        page=page,
+        currency=revenue.reporting_currency(snapshot),
+    )
 
 
 @router.get("/customers/at-risk")
@@ -70,6 +100,29 @@ async def at_risk_page(
     )
 
 
+@router.get("/customers/{customer_id}")
+def customer_page(
+    request: Request, principal: WebPrincipal, snapshot: PageSnapshot, customer_id: str
+) -> HTMLResponse:
+    require(principal, Area.CUSTOMERS)
+    detail = customer_data.customer_detail(snapshot, customer_id)
+    if detail is None:
+        raise NotFound(f"no customer {customer_id!r}")
+    history_figure = snapshot.memo(
+        ("web-customer", customer_id),
+        lambda: figures.customer_mrr(detail.mrr_history, detail.currency),
+    )
+    return render(
+        request,
+        "customer.html",
+        principal,
+        snapshot,
+        detail=detail,
+        history_figure=history_figure,
+        currency=detail.currency,
+    )
+
+
 @router.get("/customers/{customer_id}/intelligence")
 async def customer_intelligence_page(
     request: Request, principal: WebPrincipal, snapshot: PageSnapshot, customer_id: str
@@ -89,39 +142,4 @@ async def customer_intelligence_page(
         ltv=ltv,
         drivers_figure=figure,
         currency=churn.currency,
-    )
-
-
-@router.get("/retention/projections")
-async def projections_page(
-    request: Request,
-    principal: WebPrincipal,
-    snapshot: PageSnapshot,
-    grouping: Annotated[Literal["cohort", "quarter", "year", "segment", "all"], Query()] = (
-        "cohort"
-    ),
-    periods_ahead: Annotated[int, Query(ge=1, le=MAX_PERIODS_AHEAD)] = 12,
-) -> HTMLResponse:
-    require(principal, Area.COHORTS)
-    report = await run_in_threadpool(
-        customer_intel.retention_cohorts, snapshot, None, None, periods_ahead, grouping
-    )
-    charts = snapshot.memo(
-        ("web-projections", grouping, periods_ahead),
-        lambda: {
-            "fan": customer_figures.cohort_projections(report.cohorts),
-            "groups": customer_figures.group_curves(report.cohorts),
-        },
-    )
-    return render(
-        request,
-        "retention_projections.html",
-        principal,
-        snapshot,
-        report=report,
-        charts=charts,
-        grouping=grouping,
-        periods_ahead=periods_ahead,
-        groupings=("cohort", "quarter", "year", "segment", "all"),
-        currency=reporting_currency(snapshot),
     )
