@@ -42,10 +42,16 @@ QUALIFIED = f"{SCHEMA}.{TABLE}"
 INPUTS = f"{SCHEMA}.inputs"
 
 
+ANSWER_FORMAT = 2
+"""Bumped whenever the JSON shape of a stored answer changes (2: money as exact decimal
+strings, 2026-12), so a build published by an older version never serves the old shape:
+its stored keys no longer match and its answers are computed on demand instead."""
+
+
 def answer_key(key: tuple[Hashable, ...]) -> str:
-    """The stored name of an answer: the repr of its memo key (str, int, float, None,
-    tuples and frozen dataclasses of them, whose reprs are stable)."""
-    return repr(key)
+    """The stored name of an answer: the answer format and the repr of its memo key (str,
+    int, float, None, tuples and frozen dataclasses of them, whose reprs are stable)."""
+    return f"v{ANSWER_FORMAT}:{key!r}"
 
 
 def has_answers(build: Build) -> bool:
