@@ -36,34 +36,39 @@ import duckdb
 from revlake.reader.build import Build
 from revlake.transform.snapshots import ANSWERS_SUFFIX
 
+ANSWER_FORMAT = 2
+"""Bumped whenever the JSON shape of a stored answer changes (2: money as exact decimal
+strings, 2026-12). The build (`serving.format`) and the answers file carry it, so a
+build published by an older version has no answers in the current format: they are
+computed on demand in the current shape instead of served in the old one."""
+
 SCHEMA = "serving"
 TABLE = "answers"
+FORMAT_TABLE = f"{SCHEMA}.format"
 QUALIFIED = f"{SCHEMA}.{TABLE}"
 INPUTS = f"{SCHEMA}.inputs"
 
 
-ANSWER_FORMAT = 2
-"""Bumped whenever the JSON shape of a stored answer changes (2: money as exact decimal
-strings, 2026-12), so a build published by an older version never serves the old shape:
-its stored keys no longer match and its answers are computed on demand instead."""
-
-
 def answer_key(key: tuple[Hashable, ...]) -> str:
-    """The stored name of an answer: the answer format and the repr of its memo key (str,
-    int, float, None, tuples and frozen dataclasses of them, whose reprs are stable)."""
-    return f"v{ANSWER_FORMAT}:{key!r}"
+    """The stored name of an answer: the repr of its memo key (str, int, float, None,
+    tuples and frozen dataclasses of them, whose reprs are stable)."""
+    return repr(key)
 
 
 def has_answers(build: Build) -> bool:
-    """Whether the build carries precomputed answers (asked once per build)."""
+    """Whether the build carries precomputed answers in the current format (asked once
+    per build; a build of an older format answers on demand)."""
 
     def compute() -> bool:
         found = build.rows(
             "select count(*) as n from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
+            "where table_schema = ? and table_name in (?, 'format')",
             [SCHEMA, TABLE],
         )
-        return bool(found[0]["n"])
+        if int(found[0]["n"]) < 2:
+            return False
+        stored = build.rows(f"select max(answers) as f from {FORMAT_TABLE}")
+        return bool(stored[0]["f"] == ANSWER_FORMAT)
 
     return build.memo(("serving-answers-table",), compute)
 
@@ -84,7 +89,11 @@ def write_answer_file(build_path: Path, answers: Mapping[str, bytes]) -> Path:
     """Write `answers` beside the (unpublished) build file `build_path`, atomically and
     private (0600, like the build): a header line naming the build and each key with its
     body's length, then the bodies."""
-    header = {"build": build_path.name, "answers": [[k, len(v)] for k, v in answers.items()]}
+    header = {
+        "build": build_path.name,
+        "format": ANSWER_FORMAT,
+        "answers": [[k, len(v)] for k, v in answers.items()],
+    }
     target = answer_file(build_path)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -113,7 +122,7 @@ def read_answer_file(build_path: Path) -> dict[str, bytes] | None:
         index = [(str(key), int(length)) for key, length in header["answers"]]
     except (ValueError, KeyError, TypeError):
         return None
-    if end < 0 or header.get("build") != build_path.name:
+    if end < 0 or header.get("build") != build_path.name or header.get("format") != ANSWER_FORMAT:
         return None
     out: dict[str, bytes] = {}
     offset = end + 1
@@ -195,6 +204,7 @@ def write_answers(
     """Replace the stored answers (and inputs) of the (unpublished) build open on `con`."""
     drop_answers(con)
     con.execute(f"create schema {SCHEMA}")
+    con.execute(f"create table {FORMAT_TABLE} as select {ANSWER_FORMAT} as answers")
     for table, rows in ((QUALIFIED, answers), (INPUTS, inputs or {})):
         con.execute(f"create table {table} (key varchar primary key, body blob not null)")
         if rows:
