@@ -89,7 +89,7 @@ def test_every_rule_kind_delivered_once_then_slips_and_clears(company: Workspace
         assert {a["subject_id"] for a in webhook_alerts if a["kind"] == "deal_risk"} == high
         assert not [a for a in webhook_alerts if a["kind"] == "churn_risk"]  # email only
         (mrr,) = [a for a in webhook_alerts if a["kind"] == "mrr_at_risk"]
-        assert mrr["details"]["mrr_at_risk"] == pytest.approx(
+        assert float(mrr["details"]["mrr_at_risk"]) == pytest.approx(
             total_at_risk, abs=0.01 * len(probabilities)
         )
         mailed = "".join(m.get_payload(decode=True).decode() for m in smtp.messages)  # type: ignore[union-attr]
