@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from revlake.demo.generate import GenerateConfig, ProgressFn
 
 
 @dataclass(frozen=True)
@@ -60,17 +61,19 @@ def _patch() -> None:
 
     dbtRunner.invoke = traced_invoke  # type: ignore[method-assign]
 
-    generate: Callable[..., Any] = revlake.demo.generate.generate_company
+    generate = revlake.demo.generate.generate_company
 
-    def traced_generate(config: Any, *args: Any, **kwargs: Any) -> Any:
+    def traced_generate(
+        cfg: GenerateConfig, progress: ProgressFn | None = None, workers: int = 1
+    ) -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            return generate(config, *args, **kwargs)
+            return generate(cfg, progress, workers)
         finally:
-            _record("generate", f"customers={config.customers} seed={config.seed}", started)
+            _record("generate", f"customers={cfg.customers} seed={cfg.seed}", started)
 
     revlake.demo.generate.generate_company = traced_generate
-    revlake.demo.generate_company = traced_generate  # type: ignore[attr-defined]
+    revlake.demo.generate_company = traced_generate
 
 
 # At import, not in pytest_configure: `-p` plugins are imported before the conftests, whose

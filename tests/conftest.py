@@ -42,7 +42,9 @@ def lane_markers(item: pytest.Item) -> set[str]:
     - postgres: talks to PostgreSQL (the `postgresql` store backend, publish_postgres);
     - slow: uses a module- or session-scoped fixture that generates, ingests and builds a
       company with dbt (every such fixture takes `tmp_path_factory`), or is marked slow.
-    Derived from the test's fixtures, so a new test lands in the right lane by itself.
+    Derived from the test's fixtures, so a new test lands in the right lane by itself; a
+    fixture fetched with `request.getfixturevalue` is invisible here, so a module that
+    does that marks itself (tests/ml/test_pipeline_intelligence.py).
     """
     names = set(getattr(item, "fixturenames", ()))
     path = item.path

@@ -26,6 +26,10 @@ from tests.company_support import MAVEN_TENANT as MAVEN
 from tests.serving_support import TENANT as SYNTHETIC
 from tests.serving_support import ServedWorkspace
 
+pytestmark = pytest.mark.slow
+"""Every test here reads a built company; `company` picks one with getfixturevalue, which
+the fast lane's fixture check (tests/conftest.py) cannot see, so the module says so."""
+
 HIGH_AND_CRITICAL_SHARE = 0.35
 """The stated share: on MavenTech the high + critical deals hold at least 35 % of the
 at-risk revenue (measured 2026-12-06: docs/MODELS.md, Risk)."""
