@@ -24,7 +24,6 @@ import tomli_w
 from revlake.config import CONFIG_FILE_NAME
 from revlake.demo import GenerateConfig, generate_company
 from revlake.ingest import run_ingest
-from revlake.ml.service import score_tenant, train_tenant
 from revlake.transform.build import BuildSummary, build_tenant
 from revlake.workspace import Workspace, init_workspace
 
@@ -144,6 +143,8 @@ MAVEN_FILES = {
 def build_maventech(shared_datasets: Path, root: Path) -> Workspace:
     """The real MavenTech CRM export (../shared/datasets) landed, ingested strictly, built,
     the win model trained and the open deals scored, in a new workspace at `root`."""
+    from revlake.ml.service import score_tenant, train_tenant  # LightGBM: only when needed
+
     workspace = init_workspace(root, tenants=(MAVEN_TENANT,))
     for table, name in MAVEN_FILES.items():
         target = workspace.landing_dir(MAVEN_TENANT) / table / name
