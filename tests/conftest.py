@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.company_support import BuiltCompany, CompanyFactory, generate_ingest_build
+from revlake.workspace import Workspace
+from tests.company_support import (
+    DEFAULT_PERIOD,
+    BuildSpec,
+    BuiltCompany,
+    CompanyFactory,
+    CompanySpec,
+    GeneratedCompanies,
+    build_maventech,
+    ingest_and_build,
+)
 
 if TYPE_CHECKING:
     from tests.serving_support import ServedWorkspace
@@ -31,7 +42,9 @@ def lane_markers(item: pytest.Item) -> set[str]:
     - postgres: talks to PostgreSQL (the `postgresql` store backend, publish_postgres);
     - slow: uses a module- or session-scoped fixture that generates, ingests and builds a
       company with dbt (every such fixture takes `tmp_path_factory`), or is marked slow.
-    Derived from the test's fixtures, so a new test lands in the right lane by itself.
+    Derived from the test's fixtures, so a new test lands in the right lane by itself; a
+    fixture fetched with `request.getfixturevalue` is invisible here, so a module that
+    does that marks itself (tests/ml/test_pipeline_intelligence.py).
     """
     names = set(getattr(item, "fixturenames", ()))
     path = item.path
@@ -79,34 +92,71 @@ def shared_datasets() -> Path:
 
 
 @pytest.fixture(scope="session")
-def company_factory(tmp_path_factory: pytest.TempPathFactory) -> CompanyFactory:
+def generated_companies(tmp_path_factory: pytest.TempPathFactory) -> GeneratedCompanies:
+    """Companies generated (exports and truth, not ingested) once per session per spec."""
+    generated: dict[CompanySpec, Path] = {}
+
+    def generate(spec: CompanySpec) -> Path:
+        if spec not in generated:
+            folder = tmp_path_factory.mktemp(f"company-{spec.customers}-{spec.seed}")
+            generated[spec] = spec.generate(folder)
+        return generated[spec]
+
+    return generate
+
+
+@pytest.fixture(scope="session")
+def company_factory(
+    tmp_path_factory: pytest.TempPathFactory, generated_companies: GeneratedCompanies
+) -> CompanyFactory:
     """Companies generated, ingested and built once per session, keyed by (customers, seed,
-    dbt selection, tenant): every test folder that needs the same company shares one build."""
-    built: dict[tuple[int, int, str | None, str], BuiltCompany] = {}
+    period, dbt selection, tenant): every test that needs the same company shares one
+    build (tests/company_support.py; a test that changes the workspace copies it)."""
+    built: dict[BuildSpec, BuiltCompany] = {}
 
     def build(
-        *, customers: int, seed: int, select: str | None = None, tenant: str = "demo"
+        *,
+        customers: int,
+        seed: int,
+        select: str | None = None,
+        tenant: str = "demo",
+        start: dt.date = DEFAULT_PERIOD[0],
+        end: dt.date = DEFAULT_PERIOD[1],
     ) -> BuiltCompany:
-        key = (customers, seed, select, tenant)
-        if key not in built:
-            generated = tmp_path_factory.mktemp(f"company-{customers}-{seed}")
-            workspace, summary = generate_ingest_build(
+        spec = BuildSpec(CompanySpec(customers, seed, start, end), select, tenant)
+        if spec not in built:
+            generated = generated_companies(spec.company)
+            workspace, summary = ingest_and_build(
                 generated,
                 tmp_path_factory.mktemp("workspace") / "ws",
-                customers=customers,
-                seed=seed,
                 tenant=tenant,
                 select=select,
             )
-            built[key] = BuiltCompany(workspace, generated, summary)
-        return built[key]
+            built[spec] = BuiltCompany(workspace, generated, summary)
+        return built[spec]
 
     return build
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> ServedWorkspace:
-    """The served workspace (built, scored, keyed) the API and browser tests share."""
-    from tests.serving_support import served_workspace
+def served(
+    company_factory: CompanyFactory, tmp_path_factory: pytest.TempPathFactory
+) -> ServedWorkspace:
+    """The served workspace (built, scored, keyed) the API and browser tests share: a copy
+    of the factory's full build of its company, so the factory's stays unscored."""
+    from tests.serving_support import CUSTOMERS, SEED, served_workspace
 
-    return served_workspace(tmp_path_factory.mktemp("served-workspace"))
+    built = company_factory(customers=CUSTOMERS, seed=SEED)
+    return served_workspace(built, tmp_path_factory.mktemp("served-workspace") / "ws")
+
+
+@pytest.fixture(scope="session")
+def maventech_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """MavenTech's real CRM export built, trained and scored once (tenant `maven`); the
+    tests that change it (alerts) copy it. Missing ../shared fails in CI, skips elsewhere."""
+    if not SHARED_DATASETS.is_dir():
+        message = f"{SHARED_DATASETS} is missing: CI must run with ../shared beside the repo"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip("../shared/datasets not present")
+    return build_maventech(SHARED_DATASETS, tmp_path_factory.mktemp("maventech") / "ws")

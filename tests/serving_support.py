@@ -1,7 +1,8 @@
 """A small served workspace shared by tests/api and tests/e2e, built once per session.
 
 Tenant `demo` has a real published snapshot: a 150-customer synthetic company generated,
-ingested and built with revlake's own pipeline, with its win and churn models trained and
+ingested and built with revlake's own pipeline (the session's `company_factory` build of
+it, copied: the payables tests read the same build), with its win and churn models trained and
 their gold tables (deal scores and explanations, forecast and close timing, churn and
 LTV) published. Tenant `other` exists (in revlake.toml and
 the store) but has no data: its keys must never see demo's. Keys of several roles are made
@@ -10,20 +11,17 @@ through the store's own service functions.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from revlake.demo import GenerateConfig, generate_company
-from revlake.ingest import run_ingest
 from revlake.ml.churn_service import score_churn_tenant, train_churn_tenant
 from revlake.ml.forecast_service import forecast_tenant
 from revlake.ml.service import score_tenant, train_tenant
 from revlake.store.keys import create_key
 from revlake.store.tenants import sync_tenants
 from revlake.store.workspace_store import open_store
-from revlake.transform.build import build_tenant
-from revlake.workspace import Workspace, init_workspace
+from revlake.workspace import Workspace
+from tests.company_support import BuiltCompany, add_tenants
 
 TENANT = "demo"
 OTHER = "other"
@@ -40,18 +38,12 @@ class ServedWorkspace:
         return self.keys[(tenant, role)]
 
 
-def served_workspace(base: Path) -> ServedWorkspace:
-    """The workspace under `base`: generated, ingested, built, scored and keyed (the root
-    conftest's session fixture `served` calls it once)."""
-    generated = base / "generated"
-    shutil.rmtree(base, ignore_errors=True)
-    base.mkdir(parents=True)
-    generate_company(GenerateConfig(customers=CUSTOMERS, seed=SEED, out=generated))
-    workspace = init_workspace(base / "ws", tenants=(TENANT, OTHER))
-    shutil.copytree(generated / "exports", workspace.landing_dir(TENANT), dirs_exist_ok=True)
-    run_ingest(workspace, TENANT, strict=True)
-    summary = build_tenant(workspace, TENANT)
-    assert summary.published, [n.name for n in summary.failures]
+def served_workspace(built: BuiltCompany, root: Path) -> ServedWorkspace:
+    """A copy at `root` of `built` (the factory's full build of this company) with tenant
+    `other` added, scored and keyed (the root conftest's session fixture `served` calls
+    it once)."""
+    assert built.summary.published, [n.name for n in built.summary.failures]
+    workspace = add_tenants(built.copy(root), OTHER)
     train_tenant(workspace, TENANT)
     score_tenant(workspace, TENANT)
     forecast_tenant(workspace, TENANT, publish=True)

@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from revlake.demo import GenerateConfig, generate_company
 from revlake.errors import InputError
 from revlake.export import export_parquet, publish_postgres
 from revlake.pipeline import run_history, run_pipeline, watch_pipeline
@@ -20,6 +19,7 @@ from revlake.store.runs import list_runs
 from revlake.store.workspace_store import open_store
 from revlake.transform import snapshots
 from revlake.workspace import Workspace, init_workspace
+from tests.company_support import CompanySpec, GeneratedCompanies
 from tests.conftest import IN_CI
 
 POSTGRES_URL = os.environ.get(
@@ -28,10 +28,8 @@ POSTGRES_URL = os.environ.get(
 
 
 @pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("company")
-    generate_company(GenerateConfig(customers=80, seed=3, out=out, force=True))
-    return out / "exports"
+def company(generated_companies: GeneratedCompanies) -> Path:
+    return generated_companies(CompanySpec(customers=80, seed=3)) / "exports"
 
 
 @pytest.fixture(scope="module")

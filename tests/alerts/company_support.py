@@ -1,5 +1,6 @@
-"""Set-up shared by the alert tests on real builds: a private copy of a workspace,
-settings pointing at local receivers, and publishing an edited copy of the build."""
+"""Set-up shared by the alert tests on real builds: settings pointing at local receivers,
+and publishing an edited copy of the build (a private copy of a workspace is
+`tests.company_support.copy_workspace`)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,6 @@ from revlake.transform import snapshots
 from revlake.workspace import Workspace
 
 FAST = {"backoff_seconds": 0.01, "backoff_max_seconds": 0.05, "timeout_seconds": 10}
-
-
-def workspace_copy(source: Workspace, target: Path) -> Workspace:
-    """A copy of `source` (settings, store, builds, models) the test may change."""
-    shutil.copytree(source.root, target)
-    return Workspace.open(target)
 
 
 def alert_settings(rules: list[dict[str, Any]], **channels: Any) -> AlertSettings:

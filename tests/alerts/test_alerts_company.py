@@ -21,15 +21,15 @@ from tests.alerts.company_support import (
     alert_settings,
     publish_edited,
     scalar_rows,
-    workspace_copy,
 )
 from tests.alerts.receivers import http_receiver, smtp_receiver
+from tests.company_support import copy_workspace
 from tests.serving_support import TENANT, ServedWorkspace
 
 
 @pytest.fixture(scope="module")
 def company(served: ServedWorkspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return workspace_copy(served.workspace, tmp_path_factory.mktemp("alerts-company") / "ws")
+    return copy_workspace(served.workspace, tmp_path_factory.mktemp("alerts-company") / "ws")
 
 
 def _high_risk(workspace: Workspace) -> set[str]:

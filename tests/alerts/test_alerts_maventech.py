@@ -6,37 +6,23 @@ compare (MavenTech records none on open deals) and the churn rules say why they 
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
 from revlake.alerts import AlertLog, alert_log_path, evaluate_tenant
-from revlake.ingest import run_ingest
-from revlake.ml.service import score_tenant, train_tenant
-from revlake.transform.build import build_tenant
-from revlake.workspace import Workspace, init_workspace
+from revlake.workspace import Workspace
 from tests.alerts.company_support import FAST, alert_settings, scalar_rows
 from tests.alerts.receivers import http_receiver
-from tests.conftest import IN_CI, SHARED_DATASETS
-
-MAVEN = SHARED_DATASETS / "maven-crm-sales-opportunities"
-TENANT = "maven"
+from tests.company_support import MAVEN_TENANT as TENANT
+from tests.company_support import copy_workspace
 
 
 @pytest.fixture(scope="module")
-def maventech(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    if not MAVEN.is_dir():
-        if IN_CI:
-            pytest.fail(f"{MAVEN} is missing: CI must run with ../shared beside the repo")
-        pytest.skip("../shared/datasets not present")
-    workspace = init_workspace(tmp_path_factory.mktemp("alerts-maven") / "ws", tenants=(TENANT,))
-    for path in MAVEN.glob("*.csv"):
-        shutil.copy(path, workspace.landing_dir(TENANT) / path.name)
-    assert run_ingest(workspace, TENANT).rows_rejected == 0
-    assert build_tenant(workspace, TENANT).published
-    train_tenant(workspace, TENANT)
-    score_tenant(workspace, TENANT)
-    return workspace
+def maventech(
+    maventech_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory
+) -> Workspace:
+    """A private copy of the session's MavenTech build: the alert tests write alert state."""
+    return copy_workspace(maventech_workspace, tmp_path_factory.mktemp("alerts-maven") / "ws")
 
 
 def _in_categories(workspace: Workspace, categories: tuple[str, ...]) -> set[str]:

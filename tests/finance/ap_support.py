@@ -3,8 +3,9 @@ tests (tests/finance/test_ap_*.py, test_reconciliation.py).
 
 150 customers, seed 5: vendor bills (hosting, advertising, contractors; credits, partial
 and late payments, open bills), Stripe payouts and a bank statement. The build is the
-real `revlake build` of a workspace restricted to the payables and bank models and their
-parents, so the published snapshot is what the API and CLI read.
+real, full `revlake build` from the session's company factory: the same build the served
+workspace of the API and browser tests copies (tests/serving_support.py), so this company
+is built once per run; the published snapshot is what the API and CLI read.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ AP_CUSTOMERS = 150
 AP_SEED = 5
 TENANT = "demo"
 AP_SELECT = "+kpi_ap_monthly +fct_cash_payments +fct_bank_transactions"
+"""The payables and bank models and their parents (a selected build of test_ap_models)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class ApCompany:
 
 def ap_company(company_factory: CompanyFactory) -> ApCompany:
     """The company of these tests, from the session's company factory (built once)."""
-    built = company_factory(customers=AP_CUSTOMERS, seed=AP_SEED, select=AP_SELECT, tenant=TENANT)
+    built = company_factory(customers=AP_CUSTOMERS, seed=AP_SEED, tenant=TENANT)
     failures = [(n.name, n.status, n.message) for n in built.summary.failures]
     assert failures == [] and built.summary.published, failures
     return ApCompany(workspace=built.workspace, generated=built.generated, summary=built.summary)

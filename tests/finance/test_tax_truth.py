@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 from stdnum.eu import vat as eu_vat
 
-from revlake.demo import GenerateConfig, generate_company, params
+from revlake.demo import params
 from revlake.finance.money import Money
 from revlake.finance.tax import (
     EU_MEMBER_STATES,
@@ -33,11 +32,10 @@ from revlake.finance.tax import (
     compute_line_tax,
     load_rate_table,
 )
-from revlake.ingest import run_ingest
 from revlake.queries.tax import all_discrepancies, charged_lines, tax_report
 from revlake.reader import Build, BuildRegistry
-from revlake.transform.build import build_tenant
-from revlake.workspace import Workspace, init_workspace
+from revlake.workspace import Workspace
+from tests.company_support import CompanyFactory
 
 TENANT = "acme"
 SELLER = TaxProfile()  # the generator's seller: a US company, registered for EU OSS, GB, AU
@@ -60,22 +58,11 @@ class Company:
 
 
 @pytest.fixture(scope="module")
-def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
-    base = tmp_path_factory.mktemp("tax-truth")
-    generated = base / "generated"
-    generate_company(
-        GenerateConfig(
-            customers=120,
-            seed=3,
-            out=generated,
-            start=dt.date(2020, 3, 1),
-            end=dt.date(2021, 12, 31),
-        )
+def company(company_factory: CompanyFactory) -> Iterator[Company]:
+    built = company_factory(
+        customers=120, seed=3, tenant=TENANT, start=dt.date(2020, 3, 1), end=dt.date(2021, 12, 31)
     )
-    workspace = init_workspace(base / "ws", tenants=(TENANT,))
-    shutil.copytree(generated / "exports", workspace.landing_dir(TENANT), dirs_exist_ok=True)
-    run_ingest(workspace, TENANT, strict=True)
-    summary = build_tenant(workspace, TENANT)
+    workspace, generated, summary = built.workspace, built.generated, built.summary
     assert summary.published, [(n.name, n.message) for n in summary.failures]
     billing = generated / "exports" / "billing"
 

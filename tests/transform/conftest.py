@@ -1,22 +1,24 @@
-"""Fixtures of the transform tests: the synthetic company ingested and built once.
+"""Fixtures of the transform tests: the synthetic company built once, and the gold build
+of the star/pipeline/growth tests.
 
-`synthetic_workspace` generates a 300-customer company (seed 1), drops its exports into a
-workspace's landing folder and ingests them with revlake.ingest; `synthetic_build` runs
-the full `revlake build` on it once per session. Both engineers' tests reuse them.
+`synthetic_build` is the session's `company_factory` build of the 300-customer company
+(seed 1): the full `revlake build` (every model and test), published; the receivables
+tests read the same build (tests/finance/ar_support.py), so it is built once per run.
+`gold_build` is the dbt build of tests/transform/gold_build_support.py (synthetic exports,
+a HubSpot export and the shared datasets in one bronze).
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from revlake.demo import GenerateConfig, generate_company
-from revlake.ingest import run_ingest
-from revlake.transform.build import BuildSummary, build_tenant
-from revlake.workspace import Workspace, init_workspace
+from revlake.transform.build import BuildSummary
+from revlake.workspace import Workspace
+from tests.company_support import CompanyFactory
+from tests.transform.gold_build_support import GoldBuild, build_gold, shared_datasets_or_none
 
 SYNTHETIC_CUSTOMERS = 300
 SYNTHETIC_SEED = 1
@@ -36,21 +38,13 @@ class SyntheticBuild:
 
 
 @pytest.fixture(scope="session")
-def synthetic_workspace(tmp_path_factory: pytest.TempPathFactory) -> SyntheticCompany:
-    """A workspace whose tenant `demo` has the synthetic company ingested into bronze."""
-    generated = tmp_path_factory.mktemp("synthetic-company")
-    generate_company(
-        GenerateConfig(customers=SYNTHETIC_CUSTOMERS, seed=SYNTHETIC_SEED, out=generated)
-    )
-    workspace = init_workspace(tmp_path_factory.mktemp("synthetic-workspace") / "ws")
-    shutil.copytree(generated / "exports", workspace.landing_dir(TENANT), dirs_exist_ok=True)
-    summary = run_ingest(workspace, TENANT, strict=True)
-    assert summary.rows_rejected == 0
-    return SyntheticCompany(workspace=workspace, generated=generated)
+def synthetic_build(company_factory: CompanyFactory) -> SyntheticBuild:
+    """The full dbt build (every model and test) of the synthetic company, published."""
+    built = company_factory(customers=SYNTHETIC_CUSTOMERS, seed=SYNTHETIC_SEED, tenant=TENANT)
+    return SyntheticBuild(SyntheticCompany(built.workspace, built.generated), built.summary)
 
 
 @pytest.fixture(scope="session")
-def synthetic_build(synthetic_workspace: SyntheticCompany) -> SyntheticBuild:
-    """The full dbt build (every model and test) of the synthetic company, published."""
-    summary = build_tenant(synthetic_workspace.workspace, TENANT)
-    return SyntheticBuild(company=synthetic_workspace, summary=summary)
+def gold_build(tmp_path_factory: pytest.TempPathFactory) -> GoldBuild:
+    """The one DuckDB build the star/pipeline/growth tests share (built once per run)."""
+    return build_gold(tmp_path_factory.mktemp("dbtb"), shared_datasets_or_none())

@@ -181,25 +181,17 @@ class GoldBuild:
     synthetic_dir: Path
 
 
-_BUILDS: dict[tuple[Path, bool], GoldBuild] = {}
-
-
-def shared_gold_build(base: Path, shared_datasets: Path | None) -> GoldBuild:
-    """The one DuckDB build the star/pipeline/growth/Spark tests share (built once per run).
-
-    `base` is a session temporary folder; the build is cached per (base, shared datasets
-    present) so that every test module reuses it instead of running dbt again.
+def build_gold(base: Path, shared_datasets: Path | None) -> GoldBuild:
+    """Generate, ingest and dbt-build the tenant under `base` (the transform conftest's
+    session fixture `gold_build` calls it once; the Spark parity test builds its own slice).
     """
-    key = (base, shared_datasets is not None)
-    if key not in _BUILDS:
-        work = base / ("gold-with-shared" if shared_datasets is not None else "gold-synthetic")
-        work.mkdir(parents=True, exist_ok=True)
-        exports = generate_synthetic(work / "synthetic")
-        bronze = work / "bronze.duckdb"
-        write_bronze(bronze, exports, shared_datasets)
-        database, invocation = run_dbt_build(work, bronze)
-        _BUILDS[key] = GoldBuild(database, bronze, invocation, work / "synthetic")
-    return _BUILDS[key]
+    work = base / ("gold-with-shared" if shared_datasets is not None else "gold-synthetic")
+    work.mkdir(parents=True, exist_ok=True)
+    exports = generate_synthetic(work / "synthetic")
+    bronze = work / "bronze.duckdb"
+    write_bronze(bronze, exports, shared_datasets)
+    database, invocation = run_dbt_build(work, bronze)
+    return GoldBuild(database, bronze, invocation, work / "synthetic")
 
 
 def generate_synthetic(out: Path, customers: int = SYNTHETIC_CUSTOMERS) -> Path:

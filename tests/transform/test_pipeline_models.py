@@ -18,14 +18,12 @@ from tests.transform.gold_build_support import (
     GoldBuild,
     query,
     scalar,
-    shared_datasets_or_none,
-    shared_gold_build,
 )
 
 
 @pytest.fixture(scope="module")
-def gold(tmp_path_factory: pytest.TempPathFactory) -> GoldBuild:
-    build = shared_gold_build(tmp_path_factory.getbasetemp() / "dbtb", shared_datasets_or_none())
+def gold(gold_build: GoldBuild) -> GoldBuild:
+    build = gold_build
     assert [n.name for n in build.invocation.nodes if n.failed] == []
     return build
 
