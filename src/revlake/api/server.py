@@ -9,9 +9,6 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-import uvicorn
-
-from revlake.api.app import create_app
 from revlake.errors import InputError
 from revlake.store.keys import create_key
 from revlake.store.tenants import sync_tenants
@@ -58,5 +55,9 @@ def serve(
 ) -> None:
     """Serve the API (/api/v1, docs at /docs) and the dashboard (/) until interrupted."""
     check_port(host, port)
+    import uvicorn
+
+    from revlake.api.app import create_app
+
     app = create_app(workspace)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)

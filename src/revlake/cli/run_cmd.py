@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,11 +17,13 @@ from revlake.cli.common import (
     open_workspace,
     resolve_tenant,
 )
-from revlake.export import ExportedTable, export_parquet, publish_postgres
-from revlake.pipeline import PipelineResult, run_history, run_pipeline, watch_pipeline
 
 export_app = typer.Typer(help="Export the published gold layer to files.", no_args_is_help=True)
 publish_app = typer.Typer(help="Publish the gold layer to a database.", no_args_is_help=True)
+
+if TYPE_CHECKING:  # the pipeline pulls in the models: imported by the commands that run it
+    from revlake.export import ExportedTable
+    from revlake.pipeline import PipelineResult
 
 
 def _print_result(result: PipelineResult) -> None:
@@ -59,6 +61,8 @@ def run(
     ] = 10.0,
 ) -> None:
     """Ingest → build → publish as one job, recorded in the run history (and audit log)."""
+    from revlake.pipeline import run_pipeline, watch_pipeline
+
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
     if watch:
@@ -92,6 +96,8 @@ def export_parquet_command(
     tenant: TenantOption = None,
 ) -> None:
     """Write every gold table of the published build as Parquet (zstd)."""
+    from revlake.export import export_parquet
+
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
     exported = export_parquet(opened, tenant_id, out)
@@ -108,6 +114,8 @@ def publish_postgres_command(
     ] = None,
 ) -> None:
     """Replace a PostgreSQL schema with the published gold tables, atomically for readers."""
+    from revlake.export import publish_postgres
+
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
     exported = publish_postgres(opened, tenant_id, url, schema)
@@ -122,6 +130,8 @@ def runs(
 ) -> None:
     """The run history, newest first; runs whose process died are marked `abandoned`."""
     import json
+
+    from revlake.pipeline import run_history
 
     opened = open_workspace(workspace)
     rows: list[dict[str, Any]] = [
