@@ -52,6 +52,13 @@ def _month_end(month: dt.date) -> dt.date:
     return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
+def _capped(month: dt.date, latest: dt.date, why: str) -> tuple[dt.date, str | None]:
+    """The month's end, or the last day the data reaches when that is earlier (then with
+    a note saying so: `why` with `{day}`)."""
+    day = min(_month_end(month), latest)
+    return day, (why.format(day=day.isoformat()) if day < _month_end(month) else None)
+
+
 def _year_before(month: dt.date) -> dt.date:
     return month.replace(year=month.year - 1)
 
@@ -137,12 +144,7 @@ def _receivables(snapshot: Build, month: dt.date) -> CfoReceivables:
     latest = ar.latest_event_date(snapshot)
     if latest is None:
         return CfoReceivables(available=False, note="no invoice has a balance yet")
-    day = min(_month_end(month), latest)
-    note = (
-        f"as of {day:%Y-%m-%d}, the last day the exports describe"
-        if day < _month_end(month)
-        else None
-    )
+    day, note = _capped(month, latest, "as of {day}, the last day the exports describe")
     report = aging_out(ar.aging(snapshot, day))
     return CfoReceivables(
         available=True,
@@ -196,12 +198,7 @@ def _deferred(snapshot: Build, month: dt.date, currency: str) -> CfoDeferred:
     latest = revrec_reports.latest_month_end(snapshot)
     if latest is None:
         return CfoDeferred(available=False, note="no invoice is dated yet")
-    day = min(_month_end(month), latest)
-    note = (
-        f"at {day:%Y-%m-%d}, the last month end the invoices reach"
-        if day < _month_end(month)
-        else None
-    )
+    day, note = _capped(month, latest, "at {day}, the last month end the invoices reach")
     found = revrec_reports.consolidated_deferred(snapshot, day, currency)
     return CfoDeferred(
         available=True,
