@@ -46,6 +46,7 @@ from revlake.ml.churn_snapshot import MODEL_FAMILY as SNAPSHOT_FAMILY
 from revlake.ml.churn_snapshot import read_customer_table, train_churn_snapshot
 from revlake.ml.ltv import LtvReport, LtvSettings, compute_ltv
 from revlake.ml.metrics import plot_reliability
+from revlake.ml.registry import read_latest
 from revlake.ml.service import publish_with_tables
 from revlake.ml.tabular import TabularResult, save_tabular
 from revlake.reader import open_published, published_path
@@ -212,11 +213,12 @@ def score_churn_tenant(
 ) -> ChurnScoreSummary:
     """Score churn risk and LTV into a copy of the published build and publish it."""
     tenant = workspace.tenant(tenant).id
-    snapshot_latest = workspace.tenant_dir(tenant) / "models" / SNAPSHOT_FAMILY / "LATEST"
-    if not (models_root(workspace, tenant) / "LATEST").is_file() and snapshot_latest.is_file():
+    snapshot_models = workspace.tenant_dir(tenant) / "models" / SNAPSHOT_FAMILY
+    snapshot_version = read_latest(snapshot_models)
+    if read_latest(models_root(workspace, tenant)) is None and snapshot_version is not None:
         raise InputError(
             f"tenant {tenant!r} has a churn model trained from a customer snapshot "
-            f"({snapshot_latest.parent / snapshot_latest.read_text(encoding='utf-8').strip()}: "
+            f"({snapshot_models / snapshot_version}: "
             "its evaluation is there); scoring customers from a snapshot is not built yet — "
             "`revlake churn score` scores paying customer-months (gold.fct_mrr)"
         )

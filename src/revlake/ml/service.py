@@ -33,7 +33,7 @@ import duckdb
 from revlake.errors import InputError, RevlakeError
 from revlake.ml.deals import DealHistory, load_deal_history
 from revlake.ml.metrics import plot_reliability
-from revlake.ml.registry import RegisteredModel, load_model, save_model
+from revlake.ml.registry import RegisteredModel, load_model, read_latest, save_model
 from revlake.ml.report import render_markdown
 from revlake.ml.scoring import ScoredDeals, score_history
 from revlake.ml.tabular import TabularModel, TabularResult, load_tabular, save_tabular
@@ -286,7 +286,7 @@ def score_tenant(
     registered: RegisteredModel | None = None
     tabular_root = tabular_models_dir(workspace, tenant)
     # deals without dates are scored by the tabular model (when one was trained)
-    if (tabular_root / "LATEST").is_file() and needs_tabular(
+    if read_latest(tabular_root) is not None and needs_tabular(
         load_tenant_history(workspace, tenant)
     ):
         tabular, manifest = load_tabular(tabular_root, version)

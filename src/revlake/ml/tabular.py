@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from revlake.errors import InputError, RevlakeError
 from revlake.ml.churn import platt_calibration
 from revlake.ml.metrics import probability_metrics
-from revlake.ml.registry import fingerprint, write_version
+from revlake.ml.registry import fingerprint, read_latest, write_version
 from revlake.ml.win import DEFAULT_PARAMS, EARLY_STOPPING, MAX_ROUNDS, IsotonicCalibration
 
 SPLIT_SCHEME = "stratified random, not time-ordered — the data has no dates"
@@ -437,10 +437,9 @@ def load_tabular(root: Path, version: str | None = None) -> tuple[TabularModel, 
     import lightgbm as lgb
 
     if version is None:
-        try:
-            version = (root / "LATEST").read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            raise InputError(f"no trained model in {root}; train one first") from None
+        version = read_latest(root)
+        if version is None:
+            raise InputError(f"no trained model in {root}; train one first")
     path = root / version
     if not version or "/" in version or not (path / "manifest.json").is_file():
         raise InputError(f"unknown model version {version!r} in {root}")
