@@ -48,3 +48,10 @@ def synthetic_build(company_factory: CompanyFactory) -> SyntheticBuild:
 def gold_build(tmp_path_factory: pytest.TempPathFactory) -> GoldBuild:
     """The one DuckDB build the star/pipeline/growth tests share (built once per run)."""
     return build_gold(tmp_path_factory.mktemp("dbtb"), shared_datasets_or_none())
+
+
+@pytest.fixture(scope="session")
+def synthetic_workspace(synthetic_build: SyntheticBuild) -> SyntheticCompany:
+    """The synthetic company's workspace (bronze ingested; the factory's build): read it
+    or copy its files, never write to it."""
+    return synthetic_build.company

@@ -28,6 +28,7 @@ from revlake.store.tenants import sync_tenants
 from revlake.store.workspace_store import open_store
 from revlake.transform.build import build_tenant
 from revlake.workspace import Workspace, init_workspace
+from tests.money_json import with_amounts
 
 OWN, MAPPED = "own", "mapped"
 
@@ -127,7 +128,7 @@ def _rows(built: Built, tenant: str, sql: str) -> list[tuple[Any, ...]]:
 def _api(client: TestClient, built: Built, tenant: str, url: str) -> Any:
     response = client.get(url, headers={"Authorization": f"Bearer {built.keys[tenant]}"})
     assert response.status_code == 200, response.text
-    return response.json()
+    return with_amounts(response.json())
 
 
 def test_every_entity_has_a_worked_example() -> None:

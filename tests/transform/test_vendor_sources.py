@@ -26,6 +26,7 @@ from revlake.store.tenants import sync_tenants
 from revlake.store.workspace_store import open_store
 from revlake.transform.build import build_tenant
 from revlake.workspace import Workspace, init_workspace
+from tests.money_json import with_amounts
 from tests.transform.vendor_exports import VENDOR_FILES
 
 TENANT = "vendors"
@@ -78,7 +79,7 @@ def _rows(built: Built, sql: str) -> list[tuple[Any, ...]]:
 def _api(client: TestClient, built: Built, url: str) -> Any:
     response = client.get(url, headers={"Authorization": f"Bearer {built.key}"})
     assert response.status_code == 200, response.text
-    return response.json()
+    return with_amounts(response.json())
 
 
 def test_each_export_loads_as_its_vendor_layout(built: Built) -> None:
