@@ -19,6 +19,7 @@ from typing import Any
 from revlake.errors import InputError
 from revlake.finance import receivables as ar
 from revlake.finance import revrec_reports
+from revlake.finance.recognition import next_month
 from revlake.ml.churn import LEVELS
 from revlake.ml.churn_service import CHURN_TABLE
 from revlake.queries.ar import aging_out
@@ -49,7 +50,7 @@ _KPI_COLUMNS = (
 
 
 def _month_end(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return next_month(month) - dt.timedelta(days=1)
 
 
 def _capped(month: dt.date, latest: dt.date, why: str) -> tuple[dt.date, str | None]:
@@ -185,8 +186,8 @@ def _at_risk(snapshot: Build) -> CfoAtRisk:
         threshold=AT_RISK_THRESHOLD,
         customers=int(r["customers"]),
         scored_customers=int(r["scored"]),
-        mrr=money(float(r["mrr"])),
-        mrr_at_risk=money(float(r["at_risk"])),
+        mrr=money(r["mrr"]),
+        mrr_at_risk=money(r["at_risk"]),
         scoring_month=dt.date.fromisoformat(str(scoring)[:10]) if scoring else None,
         horizon_months=int(r["horizon"]) if r["horizon"] is not None else None,
     )
