@@ -47,7 +47,7 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("win_probability", "Win %"),
     ("risk_score", "Risk"),
     ("at_risk_amount", "At risk"),
-    ("close_p50", "Close P10 · P50 · P90"),
+    ("close_p50", "Likely close (P50; P10–P90)"),
 )
 """(sort field, heading) of the risk table's columns; each heading is a sort link."""
 
