@@ -27,6 +27,24 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
     assert settings.workspace.fiscal_year_start_month == 4
 
 
+def test_a_new_workspace_has_the_settings_every_later_command_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workspace init returns applies REVLAKE_* overrides as Workspace.open does; the
+    file it writes holds the arguments alone."""
+    from revlake.workspace import Workspace
+
+    monkeypatch.setenv("REVLAKE_INGEST_SETTLE_SECONDS", "7.5")
+    created = init_workspace(tmp_path / "ws", tenants=["acme"])
+    assert created.settings == Workspace.open(tmp_path / "ws").settings
+    assert created.settings.workspace.ingest_settle_seconds == 7.5
+    assert "settle" not in (tmp_path / "ws" / "revlake.toml").read_text()
+    monkeypatch.setenv("REVLAKE_FISCAL_YEAR_START_MONTH", "13")
+    with pytest.raises(ConfigError, match="REVLAKE_FISCAL_YEAR_START_MONTH"):
+        init_workspace(tmp_path / "other", tenants=["acme"])
+    assert not (tmp_path / "other" / "revlake.toml").exists()
+
+
 def test_bad_enum_names_key_source_and_allowed_values() -> None:
     with pytest.raises(ConfigError) as info:
         settings_from_mapping({"workspace": {"churn_timing": "never"}}, environ={})

@@ -228,7 +228,10 @@ def init_workspace(
             {"id": t, "name": t.replace("-", " ").replace("_", " ").title()} for t in tenants
         ],
     }
-    settings = settings_from_mapping(raw, source="revlake init arguments", environ={})
+    # the file holds the arguments alone; the workspace returned is the one every later
+    # command opens (REVLAKE_* overrides applied, a bad one named before anything is written)
+    settings_from_mapping(raw, source="revlake init arguments", environ={})
+    settings = settings_from_mapping(raw, source=str(config_path))
     try:
         if not path.is_dir():
             path.mkdir(parents=True, mode=0o700)
