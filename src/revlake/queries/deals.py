@@ -43,6 +43,7 @@ from revlake.ml.registry import (
     registered_win_version,
 )
 from revlake.queries.convert import amount, money, num
+from revlake.queries.definitions import AT_RISK_REVENUE
 from revlake.queries.params import PageParams, order_by, page_of, where
 from revlake.queries.revenue import reporting_currency
 from revlake.reader import Build
@@ -206,10 +207,7 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-AT_RISK_DEFINITION = (
-    "at-risk revenue = Σ over open deals of amount × (1 − calibrated win probability), "
-    "in the reporting currency"
-)
+AT_RISK_DEFINITION = f"{AT_RISK_REVENUE.sentence}, in the reporting currency"
 MAX_FILTER_VALUES = 50
 """How many values one deal-list filter takes (`account=A&account=B…`)."""
 

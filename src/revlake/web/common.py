@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from revlake.api.deps import ContextDep
+from revlake.queries import definitions
 from revlake.reader import Build
 from revlake.store.keys import InvalidApiKeyError, Principal
 from revlake.store.roles import Area, areas_for, can_access
@@ -34,6 +35,7 @@ NAV: list[NavEntry] = []
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["fmt"] = formatting
+templates.env.globals["defs"] = definitions
 
 
 def web_principal(request: Request, context: ContextDep) -> Principal:
