@@ -40,9 +40,7 @@ def serve_gold_build(database: Path, root: Path) -> ErpServed:
         with store.write() as session:
             sync_tenants(session, workspace.settings.tenants, actor="tests")
             for role in ROLES:
-                keys[role] = create_key(
-                    session, tenant_id=ERP_TENANT, role=role, actor="tests"
-                ).key
+                keys[role] = create_key(session, tenant_id=ERP_TENANT, role=role, actor="tests").key
     finally:
         store.dispose()
     return ErpServed(workspace, keys)

@@ -160,9 +160,14 @@ def _product(row: dict[str, Any], total: Decimal) -> ProductSales:
 
 def _empty_figures() -> SalesFigures:
     return SalesFigures(
-        revenue=ZERO, cost=ZERO, profit=ZERO, margin=None, lines=0, quantity=0,
+        revenue=ZERO,
+        cost=ZERO,
+        profit=ZERO,
+        margin=None,
+        lines=0,
+        quantity=0,
         lines_without_cost=0,
-    )  # fmt: skip
+    )
 
 
 def sales_summary(
@@ -327,9 +332,14 @@ def customer_insights(snapshot: Build) -> CustomerInsights:
             gender=[],
             completeness=[],
             high_value=HighValue(
-                definition=definition, threshold=None, customers=0, customer_share=0.0,
-                revenue=ZERO, revenue_share=0.0, top=[],
-            ),  # fmt: skip
+                definition=definition,
+                threshold=None,
+                customers=0,
+                customer_share=0.0,
+                revenue=ZERO,
+                revenue_share=0.0,
+                top=[],
+            ),
         )
     base = f"from gold.{CUSTOMERS} where currency = ?"
     flags = ", ".join(

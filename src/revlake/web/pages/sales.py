@@ -26,6 +26,9 @@ NAV: tuple[NavEntry, ...] = (("/sales", "Sales", Area.KPIS),)
 NAV_WHEN = {"/sales": sales.has_orders}
 """Links shown only when the tenant's build passes the check (here: it has order lines)."""
 
+FORM_MONTH = f"^$|{MONTH_PATTERN}"
+"""YYYY-MM, or empty (the month pickers' "first" and "last" options)."""
+
 BASIS_LABELS: dict[str, str] = {"order_date": "cost at order date", "current": "current cost"}
 
 router = APIRouter(include_in_schema=False)
@@ -37,11 +40,12 @@ async def sales_page(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     cost_basis: CostBasis = "order_date",
-    start: Annotated[str | None, Query(alias="from", pattern=MONTH_PATTERN)] = None,
-    end: Annotated[str | None, Query(alias="to", pattern=MONTH_PATTERN)] = None,
+    start: Annotated[str | None, Query(alias="from", pattern=FORM_MONTH)] = None,
+    end: Annotated[str | None, Query(alias="to", pattern=FORM_MONTH)] = None,
 ) -> HTMLResponse:
     require(principal, Area.KPIS)
-    first, last = parse_month(start, "from"), parse_month(end, "to")
+    # the form's "first"/"last" options send an empty value: no bound
+    first, last = parse_month(start or None, "from"), parse_month(end or None, "to")
     summary = await run_in_threadpool(sales.sales_summary, snapshot, cost_basis, first, last)
     show_customers = can_access(principal.role, Area.CUSTOMERS)
     customers = (
