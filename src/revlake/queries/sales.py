@@ -216,11 +216,10 @@ def sales_summary(
         f"from gold.{MONTHLY} {filt}",
         params,
     )
-    line_filt, line_params = _filters(currency, start, end)
     (counts,) = snapshot.rows(
         "select count(distinct order_number) as orders, count(distinct customer_key) as customers "
-        f"from gold.{LINES} {line_filt}",
-        line_params,
+        f"from gold.{LINES} {filt}",
+        params,
     )
     totals = SalesFigures(**_figures(total_row))
     revenue = totals.revenue
@@ -419,6 +418,16 @@ def customer_insights(snapshot: Build) -> CustomerInsights:
             ],
         ),
     )
+
+
+def order_months(snapshot: Build) -> list[date]:
+    """Every month with dated order lines, oldest first (the page's month pickers)."""
+    snapshot.require(*TABLES, hint=HINT)
+    rows = snapshot.rows(
+        f"select distinct order_month from gold.{MONTHLY} where order_month is not null "
+        "order by order_month"
+    )
+    return [r["order_month"] for r in rows]
 
 
 def has_orders(snapshot: Build) -> bool:

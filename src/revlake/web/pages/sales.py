@@ -59,8 +59,7 @@ async def sales_page(
             "countries": figures.by_country(summary.by_country, summary.currency),
         },
     )
-    every_month = sales.sales_summary(snapshot, cost_basis).monthly if first or last else None
-    months = [m.month for m in (every_month or summary.monthly)]
+    months = await run_in_threadpool(sales.order_months, snapshot)
     return render(
         request,
         "sales.html",
