@@ -12,6 +12,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from revlake.store.keys import create_key
 from revlake.store.tenants import sync_tenants
 from revlake.store.workspace_store import open_store
@@ -28,11 +30,21 @@ class ErpServed:
     keys: dict[str, str]  # role → key
 
 
-def serve_gold_build(database: Path, root: Path) -> ErpServed:
-    """A workspace at `root` whose tenant `erp` has `database` published as its build."""
+def serve_gold_build(database: Path, root: Path, *, orders_only: bool = False) -> ErpServed:
+    """A workspace at `root` whose tenant `erp` has `database` published as its build.
+
+    `orders_only`: the copy loses its monthly subscription KPIs (`kpi_revenue_monthly`
+    emptied), as the build of a tenant whose only exports are an ERP's has none.
+    """
     workspace = init_workspace(root, [ERP_TENANT])
     target = new_snapshot_path(workspace.snapshots_dir(ERP_TENANT))
     shutil.copyfile(database, target)
+    if orders_only:
+        con = duckdb.connect(str(target))
+        try:
+            con.execute("delete from gold.kpi_revenue_monthly")
+        finally:
+            con.close()
     publish(target)
     keys: dict[str, str] = {}
     store = open_store(workspace)

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from revlake.api import create_app
 from tests.transform.gold_build_support import GoldBuild, query, shared_datasets_or_none
 from tests.transform.sales_raw import RawSales, age_at, age_group, load, top_decile
-from tests.transform.sales_serving import ErpServed
+from tests.transform.sales_serving import ErpServed, serve_gold_build
 
 
 @pytest.fixture(scope="module")
@@ -270,3 +270,21 @@ def test_sales_page_shows_the_figures_and_its_link(
         assert "$12,203,060" in page.text  # profit at order-date cost
         current = web.get("/sales?cost_basis=current")
         assert "$11,685,757" in current.text and "current cost" in current.text
+
+
+def test_a_tenant_with_orders_only_lands_on_the_sales_page(
+    gold_build: GoldBuild, erp_served: ErpServed, tmp_path: Path
+) -> None:
+    """Without subscription revenue the overview and insights have nothing to show: they
+    send an order-based tenant to the Sales page instead of answering 404."""
+    served = serve_gold_build(gold_build.database, tmp_path / "ws", orders_only=True)
+    with TestClient(create_app(served.workspace), raise_server_exceptions=False) as web:
+        landed = web.post("/login", data={"api_key": served.keys["admin"], "next": ""})
+        assert landed.status_code == 200 and str(landed.url).endswith("/sales")
+        assert "$29,356,250" in landed.text
+        for path in ("/", "/insights"):
+            response = web.get(path, follow_redirects=False)
+            assert response.status_code == 303 and response.headers["location"] == "/sales"
+    with TestClient(create_app(erp_served.workspace), raise_server_exceptions=False) as web:
+        web.post("/login", data={"api_key": erp_served.keys["admin"], "next": ""})
+        assert web.get("/", follow_redirects=False).status_code == 200  # it has KPI months
