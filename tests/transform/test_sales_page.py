@@ -21,6 +21,10 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
 from tests.transform.sales_serving import ErpServed
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
+RENDERED = (
+    "() => [...document.querySelectorAll('[data-figure]')]"
+    ".every(el => el.getAttribute('data-rendered') === 'true')"
+)
 
 
 @pytest.fixture(scope="module")
@@ -118,15 +122,19 @@ def test_sales_page_shows_the_api_figures(
         )
         assert cell.inner_text() == formatting.percent(gender["revenue_share"], decimals=2)
         assert "top decile" in text("high-value-definition").inner_text()
-        tab.wait_for_function(
-            "() => [...document.querySelectorAll('[data-figure]')]"
-            ".every(el => el.getAttribute('data-rendered') === 'true')",
-            timeout=20_000,
-        )
+        tab.wait_for_function(RENDERED, timeout=20_000)
         width = tab.evaluate("document.documentElement.scrollWidth")
         assert width <= 1440, f"the Sales page is {width}px wide at 1440 px"
         ARTIFACTS.mkdir(exist_ok=True)
         tab.screenshot(path=str(ARTIFACTS / "sales.png"), full_page=True)
+        tab.set_viewport_size({"width": 390, "height": 844})
+        tab.reload()  # as a phone loads it (charts are laid out at load)
+        tab.wait_for_function(RENDERED, timeout=20_000)
+        width = tab.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the Sales page is {width}px wide on a phone"
+        tab.screenshot(path=str(ARTIFACTS / "sales-phone.png"), full_page=True)
+        tab.set_viewport_size({"width": 1440, "height": 900})
+        tab.reload()
         tab.select_option("#cost_basis", "current")
         tab.click("form.inline button[type=submit]")
         tab.wait_for_url("**cost_basis=current**")
