@@ -27,11 +27,12 @@ def test_a_tenant_without_orders_gets_empty_answers(
 def test_the_sales_link_shows_only_for_tenants_with_orders(
     app: FastAPI, served: ServedWorkspace
 ) -> None:
-    with TestClient(app, raise_server_exceptions=False) as web:
-        web.post("/login", data={"api_key": served.key(), "next": "/"})
-        overview = web.get("/")
-        assert overview.status_code == 200
-        assert 'href="/sales"' not in overview.text
-        assert 'href="/finance/cfo"' in overview.text  # the rest of the navigation is there
-        page = web.get("/sales")
-        assert page.status_code == 200 and 'data-testid="sales-empty"' in page.text
+    # not `with`: leaving the block would run the shared app's shutdown under later tests
+    web = TestClient(app, raise_server_exceptions=False)
+    web.post("/login", data={"api_key": served.key(), "next": "/"})
+    overview = web.get("/")
+    assert overview.status_code == 200
+    assert 'href="/sales"' not in overview.text
+    assert 'href="/finance/cfo"' in overview.text  # the rest of the navigation is there
+    page = web.get("/sales")
+    assert page.status_code == 200 and 'data-testid="sales-empty"' in page.text
