@@ -115,6 +115,33 @@ def test_summary_adds_up(
     assert summary["currency"] == "USD" and summary["as_of_date"] == "2025-12-31"
 
 
+def test_summary_follows_the_list_filters(
+    client: TestClient, sales: dict[str, str], everything: list[dict[str, Any]]
+) -> None:
+    stages = sorted({d["stage"] for d in everything})[:2]
+    query = "&".join(f"stage={s}" for s in stages) + "&risk_category=high&risk_category=low"
+    listed = client.get(f"/api/v1/deals?limit=500&{query}", headers=sales).json()["items"]
+    summary = client.get(f"/api/v1/deals/summary?{query}", headers=sales).json()
+    members = [
+        d for d in everything if d["stage"] in stages and d["risk_category"] in ("high", "low")
+    ]
+    assert 0 < len(members) < len(everything)
+    assert sorted(d["id"] for d in listed) == sorted(d["id"] for d in members)
+    assert summary["open_deals"] == len(members)
+    assert Decimal(summary["open_pipeline"]) == sum(Decimal(d["amount"] or 0) for d in members)
+    assert Decimal(summary["at_risk_amount"]) == sum(
+        Decimal(d["at_risk_amount"] or 0) for d in members
+    )
+    assert {c["category"]: c["deals"] for c in summary["categories"]} == {
+        c: sum(d["risk_category"] == c for d in members) for c in CATEGORIES
+    }
+    assert summary["high_risk_deals"] == sum(d["risk_category"] == "high" for d in members)
+    nothing = client.get("/api/v1/deals/summary?account=no-such-account", headers=sales).json()
+    assert nothing["open_deals"] == 0 and Decimal(nothing["open_pipeline"]) == 0
+    assert nothing["model_version"] == summary["model_version"]  # the run, not the match
+    assert nothing["as_of_date"] == summary["as_of_date"]
+
+
 def test_filters_list_every_value(
     client: TestClient, sales: dict[str, str], everything: list[dict[str, Any]]
 ) -> None:

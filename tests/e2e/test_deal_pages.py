@@ -56,7 +56,8 @@ def test_risk_table_filter_and_sort(
     stage = everything[0]["stage"]
     page.check("input[name=risk_category][value=critical]")
     page.check("input[name=risk_category][value=high]")
-    page.select_option("#stage", stage)
+    page.click("details#stage summary")
+    page.check(f"details#stage input[name=stage][value='{stage}']")
     page.click("form[role=search] button[type=submit]")
     page.wait_for_url("**/deals?**")
     query = f"risk_category=critical&risk_category=high&stage={stage}"
@@ -67,6 +68,21 @@ def test_risk_table_filter_and_sort(
         d["id"] for d in expected["items"]
     ]
     assert set(page.locator("[data-testid=stage]").all_inner_texts()) == {stage}
+    # the cards sum the filtered deals: the API's summary with the same filters
+    filtered = api(base_url, sales_key, f"/api/v1/deals/summary?{query}")
+    assert filtered["open_deals"] == expected["total"] < summary["open_deals"]
+    assert page.get_by_test_id("at-risk").inner_text() == formatting.money(
+        filtered["at_risk_amount"], "USD"
+    )
+    assert page.get_by_test_id("open-pipeline").inner_text() == formatting.money(
+        filtered["open_pipeline"], "USD"
+    )
+    assert page.get_by_test_id("summary-scope").is_visible()
+    page.click("details#stage summary")  # the picker open, as a user sees it
+    shoot(page, artifacts, "deals-filtered")
+    page.click("details#stage summary")
+    for c in filtered["categories"]:
+        assert page.get_by_test_id(f"count-{c['category']}").inner_text() == f"{c['deals']} deals"
 
     # sort by clicking the Amount heading: descending first, then ascending; filters kept
     for sort in ("-amount", "amount"):
@@ -76,7 +92,8 @@ def test_risk_table_filter_and_sort(
         assert page.get_by_test_id("amount").all_inner_texts() == [
             formatting.money(d["amount"], "USD") for d in want
         ]
-        assert page.locator("#stage").input_value() == stage
+        checked = page.locator("details#stage input[name=stage]:checked")
+        assert checked.evaluate_all("boxes => boxes.map(b => b.value)") == [stage]
 
 
 def test_deal_drill_down_drivers_chart(

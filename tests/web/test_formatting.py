@@ -47,3 +47,13 @@ def test_money_reads_the_api_decimal_text_exactly_and_changes_say_what_they_comp
     assert formatting.money("-0.10", "EUR", decimals=2) == "−€0.10"
     assert formatting.change_percent(0.0421, "MoM") == "+4.2% MoM"
     assert formatting.change_percent(None, "YoY") == "–"
+
+
+def test_model_is_named_by_kind_and_training_time_not_registry_id() -> None:
+    assert formatting.model("lightgbm", "20261206T123224Z") == (
+        "LightGBM model trained 6 Dec 2026 12:32 UTC"
+    )
+    assert formatting.model("lightgbm", "20261206T123224Z-2").endswith("12:32 UTC")
+    assert formatting.model(None, "20250101T000000Z") == "model trained 1 Jan 2025 00:00 UTC"
+    assert formatting.model("custom", "v7") == "custom model v7"
+    assert formatting.model("lightgbm", None) == "LightGBM model"

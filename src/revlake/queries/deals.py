@@ -452,25 +452,38 @@ def _explanation(
     )
 
 
-def deal_summary(snapshot: Build) -> DealSummary:
-    """Open pipeline, at-risk revenue, expected value and totals per risk category."""
+def deal_summary(snapshot: Build, query: DealQuery | None = None) -> DealSummary:
+    """Open pipeline, at-risk revenue, expected value and totals per risk category of the
+    open deals matching `query` (every scored open deal without one).
+
+    The figures are the deal list's, summed: a filtered list and its summary always agree.
+    The model and as-of date are those of the whole scoring run, even when nothing matches.
+    """
     require_scores(snapshot)
+    query = query or DealQuery()
+    conditions, params = query.conditions()
 
     def compute() -> DealSummary:
+        matching = f"{_deals_cte(snapshot)}, matching as (select * from deals {where(conditions)})"
         per = snapshot.rows(
-            "select risk_category, count(*) as n, coalesce(sum(amount_rc), 0) as amount, "
-            "coalesce(sum(at_risk_amount_rc), 0) as at_risk "
-            f"from gold.{SCORES} group by risk_category"
+            f"{matching} select risk_category, count(*) as n, "
+            "coalesce(sum(amount), 0) as amount, coalesce(sum(at_risk_amount), 0) as at_risk "
+            "from matching group by risk_category",
+            params,
         )
         by_category = {str(r["risk_category"]): r for r in per}
         totals = snapshot.rows(
-            "select count(*) as n, coalesce(sum(amount_rc), 0) as amount, "
-            "coalesce(sum(at_risk_amount_rc), 0) as at_risk, "
-            "coalesce(sum(cast(amount_rc as double) * win_probability), 0) as expected, "
+            f"{matching} select count(*) as n, coalesce(sum(amount), 0) as amount, "
+            "coalesce(sum(at_risk_amount), 0) as at_risk, "
+            "coalesce(sum(cast(amount as double) * win_probability), 0) as expected, "
             "avg(win_probability) as avg_p, "
-            "count(*) filter (where risk_category in ('high', 'critical')) as high_risk, "
-            "max(as_of_date) as as_of, max(model_kind) as kind, max(model_version) as version "
-            f"from gold.{SCORES}"
+            "count(*) filter (where risk_category in ('high', 'critical')) as high_risk "
+            "from matching",
+            params,
+        )[0]
+        run = snapshot.rows(
+            "select max(as_of_date) as as_of, max(model_kind) as kind, "
+            f"max(model_version) as version from gold.{SCORES}"
         )[0]
         categories = []
         for name in RISK_CATEGORIES:
@@ -483,7 +496,7 @@ def deal_summary(snapshot: Build) -> DealSummary:
                     at_risk_amount=money(r["at_risk"] if r else None),
                 )
             )
-        as_of = totals["as_of"] if isinstance(totals["as_of"], date) else date.min
+        as_of = run["as_of"] if isinstance(run["as_of"], date) else date.min
         return DealSummary(
             currency=reporting_currency(snapshot),
             as_of_date=as_of,
@@ -497,11 +510,11 @@ def deal_summary(snapshot: Build) -> DealSummary:
             high_risk_deals=int(totals["high_risk"]),
             at_risk_definition=AT_RISK_DEFINITION,
             categories=categories,
-            model_kind=str(totals["kind"] or ""),
-            model_version=str(totals["version"] or ""),
+            model_kind=str(run["kind"] or ""),
+            model_version=str(run["version"] or ""),
         )
 
-    return snapshot.memo(("deal-summary",), compute)
+    return snapshot.memo(("deal-summary", query), compute)
 
 
 def deal_filters(snapshot: Build) -> DealFilters:

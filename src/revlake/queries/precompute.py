@@ -97,8 +97,11 @@ def deals_key(query: deals.DealQuery, sort: str | None, page: PageParams) -> Key
     return ("deals", query, sort or deals.DEFAULT_SORT, page)
 
 
-def deal_summary_key() -> Key:
-    return ("deal-summary",)
+def deal_summary_key(query: deals.DealQuery | None = None) -> Key:
+    """GET /deals/summary: the unfiltered summary is one stored answer; filtered, its own."""
+    if query is None or query == deals.DealQuery():
+        return ("deal-summary",)
+    return ("deal-summary", query)
 
 
 def deal_filters_key() -> Key:

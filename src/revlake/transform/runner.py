@@ -15,6 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from revlake.errors import RevlakeError
+from revlake.transform.parse_cache import (
+    REUSES_PARSE,
+    cached_manifest,
+    parse_key,
+    remember_manifest,
+)
 
 # Result statuses dbt reports, grouped by what they mean for publication.
 _OK_STATUSES = frozenset({"success", "pass"})
@@ -68,9 +74,13 @@ def invoke_dbt(
     log_path: Path,
     dbt_vars: dict[str, Any],
     on_node_finished: ProgressCallback | None = None,
+    reuse_parse: bool = True,
 ) -> DbtInvocation:
     """Run `dbt <command>` in-process and collect its results.
 
+    With `reuse_parse`, a command that runs nodes uses the project as this process last
+    parsed it from the same inputs (revlake.transform.parse_cache), parsing it first
+    when it has not.
     Raises RevlakeError only when dbt cannot be started at all; failing models or tests
     are reported in the returned DbtInvocation (success False).
     """
@@ -78,8 +88,7 @@ def invoke_dbt(
     from dbt_common.events.base_types import EventMsg
 
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    args = [
-        *command,
+    options = [
         "--project-dir",
         str(project_dir),
         "--profiles-dir",
@@ -99,6 +108,9 @@ def invoke_dbt(
         "--log-level-file",
         "debug",
     ]
+    manifest = None
+    if reuse_parse and command and command[0] in REUSES_PARSE:
+        manifest = _parsed_project(project_dir, profiles_dir, dbt_vars, options)
     callbacks: list[Callable[[EventMsg], None]] = []
     if on_node_finished is not None:
         callback = on_node_finished
@@ -110,7 +122,7 @@ def invoke_dbt(
 
         callbacks.append(_on_event)
     try:
-        result = dbtRunner(callbacks=callbacks).invoke(args)
+        result = dbtRunner(manifest=manifest, callbacks=callbacks).invoke([*command, *options])
     finally:
         release_duckdb()
     nodes = tuple(_node_results(result.result))
@@ -120,6 +132,29 @@ def invoke_dbt(
     elif not result.success and not nodes:
         error = f"dbt {' '.join(command)} failed before running any node (see {log_path})"
     return DbtInvocation(success=bool(result.success), nodes=nodes, error=error)
+
+
+def _parsed_project(
+    project_dir: Path, profiles_dir: Path, dbt_vars: dict[str, Any], options: list[str]
+) -> Any | None:
+    """The project parsed from these inputs: kept from earlier, or parsed now and kept.
+
+    None when the parse fails; the command then parses again itself and reports why.
+    """
+    from dbt.cli.main import dbtRunner
+
+    key = parse_key(project_dir, profiles_dir, dbt_vars)
+    manifest = cached_manifest(key)
+    if manifest is not None:
+        return manifest
+    try:
+        parsed = dbtRunner().invoke(["parse", *options])
+    finally:
+        release_duckdb()
+    if not parsed.success or parsed.result is None:
+        return None
+    remember_manifest(key, parsed.result)
+    return parsed.result
 
 
 def release_duckdb() -> None:

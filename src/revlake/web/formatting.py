@@ -3,7 +3,7 @@ these same functions and compare them with the text on the page)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from babel.numbers import get_currency_symbol
@@ -44,6 +44,24 @@ def ago(seconds: float) -> str:
     if hours < 48:
         return f"{hours} h ago"
     return f"{hours // 24} days ago"
+
+
+MODEL_NAMES = {"lightgbm": "LightGBM", "logistic": "logistic regression"}
+
+
+def model(kind: str | None, version: str | None) -> str:
+    """A model as a reader names it: its kind and when it was trained ("LightGBM model
+    trained 6 Dec 2026 12:32 UTC"), not its registry id; an id that is not a training
+    timestamp is shown as it is."""
+    name = MODEL_NAMES.get((kind or "").lower(), kind or "")
+    label = f"{name} model" if name else "model"
+    if not version:
+        return label
+    try:
+        trained = datetime.strptime(version[:16], "%Y%m%dT%H%M%SZ")
+    except ValueError:
+        return f"{label} {version}"
+    return f"{label} trained {trained.day} {trained:%b %Y %H:%M} UTC"
 
 
 def change_percent(value: float | None, label: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import StringConstraints
 
@@ -48,20 +48,7 @@ def _values(given: list[str] | None) -> tuple[str, ...]:
     return tuple(sorted({v for v in given or () if v}))
 
 
-NO_MODEL: dict[int | str, dict[str, Any]] = {
-    409: {"model": Problem, "description": "No registered win model: run `revlake train`"}
-}
-
-
-@router.get(
-    "/deals",
-    response_model=DealPage,
-    summary="Open deals with win probability, risk and close-date range; filter, sort, page",
-    description="Sortable by: " + ", ".join(sorted(deals.DEAL_SORT)) + " (default -risk_score).",
-)
-async def list_deals(
-    snapshot: SnapshotDep,
-    page: PageDep,
+async def deal_query(
     account: Annotated[
         list[FilterValue] | None,
         Query(description="Account id, or part of its name; repeat for several (any of them)"),
@@ -80,9 +67,10 @@ async def list_deals(
     ] = None,
     risk_min: Annotated[float | None, Query(ge=0, le=100)] = None,
     risk_max: Annotated[float | None, Query(ge=0, le=100)] = None,
-    sort: SortQuery = None,
-) -> Response:
-    query = deals.DealQuery(
+) -> deals.DealQuery:
+    """The deal filters of the list and the summary (one definition for both; async: no
+    threadpool hop)."""
+    return deals.DealQuery(
         account=_values(account),
         rep=_values(rep),
         product=_values(product),
@@ -91,6 +79,24 @@ async def list_deals(
         risk_min=risk_min,
         risk_max=risk_max,
     )
+
+
+DealQueryDep = Annotated[deals.DealQuery, Depends(deal_query)]
+
+NO_MODEL: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "No registered win model: run `revlake train`"}
+}
+
+
+@router.get(
+    "/deals",
+    response_model=DealPage,
+    summary="Open deals with win probability, risk and close-date range; filter, sort, page",
+    description="Sortable by: " + ", ".join(sorted(deals.DEAL_SORT)) + " (default -risk_score).",
+)
+async def list_deals(
+    snapshot: SnapshotDep, page: PageDep, query: DealQueryDep, sort: SortQuery = None
+) -> Response:
     return await json_from_snapshot(
         snapshot,
         precompute.deals_key(query, sort, page),
@@ -102,10 +108,14 @@ async def list_deals(
     "/deals/summary",
     response_model=DealSummary,
     summary="Open pipeline, at-risk revenue, expected value and totals per risk category",
+    description="Of the open deals matching the filters (the same as GET /deals); all of "
+    "them without filters.",
 )
-async def get_deal_summary(snapshot: SnapshotDep) -> Response:
+async def get_deal_summary(snapshot: SnapshotDep, query: DealQueryDep) -> Response:
     return await json_from_snapshot(
-        snapshot, precompute.deal_summary_key(), lambda: deals.deal_summary(snapshot)
+        snapshot,
+        precompute.deal_summary_key(query),
+        lambda: deals.deal_summary(snapshot, query),
     )
 
 

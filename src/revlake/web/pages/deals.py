@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
+from pydantic import StringConstraints
 
 from revlake.api.deps import ContextDep
 from revlake.errors import InputError, NotFound
@@ -46,7 +47,7 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("win_probability", "Win %"),
     ("risk_score", "Risk"),
     ("at_risk_amount", "At risk"),
-    ("close_p50", "Close P10 · P50 · P90"),
+    ("close_p50", "Likely close (P50; P10–P90)"),
 )
 """(sort field, heading) of the risk table's columns; each heading is a sort link."""
 
@@ -89,31 +90,39 @@ def _risk_bound(value: str | None, name: str) -> float | None:
     return number
 
 
+FilterValues = Annotated[list[Annotated[str, StringConstraints(max_length=100)]] | None, Query()]
+
+
+def _chosen(values: list[str] | None) -> tuple[str, ...]:
+    """The distinct non-empty values of a repeated filter, in a stable order."""
+    return tuple(sorted({v.strip() for v in values or () if v.strip()}))
+
+
 @router.get("/deals")
 def deals_page(
     request: Request,
     principal: WebPrincipal,
     snapshot: PageSnapshot,
-    account: Annotated[str | None, Query(max_length=100)] = None,
-    rep: Annotated[str | None, Query(max_length=100)] = None,
-    product: Annotated[str | None, Query(max_length=100)] = None,
-    stage: Annotated[str | None, Query(max_length=100)] = None,
+    account: FilterValues = None,
+    rep: FilterValues = None,
+    product: FilterValues = None,
+    stage: FilterValues = None,
     risk_category: Annotated[list[RiskCategory] | None, Query()] = None,
     risk_from: Annotated[str | None, Query(alias="risk_min", max_length=20)] = None,
     risk_to: Annotated[str | None, Query(alias="risk_max", max_length=20)] = None,
     sort: Annotated[str, Query(max_length=200)] = deals.DEFAULT_SORT,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
-    """Risk dashboard: at-risk revenue, counts per category, the filterable risk table."""
+    """Risk dashboard: at-risk revenue, counts per category and the filterable risk table;
+    the cards sum the deals the filters select (one definition with the table)."""
     require(principal, Area.PIPELINE)
     risk_min, risk_max = _risk_bound(risk_from, "risk_min"), _risk_bound(risk_to, "risk_max")
-    chosen = tuple(sorted(set(risk_category or ())))
     query = deals.DealQuery(
-        account=(account,) if account else (),
-        rep=(rep,) if rep else (),
-        product=(product,) if product else (),
-        stage=(stage,) if stage else (),
-        risk_category=chosen,
+        account=_chosen(account),
+        rep=_chosen(rep),
+        product=_chosen(product),
+        stage=_chosen(stage),
+        risk_category=tuple(sorted(set(risk_category or ()))),
         risk_min=risk_min,
         risk_max=risk_max,
     )
@@ -125,22 +134,26 @@ def deals_page(
         lambda: deals.deals(snapshot, query, sort or deals.DEFAULT_SORT, params),
     )
     summary = precompute.answer(
-        snapshot, precompute.deal_summary_key(), DealSummary, lambda: deals.deal_summary(snapshot)
+        snapshot,
+        precompute.deal_summary_key(query),
+        DealSummary,
+        lambda: deals.deal_summary(snapshot, query),
     )
     options = precompute.answer(
         snapshot, precompute.deal_filters_key(), DealFilters, lambda: deals.deal_filters(snapshot)
     )
     assert result is not None and summary is not None and options is not None
     filters: dict[str, Any] = {
-        "account": account or "",
-        "rep": rep or "",
-        "product": product or "",
-        "stage": stage or "",
-        "risk_category": list(chosen),
+        "account": list(query.account),
+        "rep": list(query.rep),
+        "product": list(query.product),
+        "stage": list(query.stage),
+        "risk_category": list(query.risk_category),
         "risk_min": "" if risk_min is None else f"{risk_min:g}",
         "risk_max": "" if risk_max is None else f"{risk_max:g}",
     }
     kept = {k: v for k, v in filters.items() if v not in ("", [])}
+    without_category = {k: v for k, v in kept.items() if k != "risk_category"}
     return render(
         request,
         "deals.html",
@@ -148,12 +161,25 @@ def deals_page(
         snapshot,
         result=result,
         summary=summary,
+        filtered=query != deals.DealQuery(),
         options=options,
         filters=filters,
         categories=RISK_CATEGORIES,
         columns=TABLE_COLUMNS,
         sort=sort,
         sort_links=_sort_links(sort, kept),
+        category_hrefs={
+            c: "/deals?" + urlencode({**without_category, "risk_category": c}, doseq=True)
+            for c in RISK_CATEGORIES
+        },
+        without_account={
+            a: "/deals?"
+            + urlencode(
+                {**kept, "account": [x for x in query.account if x != a], "sort": sort},
+                doseq=True,
+            )
+            for a in query.account
+        },
         page=page,
         prev_href="/deals?" + urlencode({**kept, "sort": sort, "page": page - 1}, doseq=True),
         next_href="/deals?" + urlencode({**kept, "sort": sort, "page": page + 1}, doseq=True),
