@@ -725,7 +725,13 @@ ORDER_LINES = Entity(
         F("ship_date", "date", "when shipped", synonyms=("shipped_at",)),
         F("country", "text", "where"),
     ),
-    feeds=("fct_sales", "fct_orders"),
+    feeds=(
+        "fct_sales",
+        "fct_orders",
+        "fct_sales_profit",
+        "agg_sales_monthly",
+        "fct_customer_sales",
+    ),
     builtin_sources=("dwh_crm_sales_details",),
 )
 

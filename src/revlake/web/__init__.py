@@ -22,6 +22,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "revlake.web.pages.deals",
     "revlake.web.pages.alerts",
     "revlake.web.pages.cfo",
+    "revlake.web.pages.sales",
     "revlake.web.pages.revrec",
     "revlake.web.pages.ar",
     "revlake.web.pages.ap",
@@ -39,6 +40,8 @@ def install(app: FastAPI) -> None:
         app.include_router(importlib.import_module(name).router)
     nav: list[common.NavEntry] = []
     for name in PAGE_MODULES:
-        nav.extend(importlib.import_module(name).NAV)
+        module = importlib.import_module(name)
+        nav.extend(module.NAV)
+        common.NAV_WHEN.update(getattr(module, "NAV_WHEN", {}))
     common.NAV[:] = nav
     pages.mount_static(app)

@@ -8,7 +8,7 @@ adding a page area never edits another area's module.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from revlake.api.deps import ContextDep
+from revlake.errors import NoPublishedBuild
 from revlake.queries import definitions
 from revlake.reader import Build
 from revlake.store.keys import InvalidApiKeyError, Principal
@@ -32,6 +33,10 @@ NavEntry = tuple[str, str, Area]
 
 NAV: list[NavEntry] = []
 """The navigation bar, filled by `revlake.web.install` from every page module's `NAV`."""
+
+NAV_WHEN: dict[str, Callable[[Build], bool]] = {}
+"""Links shown only when the tenant's published build passes a check (a page module's
+`NAV_WHEN`, e.g. the Sales page only for tenants with order lines); filled by install."""
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["fmt"] = formatting
@@ -77,7 +82,11 @@ def render(
 ) -> HTMLResponse:
     """Template `name` with the navigation, principal and snapshot every page shows."""
     allowed = areas_for(principal.role)
-    nav = [(href, label) for href, label, area in NAV if area in allowed]
+    nav = [
+        (href, label)
+        for href, label, area in NAV
+        if area in allowed and (href not in NAV_WHEN or _shown(request, principal, snapshot, href))
+    ]
     return templates.TemplateResponse(
         request,
         name,
@@ -89,3 +98,16 @@ def render(
             **values,
         },
     )
+
+
+def _shown(request: Request, principal: Principal, snapshot: Build | None, href: str) -> bool:
+    """Whether the tenant's build passes `NAV_WHEN[href]` (memoised per build); a page
+    without a pinned build (data health) looks at the tenant's current one."""
+    check = NAV_WHEN[href]
+    if snapshot is not None:
+        return bool(snapshot.memo(("nav-when", href), lambda: check(snapshot)))
+    try:
+        with request.app.state.revlake.snapshots.acquire(principal.tenant_id) as current:
+            return bool(current.memo(("nav-when", href), lambda: check(current)))
+    except NoPublishedBuild:
+        return False

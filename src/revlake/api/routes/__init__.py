@@ -56,6 +56,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "runs",
     "insights",
     "cfo",
+    "sales",
     "audit",
     "tax",
     "ap",

@@ -17,9 +17,10 @@ from fastapi.staticfiles import StaticFiles
 
 from revlake.api.bodyguard import client_address
 from revlake.api.deps import ContextDep
-from revlake.queries import growth, insights, pipeline, revenue
+from revlake.queries import growth, insights, pipeline, revenue, sales
 from revlake.queries import health as health_data
 from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
+from revlake.reader import Build
 from revlake.store.keys import InvalidApiKeyError
 from revlake.store.roles import Area, Role, can_access
 from revlake.web.common import (
@@ -120,14 +121,26 @@ def plotly_js() -> FileResponse:
 # ---------------------------------------------------------------- pages
 
 
+def _orders_only(snapshot: Build) -> Response | None:
+    """A tenant with order lines but no subscription revenue (an ERP export) has no KPI
+    months for the overview and the insights: those pages send it to the Sales page
+    instead of answering 404."""
+    if revenue.kpi_months(snapshot) or not sales.has_orders(snapshot):
+        return None
+    return RedirectResponse("/sales", status_code=303)
+
+
 @router.get("/")
 def overview(
     request: Request,
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
-) -> HTMLResponse:
+) -> Response:
     require(principal, Area.KPIS)
+    orders_only = _orders_only(snapshot)
+    if orders_only is not None:
+        return orders_only
     chosen = parse_month(month, "month")
     kpis = revenue.kpis(snapshot, chosen)
     currency = kpis.currency
@@ -231,10 +244,11 @@ def data_health_page(
 
 
 @router.get("/insights")
-def insights_page(
-    request: Request, principal: WebPrincipal, snapshot: PageSnapshot
-) -> HTMLResponse:
+def insights_page(request: Request, principal: WebPrincipal, snapshot: PageSnapshot) -> Response:
     require(principal, Area.KPIS)
+    orders_only = _orders_only(snapshot)
+    if orders_only is not None:
+        return orders_only
     return render(
         request, "insights.html", principal, snapshot, insights=insights.insights(snapshot)
     )
