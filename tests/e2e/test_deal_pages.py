@@ -208,6 +208,24 @@ def test_phone_layout(page: Any, base_url: str, sales_key: str) -> None:
         page.set_viewport_size({"width": 1366, "height": 900})
 
 
+def test_risk_table_fits_its_card_on_a_laptop(page: Any, base_url: str) -> None:
+    """At 1440 px every column (risk, close range, top driver) is visible without
+    scrolling the table sideways; the header menu is one line on a phone."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    try:
+        page.goto(base_url + "/deals")
+        box = page.locator("div.scroll.card").first
+        overflow = box.evaluate("el => el.scrollWidth - el.clientWidth")
+        assert overflow <= 1, f"the deal table is {overflow}px wider than its card"
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(base_url + "/deals")
+        links = page.locator("header.top nav a")
+        tops = links.evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+        assert len(set(tops)) == 1, f"the menu wraps on a phone: rows at {sorted(set(tops))}"
+    finally:
+        page.set_viewport_size({"width": 1366, "height": 900})
+
+
 def test_marketing_sees_none_of_it(
     browser_context: Any, base_url: str, served: ServedWorkspace
 ) -> None:

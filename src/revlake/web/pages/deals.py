@@ -38,8 +38,7 @@ from revlake.web.figures import deals as deal_figures
 
 DEALS_PER_PAGE = precompute.WEB_PAGE_SIZE
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("name", "Deal"),
-    ("account", "Account"),
+    ("name", "Deal · account"),
     ("rep", "Rep"),
     ("product", "Product"),
     ("stage", "Stage"),
