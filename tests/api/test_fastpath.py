@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from fastapi.testclient import TestClient
-from starlette.types import Message
+from starlette.types import Message, Receive, Scope, Send
 
 from revlake.api import create_app
-from revlake.api.fastpath import buffered, canonical_json
+from revlake.api.context import ServerContext
+from revlake.api.fastpath import SnapshotResponseCache, buffered, canonical_json
 from revlake.ml.registry import LATEST_FILE, LatestCache
+from revlake.store.keys import Principal
+from revlake.store.roles import Role
 from tests.api.conftest import bearer
 from tests.serving_support import ServedWorkspace
 
@@ -111,3 +116,78 @@ def test_forecast_bodies_over_the_limit_are_still_413(
         response = small_limit.post("/api/v1/forecast", content=content, headers=headers)
         assert response.status_code == 413, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+class _Inner:
+    """An app that answers once released: `/api/v1/x` carries a snapshot, `/health` not."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.waiting = 0
+        self.release = asyncio.Event()
+        self.snapshot = b"s1"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.calls += 1
+        self.waiting += 1
+        await self.release.wait()
+        self.waiting -= 1
+        headers = (
+            [(b"x-revlake-snapshot", self.snapshot)] if scope["path"] != "/api/v1/health" else []
+        )
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": scope["path"].encode() + self.snapshot})
+
+
+def test_concurrent_misses_coalesce_only_for_answers_kept_before() -> None:
+    inner = _Inner()
+    current = {"name": "s1"}
+    context = SimpleNamespace(
+        cached_principal=lambda _key: Principal("demo", Role.SALES, "k1"),
+        snapshots=SimpleNamespace(current_name=lambda _tenant: current["name"]),
+    )
+    cache = SnapshotResponseCache(inner, cast(ServerContext, context))
+
+    async def get(path: str) -> bytes:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "query_string": b"",
+            "headers": [(b"authorization", b"Bearer rvl_k1_secret")],
+        }
+        body: list[bytes] = []
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                body.append(message["body"])
+
+        await cache(scope, receive, send)
+        return b"".join(body)
+
+    async def burst(path: str, n: int) -> tuple[list[bytes], int]:
+        tasks = [asyncio.create_task(get(path)) for _ in range(n)]
+        for _ in range(50):  # let every request reach the inner app or wait for one
+            await asyncio.sleep(0)
+        waiting = inner.waiting
+        inner.release.set()
+        answers = await asyncio.gather(*tasks)
+        inner.release = asyncio.Event()
+        return list(answers), waiting
+
+    async def run() -> None:
+        inner.release.set()
+        assert await get("/api/v1/x") == b"/api/v1/xs1"  # kept: known cacheable
+        inner.release = asyncio.Event()
+        current["name"], inner.snapshot = "s2", b"s2"  # a publish
+        before = inner.calls
+        answers, inside = await burst("/api/v1/x", 10)
+        assert answers == [b"/api/v1/xs2"] * 10 and inner.calls - before == 1 == inside
+        before = inner.calls
+        answers, inside = await burst("/api/v1/health", 10)  # never kept: nobody waits
+        assert answers == [b"/api/v1/healths2"] * 10 and inner.calls - before == 10 == inside
+
+    asyncio.run(run())

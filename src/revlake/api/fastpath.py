@@ -26,9 +26,11 @@ the entry was produced for that same tenant and role by the normal path, and the
 snapshot (and variant) is still the tenant's current one. Anything else (no key, unknown
 or expired key, other snapshot, other method) goes through the app.
 
-Concurrent misses of one entry (50 clients right after a publish) are coalesced: the
+Concurrent misses of one entry (50 clients right after a publish) are coalesced when
+the same request was kept on an earlier snapshot (an answer known to be cacheable): the
 first goes through the app, the others wait for its answer (at most `COALESCE_WAIT_S`)
 and replay it, or go through the app themselves when it did not give a cacheable one.
+A request never kept (`/health`, a refusal, an answer read from the store) never waits.
 """
 
 from __future__ import annotations
@@ -130,6 +132,8 @@ class SnapshotResponseCache:
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._inflight: dict[Key, tuple[asyncio.AbstractEventLoop, asyncio.Event]] = {}
+        self._cacheable: set[Key] = set()
+        """Requests (the key without its snapshot) kept at least once: those coalesce."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
@@ -165,6 +169,9 @@ class SnapshotResponseCache:
             return
         key = (*base, variant, current)
         if await self._replay(key, send):
+            return
+        if key[:-1] not in self._cacheable:
+            await self._call_and_keep(scope, receive, send, base)
             return
         running = self._inflight.get(key)
         loop = asyncio.get_running_loop()
@@ -248,6 +255,9 @@ class SnapshotResponseCache:
             self._entries[(*base, snapshot)] = (headers, body)
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
+            if len(self._cacheable) >= 4 * MAX_ENTRIES:
+                self._cacheable.clear()
+            self._cacheable.add(base)
 
 
 def content_types(scope: Scope) -> tuple[bytes, ...]:
