@@ -1,6 +1,7 @@
 """The server's own cost of one request, without sockets or a load generator.
 
-Run: python -m benchmarks.bench_request_cost --workspace PATH [--requests N] [--runs R]
+Run: python -m benchmarks.bench_request_cost [--workspace PATH | --customers N]
+     [--requests N] [--runs R]
 
 The app of `revlake serve` is built in this process (its lifespan started: the warmer
 has loaded the current build's stored answers) and called directly through ASGI, one
@@ -11,6 +12,10 @@ request). Prints µs per request, median of `--runs`. What it leaves out is uvic
 HTTP handling and the client, which the 50-client figures of
 `benchmarks.bench_deal_endpoints` include: with 50 clients in a closed loop the latency
 is about 50 ÷ throughput, and throughput is bounded by the sum of these costs.
+
+Without --workspace a demo-size workspace is generated, built, trained, scored and
+published with its answers in a temporary folder (as `benchmarks.bench_deal_endpoints`
+does); with it, the workspace's current build must carry precomputed answers.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +31,8 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import Message
 
-from benchmarks.bench_api import TENANT
+from benchmarks.bench_api import TENANT, prepare_workspace
+from benchmarks.bench_deal_endpoints import publish_scored
 from revlake.api import create_app
 from revlake.api.server import demo_key
 from revlake.workspace import Workspace
@@ -100,11 +107,19 @@ async def run(workspace: Workspace, requests: int, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workspace", type=Path, required=True, help="scored, published")
+    parser.add_argument("--workspace", type=Path, default=None, help="scored, published")
+    parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    asyncio.run(run(Workspace.open(args.workspace), args.requests, args.runs))
+    if args.workspace is not None:
+        asyncio.run(run(Workspace.open(args.workspace), args.requests, args.runs))
+        return
+    with tempfile.TemporaryDirectory(prefix="revlake-bench-cost-") as tmp:
+        print(f"building a {args.customers}-customer workspace ...", flush=True)
+        workspace = prepare_workspace(Path(tmp), args.customers, models=True)
+        publish_scored(workspace)
+        asyncio.run(run(workspace, args.requests, args.runs))
 
 
 if __name__ == "__main__":
