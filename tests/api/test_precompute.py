@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from revlake.api import create_app
+from revlake.ml.forecast import Period
 from revlake.ml.service import score_tenant
 from revlake.pipeline import PipelineResult, score_registered_models
 from revlake.queries import deals, precompute
@@ -23,7 +24,7 @@ from revlake.reader.build import Build
 from revlake.schemas.deals import DealSummary, ForecastOut, ForecastRequest
 from revlake.workspace import Workspace
 from tests.api.conftest import bearer
-from tests.serving_support import TENANT, ServedWorkspace
+from tests.serving_support import OTHER, TENANT, ServedWorkspace
 
 API = "/api/v1"
 COMPUTING = (
@@ -282,7 +283,6 @@ def test_the_warmer_opens_a_new_build_with_its_answers_in_memory(
     from revlake.api.warmer import BuildWarmer
     from revlake.reader import BuildRegistry
     from revlake.reader.answers import ALL
-    from tests.serving_support import OTHER
 
     workspace, _ = published
     registry = BuildRegistry(workspace.snapshots_dir)
@@ -385,3 +385,156 @@ def test_the_first_request_reads_the_answers_file_without_opening_the_build(
     finally:
         other.unlink()
         answer_file(other).unlink()
+
+
+# ---------------------------------------------------------------- POST /forecast, cached
+
+
+def _stored_forecast(workspace: Workspace, horizon: int, period: Period) -> bytes:
+    from revlake.reader.answers import read_answer_file
+
+    stored = read_answer_file(published_path(workspace, TENANT))
+    assert stored is not None
+    key = precompute.forecast_key(_version(workspace), horizon, period)
+    return stored[answer_key(key)]
+
+
+def _route_must_not_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from revlake.api.routes import deals as deal_routes
+
+    async def refuse(*_args: Any) -> Any:
+        raise AssertionError("POST /forecast ran its route instead of the response cache")
+
+    monkeypatch.setattr(deal_routes, "json_from_snapshot", refuse)
+
+
+def test_a_precomputed_forecast_body_is_replayed_from_the_stored_answer(
+    published: tuple[Workspace, PipelineResult],
+    served: ServedWorkspace,
+    client: TestClient,
+    counted: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first POST reads the stored answer (nothing computed); the same body spelled
+    differently (key order, spaces, an explicit default) is then answered by the response
+    cache without running the route, with the same bytes as the on-demand answer."""
+    workspace, _ = published
+    with open_published(workspace, TENANT) as build:
+        on_demand = precompute.json_body(
+            deals.forecast(build, deals.registered_win_model(build, workspace, TENANT), 13, "week")
+        )
+    counted.update(dict.fromkeys(counted, 0))
+    headers = {**sales_key(served), "Content-Type": "application/json"}
+    first = client.post(
+        f"{API}/forecast", headers=headers, content=b'{"horizon":13,"period":"week"}'
+    )
+    assert first.status_code == 200, first.text
+    assert first.content == _stored_forecast(workspace, 13, "week") == on_demand
+    assert counted == dict.fromkeys(COMPUTING, 0)
+    _route_must_not_run(monkeypatch)
+    for body in (b'{"period": "week", "horizon": 13}', b' {"horizon" : 13 ,"period":"week"}\n'):
+        again = client.post(f"{API}/forecast", headers=headers, content=body)
+        assert again.status_code == 200 and again.content == on_demand
+        assert again.headers["x-revlake-snapshot"] == first.headers["x-revlake-snapshot"]
+
+
+def test_a_cached_forecast_keeps_authentication_roles_and_tenancy(
+    published: tuple[Workspace, PipelineResult],
+    served: ServedWorkspace,
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = {"horizon": 8, "period": "week"}
+    cached = client.post(f"{API}/forecast", headers=sales_key(served), json=body)
+    assert cached.status_code == 200 and cached.content == _stored_forecast(published[0], 8, "week")
+    _route_must_not_run(monkeypatch)
+    assert client.post(f"{API}/forecast", headers=sales_key(served), json=body).content == (
+        cached.content
+    )
+    wrong = sales_key(served)["Authorization"][:-4] + "xxxx"
+    refused = {
+        "no key": {},
+        "wrong secret": {"Authorization": wrong},
+        "garbage key": {"X-API-Key": "not-a-key"},
+        "two keys": {**sales_key(served), "X-API-Key": served.key(role="admin")},
+    }
+    for name, headers in refused.items():
+        response = client.post(f"{API}/forecast", headers=headers, json=body)
+        assert response.status_code == 401, (name, response.status_code)
+        assert response.headers["content-type"].startswith("application/problem+json")
+    # a role without the pipeline area, and another tenant's key: never the cached answer
+    marketing = client.post(
+        f"{API}/forecast", headers=bearer(served.key(role="marketing")), json=body
+    )
+    assert marketing.status_code == 403
+    other = client.post(f"{API}/forecast", headers=bearer(served.key(OTHER)), json=body)
+    assert other.status_code == 404 and other.content != cached.content  # no build of its own
+
+
+def test_a_body_that_is_not_precomputed_is_still_validated(
+    served: ServedWorkspace, client: TestClient
+) -> None:
+    headers = sales_key(served)
+    assert client.post(f"{API}/forecast", headers=headers, json={"horizon": 4}).status_code == 200
+    for _ in range(2):  # a refusal is never kept: the second one is refused by the app again
+        for body, field in (({"horizon": 3}, "horizon"), ({"horizon": 4, "x": 1}, "x")):
+            response = client.post(f"{API}/forecast", headers=headers, json=body)
+            assert response.status_code == 422, response.text
+            assert f"body.{field}" in response.json()["detail"]
+        bad_json = client.post(
+            f"{API}/forecast",
+            headers={**headers, "Content-Type": "application/json"},
+            content=b'{"horizon": 4',
+        )
+        assert bad_json.status_code == 422
+        assert bad_json.headers["content-type"].startswith("application/problem+json")
+        # FastAPI reads a body as JSON by its content type: not JSON, not the cached answer
+        as_text = client.post(
+            f"{API}/forecast",
+            headers={**headers, "Content-Type": "text/plain"},
+            content=b'{"horizon": 4}',
+        )
+        assert as_text.status_code == 422
+        unknown = client.post(f"{API}/forecast?horizon=4", headers=headers, json={"horizon": 4})
+        assert unknown.status_code == 400 and "'horizon'" in unknown.json()["detail"]
+
+
+def test_a_newly_registered_model_is_not_answered_from_the_cache(
+    published: tuple[Workspace, PipelineResult],
+    served: ServedWorkspace,
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cached forecast belongs to the model version it was computed with: once LATEST
+    names another version, the route runs again (here a stand-in answer)."""
+    from fastapi import Response
+
+    from revlake.api.routes import deals as deal_routes
+    from revlake.ml.registry import LATEST_FILE, models_dir
+
+    workspace, _ = published
+    body = {"horizon": 26, "period": "week"}
+    cached = client.post(f"{API}/forecast", headers=sales_key(served), json=body)
+    assert cached.status_code == 200
+    seen: list[str] = []
+
+    async def stand_in(snapshot: Build, key: tuple[Any, ...], _compute: Any) -> Response:
+        seen.append(key[1])
+        return Response(b"{}", headers={"X-Revlake-Snapshot": snapshot.name})
+
+    monkeypatch.setattr(deal_routes, "json_from_snapshot", stand_in)
+    pointer = models_dir(workspace, TENANT) / LATEST_FILE
+    before = pointer.read_text()
+    try:
+        replaced = pointer.with_name(".LATEST.test")
+        replaced.write_text("20990101T000000Z\n")
+        replaced.replace(pointer)  # as `write_version` does: a new file renamed over it
+        answer = client.post(f"{API}/forecast", headers=sales_key(served), json=body)
+        assert answer.content == b"{}" and seen == ["20990101T000000Z"]
+    finally:
+        restored = pointer.with_name(".LATEST.test")
+        restored.write_text(before)
+        restored.replace(pointer)
+    assert client.post(f"{API}/forecast", headers=sales_key(served), json=body).content == (
+        cached.content
+    )

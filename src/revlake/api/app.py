@@ -20,6 +20,7 @@ from revlake.api.context import DEFAULT_PRINCIPAL_TTL_S, ServerContext, load_ses
 from revlake.api.fastpath import SnapshotResponseCache
 from revlake.api.keyguard import FailureLimiter
 from revlake.api.routes import api_router
+from revlake.api.routes.deals import CACHED_POSTS
 from revlake.api.warmer import BuildWarmer
 from revlake.store.db import Store
 from revlake.store.workspace_store import open_store
@@ -85,7 +86,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.revlake = context
-    app.add_middleware(SnapshotResponseCache, context=context)
+    app.add_middleware(SnapshotResponseCache, context=context, posts=CACHED_POSTS)
     app.add_middleware(BodyGuard, context=context)
     problems.install(app)
     app.include_router(api_router())

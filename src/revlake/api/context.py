@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from revlake.api.keyguard import FailureLimiter, KeyVerifier
 from revlake.config import DEFAULT_API_MAX_BODY_BYTES
 from revlake.errors import RevlakeError
+from revlake.ml.registry import LatestCache
 from revlake.queries.health import FileCache
 from revlake.reader import BuildRegistry, tenant_snapshots_dir
 from revlake.store.db import Store
@@ -55,6 +56,8 @@ class ServerContext:
     max_body_bytes: int = DEFAULT_API_MAX_BODY_BYTES
     limiter: FailureLimiter = field(default_factory=FailureLimiter)
     verifier: KeyVerifier = field(default_factory=KeyVerifier)
+    latest: LatestCache = field(default_factory=LatestCache)
+    """The model registries' LATEST pointers, read again only when one changes."""
     snapshots: BuildRegistry = field(init=False)
     _principals: dict[str, tuple[float, Principal]] = field(default_factory=dict)
     _principals_lock: threading.Lock = field(default_factory=threading.Lock)

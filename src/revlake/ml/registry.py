@@ -135,9 +135,65 @@ def read_latest(root: Path) -> str | None:
     return version or None
 
 
-def registered_win_version(workspace: Workspace, tenant: str) -> str:
-    """The tenant's latest win-model version; `Conflict` when `revlake train` never ran."""
-    version = read_latest(models_dir(workspace, tenant))
+class LatestCache:
+    """LATEST pointers read once per change of the file, not once per request.
+
+    A server asks for the registered version on every forecast request; re-reading the
+    file each time cost a thread-pool hop and a read. Here a request costs one `stat`
+    (microseconds, fine on the event loop; the pointer's path is worked out once per
+    registry): the version is read again only when the pointer's inode, mtime or size
+    differs from the last read. `write_version` replaces LATEST by rename (a new inode),
+    so a newly registered model is seen by the next request, as before. A stat taken
+    before a replacement and a read after it only ever pairs an old stamp with the newer
+    version, which the next stat then re-reads.
+    """
+
+    def __init__(self) -> None:
+        self._roots: dict[tuple[Path, str], Path] = {}
+        self._pointers: dict[Path, Path] = {}
+        self._entries: dict[Path, tuple[tuple[int, int, int], str | None]] = {}
+        self._lock = threading.Lock()
+
+    def win_root(self, workspace: Workspace, tenant: str) -> Path:
+        """`models_dir(workspace, tenant)`, worked out once per workspace and tenant."""
+        root = self._roots.get((workspace.root, tenant))
+        if root is None:
+            root = self._roots[(workspace.root, tenant)] = models_dir(workspace, tenant)
+        return root
+
+    def read(self, root: Path) -> str | None:
+        """What `read_latest(root)` returns now (same errors)."""
+        pointer = self._pointers.get(root)
+        if pointer is None:
+            pointer = self._pointers[root] = root / LATEST_FILE
+        try:
+            stat = os.stat(pointer)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise RevlakeError(f"cannot read the model registry {root}: {exc}") from exc
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            hit = self._entries.get(root)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        version = read_latest(root)
+        with self._lock:
+            self._entries[root] = (stamp, version)
+        return version
+
+
+def registered_win_version(
+    workspace: Workspace, tenant: str, latest: LatestCache | None = None
+) -> str:
+    """The tenant's latest win-model version; `Conflict` when `revlake train` never ran.
+
+    `latest`: a server's cache of LATEST pointers (read again only when the file changes).
+    """
+    if latest is not None:
+        version = latest.read(latest.win_root(workspace, tenant))
+    else:
+        version = read_latest(models_dir(workspace, tenant))
     if version is None:
         raise Conflict(
             f"tenant {tenant!r} has no registered win model: run "

@@ -12,6 +12,7 @@ alive).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -67,18 +68,21 @@ class BuildRegistry:
         self._dir = snapshots_dir
         self._open: dict[Path, Build] = {}
         self._current: dict[str, tuple[int, Path]] = {}
+        self._pointers: dict[str, Path] = {}
         self._lock = threading.Lock()
 
     def _current_path(self, tenant_id: str) -> Path | None:
-        folder = self._dir(tenant_id)
+        pointer = self._pointers.get(tenant_id)
+        if pointer is None:  # worked out once: a tenant's folder never moves
+            pointer = self._pointers[tenant_id] = self._dir(tenant_id) / CURRENT_FILE
         try:
-            stamp = (folder / CURRENT_FILE).stat().st_mtime_ns
+            stamp = os.stat(pointer).st_mtime_ns
         except FileNotFoundError:
             return None
         cached = self._current.get(tenant_id)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        path = current_snapshot(folder)
+        path = current_snapshot(pointer.parent)
         if path is not None:
             self._current[tenant_id] = (stamp, path)
         return path

@@ -4,8 +4,9 @@ Everything here reads the tenant's pinned snapshot (tenancy comes from the key, 
 every route) and needs the pipeline area. The deal endpoints read the gold tables that
 `revlake score` and `revlake forecast --publish` wrote; POST /forecast runs the forecast
 on the snapshot's pipeline with the tenant's registered win model (memoised per snapshot,
-model version and parameters; nothing is written). The answers a user gets without
-choosing (summary, filters, first pages, every deal) and every forecast horizon are
+model version and parameters; nothing is written; the response cache replays its answer
+per snapshot, model version and canonical body: `CACHED_POSTS`). The answers a user gets
+without choosing (summary, filters, first pages, every deal) and every forecast horizon are
 computed when the scored build is published and read from it
 (`revlake.queries.precompute`, docs/ARCHITECTURE.md).
 """
@@ -14,14 +15,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import StringConstraints
 
+from revlake.api.context import ServerContext
 from revlake.api.deps import ContextDep, PageDep, RoleDep, SnapshotDep, TenantDep
-from revlake.api.routes import json_from_snapshot
+from revlake.api.fastpath import Variant, declare_variant
+from revlake.api.routes import API_PREFIX, json_from_snapshot
 from revlake.api.routes.revenue import SortQuery
-from revlake.errors import NotFound
+from revlake.errors import NotFound, RevlakeError
 from revlake.ml.registry import registered_win_version
 from revlake.queries import deals, precompute
 from revlake.schemas.common import Problem
@@ -178,11 +180,13 @@ async def post_forecast(
     snapshot: SnapshotDep,
     context: ContextDep,
     tenant: TenantDep,
+    http: Request,
     request: Annotated[ForecastRequest | None, Body()] = None,
 ) -> Response:
     params = request or ForecastRequest()
     # the version names the answer; the model itself is loaded only when not precomputed
-    version = await run_in_threadpool(registered_win_version, context.workspace, tenant)
+    version = registered_win_version(context.workspace, tenant, context.latest)
+    declare_variant(http.scope, version)  # the response cache keeps it under this version
 
     def compute() -> ForecastOut:
         registered = deals.registered_win_model(snapshot, context.workspace, tenant)
@@ -191,3 +195,16 @@ async def post_forecast(
     return await json_from_snapshot(
         snapshot, precompute.forecast_key(version, params.horizon, params.period), compute
     )
+
+
+def forecast_variant(context: ServerContext, tenant: str) -> str | None:
+    """What a POST /forecast answer depends on besides the snapshot and the body: the
+    registered win model's version (None without one: the route answers its 409)."""
+    try:
+        return registered_win_version(context.workspace, tenant, context.latest)
+    except RevlakeError:
+        return None
+
+
+CACHED_POSTS: dict[str, Variant] = {f"{API_PREFIX}/forecast": forecast_variant}
+"""POST routes whose 200 answers the response cache keeps (`revlake.api.fastpath`)."""
