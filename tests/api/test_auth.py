@@ -54,6 +54,18 @@ def test_revoked_key_is_refused_within_the_cache_lifetime(served: ServedWorkspac
             assert response.status_code == 401, path
 
 
+def test_an_app_serves_again_after_its_lifespan_ended(served: ServedWorkspace) -> None:
+    """A second lifespan on one app (a restarted server, one TestClient after another)
+    checks keys again: shutting down stopped the key-check pool for good before."""
+    app = create_app(served.workspace, principal_ttl_s=0)
+    for _ in range(2):
+        _, key = _new_key(served, "executive")  # never checked yet: needs the pool
+        with TestClient(app, raise_server_exceptions=False) as client:
+            assert client.get("/api/v1/kpis", headers=bearer(key)).status_code == 200
+            wrong = key[:-4] + ("aaaa" if not key.endswith("aaaa") else "bbbb")
+            assert client.get("/api/v1/kpis", headers=bearer(wrong)).status_code == 401
+
+
 def test_with_no_key_cache_revocation_is_immediate(served: ServedWorkspace) -> None:
     key_id, key = _new_key(served, "executive")
     app = create_app(served.workspace, principal_ttl_s=0)

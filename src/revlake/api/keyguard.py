@@ -116,7 +116,8 @@ class KeyVerifier:
     def __init__(
         self, workers: int = DEFAULT_WORKERS, max_pending: int = DEFAULT_MAX_PENDING
     ) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="revlake-keys")
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None
         self._max_pending = max_pending
         self._pending = 0
         self._lock = threading.Lock()
@@ -133,13 +134,26 @@ class KeyVerifier:
             self._pending += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool, key_matches, key, stored_hash)
+            return await loop.run_in_executor(self._open_pool(), key_matches, key, stored_hash)
         finally:
             with self._lock:
                 self._pending -= 1
 
+    def _open_pool(self) -> ThreadPoolExecutor:
+        """The pool, started on first use and again after `close` (an app's lifespan may
+        run several times, e.g. one TestClient after another on one app)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self._workers, thread_name_prefix="revlake-keys"
+                )
+            return self._pool
+
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def presented_key(headers: list[tuple[bytes, bytes]]) -> str | None:
