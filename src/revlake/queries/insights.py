@@ -25,6 +25,15 @@ MOVEMENT_LABELS = {
     "fx_impact_mrr_rc": ("FX impact", "fx_impact"),
 }
 BASELINE_MONTHS = 6
+IMPLAUSIBLE_LTV_TO_CAC = 20.0
+IMPLAUSIBLE_PAYBACK_MONTHS = 1.0
+"""Beyond these, unit economics say more about the cost data than about the business:
+public SaaS companies report LTV:CAC of about 3–5× and CAC payback of 12–30 months."""
+CAC_UNDERSTATED = (
+    "CAC is computed from the ad spend in the exports divided by new customers; sales and "
+    "marketing salaries, tools and agency fees are not in them, so CAC is understated and "
+    "LTV:CAC and payback look better than they are."
+)
 
 
 def fmt_money(value: Decimal | float, currency: str) -> str:
@@ -82,11 +91,19 @@ def _net_new(snapshot: Build, cur: dict[str, Any], prev: dict[str, Any], cur_: s
             text += f", mostly in the {segment[0]} segment ({fmt_money(segment[1], cur_)})"
             figures["driver_segment"] = segment[0]
             figures["driver_segment_amount"] = segment[1]
+    where = f" in the {figures['driver_segment']} segment" if "driver_segment" in figures else ""
+    if change < 0:
+        advice = f"Go through this month's {label} movements{where} customer by customer first."
+    elif change > 0:
+        advice = f"Find what drove the {label}{where} and do more of it."
+    else:
+        advice = "Nothing moved month over month: no action needed."
     return Insight(
         key="net_new_mrr",
         severity="good" if change > 0 else "warning" if change < 0 else "neutral",
         title="Net new MRR",
         text=text + ".",
+        recommendation=advice,
         figures=figures,
     )
 
@@ -104,6 +121,12 @@ def _retention(cur: dict[str, Any]) -> Insight | None:
         severity="good" if nrr >= 1 else "warning",
         title="Net revenue retention",
         text=f"NRR over 12 months is {pct(nrr)} (GRR {pct(grr)}); {verdict}.",
+        recommendation=(
+            "Keep the expansion motions going and watch GRR: expansion can hide churn."
+            if nrr >= 1
+            else "Review the accounts that contracted or churned over the year (Customers → "
+            "at risk) and start retention plays on the largest."
+        ),
         figures={"nrr_12m": round(nrr, 4), "grr_12m": round(grr, 4)},
     )
 
@@ -127,6 +150,12 @@ def _churn(cur: dict[str, Any], history: list[dict[str, Any]]) -> Insight | None
             f"paying customers), {word} the {len(baseline_rates)}-month average of "
             f"{pct(baseline)}."
         ),
+        recommendation=(
+            "Call the customers at risk now (Customers → at risk) and read this month's "
+            "cancellation reasons."
+            if higher
+            else "Keep the current retention playbook; no action needed."
+        ),
         figures={
             "churned_customers": int(cur["churned_customers"]),
             "logo_churn_rate": round(rate, 4),
@@ -146,14 +175,40 @@ def _unit_economics(snapshot: Build, month: date, currency: str) -> Insight | No
     r = rows[0]
     ratio, payback = float(r["ltv_to_cac"]), float(r["payback_months"])
     healthy = ratio >= 3 and payback <= 18
+    implausible = ratio > IMPLAUSIBLE_LTV_TO_CAC or payback < IMPLAUSIBLE_PAYBACK_MONTHS
+    text = (
+        f"LTV is {ratio:.1f}× blended CAC ({fmt_money(money(r['ltv_rc']), currency)} vs "
+        f"{fmt_money(money(r['cac_rc']), currency)}) and CAC is paid back in "
+        f"{payback:.1f} months; the common benchmark is at least 3× and under 18 months."
+    )
+    if implausible:
+        return Insight(
+            key="unit_economics",
+            severity="warning",
+            title="Unit economics: implausible, check the cost data",
+            text=text,
+            data_warning=CAC_UNDERSTATED,
+            recommendation=(
+                "Map the full cost of acquiring customers (sales and marketing salaries, "
+                "tools, agencies) before using LTV:CAC or payback for budget decisions."
+            ),
+            figures={
+                "ltv_to_cac": ratio,
+                "payback_months": payback,
+                "ltv": money(r["ltv_rc"]),
+                "cac": money(r["cac_rc"]),
+            },
+        )
     return Insight(
         key="unit_economics",
         severity="good" if healthy else "warning",
         title="Unit economics",
-        text=(
-            f"LTV is {ratio:.1f}× blended CAC ({fmt_money(money(r['ltv_rc']), currency)} vs "
-            f"{fmt_money(money(r['cac_rc']), currency)}) and CAC is paid back in "
-            f"{payback:.1f} months; the common benchmark is at least 3× and under 18 months."
+        text=text,
+        recommendation=(
+            "There is room to spend more on acquisition while LTV:CAC stays at 3× or more."
+            if healthy
+            else "Cut spend on the channels with the highest CAC (Growth → channels) or lift "
+            "LTV through pricing and expansion."
         ),
         figures={
             "ltv_to_cac": ratio,
@@ -189,6 +244,9 @@ def _best_channel(snapshot: Build, currency: str) -> Insight | None:
             f"{fmt_money(money(r['spend_rc']), currency)} of spend, "
             f"{_customers(int(r['new_customers'])).replace('customer', 'new customer')} "
             f"at a CAC of {fmt_money(money(r['cac_rc']), currency)}."
+        ),
+        recommendation=(
+            f"Test a larger budget on {r['name']} and watch whether its CAC holds as spend grows."
         ),
         figures={
             "month": r["month_start_date"].isoformat(),

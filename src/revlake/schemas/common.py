@@ -350,6 +350,12 @@ class Insight(Schema):
     severity: Literal["good", "neutral", "warning"]
     title: str
     text: str
+    recommendation: str = Field(description="what to do about it, in one sentence")
+    data_warning: str | None = Field(
+        default=None,
+        description="set when a figure is implausible: the likely cause in the data, so the "
+        "finding is not read as news",
+    )
     figures: dict[str, Figure] = Field(
         description="the figures the text is made of: money as decimal strings, ratios and "
         "counts as numbers"
