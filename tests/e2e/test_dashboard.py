@@ -138,9 +138,13 @@ def test_insights_equal_the_api(
 ) -> None:
     insights = api(base_url, served.key(), "/api/v1/insights")
     page.goto(base_url + "/insights")
-    shown = page.locator("[data-insight] > p").all_inner_texts()
+    shown = page.locator("[data-insight] > p[data-testid=insight-text]").all_inner_texts()
     assert shown == [i["text"] for i in insights["insights"]]
     assert len(shown) >= 3
+    advice = page.locator("[data-insight] [data-testid=recommendation]").all_inner_texts()
+    assert advice == [f"What to do: {i['recommendation']}" for i in insights["insights"]]
+    warned = [i for i in insights["insights"] if i["data_warning"]]
+    assert page.locator("[data-testid=data-warning]").count() == len(warned)
     shoot(page, artifacts, "insights")
 
 
