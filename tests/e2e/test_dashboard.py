@@ -47,6 +47,15 @@ def test_overview_numbers_equal_the_api(
         assert delta == formatting.kpi_delta(
             kpi["unit"], kpi["change"], kpi["change_pct"], "USD", kpi["key"]
         )
+    # the synthetic company's CAC counts ad spend only: LTV:CAC and payback are flagged,
+    # their changes not coloured as good news
+    value = {k["key"]: k["value"] for k in kpis["kpis"]}
+    ratio = Decimal(value["ltv"]) / Decimal(value["cac"])
+    implausible = ratio > 20 or value["payback"] < 1
+    for key in ("cac", "ltv", "payback"):
+        assert page.get_by_test_id(f"warning-{key}").count() == int(implausible)
+        if implausible:
+            assert "up" not in (page.get_by_test_id(f"delta-{key}").get_attribute("class") or "")
     movements = api(base_url, served.key(), "/api/v1/mrr/movements?sort=-month&limit=12")
     shown_net = page.get_by_test_id("net-new").all_inner_texts()
     assert shown_net == [formatting.money(m["net_new"], "USD") for m in movements["items"]]

@@ -164,6 +164,14 @@ def _churn(cur: dict[str, Any], history: list[dict[str, Any]]) -> Insight | None
     )
 
 
+def implausible_unit_economics(ltv_to_cac: float | None, payback_months: float | None) -> bool:
+    """Whether LTV:CAC or CAC payback lie beyond what a business can plausibly show (the
+    thresholds above): then they describe missing cost data, not performance."""
+    return (ltv_to_cac is not None and ltv_to_cac > IMPLAUSIBLE_LTV_TO_CAC) or (
+        payback_months is not None and payback_months < IMPLAUSIBLE_PAYBACK_MONTHS
+    )
+
+
 def _unit_economics(snapshot: Build, month: date, currency: str) -> Insight | None:
     rows = snapshot.rows(
         "select ltv_to_cac, payback_months, cac_rc, ltv_rc from gold.kpi_unit_economics "
@@ -175,7 +183,7 @@ def _unit_economics(snapshot: Build, month: date, currency: str) -> Insight | No
     r = rows[0]
     ratio, payback = float(r["ltv_to_cac"]), float(r["payback_months"])
     healthy = ratio >= 3 and payback <= 18
-    implausible = ratio > IMPLAUSIBLE_LTV_TO_CAC or payback < IMPLAUSIBLE_PAYBACK_MONTHS
+    implausible = implausible_unit_economics(ratio, payback)
     text = (
         f"LTV is {ratio:.1f}× blended CAC ({fmt_money(money(r['ltv_rc']), currency)} vs "
         f"{fmt_money(money(r['cac_rc']), currency)}) and CAC is paid back in "

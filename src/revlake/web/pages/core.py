@@ -159,6 +159,17 @@ def overview(
         },
     )
     panel = insights.insights(snapshot) if chosen is None else None
+    shown = {k.key: k.value for k in kpis.kpis}
+    ltv, cac = shown.get("ltv"), shown.get("cac")
+    ratio = float(ltv) / float(cac) if ltv is not None and cac else None
+    payback = shown.get("payback")
+    unit_warning = (
+        insights.CAC_UNDERSTATED
+        if insights.implausible_unit_economics(
+            ratio, float(payback) if payback is not None else None
+        )
+        else None
+    )
     return render(
         request,
         "overview.html",
@@ -172,6 +183,7 @@ def overview(
         months=[r["month"] for r in reversed(series)],
         charts=charts,
         insights=panel,
+        unit_warning=unit_warning,
         can_see_mrr=can_access(principal.role, Area.MRR),
     )
 
