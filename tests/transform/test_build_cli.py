@@ -208,3 +208,26 @@ def test_a_spark_build_without_bronze_is_an_input_error(tmp_path: Path) -> None:
     workspace = init_workspace(tmp_path / "ws")
     with pytest.raises(InputError, match="revlake ingest"):
         build_tenant_on_spark(workspace, "demo")  # before any Spark session starts
+
+
+def test_a_spark_build_without_pyspark_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from revlake.transform.spark_build import build_tenant_on_spark
+
+    workspace = init_workspace(tmp_path / "ws", tenants=[TENANT])
+    write_row_tables(
+        workspace.bronze_path(TENANT), {"stripe_invoices": (INVOICE_HEADERS, INVOICES)}
+    )
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "pyspark" else real(name, *a),
+    )
+    with pytest.raises(InputError, match=r"needs pyspark: pip install .*pyspark>=4"):
+        build_tenant_on_spark(workspace, TENANT)
+    assert snapshots.current_snapshot(workspace.snapshots_dir(TENANT)) is None
+    assert not (workspace.tenant_dir(TENANT) / "spark" / "parquet").exists()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from revlake.errors import RevlakeError
+from revlake.errors import InputError, RevlakeError
 from revlake.transform.catalog import schema_tables
 from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR
 from revlake.transform.runner import DbtInvocation, invoke_dbt
@@ -81,6 +81,34 @@ def export_bronze_parquet(bronze: Path, out_dir: Path) -> dict[str, list[str]]:
         con.close()
 
 
+def missing_spark_dependencies() -> list[str]:
+    """What a Spark build needs and this machine lacks: pyspark, dbt-spark, Java."""
+    import importlib.util
+    import os
+    import shutil
+
+    missing = [
+        name
+        for name, module in (("pyspark", "pyspark"), ("dbt-spark", "dbt.adapters.spark"))
+        if importlib.util.find_spec(module.split(".")[0]) is None
+        or importlib.util.find_spec(module) is None
+    ]
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing.append("Java 17 (java on PATH or JAVA_HOME)")
+    return missing
+
+
+def require_spark() -> None:
+    """Raise InputError naming what to install when a Spark build cannot start here."""
+    missing = missing_spark_dependencies()
+    if missing:
+        raise InputError(
+            f"--engine spark needs {', '.join(missing)}: pip install "
+            "'dbt-spark[session]>=1.11,<1.12' 'pyspark>=4,<5' and a Java 17 runtime "
+            '(docs/TRANSFORM.md, "Running on Spark and Databricks")'
+        )
+
+
 SESSION_CONF: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",  # dates and timestamps as the DuckDB build reads them
     "spark.sql.ansi.enabled": "false",  # the models' try_cast/overflow semantics
@@ -104,6 +132,7 @@ def spark_session(
     master: str | None = None,
     conf: dict[str, str] | None = None,
     cores: int = 2,
+    log_level: str = "ERROR",
 ) -> SparkSession:
     """The Spark session a revlake build runs on: local[cores] by default, or `master`.
 
@@ -124,7 +153,11 @@ def spark_session(
     builder: Any = SparkSession.builder.master(master or f"local[{cores}]").appName("revlake")
     for key, value in settings.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()  # type: ignore[no-any-return]
+    session: SparkSession = builder.getOrCreate()
+    # dbt-spark calls getOrCreate() for every node, and Spark warns each time that the
+    # session exists (700 lines per build): only errors are logged
+    session.sparkContext.setLogLevel(log_level)
+    return session
 
 
 def local_spark_session(warehouse: Path, *, cores: int = 2) -> SparkSession:

@@ -92,6 +92,7 @@ def _build_locked(
         raise InputError(
             f"tenant {tenant_id!r} has no bronze database ({bronze}); run `revlake ingest` first"
         )
+    rs.require_spark()
     work = spark_work_dir(workspace, tenant_id)
     # an in-memory catalog forgets tables between processes, but their files stay; a
     # CREATE TABLE over a non-empty location fails, so every build starts clean
