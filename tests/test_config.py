@@ -104,3 +104,43 @@ def test_toml_syntax_error_names_line(tmp_path: Path) -> None:
 )
 def test_header_normalisation(header: str, expected: str) -> None:
     assert normalize_column_name(header) == expected
+
+
+def test_spark_settings_from_file_and_environment() -> None:
+    """`revlake build --engine spark` settings: a master and Spark settings (a TOML table,
+    or a JSON object in REVLAKE_SPARK_CONF, which wins)."""
+    settings = settings_from_mapping({}, environ={})
+    assert settings.workspace.spark_master is None and settings.workspace.spark_conf == {}
+    file = {"workspace": {"spark_master": "spark://head:7077", "spark_conf": {"spark.a": 1}}}
+    settings = settings_from_mapping(file, environ={})
+    assert settings.workspace.spark_master == "spark://head:7077"
+    assert settings.workspace.spark_conf == {"spark.a": "1"}
+    env = {"REVLAKE_SPARK_MASTER": "local[*]", "REVLAKE_SPARK_CONF": '{"spark.b": "8g"}'}
+    settings = settings_from_mapping(file, environ=env)
+    assert settings.workspace.spark_master == "local[*]"
+    assert settings.workspace.spark_conf == {"spark.b": "8g"}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"REVLAKE_SPARK_MASTER": "http://head"}, "must be a Spark master"),
+        ({"REVLAKE_SPARK_MASTER": "local[0]"}, "must be a Spark master"),
+        ({"REVLAKE_SPARK_CONF": "spark.a=1"}, "JSON object"),
+        ({"REVLAKE_SPARK_CONF": '{"executor.memory": "8g"}'}, "start with 'spark.'"),
+    ],
+)
+def test_bad_spark_settings_name_the_variable(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from_mapping({}, environ=env)
+    assert message in str(info.value) and next(iter(env)) in str(info.value)
+
+
+def test_printed_settings_hide_spark_secrets() -> None:
+    from revlake.config import redacted_settings
+
+    conf = {"spark.hadoop.fs.s3a.secret.key": "s3cr3t", "spark.executor.memory": "8g"}
+    settings = settings_from_mapping({"workspace": {"spark_conf": conf}}, environ={})
+    printed = redacted_settings(settings)["workspace"]["spark_conf"]
+    assert printed == {"spark.hadoop.fs.s3a.secret.key": "***", "spark.executor.memory": "8g"}
+    assert settings.workspace.spark_conf["spark.hadoop.fs.s3a.secret.key"] == "s3cr3t"

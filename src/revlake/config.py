@@ -7,6 +7,7 @@ that would have been accepted.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -30,6 +31,12 @@ ENV_NON_SETTINGS = frozenset({"REVLAKE_WORKSPACE", "REVLAKE_TEST_POSTGRES_URL"})
 DEFAULT_API_MAX_BODY_BYTES = 1_048_576  # 1 MiB: contracts and notes are a few kB
 _TENANT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _DATABASE_SCHEMES = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
+# Spark settings whose values `revlake config` hides (e.g. fs.s3a.secret.key).
+_SECRET_SPARK_KEY = re.compile(r"secret|password|token|credential|access\.key", re.IGNORECASE)
+# Spark masters `revlake build --engine spark` accepts: a local session or a cluster manager.
+_SPARK_MASTER_PATTERN = re.compile(
+    r"^(local(\[(\*|[1-9][0-9]*)(,[0-9]+)?\])?|yarn|(spark|k8s|mesos)://\S+)$"
+)
 
 
 class ChurnTiming(StrEnum):
@@ -107,6 +114,11 @@ class WorkspaceSettings(BaseModel):
     ingest_max_columns: int = Field(default=10_000, ge=1)
     ingest_max_cells: int = Field(default=20_000_000, ge=1)
     ingest_max_cells_per_kib: int = Field(default=2_000, ge=1)
+    # `revlake build --engine spark` (docs/TRANSFORM.md "Running on Spark and Databricks"):
+    # the Spark master (None = a small local session, local[2]) and extra Spark settings,
+    # e.g. {"spark.executor.memory" = "8g"}; REVLAKE_SPARK_CONF takes a JSON object.
+    spark_master: str | None = None
+    spark_conf: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("tax_registrations", "tax_nexus_states", mode="before")
     @classmethod
@@ -115,6 +127,37 @@ class WorkspaceSettings(BaseModel):
         if isinstance(value, str):
             return [part for part in (p.strip() for p in value.split(",")) if part]
         return value
+
+    @field_validator("spark_conf", mode="before")
+    @classmethod
+    def _spark_conf_object(cls, value: object) -> object:
+        """A JSON object (as REVLAKE_SPARK_CONF gives) becomes a mapping; keys are spark.*."""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                raise ValueError(
+                    'must be a JSON object of Spark settings, e.g. {"spark.executor.memory": "8g"}'
+                ) from None
+        if isinstance(value, Mapping):
+            bad = [str(k) for k in value if not str(k).startswith("spark.")]
+            if bad:
+                raise ValueError(f"Spark settings start with 'spark.' (got {', '.join(bad)})")
+            return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+        return value
+
+    @field_validator("spark_master")
+    @classmethod
+    def _known_spark_master(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        master = value.strip()
+        if not _SPARK_MASTER_PATTERN.fullmatch(master):
+            raise ValueError(
+                "must be a Spark master: local, local[N], local[*], yarn, spark://HOST:PORT, "
+                "k8s://URL or mesos://URL"
+            )
+        return master
 
     @field_validator("tax_seller_country")
     @classmethod
@@ -339,4 +382,8 @@ def redacted_settings(settings: Settings) -> dict[str, Any]:
     url = data["workspace"].get("database_url")
     if url:
         data["workspace"]["database_url"] = redact_url(url)
+    conf = data["workspace"].get("spark_conf") or {}
+    data["workspace"]["spark_conf"] = {
+        key: "***" if _SECRET_SPARK_KEY.search(key) else value for key, value in conf.items()
+    }
     return data

@@ -182,3 +182,52 @@ def test_a_selection_that_matches_no_model_is_an_input_error(
         build_tenant(tiny, TENANT, select="+int_no_such_model")
     assert snapshots.current_snapshot(tiny.snapshots_dir(TENANT)) == before
     assert not snapshots.building_path(tiny.snapshots_dir(TENANT)).exists()
+
+
+def test_an_unknown_engine_is_a_usage_error(tmp_path: Path) -> None:
+    workspace = init_workspace(tmp_path / "ws", tenants=[TENANT])
+    result = CliRunner().invoke(app, ["build", "-w", str(workspace.root), "--engine", "oracle"])
+    assert result.exit_code == 2
+    assert "--engine" in result.output and "'oracle' is not one of" in result.output
+    assert "duckdb" in result.output and "spark" in result.output
+
+
+def test_select_with_the_spark_engine_is_a_usage_error(tmp_path: Path) -> None:
+    workspace = init_workspace(tmp_path / "ws", tenants=[TENANT])
+    result = CliRunner().invoke(
+        app, ["build", "-w", str(workspace.root), "--engine", "spark", "--select", "fct_mrr"]
+    )
+    assert result.exit_code == 2
+    assert "--select" in result.output and "--engine duckdb only" in result.output
+    assert snapshots.current_snapshot(workspace.snapshots_dir(TENANT)) is None
+
+
+def test_a_spark_build_without_bronze_is_an_input_error(tmp_path: Path) -> None:
+    from revlake.transform.spark_build import build_tenant_on_spark
+
+    workspace = init_workspace(tmp_path / "ws")
+    with pytest.raises(InputError, match="revlake ingest"):
+        build_tenant_on_spark(workspace, "demo")  # before any Spark session starts
+
+
+def test_a_spark_build_without_pyspark_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from revlake.transform.spark_build import build_tenant_on_spark
+
+    workspace = init_workspace(tmp_path / "ws", tenants=[TENANT])
+    write_row_tables(
+        workspace.bronze_path(TENANT), {"stripe_invoices": (INVOICE_HEADERS, INVOICES)}
+    )
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "pyspark" else real(name, *a),
+    )
+    with pytest.raises(InputError, match=r"needs pyspark: pip install .*pyspark>=4"):
+        build_tenant_on_spark(workspace, TENANT)
+    assert snapshots.current_snapshot(workspace.snapshots_dir(TENANT)) is None
+    assert not (workspace.tenant_dir(TENANT) / "spark" / "parquet").exists()

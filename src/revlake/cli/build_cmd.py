@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,14 @@ from revlake.errors import InputError
 from revlake.transform.build import BuildSummary, build_tenant
 from revlake.transform.docs import generate_docs
 from revlake.transform.snapshots import DEFAULT_KEEP
+
+
+class Engine(StrEnum):
+    """Where `revlake build` runs the models."""
+
+    DUCKDB = "duckdb"
+    SPARK = "spark"
+
 
 WaitOption = Annotated[
     float, typer.Option("--wait", help="Seconds to wait for another command's workspace lock.")
@@ -106,27 +115,54 @@ def build(
         ),
     ] = None,
     wait: WaitOption = 0.0,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="Where the models run: duckdb, or spark (a local Spark session, or the "
+            "cluster named by the spark_master setting); both publish the same build.",
+            case_sensitive=False,
+        ),
+    ] = Engine.DUCKDB,
 ) -> None:
     """Build silver and gold from bronze with dbt, test them, and publish if all pass."""
+    if engine is Engine.SPARK and select:
+        raise typer.BadParameter(
+            "works with --engine duckdb only: a Spark build builds and publishes every model",
+            param_hint="--select",
+        )
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
     extra = parse_vars(var or [])
     with spinner_progress(TextColumn("{task.completed} nodes")) as progress:
-        task = progress.add_task(f"dbt build (tenant {tenant_id})", total=None)
+        task = progress.add_task(f"dbt build on {engine} (tenant {tenant_id})", total=None)
 
         def advance(unique_id: str, status: str) -> None:
             progress.update(task, advance=1, description=f"{unique_id.split('.')[-1]}: {status}")
 
-        summary = build_tenant(
-            opened,
-            tenant_id,
-            keep=keep,
-            threads=threads,
-            extra_vars=extra,
-            select=select,
-            on_node_finished=advance,
-            wait_s=wait,
-        )
+        if engine is Engine.SPARK:
+            from revlake.transform.spark_build import build_tenant_on_spark  # loads pyspark
+
+            summary = build_tenant_on_spark(
+                opened,
+                tenant_id,
+                keep=keep,
+                threads=threads,
+                extra_vars=extra,
+                on_node_finished=advance,
+                wait_s=wait,
+            )
+        else:
+            summary = build_tenant(
+                opened,
+                tenant_id,
+                keep=keep,
+                threads=threads,
+                extra_vars=extra,
+                select=select,
+                on_node_finished=advance,
+                wait_s=wait,
+            )
     print_summary(summary)
     if not summary.published:
         raise typer.Exit(1)

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from revlake.errors import RevlakeError
+from revlake.errors import InputError, RevlakeError
 from revlake.transform.catalog import schema_tables
 from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR
 from revlake.transform.runner import DbtInvocation, invoke_dbt
@@ -81,31 +81,88 @@ def export_bronze_parquet(bronze: Path, out_dir: Path) -> dict[str, list[str]]:
         con.close()
 
 
-def local_spark_session(warehouse: Path, *, cores: int = 2) -> SparkSession:
-    """A small local Spark session for tests and laptops (in-memory catalog, no UI).
+def missing_spark_dependencies() -> list[str]:
+    """What a Spark build needs and this machine lacks: pyspark, dbt-spark, Java."""
+    import importlib.util
+    import os
+    import shutil
 
-    dbt-spark's `session` method calls SparkSession.builder.getOrCreate(), so it reuses
-    this session and its settings.
+    missing = [
+        name
+        for name, module in (("pyspark", "pyspark"), ("dbt-spark", "dbt.adapters.spark"))
+        if importlib.util.find_spec(module.split(".")[0]) is None
+        or importlib.util.find_spec(module) is None
+    ]
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing.append("Java 17 (java on PATH or JAVA_HOME)")
+    return missing
+
+
+def require_spark() -> None:
+    """Raise InputError naming what to install when a Spark build cannot start here."""
+    missing = missing_spark_dependencies()
+    if missing:
+        raise InputError(
+            f"--engine spark needs {', '.join(missing)}: pip install "
+            "'dbt-spark[session]>=1.11,<1.12' 'pyspark>=4,<5' and a Java 17 runtime "
+            '(docs/TRANSFORM.md, "Running on Spark and Databricks")'
+        )
+
+
+SESSION_CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",  # dates and timestamps as the DuckDB build reads them
+    "spark.sql.ansi.enabled": "false",  # the models' try_cast/overflow semantics
+    "spark.sql.catalogImplementation": "in-memory",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+"""Settings every revlake Spark session has (a workspace's `spark_conf` may override them)."""
+
+LOCAL_CONF: dict[str, str] = {
+    "spark.sql.shuffle.partitions": "2",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.driver.memory": "1g",
+}
+"""Extra settings of a local session: small data, few cores, no adaptive re-planning."""
+
+
+def spark_session(
+    warehouse: Path,
+    *,
+    master: str | None = None,
+    conf: dict[str, str] | None = None,
+    cores: int = 2,
+    log_level: str = "ERROR",
+) -> SparkSession:
+    """The Spark session a revlake build runs on: local[cores] by default, or `master`.
+
+    `conf` (a workspace's `spark_conf`) is applied last. dbt-spark's `session` method calls
+    SparkSession.builder.getOrCreate(), so it reuses this session and its settings.
     """
     from pyspark.sql import SparkSession
 
     warehouse.mkdir(parents=True, exist_ok=True)
-    builder: Any = SparkSession.builder
-    return (  # type: ignore[no-any-return]
-        builder.master(f"local[{cores}]")
-        .appName("revlake")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", str(cores))
-        .config("spark.sql.warehouse.dir", str(warehouse))
-        .config("spark.sql.catalogImplementation", "in-memory")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.adaptive.enabled", "false")
-        .config("spark.driver.memory", "1g")
-        .config("spark.sql.ansi.enabled", "false")
-        .getOrCreate()
-    )
+    local = master is None or master.startswith("local")
+    settings = {
+        **SESSION_CONF,
+        **(LOCAL_CONF if local else {}),
+        **({"spark.default.parallelism": str(cores)} if master is None else {}),
+        "spark.sql.warehouse.dir": str(warehouse),
+        **(conf or {}),
+    }
+    builder: Any = SparkSession.builder.master(master or f"local[{cores}]").appName("revlake")
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    session: SparkSession = builder.getOrCreate()
+    # dbt-spark calls getOrCreate() for every node, and Spark warns each time that the
+    # session exists (700 lines per build): only errors are logged
+    session.sparkContext.setLogLevel(log_level)
+    return session
+
+
+def local_spark_session(warehouse: Path, *, cores: int = 2) -> SparkSession:
+    """A small local Spark session for tests and laptops (in-memory catalog, no UI)."""
+    return spark_session(warehouse, cores=cores)
 
 
 def register_bronze(spark: SparkSession, parquet_dir: Path, tables: dict[str, list[str]]) -> None:
@@ -145,6 +202,7 @@ def run_dbt_on_spark(
     command: Sequence[str] = ("build",),
     dbt_vars: dict[str, Any] | None = None,
     threads: int = 1,
+    on_node_finished: Callable[[str, str], None] | None = None,
 ) -> DbtInvocation:
     """Run dbt on the active Spark session (bronze must be registered first)."""
     profiles = work / "spark-profiles"
@@ -157,6 +215,7 @@ def run_dbt_on_spark(
         target_path=work / "spark-target",
         log_path=work / "spark-logs",
         dbt_vars={**(dbt_vars or {}), **spark_vars()},
+        on_node_finished=on_node_finished,
     )
     if invocation.error is not None and not invocation.nodes:
         raise RevlakeError(f"dbt on Spark did not start: {invocation.error}")
@@ -223,20 +282,48 @@ def gold_tables(database: Path) -> list[str]:
         con.close()
 
 
+def _duckdb_table(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[str], list[Any]]:
+    cursor = con.execute(f'select * from {GOLD_SCHEMA}."{table}"')
+    return [str(d[0]).lower() for d in cursor.description or []], cursor.fetchall()
+
+
 def compare_gold(
-    database: Path, spark: SparkSession, tables: Iterable[str] | None = None
+    database: Path,
+    other: SparkSession | Path,
+    tables: Iterable[str] | None = None,
 ) -> list[TableComparison]:
-    """Compare gold tables of a DuckDB build with the Spark run's, row by row (as bags)."""
+    """Compare gold tables of a DuckDB build with another build's, row by row (as bags).
+
+    `other` is the Spark session that ran the models, or a DuckDB file holding the Spark
+    build's gold as `revlake build --engine spark` publishes it. A table missing from
+    `other` is reported as a column mismatch.
+    """
     names = list(tables) if tables is not None else gold_tables(database)
     con = duckdb.connect(str(database), read_only=True)
+    other_con = duckdb.connect(str(other), read_only=True) if isinstance(other, Path) else None
     try:
+        other_tables = set(schema_tables(other_con, GOLD_SCHEMA)) if other_con else None
         results = []
         for table in names:
-            duck_cursor = con.execute(f'select * from {GOLD_SCHEMA}."{table}"')
-            duck_columns = [str(d[0]).lower() for d in duck_cursor.description or []]
-            duck_rows = duck_cursor.fetchall()
-            frame = spark.table(f"{GOLD_SCHEMA}.`{table}`")
-            spark_columns = [c.lower() for c in frame.columns]
+            duck_columns, duck_rows = _duckdb_table(con, table)
+            if other_tables is not None and table not in other_tables:
+                results.append(
+                    TableComparison(
+                        table, len(duck_rows), -1, column_mismatch="missing from the other build"
+                    )
+                )
+                continue
+            if other_con is not None:
+                spark_columns, spark_rows = _duckdb_table(other_con, table)
+            else:
+                assert not isinstance(other, Path)
+                frame = other.table(f"{GOLD_SCHEMA}.`{table}`")
+                spark_columns = [c.lower() for c in frame.columns]
+                spark_rows = (
+                    [tuple(row) for row in frame.collect()]
+                    if (duck_columns == spark_columns)
+                    else []
+                )
             if duck_columns != spark_columns:
                 results.append(
                     TableComparison(
@@ -247,7 +334,6 @@ def compare_gold(
                     )
                 )
                 continue
-            spark_rows = [tuple(row) for row in frame.collect()]
             duck_bag = _normalized(duck_rows)
             spark_bag = _normalized(spark_rows)
             results.append(
@@ -262,3 +348,5 @@ def compare_gold(
         return results
     finally:
         con.close()
+        if other_con is not None:
+            other_con.close()

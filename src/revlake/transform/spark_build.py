@@ -1,0 +1,210 @@
+"""`revlake build --engine spark` as a library call: the same models on Spark, published as a build.
+
+The models run on a Spark session (local by default; a cluster's through the workspace
+settings `spark_master` and `spark_conf`) with dbt-spark, over the tenant's bronze
+exported to Parquet. When every model and test passed, every table of the `silver` and
+`gold` schemas is copied from Spark into a new DuckDB snapshot file (through Arrow, so
+DECIMAL stays DECIMAL and dates stay dates), the coverage report is written into it as a
+DuckDB build does, and it is published with `publish_audited`: the API, scoring and the
+forecast read it exactly like a DuckDB build. A failing model or test publishes nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from revlake.errors import InputError
+from revlake.ingest.layouts import load_layouts
+from revlake.transform import snapshots
+from revlake.transform import spark as rs
+from revlake.transform.build import BuildSummary, count_rows
+from revlake.transform.coverage import CoverageReport, coverage_report, write_coverage
+from revlake.transform.entities import contract_vars
+from revlake.transform.formats import VAR_NAME, format_vars
+from revlake.transform.project import GOLD_SCHEMA, SILVER_SCHEMA, dbt_vars
+from revlake.transform.runner import require_started
+from revlake.workspace import Workspace
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import SparkSession
+
+PUBLISHED_SCHEMAS = (SILVER_SCHEMA, GOLD_SCHEMA)
+"""What a build publishes: the readers query gold, and silver (receivables' FX rates,
+churn features, coverage) too."""
+
+
+def spark_work_dir(workspace: Workspace, tenant_id: str) -> Path:
+    """Where a Spark build keeps bronze as Parquet, its warehouse and dbt's files (not
+    published). On a cluster this folder must be on storage every executor sees."""
+    return workspace.tenant_dir(tenant_id) / "spark"
+
+
+def build_tenant_on_spark(
+    workspace: Workspace,
+    tenant_id: str,
+    *,
+    keep: int = snapshots.DEFAULT_KEEP,
+    threads: int = 2,
+    extra_vars: dict[str, Any] | None = None,
+    on_node_finished: Callable[[str, str], None] | None = None,
+    wait_s: float = 0.0,
+) -> BuildSummary:
+    """Build the tenant's silver and gold on Spark; publish them as a new snapshot if green.
+
+    Same contract as `revlake.transform.build.build_tenant` (workspace write lock, InputError
+    without bronze, nothing published when a model or test fails) and the same summary.
+    The Spark session is created from the workspace settings and stopped afterwards.
+    """
+    tenant_id = workspace.tenant(tenant_id).id
+    command = f"revlake build --engine spark --tenant {tenant_id}"
+    with workspace.write_lock(command, timeout_s=wait_s):
+        return _build_locked(
+            workspace,
+            tenant_id,
+            keep=keep,
+            threads=threads,
+            extra_vars=extra_vars,
+            on_node_finished=on_node_finished,
+            command=command,
+        )
+
+
+def _build_locked(
+    workspace: Workspace,
+    tenant_id: str,
+    *,
+    keep: int,
+    threads: int,
+    extra_vars: dict[str, Any] | None,
+    on_node_finished: Callable[[str, str], None] | None,
+    command: str,
+) -> BuildSummary:
+    started = time.perf_counter()
+    bronze = workspace.bronze_path(tenant_id)
+    if not bronze.is_file():
+        raise InputError(
+            f"tenant {tenant_id!r} has no bronze database ({bronze}); run `revlake ingest` first"
+        )
+    rs.require_spark()
+    work = spark_work_dir(workspace, tenant_id)
+    # an in-memory catalog forgets tables between processes, but their files stay; a
+    # CREATE TABLE over a non-empty location fails, so every build starts clean
+    for stale in (work / "parquet", work / "warehouse"):
+        shutil.rmtree(stale, ignore_errors=True)
+    settings = workspace.settings.workspace
+    tables = rs.export_bronze_parquet(bronze, work / "parquet")
+    session = rs.spark_session(
+        work / "warehouse", master=settings.spark_master, conf=dict(settings.spark_conf)
+    )
+    try:
+        rs.register_bronze(session, work / "parquet", tables)
+        invocation = rs.run_dbt_on_spark(
+            work,
+            command=["build"],
+            dbt_vars=dbt_vars(
+                workspace.settings,
+                **{
+                    VAR_NAME: format_vars(
+                        bronze, engine="spark", years_ahead=settings.date_years_ahead
+                    )
+                },
+                **contract_vars(workspace.root),
+                **(extra_vars or {}),
+            ),
+            threads=threads,
+            on_node_finished=on_node_finished,
+        )
+        require_started(invocation, f"dbt build on Spark for tenant {tenant_id!r}")
+        green = invocation.success and not any(n.failed for n in invocation.nodes)
+        building = snapshots.building_path(workspace.snapshots_dir(tenant_id))
+        if green:
+            try:
+                copy_schemas_to_duckdb(session, building, PUBLISHED_SCHEMAS)
+            except BaseException:
+                snapshots.discard(building)
+                raise
+    finally:
+        session.stop()
+    coverage: CoverageReport | None = None
+    gold_rows: dict[str, int] = {}
+    snapshot: Path | None = None
+    if green:
+        from revlake.store.publish import publish_audited  # the store is loaded only here
+
+        try:
+            coverage = coverage_report(
+                building,
+                bronze,
+                work / "spark-target" / "manifest.json",
+                load_layouts(workspace.root),
+            )
+            write_coverage(building, coverage)
+            gold_rows = count_rows(building, GOLD_SCHEMA)
+        except BaseException:
+            snapshots.discard(building)
+            raise
+        snapshot = snapshots.finalize(building)
+        publish_audited(workspace, tenant_id, snapshot, command=command, keep=keep)
+    return BuildSummary(
+        tenant=tenant_id,
+        snapshot=snapshot,
+        published=green,
+        invocation=invocation,
+        gold_rows=gold_rows,
+        wall_s=time.perf_counter() - started,
+        log_file=work / "spark-logs" / "dbt.log",
+        coverage=coverage,
+    )
+
+
+def spark_tables(session: SparkSession, schema: str) -> list[str]:
+    """The (non-temporary) tables and views of a Spark database, by name."""
+    rows = session.sql(f"show tables in `{schema}`").collect()
+    return sorted(str(row["tableName"]) for row in rows if not row["isTemporary"])
+
+
+def as_duckdb_arrow(table: pa.Table) -> pa.Table:
+    """Spark's Arrow batch as the DuckDB build types it: Spark timestamps (UTC instants,
+    the session time zone is UTC) become naive UTC timestamps, as DuckDB's are."""
+    import pyarrow as pa
+
+    fields = [
+        pa.field(f.name, pa.timestamp(f.type.unit), f.nullable)
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None
+        else f
+        for f in table.schema
+    ]
+    target = pa.schema(fields)
+    return table if target.equals(table.schema) else table.cast(target)
+
+
+def copy_schemas_to_duckdb(
+    session: SparkSession, database: Path, schemas: tuple[str, ...]
+) -> dict[str, int]:
+    """Copy every table of `schemas` from Spark into the DuckDB file `database`.
+
+    Rows travel as Arrow through the driver (so a cluster's executors need no access to
+    this machine); column types are kept (decimal(p,s) → DECIMAL(p,s), date → DATE,
+    timestamp → TIMESTAMP). Returns rows per "schema.table".
+    """
+    counts: dict[str, int] = {}
+    con = duckdb.connect(str(database))
+    try:
+        for schema in schemas:
+            con.execute(f'create schema if not exists "{schema}"')
+            for table in spark_tables(session, schema):
+                frame = as_duckdb_arrow(session.table(f"`{schema}`.`{table}`").toArrow())
+                con.register("spark_frame", frame)
+                con.execute(f'create table "{schema}"."{table}" as select * from spark_frame')
+                con.unregister("spark_frame")
+                counts[f"{schema}.{table}"] = frame.num_rows
+    finally:
+        con.close()
+    return counts
