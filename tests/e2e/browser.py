@@ -3,11 +3,79 @@ screenshots. (Fixtures live in conftest.py; these are plain functions.)"""
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from tests.conftest import IN_CI
+
+CHROMIUM = Path(os.environ.get("REVLAKE_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve_in_thread(app: FastAPI) -> Iterator[str]:
+    """uvicorn serving `app` on a free loopback port in a background thread; yields its
+    base URL and stops it afterwards (a fixture body: `yield from serve_in_thread(app)`)."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def chromium_context(profile: Path, width: int = 1366) -> Iterator[Any]:
+    """Debian's Chromium on a fresh profile, driven by Playwright (nothing downloaded);
+    missing, it fails with CI=true and skips elsewhere (a fixture body)."""
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} is missing: run scripts/ensure_chromium.sh"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": width, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
 
 
 def api(base_url: str, key: str, path: str) -> Any:

@@ -5,19 +5,15 @@ as everywhere on the dashboard, the cost basis is stated and switches, and the p
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 
 from revlake.api import create_app
 from revlake.web import formatting
-from tests.conftest import IN_CI, REPO_ROOT
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.conftest import REPO_ROOT
+from tests.e2e.browser import api, chromium_context, serve_in_thread
 from tests.transform.sales_serving import ErpServed
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -29,58 +25,20 @@ RENDERED = (
 
 @pytest.fixture(scope="module")
 def erp_url(erp_served: ErpServed) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(erp_served.workspace), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    yield from serve_in_thread(create_app(erp_served.workspace))
 
 
 @pytest.fixture(scope="module")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if not CHROMIUM.is_file():
-        if IN_CI:
-            pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure_chromium.sh")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-sales")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1440, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-
-
-def _api(url: str, key: str, path: str) -> Any:
-    response = httpx.get(url + path, headers={"Authorization": f"Bearer {key}"}, timeout=60)
-    assert response.status_code == 200, response.text
-    return response.json()
+    yield from chromium_context(tmp_path_factory.mktemp("chromium-sales"), width=1440)
 
 
 def test_sales_page_shows_the_api_figures(
     browser_context: Any, erp_url: str, erp_served: ErpServed
 ) -> None:
     key = erp_served.keys["admin"]
-    summary = _api(erp_url, key, "/api/v1/sales/summary")
-    customers = _api(erp_url, key, "/api/v1/sales/customers")
+    summary = api(erp_url, key, "/api/v1/sales/summary")
+    customers = api(erp_url, key, "/api/v1/sales/customers")
     rc = summary["currency"]
     tab = browser_context.new_page()
     try:

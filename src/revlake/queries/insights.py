@@ -184,6 +184,12 @@ def _unit_economics(snapshot: Build, month: date, currency: str) -> Insight | No
     ratio, payback = float(r["ltv_to_cac"]), float(r["payback_months"])
     healthy = ratio >= 3 and payback <= 18
     implausible = implausible_unit_economics(ratio, payback)
+    figures: dict[str, Figure] = {
+        "ltv_to_cac": ratio,
+        "payback_months": payback,
+        "ltv": money(r["ltv_rc"]),
+        "cac": money(r["cac_rc"]),
+    }
     text = (
         f"LTV is {ratio:.1f}× blended CAC ({fmt_money(money(r['ltv_rc']), currency)} vs "
         f"{fmt_money(money(r['cac_rc']), currency)}) and CAC is paid back in "
@@ -200,12 +206,7 @@ def _unit_economics(snapshot: Build, month: date, currency: str) -> Insight | No
                 "Map the full cost of acquiring customers (sales and marketing salaries, "
                 "tools, agencies) before using LTV:CAC or payback for budget decisions."
             ),
-            figures={
-                "ltv_to_cac": ratio,
-                "payback_months": payback,
-                "ltv": money(r["ltv_rc"]),
-                "cac": money(r["cac_rc"]),
-            },
+            figures=figures,
         )
     return Insight(
         key="unit_economics",
@@ -218,12 +219,7 @@ def _unit_economics(snapshot: Build, month: date, currency: str) -> Insight | No
             else "Cut spend on the channels with the highest CAC (Growth → channels) or lift "
             "LTV through pricing and expansion."
         ),
-        figures={
-            "ltv_to_cac": ratio,
-            "payback_months": payback,
-            "ltv": money(r["ltv_rc"]),
-            "cac": money(r["cac_rc"]),
-        },
+        figures=figures,
     )
 
 

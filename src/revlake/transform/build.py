@@ -130,13 +130,8 @@ def _build_locked(
     on_node_finished: Callable[[str, str], None] | None,
 ) -> BuildSummary:
     started = time.perf_counter()
-    bronze = workspace.bronze_path(tenant_id)
-    if not bronze.is_file():
-        raise InputError(
-            f"tenant {tenant_id!r} has no bronze database ({bronze}); run `revlake ingest` first"
-        )
+    bronze = require_bronze(workspace, tenant_id)
     work = dbt_work_dir(workspace, tenant_id)
-    years_ahead = workspace.settings.workspace.date_years_ahead
     building = snapshots.building_path(workspace.snapshots_dir(tenant_id))
     current = snapshots.current_snapshot(workspace.snapshots_dir(tenant_id))
     if select and current is not None:
@@ -156,12 +151,7 @@ def _build_locked(
         profiles_dir=profiles_dir,
         target_path=work / "target",
         log_path=work / "logs",
-        dbt_vars=dbt_vars(
-            workspace.settings,
-            **{VAR_NAME: format_vars(bronze, years_ahead=years_ahead)},
-            **contract_vars(workspace.root),
-            **(extra_vars or {}),
-        ),
+        dbt_vars=tenant_dbt_vars(workspace, bronze, extra_vars),
         on_node_finished=on_node_finished,
     )
     try:
@@ -202,6 +192,34 @@ def _build_locked(
         wall_s=time.perf_counter() - started,
         log_file=work / "logs" / "dbt.log",
         coverage=coverage,
+    )
+
+
+def require_bronze(workspace: Workspace, tenant_id: str) -> Path:
+    """The tenant's bronze database; InputError when nothing was ingested yet."""
+    bronze = workspace.bronze_path(tenant_id)
+    if not bronze.is_file():
+        raise InputError(
+            f"tenant {tenant_id!r} has no bronze database ({bronze}); run `revlake ingest` first"
+        )
+    return bronze
+
+
+def tenant_dbt_vars(
+    workspace: Workspace,
+    bronze: Path,
+    extra_vars: dict[str, Any] | None,
+    *,
+    engine: str = "duckdb",
+) -> dict[str, Any]:
+    """Every dbt var of a tenant's build on `engine`: the settings, the formats ingest
+    detected in its bronze, the data contract's entities, then `extra_vars` (which win)."""
+    years_ahead = workspace.settings.workspace.date_years_ahead
+    return dbt_vars(
+        workspace.settings,
+        **{VAR_NAME: format_vars(bronze, engine=engine, years_ahead=years_ahead)},
+        **contract_vars(workspace.root),
+        **(extra_vars or {}),
     )
 
 

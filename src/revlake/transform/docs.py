@@ -13,11 +13,9 @@ from typing import Any
 
 from revlake.errors import RevlakeError
 from revlake.reader import published_path
-from revlake.transform.build import dbt_work_dir
-from revlake.transform.entities import contract_vars
-from revlake.transform.formats import VAR_NAME, format_vars
+from revlake.transform.build import dbt_work_dir, tenant_dbt_vars
 from revlake.transform.profile import duckdb_profile, write_profiles
-from revlake.transform.project import PROJECT_DIR, dbt_vars
+from revlake.transform.project import PROJECT_DIR
 from revlake.transform.runner import invoke_dbt, require_started
 from revlake.workspace import Workspace
 
@@ -62,12 +60,7 @@ def _generate_locked(
         profiles_dir=profiles_dir,
         target_path=target,
         log_path=work / "logs",
-        dbt_vars=dbt_vars(
-            workspace.settings,
-            **{VAR_NAME: format_vars(workspace.bronze_path(tenant_id))},
-            **contract_vars(workspace.root),
-            **(extra_vars or {}),
-        ),
+        dbt_vars=tenant_dbt_vars(workspace, workspace.bronze_path(tenant_id), extra_vars),
     )
     page = target / "static_index.html"
     if not invocation.success or not page.is_file():

@@ -19,15 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from revlake.errors import InputError
 from revlake.ingest.layouts import load_layouts
 from revlake.transform import snapshots
 from revlake.transform import spark as rs
-from revlake.transform.build import BuildSummary, count_rows
+from revlake.transform.build import BuildSummary, count_rows, require_bronze, tenant_dbt_vars
 from revlake.transform.coverage import CoverageReport, coverage_report, write_coverage
-from revlake.transform.entities import contract_vars
-from revlake.transform.formats import VAR_NAME, format_vars
-from revlake.transform.project import GOLD_SCHEMA, SILVER_SCHEMA, dbt_vars
+from revlake.transform.project import GOLD_SCHEMA, SILVER_SCHEMA
 from revlake.transform.runner import require_started
 from revlake.workspace import Workspace
 
@@ -87,11 +84,7 @@ def _build_locked(
     command: str,
 ) -> BuildSummary:
     started = time.perf_counter()
-    bronze = workspace.bronze_path(tenant_id)
-    if not bronze.is_file():
-        raise InputError(
-            f"tenant {tenant_id!r} has no bronze database ({bronze}); run `revlake ingest` first"
-        )
+    bronze = require_bronze(workspace, tenant_id)
     rs.require_spark()
     work = spark_work_dir(workspace, tenant_id)
     # an in-memory catalog forgets tables between processes, but their files stay; a
@@ -108,16 +101,7 @@ def _build_locked(
         invocation = rs.run_dbt_on_spark(
             work,
             command=["build"],
-            dbt_vars=dbt_vars(
-                workspace.settings,
-                **{
-                    VAR_NAME: format_vars(
-                        bronze, engine="spark", years_ahead=settings.date_years_ahead
-                    )
-                },
-                **contract_vars(workspace.root),
-                **(extra_vars or {}),
-            ),
+            dbt_vars=tenant_dbt_vars(workspace, bronze, extra_vars, engine="spark"),
             threads=threads,
             on_node_finished=on_node_finished,
         )
