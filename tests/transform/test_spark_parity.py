@@ -248,22 +248,14 @@ def test_the_api_and_the_query_layer_read_the_spark_build(parity: dict[str, Any]
     from fastapi.testclient import TestClient
 
     from revlake.api.app import create_app
+    from revlake.api.server import demo_key
     from revlake.queries import revenue
     from revlake.reader.build import open_build
-    from revlake.store.keys import create_key
-    from revlake.store.tenants import sync_tenants
-    from revlake.store.workspace_store import open_store
 
     workspace: Workspace = parity["workspace"]
     with open_build(parity["database"]) as duck_build:
         expected = revenue.kpis(duck_build).model_dump(mode="json", exclude={"snapshot"})
-    store = open_store(workspace)
-    try:
-        with store.write() as session:
-            sync_tenants(session, workspace.settings.tenants, actor="tests")
-            key = create_key(session, tenant_id=TENANT, role="admin", actor="tests").key
-    finally:
-        store.dispose()
+    key = demo_key(workspace, TENANT, role="admin")
     with TestClient(create_app(workspace)) as client:
         response = client.get("/api/v1/kpis", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200, response.text
