@@ -729,7 +729,7 @@ ORDER_LINES = Entity(
         "fct_sales",
         "fct_orders",
         "fct_sales_profit",
-        "agg_sales_monthly",
+        "kpi_sales_monthly",
         "fct_customer_sales",
     ),
     builtin_sources=("dwh_crm_sales_details",),

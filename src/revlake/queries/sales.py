@@ -1,5 +1,5 @@
 """Sales performance and customer insights of tenants with orders (API `/api/v1/sales/…`,
-the dashboard's Sales page), read from gold's `agg_sales_monthly`, `fct_sales_profit`
+the dashboard's Sales page), read from gold's `kpi_sales_monthly`, `fct_sales_profit`
 and `fct_customer_sales` (docs/SALES.md).
 
 Figures are in the currency of the tenant's order lines: when lines come in several
@@ -32,7 +32,7 @@ from revlake.schemas.sales import (
     SalesSummary,
 )
 
-MONTHLY = "agg_sales_monthly"
+MONTHLY = "kpi_sales_monthly"
 LINES = "fct_sales_profit"
 CUSTOMERS = "fct_customer_sales"
 TABLES = (MONTHLY, LINES, CUSTOMERS)

@@ -1,5 +1,5 @@
 -- Reconciliation: fct_sales_profit has every line of fct_sales with its amount;
--- agg_sales_monthly and fct_customer_sales sum to it; profit = sales − cost on each basis.
+-- kpi_sales_monthly and fct_customer_sales sum to it; profit = sales − cost on each basis.
 -- Returns the differences (nothing when it passes).
 with sales as (
   select count(*) as lines, coalesce(sum(sales_amount), 0) as amount from {{ ref('fct_sales') }}
@@ -18,7 +18,7 @@ monthly as (
   select coalesce(sum(lines), 0) as lines, coalesce(sum(sales_amount), 0) as amount,
     coalesce(sum(profit_at_order), 0) as profit_at_order,
     coalesce(sum(profit_current), 0) as profit_current
-  from {{ ref('agg_sales_monthly') }}
+  from {{ ref('kpi_sales_monthly') }}
 ),
 
 per_customer as (
@@ -36,7 +36,7 @@ select 'fct_sales_profit vs fct_sales' as check_name, s.lines as expected, p.lin
 from sales as s cross join profit as p
 where s.lines <> p.lines or s.amount <> p.amount or p.wrong_profit > 0
 union all
-select 'agg_sales_monthly vs fct_sales_profit', p.lines, m.lines
+select 'kpi_sales_monthly vs fct_sales_profit', p.lines, m.lines
 from profit as p cross join monthly as m
 where p.lines <> m.lines or p.amount <> m.amount or p.profit_at_order <> m.profit_at_order
   or p.profit_current <> m.profit_current
