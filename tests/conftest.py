@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -89,6 +90,16 @@ def shared_datasets() -> Path:
             pytest.fail(f"{SHARED_DATASETS} is missing: CI must run with ../shared beside the repo")
         pytest.skip("../shared/datasets not present")
     return SHARED_DATASETS
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One Chromium (Playwright) for the whole session, every browser test's: Playwright's
+    sync API runs one instance per thread, so a second one (a module's own) cannot start
+    while this one is open."""
+    from tests.e2e.browser import chromium_context
+
+    yield from chromium_context(tmp_path_factory.mktemp("chromium-profile"))
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from revlake.api import create_app
 from tests.conftest import REPO_ROOT
-from tests.e2e.browser import chromium_context, serve_in_thread
+from tests.e2e.browser import serve_in_thread
 from tests.serving_support import ServedWorkspace
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -25,12 +24,6 @@ ARTIFACTS = REPO_ROOT / "test-artifacts"
 def base_url(served: ServedWorkspace) -> Iterator[str]:
     """uvicorn serving the workspace in a background thread; stopped after the session."""
     yield from serve_in_thread(create_app(served.workspace))
-
-
-@pytest.fixture(scope="session")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A fresh Chromium profile (empty user-data-dir) driven by Playwright."""
-    yield from chromium_context(tmp_path_factory.mktemp("chromium-profile"))
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import pytest
 from revlake.api import create_app
 from revlake.web import formatting
 from tests.conftest import REPO_ROOT
-from tests.e2e.browser import api, chromium_context, serve_in_thread
+from tests.e2e.browser import api, serve_in_thread
 from tests.transform.sales_serving import ErpServed
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -28,11 +28,6 @@ def erp_url(erp_served: ErpServed) -> Iterator[str]:
     yield from serve_in_thread(create_app(erp_served.workspace))
 
 
-@pytest.fixture(scope="module")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    yield from chromium_context(tmp_path_factory.mktemp("chromium-sales"), width=1440)
-
-
 def test_sales_page_shows_the_api_figures(
     browser_context: Any, erp_url: str, erp_served: ErpServed
 ) -> None:
@@ -41,7 +36,9 @@ def test_sales_page_shows_the_api_figures(
     customers = api(erp_url, key, "/api/v1/sales/customers")
     rc = summary["currency"]
     tab = browser_context.new_page()
+    tab.set_viewport_size({"width": 1440, "height": 900})
     try:
+        tab.context.clear_cookies()
         tab.goto(erp_url + "/login?next=/sales")
         tab.fill("#api_key", key)
         tab.click("button[type=submit]")
