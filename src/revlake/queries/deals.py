@@ -212,6 +212,10 @@ MAX_FILTER_VALUES = 50
 """How many values one deal-list filter takes (`account=A&account=B…`)."""
 
 
+def _distinct(values: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(sorted({v for v in values or () if v}))
+
+
 @dataclass(frozen=True)
 class DealQuery:
     """The filters of the deal list (None / empty = no filter)."""
@@ -223,6 +227,31 @@ class DealQuery:
     risk_category: tuple[str, ...] = ()
     risk_min: float | None = None
     risk_max: float | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        account: Sequence[str] | None = None,
+        rep: Sequence[str] | None = None,
+        product: Sequence[str] | None = None,
+        stage: Sequence[str] | None = None,
+        risk_category: Sequence[str] | None = None,
+        risk_min: float | None = None,
+        risk_max: float | None = None,
+    ) -> DealQuery:
+        """The query for filters as a request gives them (repeated, possibly empty values):
+        each filter's distinct non-empty values in a stable order, so that the same filters
+        are one memo and cache key however they were spelled."""
+        return cls(
+            account=_distinct(account),
+            rep=_distinct(rep),
+            product=_distinct(product),
+            stage=_distinct(stage),
+            risk_category=_distinct(risk_category),
+            risk_min=risk_min,
+            risk_max=risk_max,
+        )
 
     def conditions(self) -> tuple[list[str], list[Any]]:
         """WHERE conditions and their parameters (values are always bound, never inlined)."""

@@ -45,11 +45,6 @@ DealId = Annotated[str, Path(max_length=100, description="CRM opportunity id")]
 FilterValue = Annotated[str, StringConstraints(max_length=100)]
 
 
-def _values(given: list[str] | None) -> tuple[str, ...]:
-    """The distinct non-empty values of a repeated filter, in a stable order (cache key)."""
-    return tuple(sorted({v for v in given or () if v}))
-
-
 async def deal_query(
     account: Annotated[
         list[FilterValue] | None,
@@ -72,12 +67,12 @@ async def deal_query(
 ) -> deals.DealQuery:
     """The deal filters of the list and the summary (one definition for both; async: no
     threadpool hop)."""
-    return deals.DealQuery(
-        account=_values(account),
-        rep=_values(rep),
-        product=_values(product),
-        stage=_values(stage),
-        risk_category=tuple(sorted(set(risk_category or ()))),
+    return deals.DealQuery.of(
+        account=account,
+        rep=rep,
+        product=product,
+        stage=stage,
+        risk_category=risk_category,
         risk_min=risk_min,
         risk_max=risk_max,
     )

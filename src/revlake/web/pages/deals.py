@@ -92,11 +92,6 @@ def _risk_bound(value: str | None, name: str) -> float | None:
 FilterValues = Annotated[list[Annotated[str, StringConstraints(max_length=100)]] | None, Query()]
 
 
-def _chosen(values: list[str] | None) -> tuple[str, ...]:
-    """The distinct non-empty values of a repeated filter, in a stable order."""
-    return tuple(sorted({v.strip() for v in values or () if v.strip()}))
-
-
 @router.get("/deals")
 def deals_page(
     request: Request,
@@ -116,12 +111,12 @@ def deals_page(
     the cards sum the deals the filters select (one definition with the table)."""
     require(principal, Area.PIPELINE)
     risk_min, risk_max = _risk_bound(risk_from, "risk_min"), _risk_bound(risk_to, "risk_max")
-    query = deals.DealQuery(
-        account=_chosen(account),
-        rep=_chosen(rep),
-        product=_chosen(product),
-        stage=_chosen(stage),
-        risk_category=tuple(sorted(set(risk_category or ()))),
+    query = deals.DealQuery.of(
+        account=account,
+        rep=rep,
+        product=product,
+        stage=stage,
+        risk_category=risk_category,
         risk_min=risk_min,
         risk_max=risk_max,
     )
