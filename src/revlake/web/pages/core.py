@@ -7,8 +7,10 @@ published snapshot for the request. A page whose area the role may not see answe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import plotly
 from fastapi import APIRouter, FastAPI, Form, Query, Request
@@ -130,13 +132,31 @@ def _orders_only(snapshot: Build) -> Response | None:
     return RedirectResponse("/sales", status_code=303)
 
 
+def months_between(
+    series: Sequence[dict[str, Any]], start: date | None, end: date | None
+) -> list[dict[str, Any]]:
+    """The monthly rows (keyed by their first day, "month") of a date range picked with
+    two date inputs: a month counts when any day of it lies within [start, end], so
+    15 Mar – 10 Jun is March to June; no bound = that end open."""
+    first = start.replace(day=1) if start is not None else None
+    return [
+        row
+        for row in series
+        if (first is None or row["month"] >= first) and (end is None or row["month"] <= end)
+    ]
+
+
 @router.get("/")
 def overview(
     request: Request,
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+    trend_from: Annotated[date | None, Query(alias="from")] = None,
+    trend_to: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
+    """KPI cards (with sparklines of their last 12 months), insights, the MRR trend over
+    the months the from/to date pickers choose (default: all), the latest MRR bridge."""
     require(principal, Area.KPIS)
     orders_only = _orders_only(snapshot)
     if orders_only is not None:
@@ -145,6 +165,7 @@ def overview(
     kpis = revenue.kpis(snapshot, chosen)
     currency = kpis.currency
     series = revenue.kpi_months(snapshot)
+    shown_series = months_between(series, trend_from, trend_to)
     recent = revenue.movements(
         snapshot, None, kpis.month, "-month", PageParams(limit=12, offset=0)
     ).items
@@ -153,11 +174,18 @@ def overview(
     charts = snapshot.memo(
         ("web-overview", kpis.month),
         lambda: {
-            "trend": figures.mrr_trend(series, currency),
             "waterfall": figures.waterfall(current, start_mrr, currency),
             "movements": figures.movements_by_month(list(reversed(recent))),
         },
     )
+    # memoised per shown months (not per picked dates): at most one figure per month pair
+    span = (shown_series[0]["month"], shown_series[-1]["month"]) if shown_series else None
+    charts = {
+        **charts,
+        "trend": snapshot.memo(
+            ("web-overview-trend", span), lambda: figures.mrr_trend(shown_series, currency)
+        ),
+    }
     panel = insights.insights(snapshot) if chosen is None else None
     shown = {k.key: k.value for k in kpis.kpis}
     ltv, cac = shown.get("ltv"), shown.get("cac")
@@ -181,6 +209,11 @@ def overview(
         start_mrr=start_mrr,
         recent=recent,
         months=[r["month"] for r in reversed(series)],
+        chosen=chosen,
+        trend_from=trend_from,
+        trend_to=trend_to,
+        trend_bounds=(series[0]["month"], series[-1]["month"]),
+        trend_months=[r["month"] for r in shown_series],
         charts=charts,
         insights=panel,
         unit_warning=unit_warning,

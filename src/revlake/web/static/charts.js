@@ -1,8 +1,10 @@
 // Render every Plotly figure embedded in the page (JSON in <script type="application/json">).
+// window.revlakeCharts.draw(root) renders those under `root` (inplace.js calls it after
+// swapping in a page's new content).
 (function () {
-  function draw() {
+  function draw(root) {
     if (!window.Plotly) { return; }
-    document.querySelectorAll("[data-figure]").forEach(function (el) {
+    (root || document).querySelectorAll("[data-figure]").forEach(function (el) {
       var source = document.getElementById(el.getAttribute("data-figure"));
       if (!source) { return; }
       var fig = JSON.parse(source.textContent);
@@ -10,9 +12,10 @@
       el.setAttribute("data-rendered", "true");
     });
   }
+  window.revlakeCharts = { draw: draw };
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
+    document.addEventListener("DOMContentLoaded", function () { draw(document); });
   } else {
-    draw();
+    draw(document);
   }
 })();
