@@ -9,6 +9,7 @@ have it. Screenshots at 1440 px go to test-artifacts/ like the other dashboard t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,9 @@ def test_risk_slider_filters_by_risk(
     scores = [float(t.split()[0]) for t in tab.get_by_test_id("risk").all_inner_texts()]
     assert scores and min(scores) >= 40
     assert tab.get_by_test_id("risk-min-value").inner_text() == "40"
+    # the new content keeps the page's styles (inplace.css): the slider box has no border
+    border = tab.locator("fieldset.risk-range").evaluate("el => getComputedStyle(el).borderStyle")
+    assert border == "none"
 
     # the upper slider too; it cannot go below the lower one
     before = mark(tab)
@@ -187,6 +191,10 @@ def test_date_range_narrows_the_mrr_trend(
     every_month = tab.evaluate(trend)
     assert len(every_month) >= 12
     start, end = every_month[-12], every_month[-7]  # six months, as ISO dates
+    tab.evaluate(
+        "() => ['fig-trend', 'fig-waterfall'].forEach(id =>"
+        " { document.querySelector(`[data-figure=${id}]`).__drawn_before = true; })"
+    )
     before = mark(tab)
     tab.fill("#trend-from", start[:10])
     tab.fill("#trend-to", end[:10])
@@ -198,6 +206,10 @@ def test_date_range_narrows_the_mrr_trend(
     charts_rendered(tab)
     shown = tab.evaluate(trend)
     assert shown == every_month[-12:-6]
+    # the changed trend was drawn anew; the unchanged bridge kept its drawn plot
+    kept = "id => !!document.querySelector(`[data-figure=${id}]`).__drawn_before"
+    assert tab.evaluate(f"() => ({kept})('fig-trend')") is False
+    assert tab.evaluate(f"() => ({kept})('fig-waterfall')") is True
     assert tab.get_by_test_id("trend-range").inner_text().startswith("6 months")
     # the KPI cards did not move: the range narrows the trend only
     kpis = api(base_url, served.key(), "/api/v1/kpis")
@@ -228,3 +240,35 @@ def test_kpi_cards_have_labelled_sparklines(
         assert int(spark.get_attribute("data-points") or 0) == len(trend)
         box = spark.bounding_box()
         assert box is not None and box["width"] > 50 and box["height"] > 10
+
+
+def test_growth_date_range_updates_in_place(
+    overview: Any, base_url: str, served: ServedWorkspace, artifacts: Path
+) -> None:
+    tab = overview
+    tab.set_viewport_size({"width": 1440, "height": 900})
+    tab.goto(base_url + "/growth")
+    charts_rendered(tab)
+    channels = api(base_url, served.key(), "/api/v1/channels?limit=500")["items"]
+    months = sorted({c["month"][:7] for c in channels})
+    start, end = months[-4], months[-2]
+    before = mark(tab)
+    tab.fill("#growth-from", f"{start}-01")
+    tab.fill("#growth-to", f"{end}-28")
+    tab.wait_for_function(
+        "() => location.search.includes('from=') && location.search.includes('to=')"
+        " && !document.querySelector('main[aria-busy]')"
+    )
+    updated_in_place(tab, before, {"from": [f"{start}-01"], "to": [f"{end}-28"]})
+    charts_rendered(tab)
+    funnel = api(base_url, served.key(), f"/api/v1/funnel?from={start}&to={end}")
+    for i, stage in enumerate(funnel["stages"]):
+        assert tab.get_by_test_id(f"stage-{i}").inner_text() == formatting.count(stage["count"])
+    first, last = (dt.date.fromisoformat(m + "-01") for m in (start, end))
+    assert tab.get_by_test_id("growth-range").inner_text() == (
+        f"{formatting.month(first)} – {formatting.month(last)}"
+    )
+    shown = tab.locator("table[data-testid=channels] tbody tr td:first-child").all_inner_texts()
+    allowed = {formatting.month(dt.date.fromisoformat(m + "-01")) for m in months[-4:-1]}
+    assert shown and set(shown) <= allowed
+    shoot(tab, artifacts, "inplace-growth-range")

@@ -18,7 +18,14 @@ from revlake.web.common import PARTIAL_HEADER
 from revlake.web.pages.core import months_between
 from tests.serving_support import ServedWorkspace
 
-PAGES = ("/deals", "/forecast", "/", "/deals?stage=Negotiation&sort=-amount&page=2")
+PAGES = (
+    "/deals",
+    "/forecast",
+    "/",
+    "/growth",
+    "/growth?from=2025-01-01",
+    "/deals?stage=Negotiation&sort=-amount&page=2",
+)
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +123,28 @@ def test_months_between_counts_a_month_any_of_whose_days_is_in_range() -> None:
     assert months_between(rows, None, dt.date(2025, 2, 28)) == rows[:2]
     assert months_between(rows, dt.date(2025, 11, 2), None) == rows[10:]
     assert months_between(rows, None, None) == rows
+
+
+def test_the_growth_date_range_sums_the_funnel_over_its_months(
+    client: TestClient, served: ServedWorkspace
+) -> None:
+    key = {"Authorization": f"Bearer {served.key()}"}
+    months = sorted(
+        {
+            c["month"][:7]
+            for c in client.get("/api/v1/channels?limit=500", headers=key).json()["items"]
+        }
+    )
+    assert len(months) >= 3
+    start, end = months[-3], months[-1]
+    page = client.get(f"/growth?from={start}-20&to={end}-05", headers={PARTIAL_HEADER: "1"}).text
+    funnel = client.get(f"/api/v1/funnel?from={start}&to={end}", headers=key).json()
+    shown = re.findall(r'data-testid="stage-\d+">([^<]+)<', page)
+    assert shown == [f"{s['count']:,.0f}" for s in funnel["stages"]]
+    one = client.get(f"/api/v1/funnel?from={end}&to={end}", headers=key).json()
+    assert funnel["stages"][0]["count"] > one["stages"][0]["count"]  # three months, not one
+    rows = set(re.findall(r'<tr data-channel="[^"]+"><td>([A-Z][a-z]{2} \d{4})</td>', page))
+    assert rows and rows <= {
+        dt.date.fromisoformat(m + "-01").strftime("%b %Y") for m in months[-3:]
+    }
+    assert client.get("/growth?from=2025-06-01&to=2025-01-01").status_code == 400

@@ -227,17 +227,31 @@ def growth_page(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+    range_from: Annotated[date | None, Query(alias="from")] = None,
+    range_to: Annotated[date | None, Query(alias="to")] = None,
 ) -> HTMLResponse:
+    """Funnel and channel performance of one month (default: the latest with spend) or,
+    with the from/to date pickers, of the months any of whose days they span."""
     require(principal, Area.FUNNEL)
-    chosen = parse_month(month, "month") or growth.latest_spend_month(snapshot)
+    ranged = range_from is not None or range_to is not None
+    # months are keyed by their first day: a picked date stands for its month
+    first = range_from.replace(day=1) if range_from is not None else None
+    last = range_to.replace(day=1) if range_to is not None else None
+    chosen = None if ranged else parse_month(month, "month") or growth.latest_spend_month(snapshot)
+    start, end = (first, last) if ranged else (chosen, chosen)
     all_rows = PageParams(limit=500, offset=0)
-    funnel = growth.funnel(snapshot, chosen, chosen, None, "channel", all_rows)
+    funnel = growth.funnel(snapshot, start, end, None, "channel", all_rows)
     show_channels = can_access(principal.role, Area.CHANNELS)
     channel_rows = (
         [
             row  # over all months, a channel-month with nothing in it would bury the rest
             for row in growth.channels(
-                snapshot, chosen, chosen, None, "-spend,channel", all_rows
+                snapshot,
+                start,
+                end,
+                None,
+                "-month,-spend,channel" if ranged else "-spend,channel",
+                all_rows,
             ).items
             if chosen is not None or row.spend or row.leads or row.new_customers or row.new_mrr
         ]
@@ -246,7 +260,7 @@ def growth_page(
     )
     currency = revenue.reporting_currency(snapshot)
     charts = snapshot.memo(
-        ("web-growth", chosen, show_channels),
+        ("web-growth", start, end, show_channels),
         lambda: {
             "funnel": figures.funnel(funnel.stages),
             "channels": figures.channels(channel_rows, currency) if channel_rows else None,
@@ -263,6 +277,11 @@ def growth_page(
         principal,
         snapshot,
         month=chosen,
+        ranged=ranged,
+        range_from=range_from,
+        range_to=range_to,
+        first=first,
+        last=last,
         funnel=funnel,
         channels=channel_rows,
         show_channels=show_channels,

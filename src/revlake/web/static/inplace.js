@@ -47,15 +47,40 @@
     return null;
   }
 
+  // Drawn figures by id, with the JSON they were drawn from.
+  function drawnFigures(main) {
+    var drawn = {};
+    main.querySelectorAll("[data-figure][data-rendered]").forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-figure"));
+      if (source) { drawn[el.getAttribute("data-figure")] = { el: el, json: source.textContent }; }
+    });
+    return drawn;
+  }
+
   function swap(main, html) {
     var open = [];
     main.querySelectorAll("details[id][open]").forEach(function (d) { open.push(d.id); });
     var active = document.activeElement;
     var focus = active && main.contains(active) ? selectorFor(active) : null;
-    if (window.Plotly) {
-      main.querySelectorAll(".js-plotly-plot").forEach(function (el) { window.Plotly.purge(el); });
-    }
+    var drawn = drawnFigures(main);
     main.innerHTML = html;
+    // a figure whose JSON did not change keeps its drawn plot (Plotly drawing is most of
+    // an update's time); only the changed and new ones are drawn
+    var fresh = [];
+    main.querySelectorAll("[data-figure]").forEach(function (el) {
+      var id = el.getAttribute("data-figure");
+      var source = document.getElementById(id);
+      var old = drawn[id];
+      if (old && source && source.textContent === old.json) {
+        el.replaceWith(old.el);
+        delete drawn[id];
+      } else {
+        fresh.push(el);
+      }
+    });
+    if (window.Plotly) {
+      Object.keys(drawn).forEach(function (id) { window.Plotly.purge(drawn[id].el); });
+    }
     open.forEach(function (id) {
       var d = document.getElementById(id);
       if (d && d.tagName === "DETAILS") { d.open = true; }
@@ -65,7 +90,9 @@
       if (target) { target.focus({ preventScroll: true }); }
     }
     enhance(main);
-    if (window.revlakeCharts) { window.revlakeCharts.draw(main); }
+    if (window.revlakeCharts) {
+      fresh.forEach(function (el) { window.revlakeCharts.draw(el.parentNode); });
+    }
   }
 
   function load(href, push) {
@@ -172,6 +199,11 @@
     if (event.state && event.state.revlake) { load(location.href, false); }
   });
 
+  // the page's own stylesheets (inplace.css) sit in <main>, which a swap replaces: they
+  // move to <head> once, so the fragments (which leave them out) keep their styles
+  document.querySelectorAll("main link[rel=stylesheet]").forEach(function (link) {
+    document.head.appendChild(link);
+  });
   history.replaceState({ revlake: true }, "", location.href);
   window.revlakeInplace = { load: load, state: state };
   if (document.readyState === "loading") {
