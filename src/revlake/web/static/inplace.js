@@ -13,6 +13,7 @@
   var HEADER = "X-Revlake-Partial";
   var controller = null;
   var sequence = 0;
+  var pending = null;  // a live change waiting out its pause
   var state = { last: null, updates: 0 };
 
   function region() { return document.querySelector("main"); }
@@ -162,18 +163,27 @@
     var url = formUrl(form);
     if (!samePage(url)) { return; }
     event.preventDefault();
+    clearTimeout(pending);
     load(url.href, true);
   });
 
+  // A changed control applies at once (a checkbox, a select, a slider let go) or, for a
+  // typed number or date, after a short pause so that one edit is one request. Text
+  // (the account search) applies with Enter or the button; an invalid value waits too.
+  var TYPED = { number: 1, date: 1, month: 1 };
   document.addEventListener("change", function (event) {
     var control = event.target;
     var form = control.form;
     if (!form || !form.hasAttribute("data-inplace") || control.hasAttribute("data-no-live")) {
       return;
     }
-    if (control.type === "text" || control.type === "search") { return; }  // Enter submits
-    var url = formUrl(form);
-    if (samePage(url)) { load(url.href, true); }
+    if (control.type === "text" || control.type === "search") { return; }
+    if (control.checkValidity && !control.checkValidity()) { return; }
+    clearTimeout(pending);
+    pending = setTimeout(function () {
+      var url = formUrl(form);
+      if (samePage(url)) { load(url.href, true); }
+    }, TYPED[control.type] ? 300 : 0);
   });
 
   document.addEventListener("input", function (event) {
