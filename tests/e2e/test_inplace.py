@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from revlake.web import formatting
-from tests.e2e.browser import api, charts_rendered, logged_in_tab, shoot
+from tests.e2e.browser import api, charts_rendered, log_in, logged_in_tab, shoot
 from tests.serving_support import ServedWorkspace
 
 ROWS = "table[data-testid=deals] tbody tr"
@@ -272,3 +272,53 @@ def test_growth_date_range_updates_in_place(
     allowed = {formatting.month(dt.date.fromisoformat(m + "-01")) for m in months[-4:-1]}
     assert shown and set(shown) <= allowed
     shoot(tab, artifacts, "inplace-growth-range")
+
+
+def test_an_account_typed_and_entered_becomes_a_chip_in_place(
+    tab: Any, base_url: str, sales_key: str
+) -> None:
+    tab.goto(base_url + "/deals")
+    account = api(base_url, sales_key, "/api/v1/deals?limit=1")["items"][0]["account"]
+    before = mark(tab)
+    tab.fill("#account", account)
+    tab.press("#account", "Enter")
+    updated_in_place(tab, before, {"account": [account]})
+    chips = [" ".join(t.split()) for t in tab.get_by_test_id("account-chip").all_inner_texts()]
+    assert chips == [f"{account} ×"]
+    assert set(tab.get_by_test_id("account").all_inner_texts()) == {account}
+    assert tab.evaluate("() => document.activeElement.id") == "account"  # ready for another
+    # the chip's × removes it, in place too
+    before = mark(tab)
+    tab.get_by_role("link", name=f"Remove account filter {account}").click()
+    tab.wait_for_function(f"() => window.revlakeInplace.state.updates > {before}")
+    assert tab.evaluate("() => window.__marker") == "still here"
+    assert "account=" not in tab.url and tab.get_by_test_id("account-chip").count() == 0
+
+
+def test_without_javascript_the_controls_are_plain_links_and_forms(
+    browser_context: Any, base_url: str, sales_key: str
+) -> None:
+    """Scripts off (DevTools protocol): a sort heading and the filter form load whole pages
+    that show the same sorted, filtered table."""
+    page = browser_context.new_page()
+    try:
+        cdp = browser_context.new_cdp_session(page)
+        cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        log_in(page, base_url, sales_key, "/deals")
+        page.click("th a[data-sort=amount]")
+        page.wait_for_url("**/deals?sort=-amount")
+        want = api(base_url, sales_key, "/api/v1/deals?limit=25&sort=-amount")["items"]
+        assert page.get_by_test_id("amount").all_inner_texts() == [
+            formatting.money(d["amount"], "USD") for d in want
+        ]
+        assert page.evaluate("() => typeof window.revlakeInplace") == "undefined"
+        page.check("input[name=risk_category][value=high]")
+        page.click("form[role=search] button[type=submit]")
+        page.wait_for_url("**/deals?*risk_category=high*")
+        # the sliders at their ends were sent and mean no bound
+        assert "risk_min=0" in page.url and "risk_max=100" in page.url
+        high = api(base_url, sales_key, "/api/v1/deals?limit=500&risk_category=high")
+        assert page.get_by_test_id("total").inner_text() == f"{high['total']} deals"
+    finally:
+        page.context.clear_cookies()
+        page.close()
