@@ -27,7 +27,7 @@
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, name) {
       if (typeof value !== "string" || value === "") { return; }
-      var control = form.querySelector("[name='" + name + "'][data-omit]");
+      var control = form.querySelector("[name='" + CSS.escape(name) + "'][data-omit]");
       if (control && control.getAttribute("data-omit") === value) { return; }
       params.append(name, value);
     });
