@@ -210,9 +210,8 @@ def audit(
 
 
 def test_axe_finds_no_serious_or_critical_violation(audit: Audit, artifacts: Path) -> None:
-    (artifacts / "axe-violations.json").write_text(
-        json.dumps(audit.violations, indent=1), encoding="utf-8"
-    )
+    report = {"visited": audit.visited, "violations": audit.violations}
+    (artifacts / "axe-report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     blocking = audit.blocking()
     lines = [
         f"{v['impact']:8} {v['rule']:28} {v['role']:9} {v['page']:40} {v['target']}"
