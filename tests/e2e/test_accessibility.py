@@ -1,12 +1,13 @@
 """Accessibility of every dashboard page in a real browser (issue 15, WCAG 2.1 AA).
 
 axe-core (installed from the npm registry into .cache/axe by `scripts/ensure_axe.sh`,
-part of `make services`) is injected into each page every role may see, after its charts
-have rendered; no violation of impact serious or critical may remain. The pages come from
-the app's own routes (`revlake.web.PAGE_MODULES`), so a new page is checked without
-editing this file; a page with a path parameter is visited through the first link to it
-found on the pages already visited. Without axe-core the test skips, except with CI=true
-where that is a failure.
+part of `make services`) is injected into each page every role may see at 1366 px (and
+each page the admin sees at 390 px, a phone), after its charts have rendered; no
+violation of impact serious or critical may remain. The pages come from the app's own
+routes (`revlake.web.PAGE_MODULES`), so a new page is checked without editing this file;
+a page with a path parameter is visited through the first link to it found on the pages
+already visited. Without axe-core the test skips, except with CI=true where that is a
+failure.
 
 Beside axe: every chart has an accessible name and a data table with its numbers, the
 skip link is the first thing the keyboard reaches and focus is visible, and the header
@@ -36,6 +37,10 @@ AXE = REPO_ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 ROLES = ("admin", "sales", "finance", "marketing")
 BLOCKING = {"serious", "critical"}
 LAPTOP_WIDTHS = (1366, 1440)
+PHONE_WIDTH = 390
+WALKS = (*((role, LAPTOP_WIDTHS[0]) for role in ROLES), ("admin", PHONE_WIDTH))
+"""(role, viewport width) of each walk over the pages: every role on a laptop, and the
+admin, who sees every page, on a phone (where wide tables scroll sideways)."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,8 @@ def audit(
     axe_source: str,
     revrec_contract: None,
 ) -> Audit:
-    """Every role's walk over every page it may see, plus the login page logged out."""
+    """Every role's walk over every page it may see (and the admin's on a phone), plus the
+    login page logged out."""
     routes = page_routes()
     found = Audit()
     tab = browser_context.new_page()
@@ -200,9 +206,11 @@ def audit(
         for violation in run_axe(tab, axe_source):
             found.violations.append({"role": "anonymous", "page": "/login", **violation})
         found.checked.setdefault("/login", set()).add("anonymous")
-        for role in ROLES:
+        for role, width in WALKS:
+            tab.set_viewport_size({"width": width, "height": 900})
             log_in(tab, base_url, served.key(role=role), "/")
-            audit_role(tab, base_url, role, routes, axe_source, found)
+            label = role if width == LAPTOP_WIDTHS[0] else f"{role}@{width}px"
+            audit_role(tab, base_url, label, routes, axe_source, found)
     finally:
         tab.context.clear_cookies()
         tab.close()
@@ -226,7 +234,7 @@ def test_every_page_was_checked(audit: Audit) -> None:
     link), so a page added later cannot slip past axe."""
     missing = [r.path for r in page_routes() if not audit.checked.get(r.path)]
     assert not missing, f"pages no role reached: {missing}"
-    assert len(audit.visited) >= 4 * 10
+    assert len(audit.visited) >= len(WALKS) * 10
 
 
 @pytest.fixture(scope="module")

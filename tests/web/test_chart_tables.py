@@ -38,7 +38,7 @@ def test_horizontal_bars_and_funnels_take_their_categories_from_y() -> None:
     )
     fig.update_layout(**LAYOUT, xaxis={"title": "points"})
     (table,) = chart_tables(to_json(fig))
-    assert table.columns == ("", "points", "Count")
+    assert table.columns == ("Category", "points", "Count")
     assert table.rows == (
         ("seats", "-3.50", "–"),
         ("usage", "12", "–"),
@@ -52,7 +52,7 @@ def test_a_heatmap_is_a_table_of_its_own_rows_and_columns() -> None:
     fig = go.Figure(go.Heatmap(z=z, x=[0, 1], y=["2025-01", "2025-02"]))
     fig.update_layout(**LAYOUT)
     assert chart_tables(to_json(fig)) == [
-        ChartTable(("", "0", "1"), (("2025-01", "1", "0.9"), ("2025-02", "1", "–")))
+        ChartTable(("Row", "0", "1"), (("2025-01", "1", "0.9"), ("2025-02", "1", "–")))
     ]
 
 

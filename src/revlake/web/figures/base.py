@@ -90,7 +90,7 @@ def _chart_tables(figure_json: str) -> tuple[ChartTable, ...]:
             (category, *(row.get(column, "–") for column in columns))
             for category, row in merged.items()
         )
-        tables.insert(0, ChartTable((category_title, *columns), body))
+        tables.insert(0, ChartTable((category_title or "Category", *columns), body))
     return tuple(tables)
 
 
@@ -104,7 +104,7 @@ def _heatmap_table(trace: dict[str, Any]) -> ChartTable:
         (_cell(y), *(_cell(v) for v in (list(row) + [None] * width)[:width]))
         for y, row in zip(ys, z, strict=False)
     )
-    return ChartTable(("", *(_cell(x) for x in xs[:width])), body)
+    return ChartTable((str(trace.get("name") or "Row"), *(_cell(x) for x in xs[:width])), body)
 
 
 def _values(raw: Any) -> list[Any]:
