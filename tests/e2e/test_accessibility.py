@@ -83,9 +83,10 @@ class Audit:
         return [v for v in self.violations if v["impact"] in BLOCKING]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def axe_source() -> str:
-    """axe.min.js as installed by scripts/ensure_axe.sh."""
+    """axe.min.js as installed by scripts/ensure_axe.sh (session-scoped so that pytest asks
+    for it before the session's company build and Chromium: missing, it fails at once)."""
     if not AXE.is_file():
         message = f"{AXE} is missing: run scripts/ensure_axe.sh (make services)"
         if IN_CI:
@@ -189,10 +190,10 @@ def revrec_contract(base_url: str, served: ServedWorkspace) -> None:
 
 @pytest.fixture(scope="module")
 def audit(
+    axe_source: str,
     browser_context: Any,
     base_url: str,
     served: ServedWorkspace,
-    axe_source: str,
     revrec_contract: None,
 ) -> Audit:
     """Every role's walk over every page it may see (and the admin's on a phone), plus the
