@@ -11,6 +11,10 @@ DEMO_DIR ?= demo-workspace
 DEMO_CUSTOMERS ?= 2000
 DEMO_SEED ?= 42
 DEMO_PORT ?= 8000
+# pytest workers (pytest-xdist); tests sharing a built company run in one (tests/worker_groups.py).
+# PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 
 .PHONY: demo test test-fast lint typecheck unit services bench soak clean
 
@@ -42,7 +46,7 @@ services:
 # are about the binding's own objects, say nothing of the tests, and would otherwise follow
 # pytest's closing line. The exit status is pytest's own (PIPESTATUS).
 unit: $(STAMP) services
-	PYTHONUNBUFFERED=1 $(BIN)/python -m pytest $(PYTEST_ARGS) 2>&1 | grep --line-buffered -v -E '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)'; \
+	PYTHONUNBUFFERED=1 $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) 2>&1 | grep --line-buffered -v -E '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)'; \
 	status=$${PIPESTATUS[0]}; exit $$status
 
 test: lint typecheck unit
@@ -51,7 +55,7 @@ test: lint typecheck unit
 # (markers set in tests/conftest.py from each test's fixtures); `make test` runs everything.
 FAST_MARKERS := not slow and not browser and not spark and not postgres
 test-fast: lint
-	PYTHONUNBUFFERED=1 $(BIN)/python -m pytest -q -m "$(FAST_MARKERS)" $(PYTEST_ARGS) 2>&1 | grep --line-buffered -v -E '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)'; \
+	PYTHONUNBUFFERED=1 $(BIN)/python -m pytest -q $(XDIST) -m "$(FAST_MARKERS)" $(PYTEST_ARGS) 2>&1 | grep --line-buffered -v -E '^(nanobind: | - leaked | - \.\.\. skipped remainder|See https://nanobind)'; \
 	status=$${PIPESTATUS[0]}; exit $$status
 
 bench: $(STAMP)

@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+# CLI tables (rich) are as wide as the terminal that runs the tests, or 80 columns without
+# one (an xdist worker has none), which cuts long names; the tests read them at 160, set
+# before the CLI's console is created at import.
+os.environ["COLUMNS"] = "160"
+
 from revlake.workspace import Workspace
 from tests.company_support import (
     DEFAULT_PERIOD,
@@ -63,10 +68,22 @@ def lane_markers(item: pytest.Item) -> set[str]:
     return found
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         for name in lane_markers(item):
             item.add_marker(getattr(pytest.mark, name))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        from tests.worker_groups import group_items
+
+        group_items(items)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        from tests.worker_groups import WorkerGroups
+
+        config.pluginmanager.register(WorkerGroups(), "revlake-worker-groups")
 
 
 @pytest.fixture(autouse=True)

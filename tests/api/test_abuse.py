@@ -19,6 +19,7 @@ from revlake.api.keyguard import FailureLimiter, TooManyFailuresError, presented
 from revlake.store import keys as key_module
 from revlake.store.keys import InvalidApiKeyError, create_key, revoke_key, verify_api_key
 from revlake.store.workspace_store import open_store
+from tests.api.async_support import run_in_own_loop
 from tests.api.conftest import bearer
 from tests.serving_support import TENANT, ServedWorkspace
 
@@ -55,7 +56,7 @@ def test_wrong_secrets_do_not_stall_other_requests(served: ServedWorkspace) -> N
             return legit_s, time.perf_counter() - started
 
     with TestClient(app):  # runs the lifespan (closes the verifier pool at the end)
-        legit_s, attacks_s = asyncio.run(scenario())
+        legit_s, attacks_s = run_in_own_loop(scenario())
     assert attacks_s > 0.2  # the wrong secrets really cost scrypt time
     assert legit_s < attacks_s / 4, (legit_s, attacks_s)
 
@@ -177,7 +178,7 @@ def test_unauthenticated_body_is_refused_before_it_is_read(served: ServedWorkspa
             return response.status_code
 
     with TestClient(app):
-        status = asyncio.run(scenario())
+        status = run_in_own_loop(scenario())
     assert status == 401
     assert sum(read) <= 65536  # at most the first chunk the transport hands over
 

@@ -18,6 +18,7 @@ from revlake.api.fastpath import SnapshotResponseCache, buffered, canonical_json
 from revlake.ml.registry import LATEST_FILE, LatestCache
 from revlake.store.keys import Principal
 from revlake.store.roles import Role
+from tests.api.async_support import run_in_own_loop
 from tests.api.conftest import bearer
 from tests.serving_support import ServedWorkspace
 
@@ -57,7 +58,7 @@ def _replay_all(items: list[Message | Exception], limit: int) -> tuple[bytes | N
                 seen.append(f"error:{exc}")
         return body, seen
 
-    return asyncio.run(run())
+    return run_in_own_loop(run())
 
 
 def test_buffered_hands_the_app_every_message_and_the_same_error() -> None:
@@ -190,4 +191,4 @@ def test_concurrent_misses_coalesce_only_for_answers_kept_before() -> None:
         answers, inside = await burst("/api/v1/health", 10)  # never kept: nobody waits
         assert answers == [b"/api/v1/healths2"] * 10 and inner.calls - before == 10 == inside
 
-    asyncio.run(run())
+    run_in_own_loop(run())

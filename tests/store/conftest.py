@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from revlake.store.db import Store
 
@@ -27,6 +27,7 @@ POSTGRES_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BACKENDS = ("sqlite", "postgresql")
+DUPLICATE_DATABASE = {"42P04", "23505"}  # duplicate_database; unique_violation in a race
 
 
 def _ensure_database(url: str) -> None:
@@ -40,7 +41,11 @@ def _ensure_database(url: str) -> None:
                 {"name": target.database},
             ).first()
             if exists is None:
-                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+                try:
+                    connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+                except DBAPIError as exc:  # the other pytest worker created it meanwhile
+                    if getattr(exc.orig, "sqlstate", None) not in DUPLICATE_DATABASE:
+                        raise
     finally:
         admin.dispose()
 
