@@ -24,6 +24,7 @@ from revlake.reader import Build
 from revlake.store.keys import InvalidApiKeyError, Principal
 from revlake.store.roles import Area, areas_for, can_access
 from revlake.web import formatting
+from revlake.web.assets import static_url
 from revlake.web.session import COOKIE_NAME, read_token
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +42,7 @@ NAV_WHEN: dict[str, Callable[[Build], bool]] = {}
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["fmt"] = formatting
 templates.env.globals["defs"] = definitions
+templates.env.globals["static_url"] = static_url
 
 
 def web_principal(request: Request, context: ContextDep) -> Principal:
