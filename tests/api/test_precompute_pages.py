@@ -29,6 +29,7 @@ from revlake.schemas.ap import BankReconciliation
 from revlake.store.bank_matches import ResolutionInput, add_resolution
 from revlake.store.workspace_store import open_store
 from revlake.workspace import Workspace
+from tests.api.conftest import bearer
 from tests.serving_support import TENANT, ServedWorkspace
 
 COMPUTING: tuple[tuple[Any, str], ...] = (
@@ -44,6 +45,11 @@ PAGES = ("/finance/tax", "/finance/bank", "/retention/projections", "/finance/ar
 
 def page_answers_on_demand(build: Build, workspace: Workspace) -> dict[str, BaseModel]:
     """Every page answer a publish stores, computed on demand (stored key → model)."""
+    return {answer_key(key): model for key, model in page_answers(build, workspace).items()}
+
+
+def page_answers(build: Build, workspace: Workspace) -> dict[tuple[Any, ...], BaseModel]:
+    """Every page answer a publish stores, computed on demand (memo key → model)."""
     currency = reporting_currency(build)
     everything = tax.tax_report(build, None, None, None, currency)
     start, end = tax.default_range(everything)
@@ -74,7 +80,7 @@ def page_answers_on_demand(build: Build, workspace: Workspace) -> dict[str, Base
         ),
         precompute.ar_aging_key(None, True): ar.aging(build, None, True),
     }
-    return {answer_key(key): model for key, model in found.items()}
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +159,42 @@ def test_the_pages_first_load_after_a_publish_computes_none_of_them(
     assert client.get("/retention/projections?grouping=year").status_code == 200
     assert client.get("/finance/ar?as_of=2024-06-30").status_code == 200
     assert counted["retention_cohorts"] == 1 and counted["aging"] == 1
+
+
+def test_the_api_serves_the_same_stored_answers(
+    published: tuple[Workspace, PipelineResult],
+    client: TestClient,
+    served: ServedWorkspace,
+    counted: dict[str, int],
+) -> None:
+    headers = bearer(served.key())
+    paths = (
+        "/api/v1/tax/report",
+        "/api/v1/tax/discrepancies",
+        "/api/v1/ap/bank/reconciliation",
+        "/api/v1/retention/cohorts",
+        "/api/v1/ar/aging?by_customer=true",
+    )
+    bodies = {}
+    for path in paths:
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, (path, response.text[:300])
+        bodies[path] = response.content
+    assert counted == {name: 0 for _, name in COMPUTING}
+    workspace, _ = published
+    with open_published(workspace, TENANT) as build:
+        stored = {
+            str(key[0]): stored_answer(build, key)
+            for key in page_answers(build, workspace)
+            if not (key[0] == "tax-report" and key[1] is not None)  # the API's: all months
+        }
+    assert bodies["/api/v1/tax/report"] == stored["tax-report"]
+    assert bodies["/api/v1/ap/bank/reconciliation"] == stored["bank-reconciliation"]
+    assert bodies["/api/v1/retention/cohorts"] == stored["retention-cohorts"]
+    assert bodies["/api/v1/ar/aging?by_customer=true"] == stored["ar-aging"]
+    discrepancies = stored["tax-discrepancies"]
+    assert discrepancies is not None
+    assert json.loads(bodies["/api/v1/tax/discrepancies"]) == json.loads(discrepancies)
 
 
 def test_the_pages_show_the_stored_answers(client: TestClient) -> None:
