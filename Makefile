@@ -31,10 +31,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# What the tests talk to for real: PostgreSQL, Chromium (browser tests), Java (Spark).
+# What the tests talk to for real: PostgreSQL, Chromium and axe-core (browser tests), Java (Spark).
 services:
 	bash scripts/ensure_postgres.sh
 	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_axe.sh
 	bash scripts/ensure_java.sh
 
 # DuckDB's Python binding (nanobind) prints reference-leak notes at interpreter exit; they

@@ -25,6 +25,7 @@ from revlake.store.keys import InvalidApiKeyError, Principal
 from revlake.store.roles import Area, areas_for, can_access
 from revlake.web import formatting
 from revlake.web.assets import static_url
+from revlake.web.figures.base import chart_tables
 from revlake.web.session import COOKIE_NAME, read_token
 
 HERE = Path(__file__).resolve().parent
@@ -43,6 +44,7 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["fmt"] = formatting
 templates.env.globals["defs"] = definitions
 templates.env.globals["static_url"] = static_url
+templates.env.globals["chart_tables"] = chart_tables  # each chart's data table (_chart.html)
 
 
 def web_principal(request: Request, context: ContextDep) -> Principal:
@@ -79,17 +81,34 @@ def require(principal: Principal, area: Area) -> None:
         )
 
 
+PARTIAL_HEADER = "X-Revlake-Partial"
+"""Request header (or `partial=1` query parameter) asking a page for its content only: the
+fragment static/inplace.js swaps into <main> instead of reloading the page. The answer
+carries the same header, so the script can tell a fragment from a page it was redirected
+to (the login form)."""
+
+
+def wants_partial(request: Request) -> bool:
+    """Whether the request asks for the page's content fragment (see `PARTIAL_HEADER`)."""
+    return request.headers.get(PARTIAL_HEADER) == "1" or request.query_params.get("partial") == "1"
+
+
 def render(
     request: Request, name: str, principal: Principal, snapshot: Build | None, **values: Any
 ) -> HTMLResponse:
-    """Template `name` with the navigation, principal and snapshot every page shows."""
+    """Template `name` with the navigation, principal and snapshot every page shows.
+
+    Templates that extend `layout` (instead of "base.html") answer a partial request with
+    their content block alone (`_partial.html`); the others always answer the whole page.
+    """
     allowed = areas_for(principal.role)
     nav = [
         (href, label)
         for href, label, area in NAV
         if area in allowed and (href not in NAV_WHEN or _shown(request, principal, snapshot, href))
     ]
-    return templates.TemplateResponse(
+    partial = wants_partial(request)
+    response = templates.TemplateResponse(
         request,
         name,
         {
@@ -97,9 +116,15 @@ def render(
             "path": request.url.path,
             "principal": principal,
             "snapshot": snapshot,
+            "partial": partial,
+            "layout": "_partial.html" if partial else "base.html",
             **values,
         },
     )
+    response.headers["Vary"] = PARTIAL_HEADER
+    if partial:
+        response.headers[PARTIAL_HEADER] = "1"
+    return response
 
 
 def _shown(request: Request, principal: Principal, snapshot: Build | None, href: str) -> bool:

@@ -7,7 +7,9 @@ published snapshot for the request. A page whose area the role may not see answe
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -117,13 +119,31 @@ def _orders_only(snapshot: Build) -> Response | None:
     return RedirectResponse("/sales", status_code=303)
 
 
+def months_between(
+    series: Sequence[dict[str, Any]], start: date | None, end: date | None
+) -> list[dict[str, Any]]:
+    """The monthly rows (keyed by their first day, "month") of a date range picked with
+    two date inputs: a month counts when any day of it lies within [start, end], so
+    15 Mar – 10 Jun is March to June; no bound = that end open."""
+    first = start.replace(day=1) if start is not None else None
+    return [
+        row
+        for row in series
+        if (first is None or row["month"] >= first) and (end is None or row["month"] <= end)
+    ]
+
+
 @router.get("/")
 def overview(
     request: Request,
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+    trend_from: Annotated[date | None, Query(alias="from")] = None,
+    trend_to: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
+    """KPI cards (with sparklines of their last 12 months), insights, the MRR trend over
+    the months the from/to date pickers choose (default: all), the latest MRR bridge."""
     require(principal, Area.KPIS)
     orders_only = _orders_only(snapshot)
     if orders_only is not None:
@@ -132,6 +152,7 @@ def overview(
     kpis = revenue.kpis(snapshot, chosen)
     currency = kpis.currency
     series = revenue.kpi_months(snapshot)
+    shown_series = months_between(series, trend_from, trend_to)
     recent = revenue.movements(
         snapshot, None, kpis.month, "-month", PageParams(limit=12, offset=0)
     ).items
@@ -140,11 +161,18 @@ def overview(
     charts = snapshot.memo(
         ("web-overview", kpis.month),
         lambda: {
-            "trend": figures.mrr_trend(series, currency),
             "waterfall": figures.waterfall(current, start_mrr, currency),
             "movements": figures.movements_by_month(list(reversed(recent))),
         },
     )
+    # memoised per shown months (not per picked dates): at most one figure per month pair
+    span = (shown_series[0]["month"], shown_series[-1]["month"]) if shown_series else None
+    charts = {
+        **charts,
+        "trend": snapshot.memo(
+            ("web-overview-trend", span), lambda: figures.mrr_trend(shown_series, currency)
+        ),
+    }
     panel = insights.insights(snapshot) if chosen is None else None
     shown = {k.key: k.value for k in kpis.kpis}
     ltv, cac = shown.get("ltv"), shown.get("cac")
@@ -168,6 +196,11 @@ def overview(
         start_mrr=start_mrr,
         recent=recent,
         months=[r["month"] for r in reversed(series)],
+        chosen=chosen,
+        trend_from=trend_from,
+        trend_to=trend_to,
+        trend_bounds=(series[0]["month"], series[-1]["month"]),
+        trend_months=[r["month"] for r in shown_series],
         charts=charts,
         insights=panel,
         unit_warning=unit_warning,
@@ -181,17 +214,31 @@ def growth_page(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+    range_from: Annotated[date | None, Query(alias="from")] = None,
+    range_to: Annotated[date | None, Query(alias="to")] = None,
 ) -> HTMLResponse:
+    """Funnel and channel performance of one month (default: the latest with spend) or,
+    with the from/to date pickers, of the months any of whose days they span."""
     require(principal, Area.FUNNEL)
-    chosen = parse_month(month, "month") or growth.latest_spend_month(snapshot)
+    ranged = range_from is not None or range_to is not None
+    # months are keyed by their first day: a picked date stands for its month
+    first = range_from.replace(day=1) if range_from is not None else None
+    last = range_to.replace(day=1) if range_to is not None else None
+    chosen = None if ranged else parse_month(month, "month") or growth.latest_spend_month(snapshot)
+    start, end = (first, last) if ranged else (chosen, chosen)
     all_rows = PageParams(limit=500, offset=0)
-    funnel = growth.funnel(snapshot, chosen, chosen, None, "channel", all_rows)
+    funnel = growth.funnel(snapshot, start, end, None, "channel", all_rows)
     show_channels = can_access(principal.role, Area.CHANNELS)
     channel_rows = (
         [
             row  # over all months, a channel-month with nothing in it would bury the rest
             for row in growth.channels(
-                snapshot, chosen, chosen, None, "-spend,channel", all_rows
+                snapshot,
+                start,
+                end,
+                None,
+                "-month,-spend,channel" if ranged else "-spend,channel",
+                all_rows,
             ).items
             if chosen is not None or row.spend or row.leads or row.new_customers or row.new_mrr
         ]
@@ -200,7 +247,7 @@ def growth_page(
     )
     currency = revenue.reporting_currency(snapshot)
     charts = snapshot.memo(
-        ("web-growth", chosen, show_channels),
+        ("web-growth", start, end, show_channels),
         lambda: {
             "funnel": figures.funnel(funnel.stages),
             "channels": figures.channels(channel_rows, currency) if channel_rows else None,
@@ -217,6 +264,11 @@ def growth_page(
         principal,
         snapshot,
         month=chosen,
+        ranged=ranged,
+        range_from=range_from,
+        range_to=range_to,
+        first=first,
+        last=last,
         funnel=funnel,
         channels=channel_rows,
         show_channels=show_channels,

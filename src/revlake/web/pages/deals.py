@@ -4,6 +4,8 @@ model report (all under the pipeline area, so the sales role sees them, marketin
 They read the same data functions as API v1 (`revlake.queries.deals`), so a page and the
 API always show the same numbers. Filters, sorting and the forecast form are plain GET
 query parameters: everything works without JavaScript; only the charts need plotly.js.
+With JavaScript, static/inplace.js fetches the same URLs as partial requests and swaps
+the page's content in place (`common.wants_partial`).
 """
 
 from __future__ import annotations
@@ -74,8 +76,12 @@ def _sort_links(current: str, params: dict[str, Any]) -> dict[str, tuple[str, st
     return links
 
 
-def _risk_bound(value: str | None, name: str) -> float | None:
-    """A risk bound from the filter form: blank = none, else a number within 0–100."""
+def _risk_bound(value: str | None, name: str, open_end: float) -> float | None:
+    """A risk bound from the filter form: blank = none, else a number within 0–100.
+
+    The form's range sliders always send both ends, so a bound at the slider's own end
+    (`open_end`: 0 for the lower, 100 for the upper) is no bound: every risk score lies
+    within 0–100, and the page reads as unfiltered and shares the unfiltered answers."""
     if value is None or not value.strip():
         return None
     try:
@@ -86,7 +92,7 @@ def _risk_bound(value: str | None, name: str) -> float | None:
         raise InputError(
             f"query parameter {name!r}: expected a number from 0 to 100, got {value!r}"
         )
-    return number
+    return None if number == open_end else number
 
 
 FilterValues = Annotated[list[Annotated[str, StringConstraints(max_length=100)]] | None, Query()]
@@ -110,7 +116,8 @@ def deals_page(
     """Risk dashboard: at-risk revenue, counts per category and the filterable risk table;
     the cards sum the deals the filters select (one definition with the table)."""
     require(principal, Area.PIPELINE)
-    risk_min, risk_max = _risk_bound(risk_from, "risk_min"), _risk_bound(risk_to, "risk_max")
+    risk_min = _risk_bound(risk_from, "risk_min", 0.0)
+    risk_max = _risk_bound(risk_to, "risk_max", 100.0)
     query = deals.DealQuery.of(
         account=account,
         rep=rep,
