@@ -24,6 +24,7 @@ from revlake.reader.build import Build
 from revlake.schemas.deals import DealSummary, ForecastOut, ForecastRequest
 from revlake.workspace import Workspace
 from tests.api.conftest import bearer
+from tests.api.test_precompute_pages import page_answers_on_demand
 from tests.serving_support import OTHER, TENANT, ServedWorkspace
 
 API = "/api/v1"
@@ -115,6 +116,7 @@ def test_stored_answers_equal_the_on_demand_answers(
             on_demand[answer_key(precompute.forecast_key(version, horizon, period))] = (
                 deals.forecast(build, registered, horizon, period)
             )
+        on_demand.update(page_answers_on_demand(build, workspace))
         assert keys == set(on_demand)
         assert len(details) > 10
     # computed again on a fresh reader of the published file (nothing memoised)

@@ -99,7 +99,6 @@ REQUESTS: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/login"): ("public", "/login"),
     ("POST", "/login"): ("public", "/login"),
     ("POST", "/logout"): ("public", "/logout"),
-    ("GET", "/static/plotly.min.js"): ("public", "/static/plotly.min.js"),
     ("GET", "/"): ("web", "/"),
     ("GET", "/growth"): ("web", "/growth"),
     ("GET", "/retention"): ("web", "/retention"),

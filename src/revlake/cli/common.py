@@ -67,11 +67,12 @@ def spinner_progress(*extra_columns: ProgressColumn) -> Progress:
 
 
 def print_precomputed(precomputed: Precomputed | None) -> None:
-    """One line: how many deal/forecast answers the publish stored, and what it left."""
+    """One line: how many answers (deals, forecasts, page views) the publish stored, and
+    what it left."""
     if precomputed is None:
         return
     console.print(
-        f"precomputed {len(precomputed.answers):,} deal and forecast answers "
+        f"precomputed {len(precomputed.answers):,} answers (deals, forecasts, pages) "
         f"in {precomputed.seconds:.1f} s",
         highlight=False,
     )

@@ -1,4 +1,5 @@
-"""Deal and forecast answers computed when a scored build is published, not on first use.
+"""Answers computed when a scored build is published, not on first use: deals, forecasts,
+and the finance and retention pages whose answers are slow to compute.
 
 Every scored publish (`revlake run`, `revlake score`, `revlake forecast --publish`,
 `revlake churn score`) runs `precompute_answers` on the finished copy of the build, before
@@ -24,8 +25,18 @@ the user's, and every forecast the UI and API offer):
   then a fold of that basis plus the new-pipeline simulation on its first request
   (tens to hundreds of ms, not the seconds of fitting and simulating again).
 
-Anything else (another sort, page or filter combination, a model registered after the
-publish) is computed on first use and memoised, as before. An answer the build cannot
+- the pages' default views whose first computation is slow (issue 15, item 6), each
+  under the key its page and, where there is one, its API endpoint read it by: the tax
+  report (all months, and the tax page's default last 12 months) and the first page of
+  tax discrepancies (keyed by the tax settings and the rate-override file's version:
+  either changed since the publish computes it anew); the bank reconciliation (all dates,
+  default window, the page's 100 lines a list, keyed by the version of finance's
+  resolutions in the store: a resolution added since computes it anew); the sBG cohort
+  projections of the projections page's default view (per cohort, 12 periods ahead); the AR
+  aging with its per-customer rows (the receivables page and `GET /ar/aging`).
+
+Anything else (another sort, page, filter, date range or horizon, a model registered
+after the publish) is computed on first use and memoised, as before. An answer the build cannot
 give (`DATA_ERRORS`: a partial build without a table the query reads, data that cannot
 be forecast) is left to first use, where the endpoint answers that same error, and named
 in `Precomputed.skipped` (printed by the CLI, kept in the run summary). Any other failure
@@ -39,6 +50,7 @@ import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -46,11 +58,14 @@ import duckdb
 from pydantic import BaseModel
 
 from revlake.errors import RevlakeError
+from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS
+from revlake.finance.tax import TaxProfile, load_rate_table, override_stamp, profile_from_settings
 from revlake.ml.forecast import Period
 from revlake.ml.registry import registered_win_version
 from revlake.ml.service import before_publishing
-from revlake.queries import deals
+from revlake.queries import ap, ar, customer_intel, deals, tax
 from revlake.queries.params import PageParams
+from revlake.queries.revenue import reporting_currency
 from revlake.reader import Build
 from revlake.reader.answers import (
     answer_key,
@@ -59,6 +74,7 @@ from revlake.reader.answers import (
     write_answers,
 )
 from revlake.schemas.deals import RISK_CATEGORIES, DealFilters
+from revlake.store.workspace_store import open_store
 from revlake.workspace import Workspace
 
 M = TypeVar("M", bound=BaseModel)
@@ -82,6 +98,14 @@ FORECASTS: tuple[tuple[int, Period], ...] = (
 """The forecasts the forecast page offers (its preset links; 13 weeks is its default),
 precomputed at publish. POST /forecast takes any 4–26 weeks or months: others are
 computed on first use (seconds: the Monte Carlo grows with the horizon)."""
+TAX_DISCREPANCIES_SHOWN = 50
+"""Discrepancies on the tax page (its first page of the list)."""
+BANK_LINES_SHOWN = 100
+"""Entries per list on the bank page (also the API's default `limit`)."""
+PROJECTION_GROUPING = "cohort"
+PROJECTION_PERIODS = 12
+"""The projections page's default view: each cohort, 12 periods ahead (the other
+groupings, a second each on the demo company, are left to first use)."""
 
 
 def json_body(model: BaseModel) -> bytes:
@@ -118,6 +142,43 @@ def explanation_key(deal_id: str) -> Key:
 
 def forecast_key(version: str, horizon: int, period: Period) -> Key:
     return ("forecast", version, horizon, period)
+
+
+def tax_report_key(start: date | None, end: date | None, jurisdiction: str | None) -> Key:
+    """GET /tax/report and the tax page (months as first days, the jurisdiction as asked)."""
+    return ("tax-report", start, end, jurisdiction)
+
+
+def tax_discrepancies_key(
+    profile: TaxProfile, overrides: tuple[int, int] | None, page: PageParams
+) -> Key:
+    """A page of tax discrepancies under the tax settings and rate-override file version
+    (`override_stamp`) it was computed with (sets sorted: their repr order is per process)."""
+    settings = (
+        profile.seller_country,
+        tuple(sorted(profile.registrations)),
+        tuple(sorted(profile.nexus_states)),
+    )
+    return ("tax-discrepancies", settings, overrides, page)
+
+
+def bank_key(
+    date_from: date | None, date_to: date | None, window_days: int, limit: int, stamp: Hashable
+) -> Key:
+    """The bank reconciliation under the version (`stamp`) of finance's resolutions."""
+    return ("bank-reconciliation", date_from, date_to, window_days, limit, stamp)
+
+
+def retention_cohorts_key(
+    first: date | None, last: date | None, periods_ahead: int, grouping: str
+) -> Key:
+    """GET /retention/cohorts and the projections page."""
+    return ("retention-cohorts", first, last, periods_ahead, grouping)
+
+
+def ar_aging_key(as_of: date | None, by_customer: bool) -> Key:
+    """GET /ar/aging and the receivables page (which shows the per-customer rows)."""
+    return ("ar-aging", as_of, by_customer)
 
 
 # ---------------------------------------------------------------- serving
@@ -198,6 +259,59 @@ def _forecast_answers(build: Build, workspace: Workspace, tenant: str, out: Prec
         out.put(forecast_key(version, horizon, period), forecast)
 
 
+def _tax_answers(build: Build, workspace: Workspace, out: Precomputed) -> None:
+    currency = reporting_currency(build)
+    everything = tax.tax_report(build, None, None, None, currency)
+    out.put(tax_report_key(None, None, None), everything)
+    start, end = tax.default_range(everything)
+    if (start, end) != (None, None):
+        out.put(tax_report_key(start, end, None), tax.tax_report(build, start, end, None, currency))
+    root = workspace.root
+    profile = profile_from_settings(workspace.settings.workspace)
+    page = PageParams(limit=TAX_DISCREPANCIES_SHOWN, offset=0)
+    found = tax.discrepancy_page(build, load_rate_table(root), profile, root, page)
+    out.put(tax_discrepancies_key(profile, override_stamp(root), page), found)
+
+
+def _bank_answers(build: Build, workspace: Workspace, tenant: str, out: Precomputed) -> None:
+    store = open_store(workspace)
+    try:
+        with store.read() as session:
+            resolutions, stamp = ap.stored_resolutions(session, tenant)
+    finally:
+        store.dispose()
+    found = ap.bank_reconciliation(
+        build, None, None, DEFAULT_WINDOW_DAYS, BANK_LINES_SHOWN, resolutions, stamp
+    )
+    out.put(bank_key(None, None, DEFAULT_WINDOW_DAYS, BANK_LINES_SHOWN, stamp), found)
+
+
+def _retention_answers(build: Build, out: Precomputed) -> None:
+    grouping, ahead = PROJECTION_GROUPING, PROJECTION_PERIODS
+    found = customer_intel.retention_cohorts(build, None, None, ahead, grouping)
+    out.put(retention_cohorts_key(None, None, ahead, grouping), found)
+
+
+def _ar_answers(build: Build, out: Precomputed) -> None:
+    out.put(ar_aging_key(None, True), ar.aging(build, None, True))
+
+
+def _page_answers(build: Build, workspace: Workspace, tenant: str, out: Precomputed) -> None:
+    """The slow default views of the finance and retention pages (module docstring); a
+    build without an area's tables (a partial build, a CRM-only tenant) skips that area."""
+    areas: tuple[tuple[str, Callable[[], None]], ...] = (
+        ("tax answers", lambda: _tax_answers(build, workspace, out)),
+        ("bank answers", lambda: _bank_answers(build, workspace, tenant, out)),
+        ("retention answers", lambda: _retention_answers(build, out)),
+        ("receivables answers", lambda: _ar_answers(build, out)),
+    )
+    for name, compute in areas:
+        try:
+            compute()
+        except DATA_ERRORS as exc:  # the pages and endpoints answer the same error
+            out.skipped.append(f"{name}: {exc}")
+
+
 def precompute_answers(build: Build, workspace: Workspace, tenant: str) -> Precomputed:
     """Every answer listed in the module docstring that the build can give."""
     started = time.perf_counter()
@@ -210,6 +324,7 @@ def precompute_answers(build: Build, workspace: Workspace, tenant: str) -> Preco
     else:
         out.skipped.append("deal answers: the build has no deal scores (`revlake score`)")
     _forecast_answers(build, workspace, tenant, out)
+    _page_answers(build, workspace, tenant, out)
     out.seconds = time.perf_counter() - started
     return out
 

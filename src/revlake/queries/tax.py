@@ -46,6 +46,8 @@ REPORT_TABLE = tables.TAX_REPORT
 LINES_TABLE = tables.TAX_LINES
 _HINT = "run `revlake build` to add the tax tables"
 _ZERO = Decimal("0.00")
+DEFAULT_MONTHS = 12
+"""Months of the tax page's default view: the last ones with tax (`default_range`)."""
 
 
 def _dec(value: Any) -> Decimal:
@@ -122,6 +124,16 @@ def tax_report(
         )
 
     return snapshot.memo(("tax-report", start, end, code), compute)
+
+
+def default_range(everything: TaxReport) -> tuple[date | None, date | None]:
+    """The tax page's default months (first days): the last `DEFAULT_MONTHS` up to the
+    newest period of `everything` (the report of all months); (None, None) without tax."""
+    if not everything.rows:
+        return None, None
+    end = max(r.period for r in everything.rows)
+    index = end.year * 12 + end.month - 1 - (DEFAULT_MONTHS - 1)
+    return date(index // 12, index % 12 + 1, 1), end
 
 
 def charged_lines(snapshot: Build) -> list[ChargedLine]:

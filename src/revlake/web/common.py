@@ -24,6 +24,7 @@ from revlake.reader import Build
 from revlake.store.keys import InvalidApiKeyError, Principal
 from revlake.store.roles import Area, areas_for, can_access
 from revlake.web import formatting
+from revlake.web.assets import static_url
 from revlake.web.figures.base import chart_tables
 from revlake.web.session import COOKIE_NAME, read_token
 
@@ -42,6 +43,7 @@ NAV_WHEN: dict[str, Callable[[Build], bool]] = {}
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["fmt"] = formatting
 templates.env.globals["defs"] = definitions
+templates.env.globals["static_url"] = static_url
 templates.env.globals["chart_tables"] = chart_tables  # each chart's data table (_chart.html)
 
 

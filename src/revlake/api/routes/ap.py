@@ -15,8 +15,9 @@ from fastapi.concurrency import run_in_threadpool
 from revlake.api.deps import ContextDep, PageDep, PrincipalDep, RoleDep, SnapshotDep, TenantDep
 from revlake.api.routes import json_from_snapshot
 from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
-from revlake.queries import ap
+from revlake.queries import ap, precompute
 from revlake.queries.params import IsoDate
+from revlake.reader.answers import stored_answer
 from revlake.schemas.ap import (
     ApAging,
     ApBillPage,
@@ -95,14 +96,17 @@ async def get_bank_reconciliation(
     def answer() -> bytes:
         with context.store.read() as session:
             resolutions, stamp = ap.stored_resolutions(session, tenant)
-        return snapshot.memo(
-            ("json", "bank-reconciliation", from_, to, window_days, limit, stamp),
-            lambda: (
+        key = precompute.bank_key(from_, to, window_days, limit, stamp)
+
+        def compute() -> bytes:  # the default view is stored at publish, per stamp
+            stored = stored_answer(snapshot, key)
+            if stored is not None:
+                return stored
+            return precompute.json_body(
                 ap.bank_reconciliation(snapshot, from_, to, window_days, limit, resolutions, stamp)
-                .model_dump_json()
-                .encode()
-            ),
-        )
+            )
+
+        return snapshot.memo(("json", *key), compute)
 
     # Not `json_from_snapshot`: the answer also depends on finance's resolutions in the
     # store, so it must not carry X-Revlake-Snapshot (the snapshot response cache would

@@ -13,8 +13,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from revlake.api.deps import ContextDep, PageDep, RoleDep, SnapshotDep
 from revlake.api.routes import json_from_snapshot
-from revlake.finance.tax import load_rate_table, profile_from_settings
-from revlake.queries import tax
+from revlake.finance.tax import load_rate_table, override_stamp, profile_from_settings
+from revlake.queries import precompute, tax
 from revlake.queries.params import MONTH_PATTERN, IsoDate, parse_month
 from revlake.queries.revenue import reporting_currency
 from revlake.schemas.tax import (
@@ -84,9 +84,16 @@ async def get_tax_discrepancies(
     # response cache in revlake.api.fastpath replays such answers for the snapshot's life).
     # The computation is memoised per snapshot, settings and override-file version.
     root = context.workspace.root
-    table = load_rate_table(root)
     profile = profile_from_settings(context.workspace.settings.workspace)
-    return await run_in_threadpool(tax.discrepancy_page, snapshot, table, profile, root, page)
+    found = await run_in_threadpool(
+        precompute.answer,  # the first page is stored at publish, per settings and overrides
+        snapshot,
+        precompute.tax_discrepancies_key(profile, override_stamp(root), page),
+        TaxDiscrepancyPage,
+        lambda: tax.discrepancy_page(snapshot, load_rate_table(root), profile, root, page),
+    )
+    assert found is not None  # discrepancy_page answers a page or raises
+    return found
 
 
 @router.post(

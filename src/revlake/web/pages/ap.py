@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from revlake.api.deps import ContextDep
 from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
-from revlake.queries import ap
+from revlake.queries import ap, precompute
 from revlake.queries.params import PageParams
 from revlake.schemas.ap import BankReconciliation
 from revlake.store.roles import Area
@@ -24,7 +24,7 @@ from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, req
 from revlake.web.figures import ap as ap_figures
 
 BILLS_SHOWN = 100
-LINES_SHOWN = 100
+LINES_SHOWN = precompute.BANK_LINES_SHOWN
 
 NAV: tuple[NavEntry, ...] = (
     ("/finance/ap", "Payables", Area.AP),
@@ -62,11 +62,17 @@ async def bank_page(
 ) -> HTMLResponse:
     require(principal, Area.AP)
 
-    def compute() -> BankReconciliation:
+    def compute() -> BankReconciliation | None:
         with context.store.read() as session:
             resolutions, stamp = ap.stored_resolutions(session, principal.tenant_id)
-        return ap.bank_reconciliation(
-            snapshot, from_, to, window_days, LINES_SHOWN, resolutions, stamp
+        # the default view is stored at publish, per version of the resolutions
+        return precompute.answer(
+            snapshot,
+            precompute.bank_key(from_, to, window_days, LINES_SHOWN, stamp),
+            BankReconciliation,
+            lambda: ap.bank_reconciliation(
+                snapshot, from_, to, window_days, LINES_SHOWN, resolutions, stamp
+            ),
         )
 
     result = await run_in_threadpool(compute)

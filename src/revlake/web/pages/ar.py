@@ -22,6 +22,8 @@ from revlake.api.deps import ContextDep
 from revlake.errors import InputError
 from revlake.finance import receivables as ar
 from revlake.queries import ar as ar_data
+from revlake.queries import precompute
+from revlake.schemas.ar import ArAging
 from revlake.store.actors import web_actor
 from revlake.store.collections import MAX_TEXT, NoteInput, NoteStatus, latest_notes
 from revlake.store.roles import Area
@@ -43,7 +45,15 @@ async def ar_page(
     as_of: Annotated[date | None, Query()] = None,
 ) -> HTMLResponse:
     require(principal, Area.AR)
-    aging = await run_in_threadpool(ar_data.aging, snapshot, as_of, True)
+    # the default view (the latest day) is stored at publish (`revlake.queries.precompute`)
+    aging = await run_in_threadpool(
+        precompute.answer,
+        snapshot,
+        precompute.ar_aging_key(as_of, True),
+        ArAging,
+        lambda: ar_data.aging(snapshot, as_of, True),
+    )
+    assert aging is not None  # aging answers a report or raises
     months = await run_in_threadpool(ar.monthly_aging, snapshot)
     currency = aging.reporting_currency
     charts = snapshot.memo(

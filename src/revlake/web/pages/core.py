@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
-import plotly
 from fastapi import APIRouter, FastAPI, Form, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from revlake.api.bodyguard import client_address
 from revlake.api.deps import ContextDep
@@ -25,8 +22,8 @@ from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
 from revlake.reader import Build
 from revlake.store.keys import InvalidApiKeyError
 from revlake.store.roles import Area, Role, can_access
+from revlake.web.assets import STATIC_DIR, VersionedStaticFiles
 from revlake.web.common import (
-    HERE,
     NavEntry,
     PageSnapshot,
     WebPrincipal,
@@ -36,8 +33,6 @@ from revlake.web.common import (
 )
 from revlake.web.figures import core as figures
 from revlake.web.session import COOKIE_NAME, SESSION_TTL_S, make_token
-
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 NAV: tuple[NavEntry, ...] = (
     ("/", "Overview", Area.KPIS),
@@ -110,14 +105,6 @@ def logout() -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE_NAME)
     return response
-
-
-@router.get("/static/plotly.min.js")
-def plotly_js() -> FileResponse:
-    """plotly.js from the installed plotly package (no CDN)."""
-    return FileResponse(
-        PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
-    )
 
 
 # ---------------------------------------------------------------- pages
@@ -319,5 +306,6 @@ def insights_page(request: Request, principal: WebPrincipal, snapshot: PageSnaps
 
 
 def mount_static(app: FastAPI) -> None:
-    """The dashboard's own static files (CSS, chart glue) under /static."""
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    """The dashboard's own static files (CSS, chart glue, plotly.js) under /static, cached
+    as immutable at their versioned URLs (`revlake.web.assets`)."""
+    app.mount("/static", VersionedStaticFiles(directory=str(STATIC_DIR)), name="static")

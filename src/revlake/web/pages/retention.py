@@ -14,8 +14,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from revlake.ml.cohort_fit import MAX_PERIODS_AHEAD
-from revlake.queries import customer_intel, revenue
+from revlake.queries import customer_intel, precompute, revenue
 from revlake.queries.revenue import reporting_currency
+from revlake.schemas.customer_intel import RetentionCohorts
 from revlake.store.roles import Area
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
 from revlake.web.figures import core as figures
@@ -74,9 +75,15 @@ async def projections_page(
     periods_ahead: Annotated[int, Query(ge=1, le=MAX_PERIODS_AHEAD)] = 12,
 ) -> HTMLResponse:
     require(principal, Area.COHORTS)
+    # the default view (cohort, 12 ahead) is stored at publish (`revlake.queries.precompute`)
     report = await run_in_threadpool(
-        customer_intel.retention_cohorts, snapshot, None, None, periods_ahead, grouping
+        precompute.answer,
+        snapshot,
+        precompute.retention_cohorts_key(None, None, periods_ahead, grouping),
+        RetentionCohorts,
+        lambda: customer_intel.retention_cohorts(snapshot, None, None, periods_ahead, grouping),
     )
+    assert report is not None  # retention_cohorts answers a report or raises
     charts = snapshot.memo(
         ("web-projections", grouping, periods_ahead),
         lambda: {

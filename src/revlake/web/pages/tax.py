@@ -17,25 +17,20 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from revlake.api.deps import ContextDep
-from revlake.finance.tax import load_rate_table, profile_from_settings
-from revlake.queries import tax
+from revlake.finance.tax import load_rate_table, override_stamp, profile_from_settings
+from revlake.queries import precompute, tax
 from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
 from revlake.queries.revenue import reporting_currency
+from revlake.schemas.tax import TaxDiscrepancyPage, TaxReport
 from revlake.store.roles import Area
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
 from revlake.web.figures import tax as tax_figures
 
-DEFAULT_MONTHS = 12
-DISCREPANCIES_SHOWN = 50
+DISCREPANCIES_SHOWN = precompute.TAX_DISCREPANCIES_SHOWN
 
 NAV: tuple[NavEntry, ...] = (("/finance/tax", "Tax", Area.TAX),)
 
 router = APIRouter(include_in_schema=False)
-
-
-def _months_back(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 - (count - 1)
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @router.get("/finance/tax")
@@ -49,15 +44,23 @@ async def tax_page(
     jurisdiction: Annotated[str | None, Query(max_length=10)] = None,
 ) -> HTMLResponse:
     require(principal, Area.TAX)
-    currency = reporting_currency(snapshot)
     start, end = parse_month(from_, "from"), parse_month(to, "to")
     code = jurisdiction or None
-    if start is None and end is None:
-        everything = tax.tax_report(snapshot, None, None, None, currency)
-        if everything.rows:
-            end = max(r.period for r in everything.rows)
-            start = _months_back(end, DEFAULT_MONTHS)
-    report = tax.tax_report(snapshot, start, end, code, currency)
+
+    def report_of(first: date | None, last: date | None, only: str | None) -> TaxReport:
+        # the default view's reports are stored at publish (`revlake.queries.precompute`)
+        found = precompute.answer(
+            snapshot,
+            precompute.tax_report_key(first, last, only),
+            TaxReport,
+            lambda: tax.tax_report(snapshot, first, last, only, reporting_currency(snapshot)),
+        )
+        assert found is not None  # tax_report answers a report or raises
+        return found
+
+    if start is None and end is None:  # the last months with tax, in any jurisdiction
+        start, end = tax.default_range(report_of(None, None, None))
+    report = report_of(start, end, code)
     chart = snapshot.memo(
         ("web-tax-chart", start, end, report.jurisdiction),
         lambda: tax_figures.tax_by_period(report.rows, report.reporting_currency),
@@ -69,15 +72,14 @@ async def tax_page(
             acc[0] += row.reverse_charged_net
             acc[1] += row.reverse_charge_line_count
     root = context.workspace.root
-    table = load_rate_table(root)
     profile = profile_from_settings(context.workspace.settings.workspace)
+    first_page = PageParams(limit=DISCREPANCIES_SHOWN, offset=0)
     discrepancies = await run_in_threadpool(
-        tax.discrepancy_page,
+        precompute.answer,
         snapshot,
-        table,
-        profile,
-        root,
-        PageParams(limit=DISCREPANCIES_SHOWN, offset=0),
+        precompute.tax_discrepancies_key(profile, override_stamp(root), first_page),
+        TaxDiscrepancyPage,
+        lambda: tax.discrepancy_page(snapshot, load_rate_table(root), profile, root, first_page),
     )
     return render(
         request,
