@@ -57,7 +57,8 @@ class PageRoute:
 
 def page_routes() -> list[PageRoute]:
     """Every page the dashboard serves: the GET routes of its page modules, less static
-    files (import here, not at collection, keeps the module list the app's own)."""
+    files and CSV downloads (import here, not at collection, keeps the module list the
+    app's own)."""
     import importlib
 
     found: list[PageRoute] = []
@@ -65,8 +66,8 @@ def page_routes() -> list[PageRoute]:
         for route in importlib.import_module(name).router.routes:
             if not isinstance(route, APIRoute) or "GET" not in route.methods:
                 continue
-            if route.path.startswith("/static/"):
-                continue
+            if route.path.startswith("/static/") or route.path.endswith(".csv"):
+                continue  # static files and the lists' CSV downloads are not pages
             found.append(PageRoute(route.path, route.path_regex))
     return found
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from revlake.web import formatting
+from revlake.web.listing import DEFAULT_PAGE_SIZE
 from tests.e2e.browser import api, charts_rendered, logged_in_tab, shoot
 from tests.serving_support import ServedWorkspace
 
@@ -62,7 +63,7 @@ def test_overdue_list_and_note_form(
     assert overdue["total"] > 0
     page.goto(base_url + "/finance/ar/overdue")
     rows = page.locator("table[data-testid=ar-overdue-list] tbody tr[data-invoice]")
-    assert rows.count() == min(200, overdue["total"])
+    assert rows.count() == min(DEFAULT_PAGE_SIZE, overdue["total"])
     first = overdue["items"][0]
     row = page.locator(f"tr[data-invoice='{first['invoice_id']}']")
     assert row.get_by_test_id("days-late").inner_text() == str(first["days_past_due"])

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from revlake.web import formatting
+from revlake.web.listing import DEFAULT_PAGE_SIZE
 from tests.e2e.browser import api, charts_rendered, logged_in_tab, shoot
 from tests.serving_support import ServedWorkspace
 
@@ -35,9 +36,16 @@ def test_at_risk_table_and_level_filter(
 ) -> None:
     everything = api(base_url, finance_key, "/api/v1/customers/at-risk?limit=500")
     page.goto(base_url + "/customers/at-risk")
-    assert shown_customers(page) == [c["customer_id"] for c in everything["items"]][:25]
+    assert (
+        shown_customers(page) == [c["customer_id"] for c in everything["items"]][:DEFAULT_PAGE_SIZE]
+    )
     amounts = page.get_by_test_id("at-risk-mrr").all_inner_texts()
-    assert amounts == [formatting.money(c["mrr_at_risk"], "USD") for c in everything["items"]][:25]
+    assert (
+        amounts
+        == [formatting.money(c["mrr_at_risk"], "USD") for c in everything["items"]][
+            :DEFAULT_PAGE_SIZE
+        ]
+    )
     assert page.get_by_test_id("total").inner_text() == f"{everything['total']} customers"
     shoot(page, artifacts, "customers-at-risk")
 
@@ -45,7 +53,11 @@ def test_at_risk_table_and_level_filter(
     page.check(f"input[name=risk_level][value={level}]")
     page.click("form.filters button[type=submit]")
     page.wait_for_url("**/customers/at-risk?**")
-    expected = api(base_url, finance_key, f"/api/v1/customers/at-risk?risk_level={level}&limit=25")
+    expected = api(
+        base_url,
+        finance_key,
+        f"/api/v1/customers/at-risk?risk_level={level}&limit={DEFAULT_PAGE_SIZE}",
+    )
     assert shown_customers(page) == [c["customer_id"] for c in expected["items"]]
     assert set(page.get_by_test_id("level").all_inner_texts()) == {level}
     assert page.locator(f"input[name=risk_level][value={level}]").is_checked()

@@ -180,3 +180,17 @@ def segments(snapshot: Build) -> list[str]:
         return [str(r["segment"]) for r in rows]
 
     return snapshot.memo(("segments",), compute)
+
+
+def customer_names(snapshot: Build) -> dict[str, str]:
+    """Each customer id's display name (its id where it has none), for lists that carry
+    only ids (the deferred-revenue balances), so a page shows people names, not keys."""
+
+    def compute() -> dict[str, str]:
+        rows = snapshot.rows(
+            "select customer_id, max(coalesce(nullif(customer_name, ''), customer_id)) as name "
+            "from gold.dim_customer group by customer_id"
+        )
+        return {str(r["customer_id"]): str(r["name"]) for r in rows}
+
+    return snapshot.memo(("customer-names",), compute)

@@ -1,5 +1,7 @@
 """Dashboard pages of payables and the bank: AP aging (table and chart), open bills, and
-the bank reconciliation (counts, ambiguous and unmatched lists).
+the bank reconciliation (counts, ambiguous and unmatched lists). The open bills and the
+unmatched bank lines are paged, each with a CSV download of the whole list
+(`revlake.web.listing`).
 
 Finance and admin roles only (Area.AP). They read the same functions as the API
 (`revlake.queries.ap`), so the pages and /api/v1/ap show the same numbers.
@@ -12,19 +14,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from revlake.api.deps import ContextDep
 from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
 from revlake.queries import ap, precompute
 from revlake.queries.params import PageParams
-from revlake.schemas.ap import BankReconciliation
+from revlake.schemas.ap import ApBill, ApBillPage, BankLineOut, BankReconciliation
 from revlake.store.roles import Area
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
 from revlake.web.figures import ap as ap_figures
+from revlake.web.listing import Column, PagingDep, all_rows, csv_response, pager, unit
 
-BILLS_SHOWN = 100
 LINES_SHOWN = precompute.BANK_LINES_SHOWN
+"""Matched, ambiguous and unmatched-payment lists: the first 100 (the unmatched bank lines
+are paged); the default view is stored at publish."""
 
 NAV: tuple[NavEntry, ...] = (
     ("/finance/ap", "Payables", Area.AP),
@@ -39,15 +43,63 @@ async def ap_page(
     request: Request,
     principal: WebPrincipal,
     snapshot: PageSnapshot,
+    paging: PagingDep,
     as_of: Annotated[date | None, Query()] = None,
 ) -> HTMLResponse:
     require(principal, Area.AP)
     aging = await run_in_threadpool(ap.ap_aging, snapshot, as_of)
-    bills = await run_in_threadpool(
-        ap.ap_bills, snapshot, "open", None, aging.as_of, PageParams(limit=BILLS_SHOWN, offset=0)
-    )
+    bills = await run_in_threadpool(ap.ap_bills, snapshot, "open", None, aging.as_of, paging.params)
     chart = snapshot.memo(("web-ap-aging", aging.as_of), lambda: ap_figures.ap_aging_bars(aging))
-    return render(request, "ap.html", principal, snapshot, aging=aging, bills=bills, chart=chart)
+    bills_pager = pager(request, paging, bills.total, len(bills.items), "/finance/ap/bills.csv")
+    response = render(
+        request,
+        "ap.html",
+        principal,
+        snapshot,
+        aging=aging,
+        bills=bills,
+        chart=chart,
+        pager=bills_pager,
+    )
+    response.status_code = bills_pager.status
+    return response
+
+
+@router.get("/finance/ap/bills.csv")
+async def ap_bills_csv(
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    as_of: Annotated[date | None, Query()] = None,
+) -> StreamingResponse:
+    """Every open bill of the Payables page on its as-of date."""
+    require(principal, Area.AP)
+
+    def fetch() -> tuple[date, list[ApBill]]:
+        first: list[ApBillPage] = []
+
+        def page(params: PageParams) -> ApBillPage:
+            found = ap.ap_bills(snapshot, "open", None, as_of, params)
+            first.append(found)
+            return found
+
+        rows = all_rows(page)
+        return first[0].as_of, rows
+
+    day, rows = await run_in_threadpool(fetch)
+    money = unit(b.currency for b in rows)
+    columns: list[Column[ApBill]] = [
+        Column("Bill", lambda b: b.bill_number),
+        Column("Vendor", lambda b: b.vendor_name),
+        Column("Bill date", lambda b: b.bill_date),
+        Column("Due date", lambda b: b.due_date),
+        Column("Currency", lambda b: b.currency),
+        Column(f"Total ({money})", lambda b: b.total),
+        Column(f"Open balance ({money})", lambda b: b.open_balance),
+        Column("Days past due (days)", lambda b: b.days_past_due),
+        Column("Aging bucket (days past due)", lambda b: b.aging_bucket),
+        Column("Status", lambda b: b.status),
+    ]
+    return csv_response(rows, columns, tenant=principal.tenant_id, name="open-bills", day=day)
 
 
 @router.get("/finance/bank")
@@ -56,17 +108,19 @@ async def bank_page(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     context: ContextDep,
+    paging: PagingDep,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: Annotated[date | None, Query()] = None,
     window_days: Annotated[int, Query(ge=0, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS,
 ) -> HTMLResponse:
     require(principal, Area.AP)
+    window = paging.params
 
-    def compute() -> BankReconciliation | None:
+    def compute() -> tuple[BankReconciliation, list[BankLineOut]]:
         with context.store.read() as session:
             resolutions, stamp = ap.stored_resolutions(session, principal.tenant_id)
         # the default view is stored at publish, per version of the resolutions
-        return precompute.answer(
+        shown = precompute.answer(
             snapshot,
             precompute.bank_key(from_, to, window_days, LINES_SHOWN, stamp),
             BankReconciliation,
@@ -74,14 +128,78 @@ async def bank_page(
                 snapshot, from_, to, window_days, LINES_SHOWN, resolutions, stamp
             ),
         )
+        assert shown is not None  # bank_reconciliation answers or raises
+        # the query's lists hold their first `limit` entries (it takes no offset): the
+        # unmatched lines' page is the tail of the first offset + limit
+        end = window.offset + window.limit
+        upto = shown
+        if end > LINES_SHOWN and shown.counts.unmatched_bank_lines > LINES_SHOWN:
+            upto = ap.bank_reconciliation(snapshot, from_, to, window_days, end, resolutions, stamp)
+        return shown, upto.unmatched_bank_lines[window.offset : end]
 
-    result = await run_in_threadpool(compute)
-    return render(
+    result, lines = await run_in_threadpool(compute)
+    lines_pager = pager(
+        request,
+        paging,
+        result.counts.unmatched_bank_lines,
+        len(lines),
+        "/finance/bank/unmatched.csv",
+    )
+    response = render(
         request,
         "bank.html",
         principal,
         snapshot,
         result=result,
+        unmatched=lines,
+        pager=lines_pager,
         date_from=from_,
         date_to=to,
     )
+    response.status_code = lines_pager.status
+    return response
+
+
+@router.get("/finance/bank/unmatched.csv")
+async def bank_unmatched_csv(
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    context: ContextDep,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: Annotated[date | None, Query()] = None,
+    window_days: Annotated[int, Query(ge=0, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS,
+) -> StreamingResponse:
+    """Every unmatched bank line of the Bank page with its dates and window."""
+    require(principal, Area.AP)
+
+    def fetch() -> list[BankLineOut]:
+        with context.store.read() as session:
+            resolutions, stamp = ap.stored_resolutions(session, principal.tenant_id)
+        counts = ap.bank_reconciliation(
+            snapshot, from_, to, window_days, LINES_SHOWN, resolutions, stamp
+        ).counts
+        every = max(LINES_SHOWN, counts.unmatched_bank_lines)
+        return ap.bank_reconciliation(
+            snapshot, from_, to, window_days, every, resolutions, stamp
+        ).unmatched_bank_lines
+
+    rows = await run_in_threadpool(fetch)
+    money = unit(ln.currency for ln in rows)
+    columns: list[Column[BankLineOut]] = [
+        Column("Date", lambda ln: ln.date),
+        Column("Currency", lambda ln: ln.currency),
+        Column(f"Amount ({money})", lambda ln: ln.amount),
+        Column("Description", lambda ln: ln.description),
+        Column("Reference", lambda ln: ln.reference),
+        Column("Counterparty", lambda ln: ln.counterparty),
+        Column("Bank transaction", lambda ln: ln.transaction_id),
+    ]
+    day = to or snapshot_day(rows)
+    return csv_response(
+        rows, columns, tenant=principal.tenant_id, name="unmatched-bank-lines", day=day
+    )
+
+
+def snapshot_day(lines: list[BankLineOut]) -> date:
+    """The date a bank list runs to: its last line's (today when it is empty)."""
+    return max((ln.date for ln in lines), default=date.today())

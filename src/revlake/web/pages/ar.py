@@ -1,5 +1,6 @@
 """Dashboard pages of receivables: aging (table and stacked bars by month), DSO chart,
-and the overdue list with a form to add a collection note to an invoice.
+and the overdue list (paged, with a CSV download of the whole list: `revlake.web.listing`)
+with a form to add a collection note to an invoice.
 
 Finance and admin roles only (Area.AR). Numbers come from the same library as the API
 and CLI (`revlake.finance.receivables`). The note form POSTs with the session cookie,
@@ -16,21 +17,21 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from revlake.api.deps import ContextDep
 from revlake.errors import InputError
 from revlake.finance import receivables as ar
 from revlake.queries import ar as ar_data
 from revlake.queries import precompute
-from revlake.schemas.ar import ArAging
+from revlake.queries.params import PageParams
+from revlake.schemas.ar import ArAging, ArInvoice, ArInvoicePage
 from revlake.store.actors import web_actor
 from revlake.store.collections import MAX_TEXT, NoteInput, NoteStatus, latest_notes
 from revlake.store.roles import Area
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
 from revlake.web.figures import ar as ar_figures
-
-OVERDUE_SHOWN = 200
+from revlake.web.listing import Column, PagingDep, all_rows, csv_response, pager, unit
 
 NAV: tuple[NavEntry, ...] = (("/finance/ar", "Receivables", Area.AR),)
 
@@ -82,13 +83,15 @@ async def ar_overdue_page(
     context: ContextDep,
     principal: WebPrincipal,
     snapshot: PageSnapshot,
+    paging: PagingDep,
     as_of: Annotated[date | None, Query()] = None,
     noted: Annotated[str | None, Query(max_length=100)] = None,
     error: Annotated[str | None, Query(max_length=500)] = None,
 ) -> HTMLResponse:
     require(principal, Area.AR)
-    day = await run_in_threadpool(ar.resolve_as_of, snapshot, as_of)
-    items = await run_in_threadpool(ar.overdue, snapshot, day)
+    found = await run_in_threadpool(
+        ar_data.invoices, snapshot, as_of, "overdue", None, None, paging.params
+    )
 
     def read_notes() -> dict[str, tuple[str, str]]:
         with context.store.read() as session:
@@ -96,20 +99,74 @@ async def ar_overdue_page(
             return {k: (n.status, n.text) for k, n in latest.items()}
 
     notes = await run_in_threadpool(read_notes)
-    return render(
+    overdue_pager = pager(request, paging, found.total, len(found.items), "/finance/ar/overdue.csv")
+    response = render(
         request,
         "ar_overdue.html",
         principal,
         snapshot,
-        as_of=day,
-        items=items[:OVERDUE_SHOWN],
-        total=len(items),
+        as_of=found.as_of,
+        items=found.items,
+        total=found.total,
+        pager=overdue_pager,
         notes=notes,
         statuses=[s.value for s in NoteStatus],
         max_text=MAX_TEXT,
         noted=noted,
         error=error,
     )
+    response.status_code = overdue_pager.status
+    return response
+
+
+@router.get("/finance/ar/overdue.csv")
+async def ar_overdue_csv(
+    context: ContextDep,
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    as_of: Annotated[date | None, Query()] = None,
+) -> StreamingResponse:
+    """Every overdue invoice of the overdue page's date, with its latest collection note."""
+    require(principal, Area.AR)
+
+    def fetch() -> tuple[date, list[ArInvoice], dict[str, tuple[str, str]]]:
+        days: list[date] = []
+
+        def page(params: PageParams) -> ArInvoicePage:
+            found = ar_data.invoices(snapshot, as_of, "overdue", None, None, params)
+            days.append(found.as_of)
+            return found
+
+        rows = all_rows(page)
+        with context.store.read() as session:
+            latest = latest_notes(session, tenant_id=principal.tenant_id)
+            notes = {k: (n.status, n.text) for k, n in latest.items()}
+        return days[0], rows, notes
+
+    day, rows, notes = await run_in_threadpool(fetch)
+    money = unit(i.currency for i in rows)
+
+    def note(i: ArInvoice) -> str | None:
+        found = notes.get(i.invoice_id)
+        return f"{found[0]}: {found[1]}" if found else None
+
+    columns: list[Column[ArInvoice]] = [
+        Column("Invoice", lambda i: i.invoice_number or i.invoice_id),
+        Column("Customer", lambda i: i.customer_name or i.customer_id),
+        Column("Contact", lambda i: i.customer_email),
+        Column("Invoice date", lambda i: i.invoice_date),
+        Column("Due date", lambda i: i.due_date),
+        Column("Days late (days)", lambda i: i.days_past_due),
+        Column("Currency", lambda i: i.currency),
+        Column(f"Amount due ({money})", lambda i: i.amount_due),
+        Column(f"Open balance ({money})", lambda i: i.open_balance),
+        Column("Uncollectible", lambda i: i.is_uncollectible),
+        Column("Last attempt (UTC)", lambda i: i.last_attempt_at),
+        Column("Last attempt status", lambda i: i.last_attempt_status),
+        Column("Last failure", lambda i: i.last_failure_message),
+        Column("Latest note", note),
+    ]
+    return csv_response(rows, columns, tenant=principal.tenant_id, name="overdue-invoices", day=day)
 
 
 def _same_origin(request: Request) -> bool:

@@ -1,6 +1,7 @@
 """Dashboard pages of revenue recognition: the deferred revenue roll-forward (chart and
-table) with the contracts entered by finance, and each contract's allocation and
-recognition schedule (table and stacked bars by obligation).
+table), the customers' deferred balances (paged, named, with a CSV download of the whole
+list: `revlake.web.listing`), the contracts entered by finance, and each contract's
+allocation and recognition schedule (table and stacked bars by obligation).
 
 Finance and admin roles only (Area.REVENUE_SCHEDULES). They read the same functions as
 the API (`revlake.queries.revrec`), so the pages and /api/v1/revrec show the same numbers.
@@ -13,20 +14,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from revlake.api.deps import ContextDep
 from revlake.finance import contract_store
 from revlake.queries import revrec as data
+from revlake.queries.customers import customer_names
 from revlake.queries.params import PageParams
 from revlake.queries.revenue import reporting_currency
-from revlake.schemas.revrec import ContractDetail, ContractSummary
+from revlake.schemas.common import Page
+from revlake.schemas.revrec import ContractDetail, ContractSummary, DeferredCustomer
 from revlake.store.roles import Area
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
 from revlake.web.figures import revrec as revrec_figures
+from revlake.web.listing import Column, PagingDep, all_rows, csv_response, pager, unit
 
 NAV: tuple[NavEntry, ...] = (("/finance/revrec", "Revenue recognition", Area.REVENUE_SCHEDULES),)
-CUSTOMERS_SHOWN = 20
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,15 +40,18 @@ async def revrec_page(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     context: ContextDep,
+    paging: PagingDep,
     as_of: Annotated[dt.date | None, Query()] = None,
     currency: Annotated[str | None, Query(max_length=3)] = None,
 ) -> HTMLResponse:
     require(principal, Area.REVENUE_SCHEDULES)
+    window = paging.params
     deferred = await run_in_threadpool(
         snapshot.memo,
-        ("web-revrec-deferred", as_of),
-        lambda: data.deferred(snapshot, as_of, PageParams(limit=CUSTOMERS_SHOWN, offset=0)),
+        ("web-revrec-deferred", as_of, window),
+        lambda: data.deferred(snapshot, as_of, window),
     )
+    names = await run_in_threadpool(customer_names, snapshot)
     currencies = [t.currency for t in deferred.totals] or sorted(
         {m.currency for m in deferred.rollforward}
     )
@@ -65,18 +71,60 @@ async def revrec_page(
             stored = contract_store.list_contracts(session, principal.tenant_id)
         return [data.contract_summary(s, today) for s in stored]
 
-    return render(
+    balances = deferred.customers
+    balances_pager = pager(
+        request, paging, balances.total, len(balances.items), "/finance/revrec/deferred.csv"
+    )
+    response = render(
         request,
         "revrec.html",
         principal,
         snapshot,
         deferred=deferred,
+        names=names,
+        pager=balances_pager,
         currency=chosen,
         currencies=currencies,
         rollforward=[m for m in deferred.rollforward if m.currency == chosen],
         rollforward_chart=chart,
         contracts=await run_in_threadpool(contracts),
     )
+    response.status_code = balances_pager.status
+    return response
+
+
+@router.get("/finance/revrec/deferred.csv")
+async def revrec_deferred_csv(
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    as_of: Annotated[dt.date | None, Query()] = None,
+) -> StreamingResponse:
+    """Every customer's deferred balance at the page's month end, largest first."""
+    require(principal, Area.REVENUE_SCHEDULES)
+
+    def fetch() -> tuple[dt.date, list[DeferredCustomer], dict[str, str]]:
+        days: list[dt.date] = []
+
+        def page(params: PageParams) -> Page[DeferredCustomer]:
+            found = data.deferred(snapshot, as_of, params)
+            days.append(found.as_of)
+            return found.customers
+
+        rows = all_rows(page)
+        return days[0], rows, customer_names(snapshot)
+
+    day, rows, names = await run_in_threadpool(fetch)
+    money = unit(c.currency for c in rows)
+    columns: list[Column[DeferredCustomer]] = [
+        Column("Customer", lambda c: names.get(c.customer_id, c.customer_id)),
+        Column("Customer id", lambda c: c.customer_id),
+        Column("Currency", lambda c: c.currency),
+        Column(f"Billed ({money})", lambda c: c.billed),
+        Column(f"Credited ({money})", lambda c: c.credited),
+        Column(f"Recognised ({money})", lambda c: c.recognised),
+        Column(f"Deferred ({money})", lambda c: c.deferred),
+    ]
+    return csv_response(rows, columns, tenant=principal.tenant_id, name="deferred-revenue", day=day)
 
 
 @router.get("/finance/revrec/contracts/{contract_id}")

@@ -1,5 +1,6 @@
 """Dashboard page of tax: charged tax per period and jurisdiction (table and chart),
-reverse-charge totals and the lines whose charged tax differs from the rate tables.
+reverse-charge totals and the lines whose charged tax differs from the rate tables (paged,
+with a CSV download of the whole list: `revlake.web.listing`).
 
 Finance and admin roles only (Area.TAX). It reads the same functions as the API
 (`revlake.queries.tax`), so the page and /api/v1/tax show the same numbers.
@@ -14,19 +15,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from revlake.api.deps import ContextDep
 from revlake.finance.tax import load_rate_table, override_stamp, profile_from_settings
 from revlake.queries import precompute, tax
 from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
 from revlake.queries.revenue import reporting_currency
-from revlake.schemas.tax import TaxDiscrepancyPage, TaxReport
+from revlake.schemas.tax import TaxDiscrepancyOut, TaxDiscrepancyPage, TaxReport
 from revlake.store.roles import Area
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
 from revlake.web.figures import tax as tax_figures
-
-DISCREPANCIES_SHOWN = precompute.TAX_DISCREPANCIES_SHOWN
+from revlake.web.listing import Column, PagingDep, all_rows, csv_response, pager, unit
 
 NAV: tuple[NavEntry, ...] = (("/finance/tax", "Tax", Area.TAX),)
 
@@ -39,6 +39,7 @@ async def tax_page(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     context: ContextDep,
+    paging: PagingDep,
     from_: Annotated[str | None, Query(alias="from", pattern=MONTH_PATTERN)] = None,
     to: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
     jurisdiction: Annotated[str | None, Query(max_length=10)] = None,
@@ -73,15 +74,22 @@ async def tax_page(
             acc[1] += row.reverse_charge_line_count
     root = context.workspace.root
     profile = profile_from_settings(context.workspace.settings.workspace)
-    first_page = PageParams(limit=DISCREPANCIES_SHOWN, offset=0)
     discrepancies = await run_in_threadpool(
         precompute.answer,
         snapshot,
-        precompute.tax_discrepancies_key(profile, override_stamp(root), first_page),
+        precompute.tax_discrepancies_key(profile, override_stamp(root), paging.params),
         TaxDiscrepancyPage,
-        lambda: tax.discrepancy_page(snapshot, load_rate_table(root), profile, root, first_page),
+        lambda: tax.discrepancy_page(snapshot, load_rate_table(root), profile, root, paging.params),
     )
-    return render(
+    assert discrepancies is not None  # discrepancy_page answers a page or raises
+    lines_pager = pager(
+        request,
+        paging,
+        discrepancies.total,
+        len(discrepancies.items),
+        "/finance/tax/discrepancies.csv",
+    )
+    response = render(
         request,
         "tax.html",
         principal,
@@ -92,5 +100,44 @@ async def tax_page(
         tax_chart=chart,
         reverse=sorted((j, c, v[0], int(v[1])) for (j, c), v in reverse.items()),
         discrepancies=discrepancies,
+        pager=lines_pager,
         currency=report.reporting_currency,
+    )
+    response.status_code = lines_pager.status
+    return response
+
+
+@router.get("/finance/tax/discrepancies.csv")
+async def tax_discrepancies_csv(
+    principal: WebPrincipal, snapshot: PageSnapshot, context: ContextDep
+) -> StreamingResponse:
+    """Every invoice line whose charged tax differs from the rate tables (the whole build,
+    as on the page: the list does not follow the page's month range)."""
+    require(principal, Area.TAX)
+    root = context.workspace.root
+    table = load_rate_table(root)
+    profile = profile_from_settings(context.workspace.settings.workspace)
+
+    def page(params: PageParams) -> TaxDiscrepancyPage:
+        return tax.discrepancy_page(snapshot, table, profile, root, params)
+
+    rows = await run_in_threadpool(all_rows, page)
+    money = unit(d.currency for d in rows)
+    columns: list[Column[TaxDiscrepancyOut]] = [
+        Column("Invoice date", lambda d: d.invoice_date),
+        Column("Invoice", lambda d: d.invoice_id),
+        Column("Invoice line", lambda d: d.invoice_line_id),
+        Column("Customer country", lambda d: d.customer_country),
+        Column("Jurisdiction", lambda d: d.jurisdiction),
+        Column("Currency", lambda d: d.currency),
+        Column(f"Net ({money})", lambda d: d.net),
+        Column(f"Charged tax ({money})", lambda d: d.charged_tax),
+        Column(f"Expected tax ({money})", lambda d: d.expected_tax),
+        Column("Charged rate (fraction)", lambda d: d.charged_rate),
+        Column("Expected rate (fraction)", lambda d: d.expected_rate),
+        Column("Reason", lambda d: d.reason),
+    ]
+    day = max((d.invoice_date for d in rows), default=date.today())
+    return csv_response(
+        rows, columns, tenant=principal.tenant_id, name="tax-discrepancies", day=day
     )
