@@ -268,9 +268,9 @@ def test_the_tax_key_names_the_settings_not_their_set_order() -> None:
 def test_the_pages_defaults_are_the_precomputed_views() -> None:
     import inspect
 
+    from revlake.web import listing
     from revlake.web.pages import ap as ap_pages
     from revlake.web.pages import retention as retention_pages
-    from revlake.web.pages import tax as tax_pages
 
     defaults = inspect.signature(retention_pages.projections_page).parameters
     assert defaults["grouping"].default == precompute.PROJECTION_GROUPING
@@ -279,4 +279,5 @@ def test_the_pages_defaults_are_the_precomputed_views() -> None:
         DEFAULT_WINDOW_DAYS
     )
     assert ap_pages.LINES_SHOWN == precompute.BANK_LINES_SHOWN
-    assert tax_pages.DISCREPANCIES_SHOWN == precompute.TAX_DISCREPANCIES_SHOWN
+    # the tax page's first page of discrepancies (the list's default size) is the stored one
+    assert listing.DEFAULT_PAGE_SIZE == precompute.TAX_DISCREPANCIES_SHOWN

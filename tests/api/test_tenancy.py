@@ -107,6 +107,13 @@ REQUESTS: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/data-health"): ("own", "/data-health"),
     ("GET", "/insights"): ("web", "/insights"),
     ("GET", "/customers/at-risk"): ("web", "/customers/at-risk"),
+    ("GET", "/customers.csv"): ("web", "/customers.csv"),
+    ("GET", "/customers/at-risk.csv"): ("web", "/customers/at-risk.csv"),
+    ("GET", "/finance/ap/bills.csv"): ("web", "/finance/ap/bills.csv"),
+    ("GET", "/finance/ar/overdue.csv"): ("web", "/finance/ar/overdue.csv"),
+    ("GET", "/finance/bank/unmatched.csv"): ("web", "/finance/bank/unmatched.csv"),
+    ("GET", "/finance/revrec/deferred.csv"): ("web", "/finance/revrec/deferred.csv"),
+    ("GET", "/finance/tax/discrepancies.csv"): ("web", "/finance/tax/discrepancies.csv"),
     ("GET", "/customers/{customer_id}/intelligence"): (
         "web",
         f"/customers/{CUSTOMER}/intelligence",
@@ -236,4 +243,9 @@ def test_demo_key_reads_the_same_routes(
 def body_or_header(response: object) -> str:
     text = getattr(response, "text", "")
     headers = getattr(response, "headers", {})
-    return str(text) + str(headers.get("x-revlake-snapshot", ""))
+    # a CSV download names its build in X-Revlake-Build (web/listing.py)
+    return (
+        str(text)
+        + str(headers.get("x-revlake-snapshot", ""))
+        + str(headers.get("x-revlake-build", ""))
+    )

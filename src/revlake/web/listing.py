@@ -200,9 +200,19 @@ def unit(currencies: Iterable[str | None]) -> str:
 
 
 def csv_response(
-    rows: Sequence[Row], columns: Sequence[Column[Row]], *, tenant: str, name: str, day: date
+    rows: Sequence[Row],
+    columns: Sequence[Column[Row]],
+    *,
+    tenant: str,
+    build: str,
+    name: str,
+    day: date,
 ) -> StreamingResponse:
-    """`rows` as a CSV download named `<tenant>-<name>-<day>.csv`, streamed in chunks."""
+    """`rows` as a CSV download named `<tenant>-<name>-<day>.csv`, streamed in chunks.
+
+    `X-Revlake-Build` names the published build the rows were read from (provenance for
+    whoever keeps the file); not `X-Revlake-Snapshot`, which marks answers the API's
+    response cache may replay, and these lists also read notes, resolutions or settings."""
 
     def chunks() -> Iterator[str]:
         buffer = io.StringIO()
@@ -225,5 +235,6 @@ def csv_response(
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
             "X-Revlake-Rows": str(len(rows)),
+            "X-Revlake-Build": build,
         },
     )

@@ -99,7 +99,9 @@ async def ap_bills_csv(
         Column("Aging bucket (days past due)", lambda b: b.aging_bucket),
         Column("Status", lambda b: b.status),
     ]
-    return csv_response(rows, columns, tenant=principal.tenant_id, name="open-bills", day=day)
+    return csv_response(
+        rows, columns, tenant=principal.tenant_id, build=snapshot.name, name="open-bills", day=day
+    )
 
 
 @router.get("/finance/bank")
@@ -196,7 +198,12 @@ async def bank_unmatched_csv(
     ]
     day = to or snapshot_day(rows)
     return csv_response(
-        rows, columns, tenant=principal.tenant_id, name="unmatched-bank-lines", day=day
+        rows,
+        columns,
+        tenant=principal.tenant_id,
+        build=snapshot.name,
+        name="unmatched-bank-lines",
+        day=day,
     )
 
 

@@ -166,7 +166,14 @@ async def ar_overdue_csv(
         Column("Last failure", lambda i: i.last_failure_message),
         Column("Latest note", note),
     ]
-    return csv_response(rows, columns, tenant=principal.tenant_id, name="overdue-invoices", day=day)
+    return csv_response(
+        rows,
+        columns,
+        tenant=principal.tenant_id,
+        build=snapshot.name,
+        name="overdue-invoices",
+        day=day,
+    )
 
 
 def _same_origin(request: Request) -> bool:

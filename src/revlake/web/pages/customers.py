@@ -117,7 +117,12 @@ def customers_csv(
         Column("Last paid month", lambda c: c.last_paid_month),
     ]
     return csv_response(
-        rows, columns, tenant=principal.tenant_id, name="customers", day=date.today()
+        rows,
+        columns,
+        tenant=principal.tenant_id,
+        build=snapshot.name,
+        name="customers",
+        day=date.today(),
     )
 
 
@@ -189,7 +194,12 @@ async def at_risk_csv(
     ]
     day = head.scoring_month or date.today()
     return csv_response(
-        rows, columns, tenant=principal.tenant_id, name="customers-at-risk", day=day
+        rows,
+        columns,
+        tenant=principal.tenant_id,
+        build=snapshot.name,
+        name="customers-at-risk",
+        day=day,
     )
 
 

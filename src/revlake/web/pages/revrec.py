@@ -124,7 +124,14 @@ async def revrec_deferred_csv(
         Column(f"Recognised ({money})", lambda c: c.recognised),
         Column(f"Deferred ({money})", lambda c: c.deferred),
     ]
-    return csv_response(rows, columns, tenant=principal.tenant_id, name="deferred-revenue", day=day)
+    return csv_response(
+        rows,
+        columns,
+        tenant=principal.tenant_id,
+        build=snapshot.name,
+        name="deferred-revenue",
+        day=day,
+    )
 
 
 @router.get("/finance/revrec/contracts/{contract_id}")

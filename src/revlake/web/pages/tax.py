@@ -139,5 +139,10 @@ async def tax_discrepancies_csv(
     ]
     day = max((d.invoice_date for d in rows), default=date.today())
     return csv_response(
-        rows, columns, tenant=principal.tenant_id, name="tax-discrepancies", day=day
+        rows,
+        columns,
+        tenant=principal.tenant_id,
+        build=snapshot.name,
+        name="tax-discrepancies",
+        day=day,
     )
