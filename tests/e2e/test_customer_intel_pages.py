@@ -226,6 +226,19 @@ def test_projections_page_renders_fits_and_charts(
     ]
     assert page.evaluate("() => window.__marker") == "still here"
 
+    # one cohort from the picker: its two lines only
+    one = recent[-1]
+    page.select_option("#show", cohort_name(one))
+    page.wait_for_function(
+        "t => document.querySelector('[data-testid=chosen-title]').textContent.startsWith(t)",
+        arg=f"Cohort {cohort_name(one)}",
+    )
+    charts_rendered(page)
+    assert [t["name"] for t in drawn(page, "fig-projection-cohorts")] == [
+        f"{cohort_name(one)} ({one['customers']:,} customers)",
+        f"{cohort_name(one)} projected",
+    ]
+
     page.select_option("#grouping", "segment")
     page.wait_for_url("**grouping=segment**")
     page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
