@@ -75,7 +75,10 @@ def test_overdue_list_and_note_form(
     form.locator("input[name=promised_date]").fill("2026-02-15")
     form.locator("button[type=submit]").click()
     page.wait_for_url("**/finance/ar/overdue?noted=*")
-    assert first["invoice_id"] in page.get_by_test_id("ar-noted").inner_text()
+    # the notice names the invoice as a person knows it, not by its internal id
+    notice = page.get_by_test_id("ar-noted").inner_text()
+    assert notice == f"Note added to invoice {first['invoice_number']} ({first['customer_name']})."
+    assert first["invoice_id"] not in notice
     row = page.locator(f"tr[data-invoice='{first['invoice_id']}']")
     assert "promised: Promised by phone" in row.get_by_test_id("latest-note").inner_text()
     shoot(page, artifacts, "ar-overdue")

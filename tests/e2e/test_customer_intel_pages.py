@@ -5,6 +5,7 @@ sales key may not see cohort projections. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from revlake.web import formatting
 from revlake.web.listing import DEFAULT_PAGE_SIZE
+from revlake.web.pages import retention
 from tests.e2e.browser import api, charts_rendered, logged_in_tab, shoot
 from tests.serving_support import ServedWorkspace
 
@@ -49,10 +51,14 @@ def test_at_risk_table_and_level_filter(
     assert page.get_by_test_id("total").inner_text() == f"{everything['total']} customers"
     shoot(page, artifacts, "customers-at-risk")
 
+    # the filter updates the table in place (the marker on window survives)
+    page.evaluate("() => { window.__marker = 'still here'; }")
     level = Counter(c["risk_level"] for c in everything["items"]).most_common(1)[0][0]
     page.check(f"input[name=risk_level][value={level}]")
     page.click("form.filters button[type=submit]")
     page.wait_for_url("**/customers/at-risk?**")
+    page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+    assert page.evaluate("() => window.__marker") == "still here"
     expected = api(
         base_url,
         finance_key,
@@ -92,29 +98,155 @@ def test_customer_drill_down_shows_drivers_chart_and_ltv(
     page.wait_for_url(f"**/customers/{first}/intelligence")
 
 
+def drawn(tab: Any, figure: str) -> list[dict[str, Any]]:
+    """The traces plotly.js drew in a figure: name, x, y and whether it is in the legend."""
+    return list(
+        tab.evaluate(
+            "id => document.querySelector(`[data-figure=${id}]`).data.map(t => ({name: t.name,"
+            " x: Array.from(t.x), y: Array.from(t.y), legend: t.showlegend !== false}))",
+            figure,
+        )
+    )
+
+
+def pct(value: float) -> float:
+    return round(100 * value, 1)
+
+
+def expected_aggregate(
+    cohorts: list[dict[str, Any]], min_customers: int
+) -> dict[str, dict[int, float]]:
+    """All cohorts pooled from the API's points: actual = Σ observed survivors ÷ Σ sizes
+    observed at an age (where those sizes reach `min_customers`); projected = Σ expected
+    survivors ÷ Σ sizes projected to it."""
+    sums: dict[str, dict[int, list[float]]] = {"actual": {}, "projected": {}}
+    for c in cohorts:
+        for p in c["points"]:
+            if p["observed_survivors"] is not None:
+                cell = sums["actual"].setdefault(p["age_months"], [0, 0])
+                cell[0] += p["observed_survivors"]
+                cell[1] += c["customers"]
+            cell = sums["projected"].setdefault(p["age_months"], [0, 0])
+            cell[0] += p["expected_survivors"]
+            cell[1] += c["customers"]
+    floor = {"actual": min_customers, "projected": 1}
+    return {
+        k: {a: pct(n / d) for a, (n, d) in sorted(v.items()) if d >= floor[k]}
+        for k, v in sums.items()
+    }
+
+
+def cohort_name(c: dict[str, Any]) -> str:
+    return c["cohort_month"][:7] + (f" {c['segment']}" if c["segment"] else "")
+
+
 def test_projections_page_renders_fits_and_charts(
     page: Any, base_url: str, finance_key: str, artifacts: Path
 ) -> None:
     fits = api(base_url, finance_key, "/api/v1/retention/cohorts?periods_ahead=12")
+    cohorts, groups = fits["cohorts"], fits["groups"]
     page.goto(base_url + "/retention/projections")
     charts_rendered(page)
     assert page.locator("[data-figure]").count() == 2
+
+    # one aggregate chart: band (2 traces, one legend entry), projected and actual
+    aggregate = {t["name"]: t for t in drawn(page, "fig-projection-all")}
+    expected = expected_aggregate(cohorts, fits["min_customers"])
+    assert expected["actual"], "no age with enough customers to show"
+    assert list(aggregate) == [
+        "Cohort fits, 10th percentile",
+        "Cohort fits, 10th–90th percentile",
+        "Projected (model)",
+        "Actual",
+    ]
+    assert (
+        dict(zip(aggregate["Actual"]["x"], aggregate["Actual"]["y"], strict=True))
+        == (expected["actual"])
+    )
+    projected = aggregate["Projected (model)"]
+    assert dict(zip(projected["x"], projected["y"], strict=True)) == expected["projected"]
+    low, high = (
+        aggregate["Cohort fits, 10th percentile"],
+        aggregate["Cohort fits, 10th–90th percentile"],
+    )
+    curves: dict[int, list[float]] = {}
+    for c in cohorts:
+        for p in c["points"]:
+            curves.setdefault(p["age_months"], []).append(pct(p["expected_survival"]))
+    for age, lo, hi in zip(low["x"], low["y"], high["y"], strict=True):
+        assert min(curves[age]) <= lo <= hi <= max(curves[age])
+
+    # the five largest cohorts, observed and projected (the API's conditional survivors)
+    largest = sorted(cohorts, key=lambda c: (c["customers"], c["cohort_month"]), reverse=True)[:5]
+    chosen = drawn(page, "fig-projection-cohorts")
+    assert [t["name"] for t in chosen if t["legend"]] == [
+        f"{cohort_name(c)} ({c['customers']:,} customers)" for c in largest
+    ]
+    for c, solid, dashed in zip(largest, chosen[::2], chosen[1::2], strict=True):
+        seen = [p for p in c["points"] if p["observed_survival"] is not None]
+        assert solid["y"] == [pct(p["observed_survival"]) for p in seen]
+        ahead = [p for p in c["points"] if p["conditional_survivors"] is not None]
+        assert dashed["y"][1:] == [pct(p["conditional_survivors"] / c["customers"]) for p in ahead]
+    legend = page.locator(".legend .traces").count()
+    assert legend == 1 + 2 + len(largest) <= 10
+
+    # values written for people: no scientific notation, no ± wider than its value
+    text = page.locator("main").inner_text()
+    assert not re.search(r"\de[+-]\d", text), "scientific notation on the page"
     alphas = page.locator("[data-testid=sbg-fits] [data-testid=alpha]").all_inner_texts()
-    assert [a.split(" ± ")[0] for a in alphas] == [f"{g['alpha']:.4g}" for g in fits["groups"]]
-    rows = page.locator("table[data-testid=cohort-projections] tbody tr").count()
-    assert rows == len(fits["cohorts"])
-    # one observed and one projected line per cohort, plus a legend entry per fit
-    traces = page.locator("[data-figure=fig-projection-fan] .scatterlayer .trace").count()
-    assert traces == 2 * len(fits["cohorts"]) + len(fits["groups"])
+    shown_fits = min(len(groups), retention.TABLE_ROWS)
+    assert (
+        alphas
+        == [retention.parameter(g["alpha"], g["alpha_se"], g["degenerate"]) for g in groups][
+            :shown_fits
+        ]
+    )
+    churns = page.get_by_test_id("mean-churn").all_inner_texts()
+    assert churns == [formatting.percent(g["mean_churn_probability"]) for g in groups][:shown_fits]
+    rows = "table[data-testid=cohort-projections] tbody tr"
+    assert page.locator(rows).count() == min(len(cohorts), retention.TABLE_ROWS)
     shoot(page, artifacts, "retention-projections")
 
+    # "show all" cohorts and the cohort picker update in place
+    page.evaluate("() => { window.__marker = 'still here'; }")
+    if len(cohorts) > retention.TABLE_ROWS:
+        assert f"of {len(cohorts):,} cohorts" in page.get_by_test_id("cohorts-count").inner_text()
+        page.get_by_test_id("all-cohorts").click()
+        page.wait_for_url("**rows=all**")
+        page.wait_for_function(
+            f"n => document.querySelectorAll('{rows}').length === n", arg=len(cohorts)
+        )
+    recent = sorted(cohorts, key=lambda c: (c["cohort_month"], c["customers"]), reverse=True)[:5]
+    page.select_option("#show", "recent")
+    page.wait_for_url("**show=recent**")
+    page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
+    charts_rendered(page)
+    assert [t["name"] for t in drawn(page, "fig-projection-cohorts") if t["legend"]] == [
+        f"{cohort_name(c)} ({c['customers']:,} customers)" for c in recent
+    ]
+    assert page.evaluate("() => window.__marker") == "still here"
+
+    # one cohort from the picker: its two lines only
+    one = recent[-1]
+    page.select_option("#show", cohort_name(one))
+    page.wait_for_function(
+        "t => document.querySelector('[data-testid=chosen-title]').textContent.startsWith(t)",
+        arg=f"Cohort {cohort_name(one)}",
+    )
+    charts_rendered(page)
+    assert [t["name"] for t in drawn(page, "fig-projection-cohorts")] == [
+        f"{cohort_name(one)} ({one['customers']:,} customers)",
+        f"{cohort_name(one)} projected",
+    ]
+
     page.select_option("#grouping", "segment")
-    page.click("form.inline button[type=submit]")
-    page.wait_for_url("**/retention/projections?**")
+    page.wait_for_url("**grouping=segment**")
+    page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
     charts_rendered(page)
     labels = page.locator("[data-testid=sbg-fits] tbody tr td:first-child").all_inner_texts()
     by_segment = api(base_url, finance_key, "/api/v1/retention/cohorts?grouping=segment")
-    assert labels == [g["label"] for g in by_segment["groups"]]
+    assert labels == [g["label"] for g in by_segment["groups"]][: retention.TABLE_ROWS]
+    assert page.evaluate("() => window.__marker") == "still here"
 
 
 def test_pages_fit_a_phone(page: Any, base_url: str, finance_key: str) -> None:

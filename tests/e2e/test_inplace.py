@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -293,6 +293,30 @@ def test_an_account_typed_and_entered_becomes_a_chip_in_place(
     tab.wait_for_function(f"() => window.revlakeInplace.state.updates > {before}")
     assert tab.evaluate("() => window.__marker") == "still here"
     assert "account=" not in tab.url and tab.get_by_test_id("account-chip").count() == 0
+
+
+def test_customers_filters_update_in_place(
+    overview: Any, base_url: str, served: ServedWorkspace
+) -> None:
+    """The customers page's status select and search apply in place; "all" stays out of
+    the address (data-omit)."""
+    key = served.key()
+    overview.goto(base_url + "/customers")
+    before = mark(overview)
+    overview.select_option("#status", "churned")
+    updated_in_place(overview, before, {"status": ["churned"]})
+    churned = api(base_url, key, "/api/v1/customers?status=churned&limit=1")
+    assert overview.get_by_test_id("total").inner_text() == f"{churned['total']} customers"
+
+    name = api(base_url, key, "/api/v1/customers?status=paying&sort=-mrr&limit=1")["items"][0]
+    before = mark(overview)
+    overview.fill("#q", name["name"])  # typed text waits for Enter or a change elsewhere
+    overview.select_option("#status", "all")
+    updated_in_place(overview, before, {"q": [name["name"]]})
+    assert "status" not in parse_qs(urlsplit(overview.url).query)
+    found = api(base_url, key, f"/api/v1/customers?q={quote(name['name'])}&limit=1")
+    assert overview.get_by_test_id("total").inner_text() == f"{found['total']} customers"
+    assert overview.locator(f"tr[data-customer='{name['customer_id']}']").count() == 1
 
 
 def test_without_javascript_the_controls_are_plain_links_and_forms(

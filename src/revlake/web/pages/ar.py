@@ -25,6 +25,7 @@ from revlake.finance import receivables as ar
 from revlake.queries import ar as ar_data
 from revlake.queries import precompute
 from revlake.queries.params import PageParams
+from revlake.reader import Build
 from revlake.schemas.ar import ArAging, ArInvoice, ArInvoicePage
 from revlake.store.actors import web_actor
 from revlake.store.collections import MAX_TEXT, NoteInput, NoteStatus, latest_notes
@@ -99,6 +100,11 @@ async def ar_overdue_page(
             return {k: (n.status, n.text) for k, n in latest.items()}
 
     notes = await run_in_threadpool(read_notes)
+    noted_label = (
+        await run_in_threadpool(_invoice_label, snapshot, found.items, found.as_of, noted)
+        if noted
+        else None
+    )
     overdue_pager = pager(request, paging, found.total, len(found.items), "/finance/ar/overdue.csv")
     response = render(
         request,
@@ -113,10 +119,28 @@ async def ar_overdue_page(
         statuses=[s.value for s in NoteStatus],
         max_text=MAX_TEXT,
         noted=noted,
+        noted_label=noted_label,
         error=error,
     )
     response.status_code = overdue_pager.status
     return response
+
+
+def _invoice_label(
+    snapshot: Build, shown: list[ArInvoice], as_of: date, invoice_id: str
+) -> str | None:
+    """How a person knows the invoice a note was just added to: "invoice INV-1042 (Acme
+    Ltd)", from the rows shown or else the overdue invoices of the day (the note may be on
+    another page); None when neither has it (the notice then names no invoice)."""
+    found = next((i for i in shown if i.invoice_id == invoice_id), None)
+    if found is None:
+        overdue = ar.open_invoices(snapshot, as_of, status="overdue", customer=None)
+        match = next((i for i in overdue if i.invoice_id == invoice_id), None)
+        found = ar_data.invoice_out(match) if match else None
+    if found is None:
+        return None
+    label = f"invoice {found.invoice_number}" if found.invoice_number else "the invoice"
+    return f"{label} ({found.customer_name})" if found.customer_name else label
 
 
 @router.get("/finance/ar/overdue.csv")
