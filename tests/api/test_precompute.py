@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from revlake.reader.answers import answer_key, stored_keys
 from revlake.reader.build import Build
 from revlake.schemas.deals import DealSummary, ForecastOut, ForecastRequest
 from revlake.workspace import Workspace
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, count_calls
 from tests.api.test_precompute_pages import page_answers_on_demand
 from tests.serving_support import OTHER, TENANT, ServedWorkspace
 
@@ -41,32 +41,10 @@ COMPUTING = (
 """The query functions an answer is computed with: none may run for a stored answer."""
 
 
-@pytest.fixture(scope="module")
-def published(
-    served: ServedWorkspace, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Workspace, PipelineResult]:
-    """A copy of the served workspace, scored again the way `revlake run` does it."""
-    root = tmp_path_factory.mktemp("precompute") / "ws"
-    shutil.copytree(served.workspace.root, root)
-    workspace = Workspace.open(root)
-    result = PipelineResult(tenant=TENANT, run_id=0)
-    score_registered_models(workspace, result)
-    return workspace, result
-
-
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Calls of each computing query function (they still compute)."""
-    calls = dict.fromkeys(COMPUTING, 0)
-    for name in COMPUTING:
-        real = getattr(deals, name)
-
-        def wrapper(*args: Any, _real: Callable[..., Any] = real, _name: str = name) -> Any:
-            calls[_name] += 1
-            return _real(*args)
-
-        monkeypatch.setattr(deals, name, wrapper)
-    return calls
+    return count_calls(monkeypatch, [(deals, name) for name in COMPUTING])
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from revlake.api import create_app
 from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS
 from revlake.finance.tax import TaxProfile, load_rate_table, override_stamp, profile_from_settings
-from revlake.pipeline import PipelineResult, score_registered_models
+from revlake.pipeline import PipelineResult
 from revlake.queries import ap, ar, customer_intel, precompute, tax
 from revlake.queries.params import PageParams
 from revlake.queries.revenue import reporting_currency
@@ -29,7 +29,7 @@ from revlake.schemas.ap import BankReconciliation
 from revlake.store.bank_matches import ResolutionInput, add_resolution
 from revlake.store.workspace_store import open_store
 from revlake.workspace import Workspace
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, count_calls
 from tests.serving_support import TENANT, ServedWorkspace
 
 COMPUTING: tuple[tuple[Any, str], ...] = (
@@ -83,32 +83,10 @@ def page_answers(build: Build, workspace: Workspace) -> dict[tuple[Any, ...], Ba
     return found
 
 
-@pytest.fixture(scope="module")
-def published(
-    served: ServedWorkspace, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Workspace, PipelineResult]:
-    """A copy of the served workspace, scored again the way `revlake run` does it."""
-    root = tmp_path_factory.mktemp("precompute-pages") / "ws"
-    shutil.copytree(served.workspace.root, root)
-    workspace = Workspace.open(root)
-    result = PipelineResult(tenant=TENANT, run_id=0)
-    score_registered_models(workspace, result)
-    return workspace, result
-
-
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Calls of each computing query function (they still compute)."""
-    calls = {name: 0 for _, name in COMPUTING}
-    for module, name in COMPUTING:
-        real = getattr(module, name)
-
-        def wrapper(*args: Any, _real: Callable[..., Any] = real, _name: str = name) -> Any:
-            calls[_name] += 1
-            return _real(*args)
-
-        monkeypatch.setattr(module, name, wrapper)
-    return calls
+    return count_calls(monkeypatch, COMPUTING)
 
 
 @pytest.fixture

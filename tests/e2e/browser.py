@@ -104,6 +104,15 @@ def logged_in_tab(browser_context: Any, base_url: str, key: str, target: str) ->
     tab.close()
 
 
+def row_keys(tab: Any, table: str, key: str) -> list[str]:
+    """The `data-<key>` of every body row of the table `data-testid=<table>`, in order."""
+    return list(
+        tab.locator(f"table[data-testid={table}] tbody tr").evaluate_all(
+            f"rows => rows.map(r => r.dataset.{key})"
+        )
+    )
+
+
 def charts_rendered(tab: Any) -> None:
     """Wait until every Plotly figure on the page has rendered from the local plotly.js."""
     tab.wait_for_function(

@@ -16,7 +16,7 @@ import pytest
 from revlake.web import formatting
 from revlake.web.listing import DEFAULT_PAGE_SIZE
 from revlake.web.pages import retention
-from tests.e2e.browser import api, charts_rendered, logged_in_tab, shoot
+from tests.e2e.browser import api, charts_rendered, logged_in_tab, row_keys, shoot
 from tests.serving_support import ServedWorkspace
 
 
@@ -26,11 +26,7 @@ def page(browser_context: Any, base_url: str, finance_key: str) -> Iterator[Any]
 
 
 def shown_customers(tab: Any) -> list[str]:
-    return list(
-        tab.locator("table[data-testid=at-risk] tbody tr").evaluate_all(
-            "rows => rows.map(r => r.dataset.customer)"
-        )
-    )
+    return row_keys(tab, "at-risk", "customer")
 
 
 def test_at_risk_table_and_level_filter(
@@ -243,7 +239,9 @@ def test_projections_page_renders_fits_and_charts(
     page.wait_for_url("**grouping=segment**")
     page.wait_for_function("() => !document.querySelector('main[aria-busy]')")
     charts_rendered(page)
-    labels = page.locator("[data-testid=sbg-fits] tbody tr td:first-child").all_inner_texts()
+    labels = page.locator(
+        "[data-testid=sbg-fits] tbody tr [data-testid=fit-name]"
+    ).all_inner_texts()
     by_segment = api(base_url, finance_key, "/api/v1/retention/cohorts?grouping=segment")
     assert labels == [g["label"] for g in by_segment["groups"]][: retention.TABLE_ROWS]
     assert page.evaluate("() => window.__marker") == "still here"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from revlake.web.listing import DEFAULT_PAGE_SIZE
-from tests.e2e.browser import api, logged_in_tab, shoot
+from tests.e2e.browser import api, logged_in_tab, row_keys, shoot
 from tests.serving_support import ServedWorkspace
 
 WIDTH = 1440
@@ -41,11 +41,7 @@ def click_in_place(tab: Any, locator: Any) -> None:
 
 
 def shown_ids(tab: Any) -> list[str]:
-    return list(
-        tab.locator("table[data-testid=customers] tbody tr").evaluate_all(
-            "rows => rows.map(r => r.dataset.customer)"
-        )
-    )
+    return row_keys(tab, "customers", "customer")
 
 
 def test_customers_page_in_place_and_download_every_row(
