@@ -44,7 +44,7 @@ def test_at_risk_table_and_level_filter(
             :DEFAULT_PAGE_SIZE
         ]
     )
-    assert page.get_by_test_id("total").inner_text() == f"{everything['total']} customers"
+    assert page.get_by_test_id("total").inner_text() == f"{everything['total']:,} customers"
     shoot(page, artifacts, "customers-at-risk")
 
     # the filter updates the table in place (the marker on window survives)

@@ -44,7 +44,7 @@ def test_risk_table_filter_and_sort(
         summary["at_risk_amount"], "USD"
     )
     for c in summary["categories"]:
-        assert page.get_by_test_id(f"count-{c['category']}").inner_text() == f"{c['deals']} deals"
+        assert page.get_by_test_id(f"count-{c['category']}").inner_text() == f"{c['deals']:,} deals"
     everything = api(base_url, sales_key, "/api/v1/deals?limit=500")["items"]
     shown = page.locator("table[data-testid=deals] tbody tr").evaluate_all(
         "rows => rows.map(r => r.dataset.deal)"
@@ -62,7 +62,7 @@ def test_risk_table_filter_and_sort(
     page.wait_for_url("**/deals?**")
     query = f"risk_category=critical&risk_category=high&stage={stage}"
     expected = api(base_url, sales_key, f"/api/v1/deals?limit=500&{query}")
-    assert page.get_by_test_id("total").inner_text() == f"{expected['total']} deals"
+    assert page.get_by_test_id("total").inner_text() == f"{expected['total']:,} deals"
     rows = page.locator("table[data-testid=deals] tbody tr")
     assert rows.evaluate_all("rows => rows.map(r => r.dataset.deal)") == [
         d["id"] for d in expected["items"]
@@ -82,7 +82,7 @@ def test_risk_table_filter_and_sort(
     shoot(page, artifacts, "deals-filtered")
     page.click("details#stage summary")
     for c in filtered["categories"]:
-        assert page.get_by_test_id(f"count-{c['category']}").inner_text() == f"{c['deals']} deals"
+        assert page.get_by_test_id(f"count-{c['category']}").inner_text() == f"{c['deals']:,} deals"
 
     # sort by clicking the Amount heading: descending first, then ascending; filters kept
     for sort in ("-amount", "amount"):

@@ -64,7 +64,7 @@ def test_filter_sort_and_page_update_in_place(
     tab.check(f"details#stage input[name=stage][value='{stage}']")
     updated_in_place(tab, before, {"stage": [stage]})
     expected = api(base_url, sales_key, f"/api/v1/deals?limit=500&stage={stage}")
-    assert tab.get_by_test_id("total").inner_text() == f"{expected['total']} deals"
+    assert tab.get_by_test_id("total").inner_text() == f"{expected['total']:,} deals"
     assert deal_ids(tab) == [d["id"] for d in expected["items"]][:25]
     assert tab.locator("details#stage").get_attribute("open") is not None
     assert tab.locator("details#stage input:checked").count() == 1
@@ -126,7 +126,7 @@ def test_risk_slider_filters_by_risk(
     expected = api(base_url, sales_key, "/api/v1/deals?limit=500&risk_min=40")
     everything = api(base_url, sales_key, "/api/v1/deals?limit=500")
     assert 0 < expected["total"] < everything["total"]
-    assert tab.get_by_test_id("total").inner_text() == f"{expected['total']} deals"
+    assert tab.get_by_test_id("total").inner_text() == f"{expected['total']:,} deals"
     scores = [float(t.split()[0]) for t in tab.get_by_test_id("risk").all_inner_texts()]
     assert scores and min(scores) >= 40
     assert tab.get_by_test_id("risk-min-value").inner_text() == "40"
@@ -139,7 +139,7 @@ def test_risk_slider_filters_by_risk(
     set_slider(tab, "#risk_max", 60)
     updated_in_place(tab, before, {"risk_min": ["40"], "risk_max": ["60"]})
     band = api(base_url, sales_key, "/api/v1/deals?limit=500&risk_min=40&risk_max=60")
-    assert tab.get_by_test_id("total").inner_text() == f"{band['total']} deals"
+    assert tab.get_by_test_id("total").inner_text() == f"{band['total']:,} deals"
     scores = [float(t.split()[0]) for t in tab.get_by_test_id("risk").all_inner_texts()]
     assert all(40 <= s <= 60 for s in scores)
     tab.locator("#risk_min").evaluate(
@@ -306,7 +306,7 @@ def test_customers_filters_update_in_place(
     overview.select_option("#status", "churned")
     updated_in_place(overview, before, {"status": ["churned"]})
     churned = api(base_url, key, "/api/v1/customers?status=churned&limit=1")
-    assert overview.get_by_test_id("total").inner_text() == f"{churned['total']} customers"
+    assert overview.get_by_test_id("total").inner_text() == f"{churned['total']:,} customers"
 
     name = api(base_url, key, "/api/v1/customers?status=paying&sort=-mrr&limit=1")["items"][0]
     before = mark(overview)
@@ -315,7 +315,7 @@ def test_customers_filters_update_in_place(
     updated_in_place(overview, before, {"q": [name["name"]]})
     assert "status" not in parse_qs(urlsplit(overview.url).query)
     found = api(base_url, key, f"/api/v1/customers?q={quote(name['name'])}&limit=1")
-    assert overview.get_by_test_id("total").inner_text() == f"{found['total']} customers"
+    assert overview.get_by_test_id("total").inner_text() == f"{found['total']:,} customers"
     assert overview.locator(f"tr[data-customer='{name['customer_id']}']").count() == 1
 
 
@@ -342,7 +342,7 @@ def test_without_javascript_the_controls_are_plain_links_and_forms(
         # the sliders at their ends were sent and mean no bound
         assert "risk_min=0" in page.url and "risk_max=100" in page.url
         high = api(base_url, sales_key, "/api/v1/deals?limit=500&risk_category=high")
-        assert page.get_by_test_id("total").inner_text() == f"{high['total']} deals"
+        assert page.get_by_test_id("total").inner_text() == f"{high['total']:,} deals"
     finally:
         page.context.clear_cookies()
         page.close()
