@@ -94,9 +94,16 @@ def wants_partial(request: Request) -> bool:
 
 
 def render(
-    request: Request, name: str, principal: Principal, snapshot: Build | None, **values: Any
+    request: Request,
+    name: str,
+    principal: Principal,
+    snapshot: Build | None,
+    *,
+    status_code: int = 200,
+    **values: Any,
 ) -> HTMLResponse:
-    """Template `name` with the navigation, principal and snapshot every page shows.
+    """Template `name` with the navigation, principal and snapshot every page shows, as a
+    `status_code` answer (a paged list past its end answers 404 in the layout).
 
     Templates that extend `layout` (instead of "base.html") answer a partial request with
     their content block alone (`_partial.html`); the others always answer the whole page.
@@ -120,6 +127,7 @@ def render(
             "layout": "_partial.html" if partial else "base.html",
             **values,
         },
+        status_code=status_code,
     )
     response.headers["Vary"] = PARTIAL_HEADER
     if partial:

@@ -51,7 +51,7 @@ async def ap_page(
     bills = await run_in_threadpool(ap.ap_bills, snapshot, "open", None, aging.as_of, paging.params)
     chart = snapshot.memo(("web-ap-aging", aging.as_of), lambda: ap_figures.ap_aging_bars(aging))
     bills_pager = pager(request, paging, bills.total, len(bills.items), "/finance/ap/bills.csv")
-    response = render(
+    return render(
         request,
         "ap.html",
         principal,
@@ -60,9 +60,8 @@ async def ap_page(
         bills=bills,
         chart=chart,
         pager=bills_pager,
+        status_code=bills_pager.status,
     )
-    response.status_code = bills_pager.status
-    return response
 
 
 @router.get("/finance/ap/bills.csv")
@@ -147,7 +146,7 @@ async def bank_page(
         len(lines),
         "/finance/bank/unmatched.csv",
     )
-    response = render(
+    return render(
         request,
         "bank.html",
         principal,
@@ -157,9 +156,8 @@ async def bank_page(
         pager=lines_pager,
         date_from=from_,
         date_to=to,
+        status_code=lines_pager.status,
     )
-    response.status_code = lines_pager.status
-    return response
 
 
 @router.get("/finance/bank/unmatched.csv")

@@ -66,7 +66,7 @@ def customers_page(
         snapshot, q or None, status, segment or None, None, paging.params
     )
     customers_pager = pager(request, paging, found.total, len(found.items), "/customers.csv")
-    response = render(
+    return render(
         request,
         "customers.html",
         principal,
@@ -79,9 +79,8 @@ def customers_page(
         segment=segment or "",
         segments=customer_data.segments(snapshot),
         currency=revenue.reporting_currency(snapshot),
+        status_code=customers_pager.status,
     )
-    response.status_code = customers_pager.status
-    return response
 
 
 def _orders_only(snapshot: Build) -> bool:
@@ -141,7 +140,7 @@ async def at_risk_page(
         customer_intel.at_risk, snapshot, levels, segment or None, None, paging.params
     )
     at_risk_pager = pager(request, paging, found.total, len(found.items), "/customers/at-risk.csv")
-    response = render(
+    return render(
         request,
         "at_risk.html",
         principal,
@@ -153,9 +152,8 @@ async def at_risk_page(
         segment=segment or "",
         segments=customer_data.segments(snapshot),
         currency=found.currency,
+        status_code=at_risk_pager.status,
     )
-    response.status_code = at_risk_pager.status
-    return response
 
 
 @router.get("/customers/at-risk.csv")

@@ -75,7 +75,7 @@ async def revrec_page(
     balances_pager = pager(
         request, paging, balances.total, len(balances.items), "/finance/revrec/deferred.csv"
     )
-    response = render(
+    return render(
         request,
         "revrec.html",
         principal,
@@ -88,9 +88,8 @@ async def revrec_page(
         rollforward=[m for m in deferred.rollforward if m.currency == chosen],
         rollforward_chart=chart,
         contracts=await run_in_threadpool(contracts),
+        status_code=balances_pager.status,
     )
-    response.status_code = balances_pager.status
-    return response
 
 
 @router.get("/finance/revrec/deferred.csv")

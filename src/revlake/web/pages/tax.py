@@ -89,7 +89,7 @@ async def tax_page(
         len(discrepancies.items),
         "/finance/tax/discrepancies.csv",
     )
-    response = render(
+    return render(
         request,
         "tax.html",
         principal,
@@ -102,9 +102,8 @@ async def tax_page(
         discrepancies=discrepancies,
         pager=lines_pager,
         currency=report.reporting_currency,
+        status_code=lines_pager.status,
     )
-    response.status_code = lines_pager.status
-    return response
 
 
 @router.get("/finance/tax/discrepancies.csv")
