@@ -19,7 +19,7 @@ from revlake.api import create_app
 from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS
 from revlake.finance.tax import TaxProfile, load_rate_table, override_stamp, profile_from_settings
 from revlake.pipeline import PipelineResult
-from revlake.queries import ap, ar, customer_intel, precompute, tax
+from revlake.queries import ap, ar, customer_intel, insights, precompute, tax
 from revlake.queries.params import PageParams
 from revlake.queries.revenue import reporting_currency
 from revlake.reader import open_published
@@ -38,9 +38,10 @@ COMPUTING: tuple[tuple[Any, str], ...] = (
     (ap, "bank_reconciliation"),
     (customer_intel, "retention_cohorts"),
     (ar, "aging"),
+    (insights, "insights"),
 )
 """The query functions the stored page answers are computed with."""
-PAGES = ("/finance/tax", "/finance/bank", "/retention/projections", "/finance/ar")
+PAGES = ("/finance/tax", "/finance/bank", "/retention/projections", "/finance/ar", "/")
 
 
 def page_answers_on_demand(build: Build, workspace: Workspace) -> dict[str, BaseModel]:
@@ -79,6 +80,7 @@ def page_answers(build: Build, workspace: Workspace) -> dict[tuple[Any, ...], Ba
             customer_intel.retention_cohorts(build, None, None, ahead, grouping)
         ),
         precompute.ar_aging_key(None, True): ar.aging(build, None, True),
+        precompute.insights_key(): insights.insights(build),
     }
     return found
 
@@ -116,7 +118,7 @@ def test_stored_page_answers_equal_the_on_demand_answers(
         on_demand = page_answers_on_demand(build, workspace)
         query = "select body from serving.answers where key = ?"
         stored = {key: bytes(build.rows(query, [key])[0]["body"]) for key in on_demand}
-    assert len(on_demand) == 6  # the tax page's default range differs from all months
+    assert len(on_demand) == 7  # the tax page's default range differs from all months
     for key, model in on_demand.items():
         assert stored[key] == precompute.json_body(model), key
     # the answers are not empty shells: the demo company has tax, bank lines, cohorts, AR
@@ -124,6 +126,7 @@ def test_stored_page_answers_equal_the_on_demand_answers(
     assert bodies["tax-report"]["rows"] and bodies["tax-discrepancies"]["lines_checked"] > 0
     assert bodies["bank-reconciliation"]["counts"]["matched"] > 0
     assert bodies["retention-cohorts"]["cohorts"] and bodies["ar-aging"]["by_customer"]
+    assert bodies["insights"]["insights"]
 
 
 def test_the_pages_first_load_after_a_publish_computes_none_of_them(
@@ -152,6 +155,7 @@ def test_the_api_serves_the_same_stored_answers(
         "/api/v1/ap/bank/reconciliation",
         "/api/v1/retention/cohorts",
         "/api/v1/ar/aging?by_customer=true",
+        "/api/v1/insights",
     )
     bodies = {}
     for path in paths:
@@ -170,6 +174,7 @@ def test_the_api_serves_the_same_stored_answers(
     assert bodies["/api/v1/ap/bank/reconciliation"] == stored["bank-reconciliation"]
     assert bodies["/api/v1/retention/cohorts"] == stored["retention-cohorts"]
     assert bodies["/api/v1/ar/aging?by_customer=true"] == stored["ar-aging"]
+    assert bodies["/api/v1/insights"] == stored["insights"]
     discrepancies = stored["tax-discrepancies"]
     assert discrepancies is not None
     assert json.loads(bodies["/api/v1/tax/discrepancies"]) == json.loads(discrepancies)

@@ -111,6 +111,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/customers/at-risk.csv"): ("web", "/customers/at-risk.csv"),
     ("GET", "/finance/ap/bills.csv"): ("web", "/finance/ap/bills.csv"),
     ("GET", "/finance/ar/overdue.csv"): ("web", "/finance/ar/overdue.csv"),
+    ("GET", "/finance/ar/customers.csv"): ("web", "/finance/ar/customers.csv"),
     ("GET", "/finance/bank/unmatched.csv"): ("web", "/finance/bank/unmatched.csv"),
     ("GET", "/finance/revrec/deferred.csv"): ("web", "/finance/revrec/deferred.csv"),
     ("GET", "/finance/tax/discrepancies.csv"): ("web", "/finance/tax/discrepancies.csv"),

@@ -45,6 +45,14 @@ def test_ar_aging_page_equals_the_api(
         assert cell.inner_text() == formatting.money(aging["total"]["buckets"][key], rc, decimals=2)
     rows = page.locator("table[data-testid=ar-aging] tbody tr").count()
     assert rows == max(1, len(aging["by_currency"]))
+    # the aging by customer is paged: the first page of the query layer's customers
+    customers = api(base_url, finance_key, "/api/v1/ar/aging?by_customer=true")["by_customer"]
+    shown = page.locator("table[data-testid=ar-aging-customers] tbody tr td:first-child")
+    assert shown.all_inner_texts() == [
+        c["customer_name"] or c["customer_id"] for c in customers[:DEFAULT_PAGE_SIZE]
+    ]
+    count = page.get_by_test_id("ar-customers-count").inner_text()
+    assert count == f"Rows 1–{min(len(customers), DEFAULT_PAGE_SIZE):,} of {len(customers):,}"
     shoot(page, artifacts, "ar-aging")
 
     page.fill("input[name=as_of]", "2024-06-30")

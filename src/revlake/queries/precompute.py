@@ -33,7 +33,8 @@ the user's, and every forecast the UI and API offer):
   default window, the page's 100 lines a list, keyed by the version of finance's
   resolutions in the store: a resolution added since computes it anew); the sBG cohort
   projections of the projections page's default view (per cohort, 12 periods ahead); the AR
-  aging with its per-customer rows (the receivables page and `GET /ar/aging`).
+  aging with its per-customer rows (the receivables page and `GET /ar/aging`); the insights
+  of the latest month (the overview's panel and `GET /insights`).
 
 Anything else (another sort, page, filter, date range or horizon, a model registered
 after the publish) is computed on first use and memoised, as before. An answer the build cannot
@@ -63,7 +64,7 @@ from revlake.finance.tax import TaxProfile, load_rate_table, override_stamp, pro
 from revlake.ml.forecast import Period
 from revlake.ml.registry import registered_win_version
 from revlake.ml.service import before_publishing
-from revlake.queries import ap, ar, customer_intel, deals, tax
+from revlake.queries import ap, ar, customer_intel, deals, insights, tax
 from revlake.queries.params import PageParams
 from revlake.queries.revenue import reporting_currency
 from revlake.reader import Build
@@ -174,6 +175,11 @@ def retention_cohorts_key(
 ) -> Key:
     """GET /retention/cohorts and the projections page."""
     return ("retention-cohorts", first, last, periods_ahead, grouping)
+
+
+def insights_key() -> Key:
+    """GET /insights and the overview's insights panel (the latest month's observations)."""
+    return ("insights",)
 
 
 def ar_aging_key(as_of: date | None, by_customer: bool) -> Key:
@@ -304,6 +310,7 @@ def _page_answers(build: Build, workspace: Workspace, tenant: str, out: Precompu
         ("bank answers", lambda: _bank_answers(build, workspace, tenant, out)),
         ("retention answers", lambda: _retention_answers(build, out)),
         ("receivables answers", lambda: _ar_answers(build, out)),
+        ("insights answers", lambda: out.put(insights_key(), insights.insights(build))),
     )
     for name, compute in areas:
         try:

@@ -16,10 +16,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from revlake.api.bodyguard import client_address
 from revlake.api.deps import ContextDep
-from revlake.queries import growth, insights, pipeline, revenue, sales
+from revlake.queries import growth, insights, pipeline, precompute, revenue, sales
 from revlake.queries import health as health_data
 from revlake.queries.params import MONTH_PATTERN, PageParams, parse_month
 from revlake.reader import Build
+from revlake.schemas.common import Insights
 from revlake.store.keys import InvalidApiKeyError
 from revlake.store.roles import Area, Role, can_access
 from revlake.web.assets import STATIC_DIR, VersionedStaticFiles
@@ -173,7 +174,14 @@ def overview(
             ("web-overview-trend", span), lambda: figures.mrr_trend(shown_series, currency)
         ),
     }
-    panel = insights.insights(snapshot) if chosen is None else None
+    # the latest month's insights are stored at publish (`revlake.queries.precompute`)
+    panel = (
+        precompute.answer(
+            snapshot, precompute.insights_key(), Insights, lambda: insights.insights(snapshot)
+        )
+        if chosen is None
+        else None
+    )
     shown = {k.key: k.value for k in kpis.kpis}
     ltv, cac = shown.get("ltv"), shown.get("cac")
     ratio = float(ltv) / float(cac) if ltv is not None and cac else None

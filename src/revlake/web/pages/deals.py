@@ -10,6 +10,8 @@ the page's content in place (`common.wants_partial`).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -24,6 +26,7 @@ from revlake.ml.registry import registered_win_version
 from revlake.queries import deals, precompute
 from revlake.queries.params import PageParams
 from revlake.queries.revenue import reporting_currency
+from revlake.reader import Build
 from revlake.schemas.deals import (
     RISK_CATEGORIES,
     DealDetail,
@@ -37,6 +40,7 @@ from revlake.schemas.deals import (
 from revlake.store.roles import Area
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
 from revlake.web.figures import deals as deal_figures
+from revlake.workspace import Workspace
 
 DEALS_PER_PAGE = precompute.WEB_PAGE_SIZE
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -296,7 +300,42 @@ def models_page(
     """The registered win model's evaluation beside its baselines, its reliability diagram,
     global importance and the latest backtest (when `revlake backtest` has run)."""
     require(principal, Area.PIPELINE)
-    report = deals.model_report(context.workspace, principal.tenant_id)
+    tenant = principal.tenant_id
+    # The report and its figures change only with the build (the currency), the registered
+    # version (a new `revlake train` without a new build) or the backtest file (`revlake
+    # backtest`), so a warm load reuses them: a stat of LATEST and of the CSV per request.
+    version = registered_win_version(context.workspace, tenant, context.latest)
+    backtest_stamp = _file_stamp(context.workspace.tenant_dir(tenant) / deals.BACKTEST_CSV)
+    values = snapshot.memo(
+        ("web-models", version, backtest_stamp),
+        lambda: _model_report_values(context.workspace, tenant, snapshot),
+    )
+    return render(
+        request,
+        "model_report.html",
+        principal,
+        snapshot,
+        views=(
+            ("test_snapshots", "every test snapshot (open deals at creation and month ends)"),
+            ("test_at_creation", "one row per test deal, at its creation"),
+        ),
+        labels=deal_figures.MODEL_LABELS,
+        **values,
+    )
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime, size) of a file, None when it is absent: a changed file, a new key."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _model_report_values(workspace: Workspace, tenant: str, snapshot: Build) -> dict[str, Any]:
+    """The model report page's report, figures, backtest summary and currency."""
+    report = deals.model_report(workspace, tenant)
     currency = reporting_currency(snapshot)
     snapshots_view = report.metrics("test_snapshots")
     charts: dict[str, str | None] = {
@@ -308,18 +347,9 @@ def models_page(
         ),
         "backtest": deal_figures.backtest(report.backtest, currency) if report.backtest else None,
     }
-    return render(
-        request,
-        "model_report.html",
-        principal,
-        snapshot,
-        report=report,
-        views=(
-            ("test_snapshots", "every test snapshot (open deals at creation and month ends)"),
-            ("test_at_creation", "one row per test deal, at its creation"),
-        ),
-        labels=deal_figures.MODEL_LABELS,
-        charts=charts,
-        backtest_summary=deals.backtest_summary(report.backtest),
-        currency=currency,
-    )
+    return {
+        "report": report,
+        "charts": charts,
+        "backtest_summary": deals.backtest_summary(report.backtest),
+        "currency": currency,
+    }
