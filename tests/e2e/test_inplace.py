@@ -65,6 +65,11 @@ def test_filter_sort_and_page_update_in_place(
     updated_in_place(tab, before, {"stage": [stage]})
     expected = api(base_url, sales_key, f"/api/v1/deals?limit=500&stage={stage}")
     assert tab.get_by_test_id("total").inner_text() == f"{expected['total']:,} deals"
+    # screen readers hear the update: the live region outside <main> names page and count
+    status = tab.get_by_test_id("inplace-status")
+    assert status.get_attribute("role") == "status"
+    heading = tab.locator("main h1").inner_text().strip()
+    assert status.inner_text() == f"{heading} updated: {expected['total']:,} deals"
     assert deal_ids(tab) == [d["id"] for d in expected["items"]][:25]
     assert tab.locator("details#stage").get_attribute("open") is not None
     assert tab.locator("details#stage input:checked").count() == 1

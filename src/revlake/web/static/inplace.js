@@ -96,6 +96,18 @@
     }
   }
 
+  // Screen readers hear what an update changed (a polite live region outside <main>):
+  // the page's heading and its count line when it has one ("Deal risk updated: 26 deals").
+  function announce(main) {
+    var status = document.getElementById("inplace-status");
+    if (!status) { return; }
+    var heading = main.querySelector("h1");
+    var count = main.querySelector("[data-testid=total]");
+    var text = (heading ? heading.textContent.trim() : "Page") + " updated";
+    if (count) { text += ": " + count.textContent.trim(); }
+    status.textContent = text;
+  }
+
   function load(href, push) {
     var main = region();
     var url = new URL(href, location.href);
@@ -125,6 +137,7 @@
         history.replaceState({ revlake: true }, "", url.href);
       }
       main.removeAttribute("aria-busy");
+      announce(main);
       state.updates += 1;
       state.last = { url: url.href, ms: Math.round(performance.now() - started) };
       document.dispatchEvent(new CustomEvent("revlake:updated", { detail: state.last }));
