@@ -135,6 +135,23 @@ def chart_problems(tab: Any) -> list[str]:
     )
 
 
+def region_problems(tab: Any) -> list[str]:
+    """Keyboard-focusable scrolling boxes (wide tables) without a role and a name: a
+    screen reader would announce an unnamed focus stop."""
+    return list(
+        tab.evaluate(
+            """() => [...document.querySelectorAll('.scroll[tabindex]')].flatMap(el => {
+                const name = (el.getAttribute('aria-label')
+                              || el.getAttribute('aria-labelledby') || '').trim();
+                if (el.getAttribute('role') === 'region' && name) return [];
+                const table = el.querySelector('table');
+                const what = table ? (table.dataset.testid || table.className || 'table') : '?';
+                return ['scrolling box of ' + what + ': no role=region with a name'];
+            })"""
+        )
+    )
+
+
 def audit_role(
     tab: Any, base_url: str, role: str, routes: list[PageRoute], axe_source: str, audit: Audit
 ) -> None:
@@ -161,6 +178,17 @@ def audit_role(
                     "impact": "serious",
                     "target": problem,
                     "summary": "every chart needs an accessible name and a data table",
+                }
+            )
+        for problem in region_problems(tab):
+            audit.violations.append(
+                {
+                    "role": role,
+                    "page": url,
+                    "rule": "scroll-region-name",
+                    "impact": "serious",
+                    "target": problem,
+                    "summary": "a focusable scrolling box needs role=region and a name",
                 }
             )
         audit.checked.setdefault(route_path, set()).add(role)
