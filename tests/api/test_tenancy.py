@@ -113,6 +113,11 @@ REQUESTS: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/finance/ar/overdue.csv"): ("web", "/finance/ar/overdue.csv"),
     ("GET", "/finance/ar/customers.csv"): ("web", "/finance/ar/customers.csv"),
     ("GET", "/finance/bank/unmatched.csv"): ("web", "/finance/bank/unmatched.csv"),
+    ("GET", "/finance/bank/ambiguous.csv"): ("web", "/finance/bank/ambiguous.csv"),
+    ("GET", "/finance/bank/unmatched-payments.csv"): (
+        "web",
+        "/finance/bank/unmatched-payments.csv",
+    ),
     ("GET", "/finance/revrec/deferred.csv"): ("web", "/finance/revrec/deferred.csv"),
     ("GET", "/finance/tax/discrepancies.csv"): ("web", "/finance/tax/discrepancies.csv"),
     ("GET", "/customers/{customer_id}/intelligence"): (

@@ -27,6 +27,7 @@ from revlake.finance.reconciliation import (
     reconcile_rows,
 )
 from revlake.queries.ap import bank_reconciliation
+from revlake.queries.params import PageParams
 from revlake.reader import Build, BuildRegistry
 from revlake.store.bank_matches import ResolutionInput, validate_resolution
 from tests.company_support import CompanyFactory
@@ -157,6 +158,26 @@ def test_period_filter_and_api_reader(snapshot: tuple[ApCompany, Build]) -> None
     total = result.counts
     full = reconcile_rows(snap.rows, date_from=start, date_to=end)
     assert full.counts() == total.model_dump()
+
+
+def test_a_window_of_unmatched_lines_is_the_full_lists_slice(
+    snapshot: tuple[ApCompany, Build],
+) -> None:
+    _company, snap = snapshot
+    total = bank_reconciliation(snap, None, None, 5, limit=10).counts.unmatched_bank_lines
+    assert total > 150, "the demo bank has enough unmatched lines to page"
+    full = bank_reconciliation(snap, None, None, 5, limit=total).unmatched_bank_lines
+    assert len(full) == total
+    for offset, limit in ((0, 25), (25, 50), (140, 200), (total - 3, 50), (total + 5, 25)):
+        window = bank_reconciliation(
+            snap, None, None, 5, limit=10, lines=PageParams(limit=limit, offset=offset)
+        )
+        assert window.unmatched_bank_lines == full[offset : offset + limit], (offset, limit)
+        assert len(window.matched) <= 10  # the other lists keep their limit
+        assert window.counts.unmatched_bank_lines == total
+    # without a window the answer is the limit's (the API's and the stored default view)
+    head = bank_reconciliation(snap, None, None, 5, limit=10)
+    assert head.unmatched_bank_lines == full[:10]
 
 
 def test_resolutions_come_first() -> None:

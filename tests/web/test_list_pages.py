@@ -288,3 +288,97 @@ def test_the_customer_aging_csv_adds_up_to_the_aging_by_currency(
     for row in download:
         sums[row["Currency"]] = sums.get(row["Currency"], Decimal(0)) + Decimal(row[total])
     assert sums == {r["currency"]: Decimal(str(r["total"])) for r in aging["by_currency"]}
+
+
+def test_bank_pages_past_the_stored_view_come_from_the_querys_window(
+    admin: TestClient, served: ServedWorkspace
+) -> None:
+    """The Bank page's unmatched lines: a page inside the stored first 100 and a page past
+    them (the query's own window) both equal the CSV's rows at their place."""
+    assert admin.post("/login", data={"api_key": served.key(), "next": "/"}).status_code == 303
+    every = read_csv(admin.get("/finance/bank/unmatched.csv").text)
+    total = len(every)
+    assert total > 250, "the demo bank has enough unmatched lines to page past the first 100"
+    ids = [row["Bank transaction"] for row in every]
+    row_ids = re.compile(r"<tr><td>(\d{4}-\d\d-\d\d)</td>")
+    for page, size in ((1, 50), (2, 50), (3, 50), (2, 200)):
+        html = admin.get(f"/finance/bank?page={page}&per_page={size}").text
+        first = (page - 1) * size
+        shown = ids[first : first + size]
+        label = pager_text(html, "bank-unmatched", "count")
+        assert label == f"Rows {first + 1:,}–{first + len(shown):,} of {total:,}", label
+        table = re.search(r'data-testid="bank-unmatched-table".*?<tbody>(.*?)</tbody>', html, re.S)
+        assert table is not None
+        dates = row_ids.findall(table.group(1))
+        assert dates == [row["Date"] for row in every[first : first + size]], (page, size)
+    past = admin.get(f"/finance/bank?page={total // 25 + 2}&per_page=25")
+    assert past.status_code == 404 and "is past the last page" in past.text
+
+
+@pytest.mark.parametrize(
+    ("testid", "csv_path", "count", "name", "money"),
+    [
+        (
+            "bank-ambiguous",
+            "/finance/bank/ambiguous.csv",
+            "ambiguous",
+            "ambiguous-bank-lines",
+            "Amount",
+        ),
+        (
+            "bank-unmatched-payments",
+            "/finance/bank/unmatched-payments.csv",
+            "unmatched_payments",
+            "unmatched-payments",
+            "Amount",
+        ),
+    ],
+)
+def test_the_banks_capped_lists_count_and_download_the_whole_list(
+    admin: TestClient,
+    served: ServedWorkspace,
+    testid: str,
+    csv_path: str,
+    count: str,
+    name: str,
+    money: str,
+) -> None:
+    assert admin.post("/login", data={"api_key": served.key(), "next": "/"}).status_code == 303
+    # no tolerance: the demo's payments that settle a day or more apart stay unmatched
+    # (205 of them, more than the page's 100; the demo has no ambiguous lines)
+    window = "window_days=0"
+    api = admin.get(
+        f"/api/v1/ap/bank/reconciliation?{window}&limit=1000",
+        headers={"Authorization": f"Bearer {served.key()}"},
+    ).json()
+    total = api["counts"][count]
+    html = admin.get(f"/finance/bank?{window}&page=2&per_page=25").text
+    label = pager_text(html, testid, "count")
+    shown = min(total, 100)
+    what = "ambiguous lines" if count == "ambiguous" else "unmatched payments"
+    expected = (
+        f"First {shown:,} of {total:,} {what} shown" if shown < total else f"{total:,} {what}"
+    )
+    assert label == expected
+    # the link keeps the filters, not the paging
+    href = f'href="{csv_path}?window_days=0"'
+    assert href in html
+    download = admin.get(f"{csv_path}?{window}")
+    assert download.status_code == 200
+    assert download.headers["content-type"] == "text/csv; charset=utf-8"
+    disposition = download.headers["content-disposition"]
+    assert re.fullmatch(rf'attachment; filename="demo-{name}-\d{{4}}-\d\d-\d\d\.csv"', disposition)
+    rows = read_csv(download.text)
+    assert len(rows) == total == int(download.headers["x-revlake-rows"])
+    listed = api[count]
+    if count == "ambiguous":
+        assert [r["Bank transaction"] for r in rows] == [
+            a["bank_line"]["transaction_id"] for a in listed
+        ]
+        for row, entry in zip(rows, listed, strict=True):
+            assert row["Candidates"].count("; ") == len(entry["candidates"]) - 1
+    else:
+        assert total > 100 and label.startswith("First 100 of ")
+        assert [r["Payment"] for r in rows] == [p["payment_id"] for p in listed]
+    headings = next(csv.reader(io.StringIO(download.text)))
+    assert any(h.startswith(money + " (") for h in headings), headings

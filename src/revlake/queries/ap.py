@@ -167,23 +167,38 @@ def bank_reconciliation(
     limit: int = 100,
     resolutions: Sequence[Resolution] = (),
     stamp: Hashable = None,
+    *,
+    lines: PageParams | None = None,
 ) -> BankReconciliation:
     """Reconcile the bank lines dated in [date_from, date_to] (revlake.finance.reconciliation).
 
     `resolutions` are finance's decisions from the store; `stamp` identifies their version
-    (revlake.store.bank_matches.resolutions_stamp) so the memo is per version.
+    (revlake.store.bank_matches.resolutions_stamp) so the memo is per version. Each list
+    holds its first `limit` entries, except the unmatched bank lines when `lines` names a
+    window of them (LIMIT/OFFSET in the reconciliation's order: the dashboard's pages of
+    that list). Without `lines` the answer and its memo key are the API's (and the stored
+    default view's). The reconciliation itself is memoised once per dates, window and
+    stamp, so windows and limits of one reconciliation do not reconcile again.
     """
     snapshot.require(*BANK_TABLES, hint=payables.HINT)
 
     def compute() -> BankReconciliation:
-        result = reconcile_rows(
-            snapshot.rows,
-            date_from=date_from,
-            date_to=date_to,
-            window_days=window_days,
-            resolutions=resolutions,
+        result = snapshot.memo(
+            ("bank-reconcile", date_from, date_to, window_days, stamp),
+            lambda: reconcile_rows(
+                snapshot.rows,
+                date_from=date_from,
+                date_to=date_to,
+                window_days=window_days,
+                resolutions=resolutions,
+            ),
         )
         counts = result.counts()
+        unmatched = (
+            result.unmatched_lines[:limit]
+            if lines is None
+            else result.unmatched_lines[lines.offset : lines.offset + lines.limit]
+        )
         return BankReconciliation(
             snapshot=snapshot.name,
             date_from=date_from,
@@ -210,12 +225,21 @@ def bank_reconciliation(
                 )
                 for a in result.ambiguous[:limit]
             ],
-            unmatched_bank_lines=[_line(ln) for ln in result.unmatched_lines[:limit]],
+            unmatched_bank_lines=[_line(ln) for ln in unmatched],
             unmatched_payments=[_payment(p) for p in result.unmatched_payments[:limit]],
             dismissed=[_line(ln) for ln in result.dismissed[:limit]],
         )
 
-    key = ("bank-reconciliation", date_from, date_to, window_days, limit, stamp)
+    key: tuple[Hashable, ...] = (
+        "bank-reconciliation",
+        date_from,
+        date_to,
+        window_days,
+        limit,
+        stamp,
+    )
+    if lines is not None:
+        key = (*key, "lines", lines.offset, lines.limit)
     return snapshot.memo(key, compute)
 
 

@@ -112,6 +112,13 @@ def _href(path: str, kept: list[tuple[str, str]], page: int, per_page: int) -> s
     return f"{path}?{urlencode(query)}" if query else path
 
 
+def csv_link(request: Request, csv_path: str) -> str:
+    """The link to a list's CSV download: `csv_path` with the request's query parameters
+    that are not the paging's (the list's filters), so the file holds what the page lists."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in LIST_PARAMS]
+    return f"{csv_path}?{urlencode(kept)}" if kept else csv_path
+
+
 def pager(request: Request, paging: Paging, total: int, shown: int, csv_path: str) -> Pager:
     """The pager of a list of `total` rows whose page `paging` holds `shown` rows; links
     keep the request's other query parameters (the list's filters)."""
@@ -136,7 +143,7 @@ def pager(request: Request, paging: Paging, total: int, shown: int, csv_path: st
         prev_href=_href(path, kept, min(page, pages + 1) - 1, size) if page > 1 else None,
         next_href=_href(path, kept, page + 1, size) if page < pages else None,
         sizes=tuple(SizeLink(s, _href(path, kept, 1, s), s == size) for s in PAGE_SIZES),
-        csv_href=f"{csv_path}?{urlencode(kept)}" if kept else csv_path,
+        csv_href=csv_link(request, csv_path),
         error=error,
         status=status,
     )

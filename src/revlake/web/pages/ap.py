@@ -20,15 +20,30 @@ from revlake.api.deps import ContextDep
 from revlake.finance.reconciliation import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
 from revlake.queries import ap, precompute
 from revlake.queries.params import PageParams
-from revlake.schemas.ap import ApBill, ApBillPage, BankLineOut, BankReconciliation
+from revlake.schemas.ap import (
+    ApBill,
+    ApBillPage,
+    BankAmbiguousOut,
+    BankLineOut,
+    BankReconciliation,
+    CashPaymentOut,
+)
 from revlake.store.roles import Area
 from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, require
 from revlake.web.figures import ap as ap_figures
-from revlake.web.listing import Column, PagingDep, all_rows, csv_response, pager, unit
+from revlake.web.listing import (
+    Column,
+    PagingDep,
+    all_rows,
+    csv_link,
+    csv_response,
+    pager,
+    unit,
+)
 
 LINES_SHOWN = precompute.BANK_LINES_SHOWN
-"""Matched, ambiguous and unmatched-payment lists: the first 100 (the unmatched bank lines
-are paged); the default view is stored at publish."""
+"""Ambiguous and unmatched-payment lists: the first 100, with a count and a CSV download of
+the whole list (the unmatched bank lines are paged); the default view is stored at publish."""
 
 NAV: tuple[NavEntry, ...] = (
     ("/finance/ap", "Payables", Area.AP),
@@ -130,13 +145,13 @@ async def bank_page(
             ),
         )
         assert shown is not None  # bank_reconciliation answers or raises
-        # the query's lists hold their first `limit` entries (it takes no offset): the
-        # unmatched lines' page is the tail of the first offset + limit
-        end = window.offset + window.limit
-        upto = shown
-        if end > LINES_SHOWN and shown.counts.unmatched_bank_lines > LINES_SHOWN:
-            upto = ap.bank_reconciliation(snapshot, from_, to, window_days, end, resolutions, stamp)
-        return shown, upto.unmatched_bank_lines[window.offset : end]
+        if window.offset + window.limit <= LINES_SHOWN:
+            # the stored default view already holds this window: no reconciliation
+            return shown, shown.unmatched_bank_lines[window.offset : window.offset + window.limit]
+        paged = ap.bank_reconciliation(
+            snapshot, from_, to, window_days, LINES_SHOWN, resolutions, stamp, lines=window
+        )
+        return shown, paged.unmatched_bank_lines
 
     result, lines = await run_in_threadpool(compute)
     lines_pager = pager(
@@ -154,10 +169,46 @@ async def bank_page(
         result=result,
         unmatched=lines,
         pager=lines_pager,
+        ambiguous_csv=csv_link(request, "/finance/bank/ambiguous.csv"),
+        payments_csv=csv_link(request, "/finance/bank/unmatched-payments.csv"),
         date_from=from_,
         date_to=to,
         status_code=lines_pager.status,
     )
+
+
+def _whole_reconciliation(
+    snapshot: PageSnapshot,
+    context: ContextDep,
+    tenant: str,
+    from_: date | None,
+    to: date | None,
+    window_days: int,
+) -> BankReconciliation:
+    """The Bank page's reconciliation with every entry of every list (the CSV downloads):
+    its counts first, then the limit that holds the longest list."""
+    with context.store.read() as session:
+        resolutions, stamp = ap.stored_resolutions(session, tenant)
+    counts = ap.bank_reconciliation(
+        snapshot, from_, to, window_days, LINES_SHOWN, resolutions, stamp
+    ).counts
+    every = max(
+        LINES_SHOWN, counts.ambiguous, counts.unmatched_bank_lines, counts.unmatched_payments
+    )
+    return ap.bank_reconciliation(snapshot, from_, to, window_days, every, resolutions, stamp)
+
+
+def _line_columns(lines: list[BankLineOut]) -> list[Column[BankLineOut]]:
+    money = unit(ln.currency for ln in lines)
+    return [
+        Column("Date", lambda ln: ln.date),
+        Column("Currency", lambda ln: ln.currency),
+        Column(f"Amount ({money})", lambda ln: ln.amount),
+        Column("Description", lambda ln: ln.description),
+        Column("Reference", lambda ln: ln.reference),
+        Column("Counterparty", lambda ln: ln.counterparty),
+        Column("Bank transaction", lambda ln: ln.transaction_id),
+    ]
 
 
 @router.get("/finance/bank/unmatched.csv")
@@ -171,37 +222,95 @@ async def bank_unmatched_csv(
 ) -> StreamingResponse:
     """Every unmatched bank line of the Bank page with its dates and window."""
     require(principal, Area.AP)
+    whole = await run_in_threadpool(
+        _whole_reconciliation, snapshot, context, principal.tenant_id, from_, to, window_days
+    )
+    rows = whole.unmatched_bank_lines
+    return csv_response(
+        rows,
+        _line_columns(rows),
+        tenant=principal.tenant_id,
+        build=snapshot.name,
+        name="unmatched-bank-lines",
+        day=to or snapshot_day(rows),
+    )
 
-    def fetch() -> list[BankLineOut]:
-        with context.store.read() as session:
-            resolutions, stamp = ap.stored_resolutions(session, principal.tenant_id)
-        counts = ap.bank_reconciliation(
-            snapshot, from_, to, window_days, LINES_SHOWN, resolutions, stamp
-        ).counts
-        every = max(LINES_SHOWN, counts.unmatched_bank_lines)
-        return ap.bank_reconciliation(
-            snapshot, from_, to, window_days, every, resolutions, stamp
-        ).unmatched_bank_lines
 
-    rows = await run_in_threadpool(fetch)
-    money = unit(ln.currency for ln in rows)
-    columns: list[Column[BankLineOut]] = [
-        Column("Date", lambda ln: ln.date),
-        Column("Currency", lambda ln: ln.currency),
-        Column(f"Amount ({money})", lambda ln: ln.amount),
-        Column("Description", lambda ln: ln.description),
-        Column("Reference", lambda ln: ln.reference),
-        Column("Counterparty", lambda ln: ln.counterparty),
-        Column("Bank transaction", lambda ln: ln.transaction_id),
+def _candidate(p: CashPaymentOut) -> str:
+    document = p.document_number or "without a document"
+    party = f", {p.counterparty}" if p.counterparty else ""
+    return f"{p.payment_kind} {p.payment_id} {document} ({p.date.isoformat()}{party})"
+
+
+@router.get("/finance/bank/ambiguous.csv")
+async def bank_ambiguous_csv(
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    context: ContextDep,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: Annotated[date | None, Query()] = None,
+    window_days: Annotated[int, Query(ge=0, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS,
+) -> StreamingResponse:
+    """Every ambiguous bank line of the Bank page, its candidate payments in one cell
+    ("; " between them)."""
+    require(principal, Area.AP)
+    whole = await run_in_threadpool(
+        _whole_reconciliation, snapshot, context, principal.tenant_id, from_, to, window_days
+    )
+    rows = whole.ambiguous
+    money = unit(a.bank_line.currency for a in rows)
+    columns: list[Column[BankAmbiguousOut]] = [
+        Column("Date", lambda a: a.bank_line.date),
+        Column("Currency", lambda a: a.bank_line.currency),
+        Column(f"Amount ({money})", lambda a: a.bank_line.amount),
+        Column("Reference", lambda a: a.bank_line.reference),
+        Column("Description", lambda a: a.bank_line.description),
+        Column("Bank transaction", lambda a: a.bank_line.transaction_id),
+        Column("Score (0-1)", lambda a: a.score),
+        Column("Candidates", lambda a: "; ".join(_candidate(c) for c in a.candidates)),
     ]
-    day = to or snapshot_day(rows)
     return csv_response(
         rows,
         columns,
         tenant=principal.tenant_id,
         build=snapshot.name,
-        name="unmatched-bank-lines",
-        day=day,
+        name="ambiguous-bank-lines",
+        day=to or snapshot_day([a.bank_line for a in rows]),
+    )
+
+
+@router.get("/finance/bank/unmatched-payments.csv")
+async def bank_unmatched_payments_csv(
+    principal: WebPrincipal,
+    snapshot: PageSnapshot,
+    context: ContextDep,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: Annotated[date | None, Query()] = None,
+    window_days: Annotated[int, Query(ge=0, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS,
+) -> StreamingResponse:
+    """Every payment of the Bank page's reconciliation that no bank line matched."""
+    require(principal, Area.AP)
+    whole = await run_in_threadpool(
+        _whole_reconciliation, snapshot, context, principal.tenant_id, from_, to, window_days
+    )
+    rows = whole.unmatched_payments
+    money = unit(p.currency for p in rows)
+    columns: list[Column[CashPaymentOut]] = [
+        Column("Date", lambda p: p.date),
+        Column("Kind", lambda p: p.payment_kind),
+        Column("Currency", lambda p: p.currency),
+        Column(f"Amount ({money})", lambda p: p.amount),
+        Column("Document", lambda p: p.document_number),
+        Column("Counterparty", lambda p: p.counterparty),
+        Column("Payment", lambda p: p.payment_id),
+    ]
+    return csv_response(
+        rows,
+        columns,
+        tenant=principal.tenant_id,
+        build=snapshot.name,
+        name="unmatched-payments",
+        day=to or max((p.date for p in rows), default=date.today()),
     )
 
 
