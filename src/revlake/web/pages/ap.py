@@ -9,10 +9,11 @@ Finance and admin roles only (Area.AP). They read the same functions as the API
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, StreamingResponse
 
@@ -177,25 +178,40 @@ async def bank_page(
     )
 
 
+@dataclass(frozen=True)
+class BankView:
+    """What the Bank page and its CSV downloads reconcile: bank lines from/to (dates, both
+    optional) matched within `window_days` of a payment."""
+
+    from_: date | None
+    to: date | None
+    window_days: int
+
+
+def bank_view(
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: Annotated[date | None, Query()] = None,
+    window_days: Annotated[int, Query(ge=0, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS,
+) -> BankView:
+    return BankView(from_, to, window_days)
+
+
+BankViewDep = Annotated[BankView, Depends(bank_view)]
+
+
 def _whole_reconciliation(
-    snapshot: PageSnapshot,
-    context: ContextDep,
-    tenant: str,
-    from_: date | None,
-    to: date | None,
-    window_days: int,
+    snapshot: PageSnapshot, context: ContextDep, tenant: str, view: BankView
 ) -> BankReconciliation:
     """The Bank page's reconciliation with every entry of every list (the CSV downloads):
     its counts first, then the limit that holds the longest list."""
     with context.store.read() as session:
         resolutions, stamp = ap.stored_resolutions(session, tenant)
-    counts = ap.bank_reconciliation(
-        snapshot, from_, to, window_days, LINES_SHOWN, resolutions, stamp
-    ).counts
+    window = (snapshot, view.from_, view.to, view.window_days)
+    counts = ap.bank_reconciliation(*window, LINES_SHOWN, resolutions, stamp).counts
     every = max(
         LINES_SHOWN, counts.ambiguous, counts.unmatched_bank_lines, counts.unmatched_payments
     )
-    return ap.bank_reconciliation(snapshot, from_, to, window_days, every, resolutions, stamp)
+    return ap.bank_reconciliation(*window, every, resolutions, stamp)
 
 
 def _line_columns(lines: list[BankLineOut]) -> list[Column[BankLineOut]]:
@@ -216,14 +232,12 @@ async def bank_unmatched_csv(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     context: ContextDep,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
-    window_days: Annotated[int, Query(ge=0, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS,
+    view: BankViewDep,
 ) -> StreamingResponse:
     """Every unmatched bank line of the Bank page with its dates and window."""
     require(principal, Area.AP)
     whole = await run_in_threadpool(
-        _whole_reconciliation, snapshot, context, principal.tenant_id, from_, to, window_days
+        _whole_reconciliation, snapshot, context, principal.tenant_id, view
     )
     rows = whole.unmatched_bank_lines
     return csv_response(
@@ -232,7 +246,7 @@ async def bank_unmatched_csv(
         tenant=principal.tenant_id,
         build=snapshot.name,
         name="unmatched-bank-lines",
-        day=to or snapshot_day(rows),
+        day=view.to or snapshot_day(rows),
     )
 
 
@@ -247,15 +261,13 @@ async def bank_ambiguous_csv(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     context: ContextDep,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
-    window_days: Annotated[int, Query(ge=0, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS,
+    view: BankViewDep,
 ) -> StreamingResponse:
     """Every ambiguous bank line of the Bank page, its candidate payments in one cell
     ("; " between them)."""
     require(principal, Area.AP)
     whole = await run_in_threadpool(
-        _whole_reconciliation, snapshot, context, principal.tenant_id, from_, to, window_days
+        _whole_reconciliation, snapshot, context, principal.tenant_id, view
     )
     rows = whole.ambiguous
     money = unit(a.bank_line.currency for a in rows)
@@ -275,7 +287,7 @@ async def bank_ambiguous_csv(
         tenant=principal.tenant_id,
         build=snapshot.name,
         name="ambiguous-bank-lines",
-        day=to or snapshot_day([a.bank_line for a in rows]),
+        day=view.to or snapshot_day([a.bank_line for a in rows]),
     )
 
 
@@ -284,14 +296,12 @@ async def bank_unmatched_payments_csv(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
     context: ContextDep,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
-    window_days: Annotated[int, Query(ge=0, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS,
+    view: BankViewDep,
 ) -> StreamingResponse:
     """Every payment of the Bank page's reconciliation that no bank line matched."""
     require(principal, Area.AP)
     whole = await run_in_threadpool(
-        _whole_reconciliation, snapshot, context, principal.tenant_id, from_, to, window_days
+        _whole_reconciliation, snapshot, context, principal.tenant_id, view
     )
     rows = whole.unmatched_payments
     money = unit(p.currency for p in rows)
@@ -310,7 +320,7 @@ async def bank_unmatched_payments_csv(
         tenant=principal.tenant_id,
         build=snapshot.name,
         name="unmatched-payments",
-        day=to or max((p.date for p in rows), default=date.today()),
+        day=view.to or max((p.date for p in rows), default=date.today()),
     )
 
 
