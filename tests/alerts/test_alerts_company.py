@@ -24,6 +24,7 @@ from tests.alerts.company_support import (
 )
 from tests.alerts.receivers import http_receiver, smtp_receiver
 from tests.company_support import copy_workspace
+from tests.conftest import IN_CI
 from tests.serving_support import TENANT, ServedWorkspace
 
 
@@ -192,7 +193,10 @@ def test_cli_evaluates_lists_and_prints_the_secret(company: Workspace) -> None:
     ws = ["--workspace", str(company.root), "--tenant", TENANT]
     raw = read_config_file(company.root / CONFIG_FILE_NAME)
     if not any(t.get("alerts") for t in raw["tenants"]):
-        pytest.skip("needs the rules written by test_revlake_run_evaluates_the_rules…")
+        message = "needs the rules written by test_revlake_run_evaluates_the_rules…"
+        if IN_CI:  # in a whole run the module runs in order: a skip here would hide a break
+            pytest.fail(message)
+        pytest.skip(message)
     with http_receiver() as hook:
         for tenant in raw["tenants"]:
             if tenant["id"] == TENANT:

@@ -199,19 +199,28 @@ def bank_view(
 BankViewDep = Annotated[BankView, Depends(bank_view)]
 
 
-def _whole_reconciliation(
-    snapshot: PageSnapshot, context: ContextDep, tenant: str, view: BankView
+async def whole_reconciliation(
+    principal: WebPrincipal, snapshot: PageSnapshot, context: ContextDep, view: BankViewDep
 ) -> BankReconciliation:
-    """The Bank page's reconciliation with every entry of every list (the CSV downloads):
-    its counts first, then the limit that holds the longest list."""
-    with context.store.read() as session:
-        resolutions, stamp = ap.stored_resolutions(session, tenant)
-    window = (snapshot, view.from_, view.to, view.window_days)
-    counts = ap.bank_reconciliation(*window, LINES_SHOWN, resolutions, stamp).counts
-    every = max(
-        LINES_SHOWN, counts.ambiguous, counts.unmatched_bank_lines, counts.unmatched_payments
-    )
-    return ap.bank_reconciliation(*window, every, resolutions, stamp)
+    """The Bank page's reconciliation with every entry of every list (the CSV downloads),
+    for a role that may see payables: its counts first, then the limit that holds the
+    longest list."""
+    require(principal, Area.AP)
+
+    def compute() -> BankReconciliation:
+        with context.store.read() as session:
+            resolutions, stamp = ap.stored_resolutions(session, principal.tenant_id)
+        window = (snapshot, view.from_, view.to, view.window_days)
+        counts = ap.bank_reconciliation(*window, LINES_SHOWN, resolutions, stamp).counts
+        every = max(
+            LINES_SHOWN, counts.ambiguous, counts.unmatched_bank_lines, counts.unmatched_payments
+        )
+        return ap.bank_reconciliation(*window, every, resolutions, stamp)
+
+    return await run_in_threadpool(compute)
+
+
+WholeReconciliationDep = Annotated[BankReconciliation, Depends(whole_reconciliation)]
 
 
 def _line_columns(lines: list[BankLineOut]) -> list[Column[BankLineOut]]:
@@ -231,14 +240,10 @@ def _line_columns(lines: list[BankLineOut]) -> list[Column[BankLineOut]]:
 async def bank_unmatched_csv(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
-    context: ContextDep,
     view: BankViewDep,
+    whole: WholeReconciliationDep,
 ) -> StreamingResponse:
     """Every unmatched bank line of the Bank page with its dates and window."""
-    require(principal, Area.AP)
-    whole = await run_in_threadpool(
-        _whole_reconciliation, snapshot, context, principal.tenant_id, view
-    )
     rows = whole.unmatched_bank_lines
     return csv_response(
         rows,
@@ -260,15 +265,11 @@ def _candidate(p: CashPaymentOut) -> str:
 async def bank_ambiguous_csv(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
-    context: ContextDep,
     view: BankViewDep,
+    whole: WholeReconciliationDep,
 ) -> StreamingResponse:
     """Every ambiguous bank line of the Bank page, its candidate payments in one cell
     ("; " between them)."""
-    require(principal, Area.AP)
-    whole = await run_in_threadpool(
-        _whole_reconciliation, snapshot, context, principal.tenant_id, view
-    )
     rows = whole.ambiguous
     money = unit(a.bank_line.currency for a in rows)
     columns: list[Column[BankAmbiguousOut]] = [
@@ -295,14 +296,10 @@ async def bank_ambiguous_csv(
 async def bank_unmatched_payments_csv(
     principal: WebPrincipal,
     snapshot: PageSnapshot,
-    context: ContextDep,
     view: BankViewDep,
+    whole: WholeReconciliationDep,
 ) -> StreamingResponse:
     """Every payment of the Bank page's reconciliation that no bank line matched."""
-    require(principal, Area.AP)
-    whole = await run_in_threadpool(
-        _whole_reconciliation, snapshot, context, principal.tenant_id, view
-    )
     rows = whole.unmatched_payments
     money = unit(p.currency for p in rows)
     columns: list[Column[CashPaymentOut]] = [
