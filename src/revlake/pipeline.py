@@ -67,7 +67,7 @@ class PipelineResult:
     def ok(self) -> bool:
         ingest_ok = self.ingest is not None and self.ingest.exit_code == 0
         build_ok = self.build_skipped_reason is not None or (
-            self.build is not None and self.build.published
+            self.build is not None and self.build.ok
         )
         return self.error is None and ingest_ok and build_ok
 
@@ -103,6 +103,8 @@ class PipelineResult:
                 else [],
                 "superseded": list(self.build.coverage.superseded) if self.build.coverage else [],
                 "seconds": round(self.build.wall_s, 3),
+                "mode": str(self.build.plan.mode) if self.build.plan else None,
+                "reason": self.build.plan.reason if self.build.plan else None,
             }
         if self.build_skipped_reason:
             result["build_skipped"] = self.build_skipped_reason
@@ -245,7 +247,7 @@ def _execute(
             )
             return
     result.steps.append("build")
-    result.build = build_tenant(workspace, result.tenant, wait_s=wait_s)
+    result.build = build_tenant(workspace, result.tenant, wait_s=wait_s, full=force_build)
     if result.build.published:
         score_registered_models(workspace, result, wait_s=wait_s)
 

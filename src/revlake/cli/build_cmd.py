@@ -67,6 +67,22 @@ def summary_table(summary: BuildSummary) -> Table:
 
 def print_summary(summary: BuildSummary) -> None:
     """The build summary: models, tests passed/failed, rows per gold table, the verdict."""
+    if summary.plan is not None:
+        plan = summary.plan
+        if summary.up_to_date:
+            where = (
+                f"; the published build stays {summary.snapshot.name}" if summary.snapshot else ""
+            )
+            console.print(
+                f"[green]up to date:[/] {escape(plan.reason)}{escape(where)} "
+                "(`revlake build --full` rebuilds everything)",
+                highlight=False,
+            )
+            return
+        detail = f"{plan.mode}: {plan.reason}"
+        if plan.roots:
+            detail += f"; rebuilt from {', '.join(plan.roots)} downstream"
+        console.print(f"[bold]build[/] {escape(detail)}", highlight=False)
     console.print(
         f"models: {summary.models_built}/{summary.models_total} built · "
         f"tests: {summary.tests_passed} passed, {summary.tests_failed} failed "
@@ -124,12 +140,25 @@ def build(
             case_sensitive=False,
         ),
     ] = Engine.DUCKDB,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Rebuild every model (default: only the models that bronze loads which "
+            "arrived since the published build feed; nothing when none arrived).",
+        ),
+    ] = False,
 ) -> None:
     """Build silver and gold from bronze with dbt, test them, and publish if all pass."""
     if engine is Engine.SPARK and select:
         raise typer.BadParameter(
             "works with --engine duckdb only: a Spark build builds and publishes every model",
             param_hint="--select",
+        )
+    if full and select:
+        raise typer.BadParameter(
+            "--full rebuilds every model; --select rebuilds only the selection: use one",
+            param_hint="--full",
         )
     opened = open_workspace(workspace)
     tenant_id = resolve_tenant(opened, tenant)
@@ -162,11 +191,13 @@ def build(
                 select=select,
                 on_node_finished=advance,
                 wait_s=wait,
+                full=full,
             )
     print_summary(summary)
-    if not summary.published:
+    if not summary.ok:
         raise typer.Exit(1)
-    alerts_cmd.after_publish(opened, tenant_id)
+    if summary.published:
+        alerts_cmd.after_publish(opened, tenant_id)
 
 
 def docs(

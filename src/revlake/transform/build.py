@@ -22,8 +22,21 @@ from revlake.transform.catalog import schema_tables
 from revlake.transform.coverage import CoverageReport, coverage_report, write_coverage
 from revlake.transform.entities import contract_vars
 from revlake.transform.formats import VAR_NAME, format_vars
+from revlake.transform.incremental import (
+    BuildMode,
+    BuildPlan,
+    BuildState,
+    bronze_loads,
+    inputs_digest,
+    keep_only_models,
+    model_reads,
+    model_relations,
+    plan_build,
+    read_state,
+    write_state,
+)
 from revlake.transform.profile import duckdb_profile, write_profiles
-from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR, dbt_vars
+from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR, SILVER_SCHEMA, dbt_vars
 from revlake.transform.runner import DbtInvocation, NodeResult, invoke_dbt, require_started
 from revlake.workspace import Workspace
 
@@ -40,6 +53,17 @@ class BuildSummary:
     wall_s: float = 0.0
     log_file: Path | None = None  # dbt's debug log of this build
     coverage: CoverageReport | None = None  # which sources fed each headline metric
+    plan: BuildPlan | None = None  # full, incremental or up to date, and why (None: --select)
+
+    @property
+    def up_to_date(self) -> bool:
+        """Nothing changed since the published build, so nothing was built (not a failure)."""
+        return self.plan is not None and self.plan.mode is BuildMode.UP_TO_DATE
+
+    @property
+    def ok(self) -> bool:
+        """Published, or already up to date."""
+        return self.published or self.up_to_date
 
     def count(self, resource_types: tuple[str, ...], *statuses: str) -> int:
         return sum(
@@ -97,13 +121,17 @@ def build_tenant(
     select: str | None = None,
     on_node_finished: Callable[[str, str], None] | None = None,
     wait_s: float = 0.0,
+    full: bool = False,
 ) -> BuildSummary:
     """Build the tenant's silver and gold into a new snapshot; publish it if all is green.
 
-    Raises InputError when the tenant has no bronze yet. A failing model or test leaves
-    the published snapshot untouched, deletes the new file and returns published=False.
-    With `select` (a dbt selection) only those nodes run, on top of a copy of the
-    published build, so the published result is always complete.
+    Incremental unless `full` (revlake.transform.incremental): only the models fed by
+    bronze loads that arrived since the published build are rebuilt, on a copy of it;
+    when nothing arrived nothing is built (`up_to_date`). Raises InputError when the
+    tenant has no bronze yet. A failing model or test leaves the published snapshot
+    untouched, deletes the new file and returns published=False. With `select` (a dbt
+    selection) only those nodes run, on top of a copy of the published build, so the
+    published result is always complete (and the next build is a full one).
     Waits up to `wait_s` seconds for another command's workspace lock.
     """
     tenant_id = workspace.tenant(tenant_id).id
@@ -116,6 +144,7 @@ def build_tenant(
             extra_vars=extra_vars,
             select=select,
             on_node_finished=on_node_finished,
+            full=full,
         )
 
 
@@ -128,16 +157,37 @@ def _build_locked(
     extra_vars: dict[str, Any] | None,
     select: str | None,
     on_node_finished: Callable[[str, str], None] | None,
+    full: bool = False,
 ) -> BuildSummary:
     started = time.perf_counter()
     bronze = require_bronze(workspace, tenant_id)
     work = dbt_work_dir(workspace, tenant_id)
-    building = snapshots.building_path(workspace.snapshots_dir(tenant_id))
     current = snapshots.current_snapshot(workspace.snapshots_dir(tenant_id))
-    if select and current is not None:
+    variables = tenant_dbt_vars(workspace, bronze, extra_vars)
+    plan: BuildPlan | None = None
+    previous: BuildState | None = None
+    digest, loads = "", {}
+    if not select:
+        digest, loads = inputs_digest(PROJECT_DIR, variables), bronze_loads(bronze)
+        previous = None if full else read_state(current)
+        plan = plan_build(previous, digest=digest, bronze=loads, full=full)
+        if plan.mode is BuildMode.UP_TO_DATE:
+            return BuildSummary(
+                tenant=tenant_id,
+                snapshot=current,
+                published=False,
+                invocation=DbtInvocation(success=True, nodes=(), error=None),
+                wall_s=time.perf_counter() - started,
+                plan=plan,
+            )
+    building = snapshots.building_path(workspace.snapshots_dir(tenant_id))
+    selection = select or (plan.selection if plan else None)
+    if selection and current is not None:
         # a partial build rebuilds the selected models on top of a copy of the published
         # build, so that what it publishes is still a complete lakehouse
         shutil.copyfile(current, building)
+        if previous is not None:  # only what a fresh build holds: no scores or answers
+            keep_only_models(building, previous.relations, (SILVER_SCHEMA, GOLD_SCHEMA))
     profiles_dir = work / "profiles"
     write_profiles(profiles_dir, duckdb_profile(building, bronze, threads=threads))
     command = ["build"]
@@ -145,13 +195,16 @@ def _build_locked(
         # only the tests whose parents are all selected (dbt's default also runs tests
         # that reach unselected, possibly unbuilt, models)
         command += ["--select", select, "--indirect-selection", "cautious"]
+    elif selection:
+        # every test touching a rebuilt model: its other parents are in the copy
+        command += ["--select", selection]
     invocation = invoke_dbt(
         command,
         project_dir=PROJECT_DIR,
         profiles_dir=profiles_dir,
         target_path=work / "target",
         log_path=work / "logs",
-        dbt_vars=tenant_dbt_vars(workspace, bronze, extra_vars),
+        dbt_vars=variables,
         on_node_finished=on_node_finished,
     )
     try:
@@ -172,6 +225,28 @@ def _build_locked(
             building, bronze, work / "target" / "manifest.json", load_layouts(workspace.root)
         )
         write_coverage(building, coverage)
+    if green and building.is_file():
+        state = None
+        if plan is not None:  # a --select build leaves no state: the next build is full
+            bronze_names = (
+                variables.get("bronze_database", "bronze"),
+                variables.get("bronze_schema", "main"),
+            )
+            reads = dict(previous.reads) if previous is not None else {}
+            reads.update(
+                model_reads(
+                    invocation.nodes,
+                    bronze_database=str(bronze_names[0]),
+                    bronze_schema=str(bronze_names[1]),
+                )
+            )
+            state = BuildState(
+                inputs_digest=digest,
+                bronze=loads,
+                reads=reads,
+                relations=tuple(model_relations(building, (SILVER_SCHEMA, GOLD_SCHEMA))),
+            )
+        write_state(building, state)
     gold_rows = count_rows(building, GOLD_SCHEMA) if building.is_file() else {}
     snapshot: Path | None = None
     if green:
@@ -192,6 +267,7 @@ def _build_locked(
         wall_s=time.perf_counter() - started,
         log_file=work / "logs" / "dbt.log",
         coverage=coverage,
+        plan=plan,
     )
 
 

@@ -37,6 +37,14 @@ _manifests: OrderedDict[str, Any] = OrderedDict()
 
 def parse_key(project_dir: Path, profiles_dir: Path, dbt_vars: Mapping[str, Any]) -> str:
     """A digest of everything a parse of `project_dir` reads (see the module docstring)."""
+    digest = hashlib.sha256(project_digest(project_dir).encode())
+    digest.update(_profile_without_locations(profiles_dir / "profiles.yml").encode())
+    digest.update(json.dumps(dbt_vars, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def project_digest(project_dir: Path) -> str:
+    """A digest of the dbt project's files and the dbt and adapter versions that run it."""
     digest = hashlib.sha256()
     for package in _PACKAGES:
         digest.update(f"{package}={_version(package)}\n".encode())
@@ -46,8 +54,6 @@ def parse_key(project_dir: Path, profiles_dir: Path, dbt_vars: Mapping[str, Any]
             continue
         digest.update(f"{relative}\n".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    digest.update(_profile_without_locations(profiles_dir / "profiles.yml").encode())
-    digest.update(json.dumps(dbt_vars, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 

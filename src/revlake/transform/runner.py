@@ -39,6 +39,7 @@ class NodeResult:
     message: str
     failures: int | None
     execution_time_s: float
+    compiled_code: str | None = None  # the SQL dbt ran (models and tests it compiled)
 
     @property
     def is_test(self) -> bool:
@@ -192,6 +193,7 @@ def _node_results(execution: object) -> list[NodeResult]:
                 message=str(item.message or ""),
                 failures=int(failures) if failures is not None else None,
                 execution_time_s=float(item.execution_time or 0.0),
+                compiled_code=getattr(node, "compiled_code", None),
             )
         )
     return out

@@ -273,17 +273,19 @@ def _normalized(rows: Iterable[Sequence[object]]) -> Counter[tuple[object, ...]]
     return Counter(tuple(normalize_value(v) for v in row) for row in rows)
 
 
-def gold_tables(database: Path) -> list[str]:
-    """The tables of the gold schema of a DuckDB build."""
+def gold_tables(database: Path, schema: str = GOLD_SCHEMA) -> list[str]:
+    """The tables of the gold (or another) schema of a DuckDB build."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        return schema_tables(con, GOLD_SCHEMA)
+        return schema_tables(con, schema)
     finally:
         con.close()
 
 
-def _duckdb_table(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[str], list[Any]]:
-    cursor = con.execute(f'select * from {GOLD_SCHEMA}."{table}"')
+def _duckdb_table(
+    con: duckdb.DuckDBPyConnection, table: str, schema: str
+) -> tuple[list[str], list[Any]]:
+    cursor = con.execute(f'select * from "{schema}"."{table}"')
     return [str(d[0]).lower() for d in cursor.description or []], cursor.fetchall()
 
 
@@ -291,21 +293,24 @@ def compare_gold(
     database: Path,
     other: SparkSession | Path,
     tables: Iterable[str] | None = None,
+    *,
+    schema: str = GOLD_SCHEMA,
 ) -> list[TableComparison]:
-    """Compare gold tables of a DuckDB build with another build's, row by row (as bags).
+    """Compare the tables of a schema (gold by default) of a DuckDB build with another
+    build's, row by row (as bags).
 
-    `other` is the Spark session that ran the models, or a DuckDB file holding the Spark
-    build's gold as `revlake build --engine spark` publishes it. A table missing from
-    `other` is reported as a column mismatch.
+    `other` is the Spark session that ran the models, or another DuckDB build (a Spark
+    build as `revlake build --engine spark` publishes it, or a full rebuild beside an
+    incremental one). A table missing from `other` is reported as a column mismatch.
     """
-    names = list(tables) if tables is not None else gold_tables(database)
+    names = list(tables) if tables is not None else gold_tables(database, schema)
     con = duckdb.connect(str(database), read_only=True)
     other_con = duckdb.connect(str(other), read_only=True) if isinstance(other, Path) else None
     try:
-        other_tables = set(schema_tables(other_con, GOLD_SCHEMA)) if other_con else None
+        other_tables = set(schema_tables(other_con, schema)) if other_con else None
         results = []
         for table in names:
-            duck_columns, duck_rows = _duckdb_table(con, table)
+            duck_columns, duck_rows = _duckdb_table(con, table, schema)
             if other_tables is not None and table not in other_tables:
                 results.append(
                     TableComparison(
@@ -314,10 +319,10 @@ def compare_gold(
                 )
                 continue
             if other_con is not None:
-                spark_columns, spark_rows = _duckdb_table(other_con, table)
+                spark_columns, spark_rows = _duckdb_table(other_con, table, schema)
             else:
                 assert not isinstance(other, Path)
-                frame = other.table(f"{GOLD_SCHEMA}.`{table}`")
+                frame = other.table(f"{schema}.`{table}`")
                 spark_columns = [c.lower() for c in frame.columns]
                 spark_rows = (
                     [tuple(row) for row in frame.collect()]

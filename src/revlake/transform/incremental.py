@@ -1,0 +1,278 @@
+"""Incremental builds: rebuild only the models that what landed since the last build feeds.
+
+Every build records in its snapshot (schema `revlake_build`) what it was built from: a
+digest of everything besides bronze that decides its result (the dbt project's files, the
+dbt and adapter versions, every dbt var: settings, the data contract's mappings, the formats
+ingest detected), the rows each bronze load put in each bronze table, and which bronze tables
+each model's compiled SQL reads. Bronze is append-only (a corrected or late file is a new
+load), so comparing the recorded loads with bronze's tells exactly which tables changed.
+
+The next build then chooses (`plan_build`, the rules in docs/TRANSFORM.md "Incremental
+builds"): a full rebuild when it cannot prove a partial one equal to it; nothing when no
+bronze table gained a load; otherwise the models that read a changed table and everything
+downstream of them, with their tests, rebuilt on a copy of the published build. What is not
+rebuilt was built from the same inputs, so the published result equals a full rebuild
+(tests/transform/test_incremental_build.py compares every silver and gold table).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from revlake.transform.catalog import schema_tables
+from revlake.transform.parse_cache import project_digest
+from revlake.transform.runner import NodeResult
+
+STATE_SCHEMA = "revlake_build"
+"""Schema of a snapshot that holds its build state (not a dbt model; never served)."""
+_STATE_TABLE = f"{STATE_SCHEMA}.state"
+_FORMATS_TABLE = "_column_formats"
+
+BronzeLoads = dict[str, dict[str, int]]
+"""Bronze table → {load id → rows that load added} (format records count as rows)."""
+
+
+class BuildMode(StrEnum):
+    FULL = "full"
+    INCREMENTAL = "incremental"
+    UP_TO_DATE = "up to date"
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """What a published build was built from (see the module docstring)."""
+
+    inputs_digest: str
+    bronze: BronzeLoads
+    reads: dict[str, tuple[str, ...]]  # model name → bronze tables its SQL reads
+    relations: tuple[str, ...] = ()  # "schema.name" of every model's relation
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "inputs_digest": self.inputs_digest,
+                "bronze": self.bronze,
+                "reads": {k: list(v) for k, v in self.reads.items()},
+                "relations": list(self.relations),
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> BuildState:
+        data = json.loads(text)
+        bronze = data["bronze"]
+        return cls(
+            inputs_digest=str(data["inputs_digest"]),
+            bronze={t: {k: int(n) for k, n in loads.items()} for t, loads in bronze.items()},
+            reads={k: tuple(v) for k, v in data["reads"].items()},
+            relations=tuple(data.get("relations", ())),
+        )
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What a build will do and why, in words a user can check."""
+
+    mode: BuildMode
+    reason: str
+    changed_tables: tuple[str, ...] = ()
+    roots: tuple[str, ...] = field(default=())  # models reading a changed table
+
+    @property
+    def selection(self) -> str | None:
+        """The dbt selection of an incremental build: each root and its descendants."""
+        if self.mode is not BuildMode.INCREMENTAL:
+            return None
+        return " ".join(f"{name}+" for name in self.roots)
+
+
+def inputs_digest(project_dir: Path, dbt_vars: Mapping[str, Any]) -> str:
+    """Digest of everything besides bronze that decides a build's result."""
+    digest = hashlib.sha256(project_digest(project_dir).encode())
+    digest.update(json.dumps(dbt_vars, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def bronze_loads(bronze: Path) -> BronzeLoads:
+    """Rows per load of every bronze table, with its column-format records folded in."""
+    con = duckdb.connect(str(bronze), read_only=True)
+    try:
+        tables = schema_tables(con, "main")
+        loads: BronzeLoads = {}
+        for table in (t for t in tables if not t.startswith("_")):
+            rows = con.execute(
+                f'select _load_id, count(*) from main."{table}" group by _load_id'
+            ).fetchall()
+            loads[table] = {str(load): int(n) for load, n in rows}
+        if _FORMATS_TABLE in tables:
+            for table, load, n in con.execute(
+                f"select table_name, load_id, count(*) from main.{_FORMATS_TABLE} "
+                "group by table_name, load_id"
+            ).fetchall():
+                if str(table) in loads:
+                    loads[str(table)][f"formats:{load}"] = int(n)
+        return loads
+    finally:
+        con.close()
+
+
+def model_reads(
+    nodes: Iterable[NodeResult], *, bronze_database: str, bronze_schema: str
+) -> dict[str, tuple[str, ...]]:
+    """Bronze tables each model's compiled SQL reads (models dbt compiled in this run)."""
+    pattern = re.compile(
+        rf'"?{re.escape(bronze_database)}"?\."?{re.escape(bronze_schema)}"?\."?(\w+)"?',
+        re.IGNORECASE,
+    )
+    reads: dict[str, tuple[str, ...]] = {}
+    for node in nodes:
+        if node.resource_type == "model" and node.compiled_code is not None:
+            tables = {t for t in pattern.findall(node.compiled_code) if t != _FORMATS_TABLE}
+            reads[node.name] = tuple(sorted(tables))
+    return reads
+
+
+def plan_build(
+    previous: BuildState | None,
+    *,
+    digest: str,
+    bronze: BronzeLoads,
+    full: bool = False,
+) -> BuildPlan:
+    """Full, incremental or up to date (docs/TRANSFORM.md "Incremental builds")."""
+    if full:
+        return BuildPlan(BuildMode.FULL, "a full rebuild was asked for (--full)")
+    if previous is None:
+        return BuildPlan(
+            BuildMode.FULL, "no published build with a recorded build state to build on"
+        )
+    if previous.inputs_digest != digest:
+        return BuildPlan(
+            BuildMode.FULL,
+            "the models, settings, data-contract mappings or detected formats changed "
+            "since the published build",
+        )
+    new_tables = sorted(set(bronze) - set(previous.bronze))
+    if new_tables:
+        return BuildPlan(
+            BuildMode.FULL,
+            f"bronze has new tables since the published build: {', '.join(new_tables)}",
+            changed_tables=tuple(new_tables),
+        )
+    lost = sorted(
+        table
+        for table, loads in previous.bronze.items()
+        if any(bronze.get(table, {}).get(load) != n for load, n in loads.items())
+    )
+    if lost:
+        return BuildPlan(
+            BuildMode.FULL,
+            "bronze lost or rewrote loads the published build was made from: " + ", ".join(lost),
+            changed_tables=tuple(lost),
+        )
+    changed = tuple(sorted(t for t, loads in bronze.items() if loads != previous.bronze.get(t)))
+    if not changed:
+        return BuildPlan(BuildMode.UP_TO_DATE, "no bronze table gained a load since the build")
+    roots = tuple(sorted(m for m, tables in previous.reads.items() if set(tables) & set(changed)))
+    if not roots:
+        return BuildPlan(
+            BuildMode.UP_TO_DATE,
+            f"the new loads feed no model ({', '.join(changed)})",
+            changed_tables=changed,
+        )
+    return BuildPlan(
+        BuildMode.INCREMENTAL,
+        f"new loads in {', '.join(changed)}",
+        changed_tables=changed,
+        roots=roots,
+    )
+
+
+def read_state(snapshot: Path | None) -> BuildState | None:
+    """The build state recorded in a snapshot; None when it has none (or no snapshot)."""
+    if snapshot is None or not snapshot.is_file():
+        return None
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        if "state" not in schema_tables(con, STATE_SCHEMA):
+            return None
+        row = con.execute(f"select state from {_STATE_TABLE}").fetchone()
+        return BuildState.from_json(str(row[0])) if row else None
+    finally:
+        con.close()
+
+
+def write_state(build: Path, state: BuildState | None) -> None:
+    """Record `state` in the build (None: remove any, so the next build is full)."""
+    con = duckdb.connect(str(build))
+    try:
+        con.execute(f"drop schema if exists {STATE_SCHEMA} cascade")
+        if state is not None:
+            con.execute(f"create schema {STATE_SCHEMA}")
+            con.execute(f"create table {_STATE_TABLE} (state varchar)")
+            con.execute(f"insert into {_STATE_TABLE} values (?)", [state.to_json()])
+    finally:
+        con.close()
+
+
+def model_relations(build: Path, schemas: Iterable[str]) -> list[str]:
+    """ "schema.name" of every table and view of `schemas` in a build, sorted."""
+    con = duckdb.connect(str(build), read_only=True)
+    try:
+        wanted = [s.lower() for s in schemas]
+        rows = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database() and lower(table_schema) in "
+            f"({', '.join('?' for _ in wanted)})",
+            wanted,
+        ).fetchall()
+        return sorted(f"{schema}.{name}" for schema, name in rows)
+    finally:
+        con.close()
+
+
+def keep_only_models(build: Path, relations: Iterable[str], schemas: Iterable[str]) -> list[str]:
+    """Drop from a copied build what a fresh dbt build would not hold (scores, answers…).
+
+    Keeps the tables and views of `relations` ("schema.name") in `schemas` and the build
+    state; returns the dropped relations.
+    """
+    keep = {r.lower() for r in relations}
+    model_schemas = {s.lower() for s in schemas}
+    dropped: list[str] = []
+    con = duckdb.connect(str(build))
+    try:
+        found = con.execute(
+            "select table_schema, table_name, table_type from information_schema.tables "
+            "where table_catalog = current_database()"
+        ).fetchall()
+        for schema, name, kind in found:
+            qualified = f"{schema}.{name}".lower()
+            if str(schema).lower() == STATE_SCHEMA or qualified in keep:
+                continue
+            if str(schema).lower() in model_schemas or str(schema).lower() != "main":
+                what = "view" if kind == "VIEW" else "table"
+                con.execute(f'drop {what} if exists "{schema}"."{name}" cascade')
+                dropped.append(qualified)
+        for (schema,) in con.execute(
+            "select schema_name from information_schema.schemata "
+            "where catalog_name = current_database()"
+        ).fetchall():
+            if str(schema).lower() not in {*model_schemas, STATE_SCHEMA, "main"} | {
+                "information_schema",
+                "pg_catalog",
+            }:
+                con.execute(f'drop schema if exists "{schema}" cascade')
+        return dropped
+    finally:
+        con.close()

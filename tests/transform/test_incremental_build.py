@@ -1,0 +1,272 @@
+"""Incremental builds publish exactly what a full rebuild would (issue 17, item 1).
+
+A small synthetic company lands as daily drops (revlake.demo.drops: everything before the
+last three days, then one folder per day), followed by a late file (FX rates and a bank line
+for days long past), a corrected file (invoices exported again with another status and
+amount) and a CRM-only change. After each landing `build_tenant` chooses its plan
+(revlake.transform.incremental); at two points a copy of the workspace is rebuilt in full
+and every silver and gold table of both builds is compared row by row.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from revlake.cli.app import app
+from revlake.demo.drops import split_daily_drops
+from revlake.ingest import run_ingest
+from revlake.transform.build import BuildSummary, build_tenant
+from revlake.transform.incremental import (
+    STATE_SCHEMA,
+    BuildMode,
+    BuildState,
+    plan_build,
+    read_state,
+)
+from revlake.transform.project import GOLD_SCHEMA, SILVER_SCHEMA
+from revlake.transform.spark import compare_gold, gold_tables
+from revlake.workspace import Workspace, init_workspace
+from tests.company_support import CompanySpec, GeneratedCompanies, copy_workspace
+
+TENANT = "demo"
+COMPANY = CompanySpec(customers=40, seed=7)
+DAYS = 3
+
+
+@dataclass
+class Sequence:
+    """The workspace after each landing, and what each build did."""
+
+    workspace: Workspace
+    root: Path
+    builds: dict[str, BuildSummary] = field(default_factory=dict)
+    compared: dict[str, list[str]] = field(default_factory=dict)  # step → differences
+    tables_compared: dict[str, int] = field(default_factory=dict)
+
+
+def _land(workspace: Workspace, folder: Path) -> None:
+    shutil.copytree(folder, workspace.landing_dir(TENANT), dirs_exist_ok=True)
+    ingested = run_ingest(workspace, TENANT, strict=True)
+    assert ingested.rows_rejected == 0 and not ingested.problems
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        return header, list(reader)
+
+
+def _late_files(exports: Path, out: Path) -> Path:
+    """FX rates for a day two years back (changed) and a bank line dated then."""
+    header, rows = _rows(exports / "fx/fx_rates.csv")
+    old = [r for r in rows if r[0].startswith("2023-06-15") and r[1] != "USD"]
+    changed = [[r[0], r[1], f"{float(r[2]) * 1.05:.6f}"] for r in old]
+    _write_csv(out / "fx" / "fx_rates_late.csv", header, changed)
+    header, rows = _rows(exports / "bank/bank_statement.csv")
+    line = next(r for r in rows if r[0].startswith("2023-"))
+    late = list(line)
+    late[1] = late[1][:-4] + "beef"  # a new transaction id on the same old day
+    _write_csv(out / "bank" / "bank_statement_late.csv", header, [late])
+    return out
+
+
+def _corrected_invoices(exports: Path, out: Path) -> Path:
+    """Two 2024 invoices exported again, corrected: a later due date, another country."""
+    header, rows = _rows(exports / "billing/invoices.csv")
+    due, country = header.index("Due Date (UTC)"), header.index("Customer Address Country")
+    chosen = [r for r in rows if r[header.index("Date (UTC)")].startswith("2024-")][:2]
+    first, second = list(chosen[0]), list(chosen[1])
+    first[due] = first[due].replace("2024-", "2025-", 1)
+    second[country] = "DE" if second[country] != "DE" else "FR"
+    _write_csv(out / "billing" / "invoices_corrected.csv", header, [first, second])
+    return out
+
+
+def _crm_change(exports: Path, out: Path, stage: str = "Negotiation/Review") -> Path:
+    """One open deal moves stage (the CRM export of the deals that changed that day)."""
+    header, rows = _rows(exports / "crm/Opportunity.csv")
+    column, closed = header.index("StageName"), header.index("IsClosed")
+    deal = list(next(r for r in rows if r[closed] == "false"))
+    deal[column] = stage
+    name = stage.split("/")[0].replace(" ", "_")
+    _write_csv(out / "crm" / f"Opportunity_changed_{name}.csv", header, [deal])
+    return out
+
+
+def _compare_with_full(sequence: Sequence, step: str) -> None:
+    """Rebuild a copy of the workspace in full; record every table that differs."""
+    incremental = sequence.builds[step].snapshot
+    assert incremental is not None
+    copy = copy_workspace(sequence.workspace, sequence.root / f"full-{step}")
+    full = build_tenant(copy, TENANT, full=True)
+    assert full.published and full.snapshot is not None
+    differences: list[str] = []
+    count = 0
+    for schema in (SILVER_SCHEMA, GOLD_SCHEMA):
+        mine, theirs = gold_tables(incremental, schema), gold_tables(full.snapshot, schema)
+        if set(mine) != set(theirs):
+            differences.append(f"{schema}: tables differ {set(mine) ^ set(theirs)}")
+        comparisons = compare_gold(full.snapshot, incremental, schema=schema)
+        count += len(comparisons)
+        differences += [f"{schema}.{c.describe(2)}" for c in comparisons if not c.equal]
+    sequence.compared[step] = differences
+    sequence.tables_compared[step] = count
+    shutil.rmtree(copy.root)
+
+
+@pytest.fixture(scope="module")
+def sequence(
+    generated_companies: GeneratedCompanies, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sequence]:
+    root = tmp_path_factory.mktemp("incremental")
+    exports = generated_companies(COMPANY) / "exports"
+    folders = split_daily_drops(exports, root / "drops", days=DAYS)
+    workspace = init_workspace(root / "ws", tenants=(TENANT,))
+    run = Sequence(workspace, root)
+    steps = [(f.name, f) for f in folders]
+    steps += [
+        ("late", _late_files(exports, root / "late")),
+        ("corrected", _corrected_invoices(exports, root / "corrected")),
+        ("crm-only", _crm_change(exports, root / "crm")),
+    ]
+    for step, folder in steps:
+        _land(workspace, folder)
+        run.builds[step] = build_tenant(workspace, TENANT)
+        assert run.builds[step].published, (step, run.builds[step].failures)
+        if step in {folders[-1].name, "crm-only"}:
+            _compare_with_full(run, step)
+    run.builds["again"] = build_tenant(workspace, TENANT)
+    yield run
+
+
+def test_the_first_build_is_full_and_each_drop_after_it_incremental(sequence: Sequence) -> None:
+    modes = {step: b.plan.mode for step, b in sequence.builds.items() if b.plan}
+    assert modes.pop("initial") is BuildMode.FULL
+    assert modes.pop("again") is BuildMode.UP_TO_DATE
+    assert set(modes.values()) == {BuildMode.INCREMENTAL}, modes
+    first = sequence.builds["initial"]
+    for step, build in sequence.builds.items():
+        if build.plan and build.plan.mode is BuildMode.INCREMENTAL:
+            assert 0 < build.models_total < first.models_total, step
+
+
+def test_incremental_builds_equal_a_full_rebuild_row_by_row(sequence: Sequence) -> None:
+    assert len(sequence.compared) == 2 and "crm-only" in sequence.compared
+    for step, differences in sequence.compared.items():
+        assert not differences, f"{step}:\n" + "\n".join(differences)
+        # silver and gold: dozens of tables, not a vacuous comparison
+        assert sequence.tables_compared[step] > 60, step
+
+
+def test_a_late_or_corrected_file_rebuilds_what_it_feeds(sequence: Sequence) -> None:
+    late = sequence.builds["late"].plan
+    assert late is not None
+    assert set(late.changed_tables) == {"fx_rates", "bank_statement"}
+    rebuilt = {n.name for n in sequence.builds["late"].invocation.of_type("model")}
+    assert {"stg_fx__rates", "fct_mrr", "fct_deferred_revenue_monthly"} <= rebuilt
+    corrected = sequence.builds["corrected"].plan
+    assert corrected is not None and corrected.changed_tables == ("stripe_invoices",)
+    rebuilt = {n.name for n in sequence.builds["corrected"].invocation.of_type("model")}
+    assert {"fct_ar_invoices", "fct_revenue_schedule"} <= rebuilt
+
+
+def test_a_crm_change_leaves_the_revenue_models_alone(sequence: Sequence) -> None:
+    build = sequence.builds["crm-only"]
+    assert build.plan is not None and build.plan.changed_tables == ("salesforce_opportunity",)
+    rebuilt = {n.name for n in build.invocation.of_type("model")}
+    assert "fct_pipeline" in rebuilt
+    # the deal feeds the pipeline and the customer dimension (account attributes), not
+    # the revenue facts, FX or billing staging
+    untouched = {
+        "fct_mrr",
+        "fct_revenue_schedule",
+        "fct_deferred_revenue_monthly",
+        "stg_fx__rates",
+        "stg_stripe__invoices",
+    }
+    assert not rebuilt & untouched
+    assert len(rebuilt) < sequence.builds["initial"].models_total / 3
+    assert build.tests_total > 0 and build.tests_failed == 0
+
+
+def test_the_published_build_records_its_state_and_holds_no_stale_scores(
+    sequence: Sequence,
+) -> None:
+    snapshot = sequence.builds["crm-only"].snapshot
+    state = read_state(snapshot)
+    assert state is not None
+    assert state.reads["stg_fx__rates"] == ("fx_rates",)
+    assert "salesforce_opportunity" in state.bronze
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        schemas = {
+            r[0]
+            for r in con.execute(
+                "select distinct table_schema from information_schema.tables"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert schemas == {SILVER_SCHEMA, GOLD_SCHEMA, STATE_SCHEMA}
+
+
+def test_rules_fall_back_to_a_full_build() -> None:
+    state = BuildState(
+        inputs_digest="a",
+        bronze={"fx_rates": {"l1": 10}, "stripe_invoices": {"l1": 5}},
+        reads={"stg_fx__rates": ("fx_rates",), "stg_stripe__invoices": ("stripe_invoices",)},
+    )
+    bronze = {"fx_rates": {"l1": 10}, "stripe_invoices": {"l1": 5}}
+    assert plan_build(state, digest="a", bronze=bronze).mode is BuildMode.UP_TO_DATE
+    assert plan_build(state, digest="a", bronze=bronze, full=True).mode is BuildMode.FULL
+    assert plan_build(None, digest="a", bronze=bronze).mode is BuildMode.FULL
+    changed_code = plan_build(state, digest="b", bronze=bronze)
+    assert changed_code.mode is BuildMode.FULL and "settings" in changed_code.reason
+    new_table = plan_build(state, digest="a", bronze={**bronze, "hubspot_deals": {"l2": 1}})
+    assert new_table.mode is BuildMode.FULL and "hubspot_deals" in new_table.reason
+    lost = plan_build(state, digest="a", bronze={**bronze, "fx_rates": {"l1": 9}})
+    assert lost.mode is BuildMode.FULL and "fx_rates" in lost.reason
+    grown = plan_build(state, digest="a", bronze={**bronze, "fx_rates": {"l1": 10, "l2": 1}})
+    assert grown.mode is BuildMode.INCREMENTAL
+    assert grown.roots == ("stg_fx__rates",) and grown.selection == "stg_fx__rates+"
+    unread = BuildState("a", bronze, {"stg_fx__rates": ("fx_rates",)})
+    grew = {**bronze, "stripe_invoices": {"l1": 5, "l2": 1}}
+    fed_nothing = plan_build(unread, digest="a", bronze=grew)
+    assert fed_nothing.mode is BuildMode.UP_TO_DATE and "feed no model" in fed_nothing.reason
+
+
+def test_the_cli_says_what_it_rebuilt_and_full_forces_everything(
+    sequence: Sequence, tmp_path: Path
+) -> None:
+    workspace = copy_workspace(sequence.workspace, tmp_path / "ws")
+    runner = CliRunner()
+    up_to_date = runner.invoke(app, ["build", "--workspace", str(workspace.root)])
+    assert up_to_date.exit_code == 0, up_to_date.output
+    assert "up to date" in up_to_date.output and "--full" in up_to_date.output
+    exports = sequence.root / "drops" / "initial"
+    _land(workspace, _crm_change(exports, tmp_path / "crm2", stage="Proposal/Price Quote"))
+    incremental = runner.invoke(app, ["build", "--workspace", str(workspace.root)])
+    assert incremental.exit_code == 0, incremental.output
+    assert "incremental: new loads in salesforce_opportunity" in incremental.output
+    assert "stg_salesforce__opportunities" in incremental.output
+    both = runner.invoke(
+        app, ["build", "--workspace", str(workspace.root), "--full", "--select", "fct_mrr"]
+    )
+    assert both.exit_code == 2 and "--full" in both.output
