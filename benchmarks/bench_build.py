@@ -17,6 +17,13 @@ models by their file, data and unit tests by the model they test) are summed per
 medians of the repeats are printed beside the time of all nodes, with the row counts of
 the folders' largest tables in the published snapshot. Node times are summed over dbt's
 threads, so their sum can exceed the build's wall time; the share is of the summed time.
+
+Daily runs (`--daily`): the company is cut into daily drops (revlake.demo.drops: all
+records before its last day, then that day's billing, bank, FX, CRM, accounting and ad
+exports), the first drop ingested and built; then, from a copy of that workspace per
+repeat, the day lands and `revlake run` (ingest + incremental build + publish) is timed,
+against `revlake build --full` of the same workspace right after it (same run, alternating).
+The two published builds' gold tables are compared row by row.
 """
 
 from __future__ import annotations
@@ -37,8 +44,10 @@ from typing import Any
 import duckdb
 
 from revlake.demo import GenerateConfig, generate_company
+from revlake.demo.drops import split_daily_drops
 from revlake.ingest import run_ingest
 from revlake.transform.build import dbt_work_dir
+from revlake.transform.spark import compare_gold
 from revlake.workspace import Workspace, init_workspace
 
 TENANT = "bench"
@@ -62,10 +71,14 @@ def prepare(root: Path, customers: int, seed: int) -> Workspace:
     return workspace
 
 
-def timed_build(workspace: Workspace, threads: int) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MiB, exit code) of `revlake build` in a child process."""
-    command = [sys.executable, "-m", "revlake", "build", "--workspace", str(workspace.root)]
-    command += ["--threads", str(threads)]
+def timed_build(
+    workspace: Workspace, threads: int, *, full: bool = True, command_name: str = "build"
+) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB, exit code) of `revlake build` (a full rebuild unless
+    `full` is False; `command_name` "run": ingest, then build) in a child process."""
+    command = [sys.executable, "-m", "revlake", command_name, "--workspace", str(workspace.root)]
+    if command_name == "build":
+        command += ["--threads", str(threads)] + (["--full"] if full else [])
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
@@ -246,11 +259,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
+        "--daily",
+        action="store_true",
+        help="time a run after one day of new exports against a full rebuild (see above)",
+    )
+    parser.add_argument(
         "--areas",
         default=DEFAULT_AREAS,
         help="comma-separated model folders whose node time and tables are reported ('' to skip)",
     )
     args = parser.parse_args(argv)
+    if args.daily:
+        return daily_main(args)
     areas = [part.strip() for part in args.areas.split(",") if part.strip()]
     area_lines: list[str] = []
     measured: list[tuple[int, dict[str, float]]] = []
@@ -297,6 +317,94 @@ def main(argv: list[str] | None = None) -> int:
         if len(measured) >= 2 and max(n for n, _ in measured) < 1_000_000:
             print("\n".join(extrapolate(measured, 1_000_000)))
     return 0
+
+
+def prepare_daily(root: Path, customers: int, seed: int) -> tuple[Workspace, Path]:
+    """The company's drops; the first ingested and built. Returns it and the day's drop."""
+    generated = root / "company"
+    generate_company(
+        GenerateConfig(customers=customers, seed=seed, out=generated), workers=os.cpu_count() or 1
+    )
+    folders = split_daily_drops(generated / "exports", root / "drops", days=1)
+    workspace = init_workspace(root / "ws", tenants=[TENANT])
+    shutil.copytree(folders[0], workspace.landing_dir(TENANT), dirs_exist_ok=True)
+    summary = run_ingest(workspace, TENANT)
+    if summary.exit_code or summary.problems:
+        raise SystemExit(f"ingest of the {customers:,}-customer company failed")
+    wall, peak, code = timed_build(workspace, threads=2)
+    if code != 0:
+        raise SystemExit(f"the first build failed at {customers:,} customers")
+    print(f"  first drop: full build {wall:.1f} s, peak {peak:,.0f} MiB", flush=True)
+    return workspace, folders[1]
+
+
+def daily_main(args: argparse.Namespace) -> int:
+    """`--daily`: a run after one day of new exports vs a full rebuild (module docstring)."""
+    print(
+        f"{'customers':>10} {'daily run s':>12} {'run peak MiB':>13} {'full build s':>13} "
+        f"{'full peak MiB':>14} {'run/full':>9} {'models':>8} {'gold equal':>11}"
+    )
+    for customers in (int(p) for p in args.customers.split(",") if p.strip()):
+        with tempfile.TemporaryDirectory(prefix="revlake-bench-daily-") as tmp:
+            root = Path(tmp)
+            base, day = prepare_daily(root, customers, args.seed)
+            runs, fulls, run_peaks, full_peaks, ratios = [], [], [], [], []
+            models, equal = "", True
+            for repeat in range(args.repeats):
+                workspace = copy_workspace_folder(base, root / f"repeat-{repeat}")
+                shutil.copytree(day, workspace.landing_dir(TENANT), dirs_exist_ok=True)
+                run_s, run_peak, code = timed_build(workspace, args.threads, command_name="run")
+                if code != 0:
+                    print(f"revlake run failed (exit {code}) at {customers} customers")
+                    return 1
+                incremental = current_snapshot_path(workspace)
+                models = rebuilt_models(workspace)
+                full_s, full_peak, code = timed_build(workspace, args.threads)
+                if code != 0:
+                    print(f"revlake build --full failed (exit {code}) at {customers} customers")
+                    return 1
+                differing = [
+                    c.table
+                    for c in compare_gold(current_snapshot_path(workspace), incremental)
+                    if not c.equal
+                ]
+                equal = equal and not differing
+                runs.append(run_s)
+                fulls.append(full_s)
+                run_peaks.append(run_peak)
+                full_peaks.append(full_peak)
+                ratios.append(run_s / full_s)
+                shutil.rmtree(workspace.root)
+            print(
+                f"{customers:>10,} {statistics.median(runs):>12.1f} {max(run_peaks):>13,.0f} "
+                f"{statistics.median(fulls):>13.1f} {max(full_peaks):>14,.0f} "
+                f"{statistics.median(ratios):>9.0%} {models:>8} {'yes' if equal else 'NO':>11}",
+                flush=True,
+            )
+    print(
+        "(medians of the repeats; run/full = median of each repeat's ratio; models = "
+        "rebuilt/all in the run's build; gold equal = every gold table row by row)"
+    )
+    return 0
+
+
+def copy_workspace_folder(source: Workspace, target: Path) -> Workspace:
+    shutil.copytree(source.root, target)
+    return Workspace.open(target)
+
+
+def current_snapshot_path(workspace: Workspace) -> Path:
+    folder = workspace.snapshots_dir(TENANT)
+    return folder / (folder / "CURRENT").read_text().strip()
+
+
+def rebuilt_models(workspace: Workspace) -> str:
+    """ "rebuilt/all" models of the last dbt command (target/run_results.json, manifest)."""
+    target = dbt_work_dir(workspace, TENANT) / "target"
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    built = sum(1 for r in results if r["unique_id"].startswith("model."))
+    return f"{built}/{sum(1 for n in nodes if n.startswith('model.'))}"
 
 
 if __name__ == "__main__":
