@@ -14,6 +14,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from revlake.transform import snapshots
 from revlake.transform.build import BuildSummary
 from revlake.workspace import Workspace
@@ -55,3 +57,32 @@ def ap_company(company_factory: CompanyFactory) -> ApCompany:
     failures = [(n.name, n.status, n.message) for n in built.summary.failures]
     assert failures == [] and built.summary.published, failures
     return ApCompany(workspace=built.workspace, generated=built.generated, summary=built.summary)
+
+
+DOUBLED_LINES = 100
+"""Bank lines `with_doubled_bank_lines` imports twice: enough ambiguous lines (two per
+doubled line) to page past the Bank page's stored first 100."""
+
+
+def with_doubled_bank_lines(workspace: Workspace, count: int = DOUBLED_LINES) -> Workspace:
+    """`workspace` (a private copy) whose published demo build lists its first `count`
+    incoming bank lines twice, as a statement imported twice would (the copy's id ends in
+    "-again"). A doubled line and its copy want the same payment equally, so both are
+    ambiguous and that payment stays unmatched: the demo company itself has no ambiguous
+    lines. The answers stored at publish are not redone: read it with a non-default
+    `window_days` (none is stored)."""
+    path = snapshots.current_snapshot(workspace.snapshots_dir(TENANT))
+    assert path is not None
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "insert into gold.fct_bank_transactions "
+            "select * replace (transaction_id || '-again' as transaction_id) "
+            "from gold.fct_bank_transactions where transaction_id in ("
+            "  select transaction_id from gold.fct_bank_transactions where amount > 0"
+            "  order by transaction_date, transaction_id limit ?)",
+            [count],
+        )
+    finally:
+        con.close()
+    return workspace

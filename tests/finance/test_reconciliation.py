@@ -180,6 +180,25 @@ def test_a_window_of_unmatched_lines_is_the_full_lists_slice(
     assert head.unmatched_bank_lines == full[:10]
 
 
+def test_a_window_of_unmatched_payments_is_the_full_lists_slice(
+    snapshot: tuple[ApCompany, Build],
+) -> None:
+    """The Bank page's other paged lists take windows the same way (no tolerance: the
+    demo's payments settled a day or more apart stay unmatched)."""
+    _company, snap = snapshot
+    total = bank_reconciliation(snap, None, None, 0, limit=10).counts.unmatched_payments
+    assert total > 150, "the demo bank has enough unmatched payments to page"
+    whole = bank_reconciliation(snap, None, None, 0, limit=total)
+    for offset, limit in ((0, 25), (100, 50), (total - 3, 50), (total + 5, 25)):
+        window = PageParams(limit=limit, offset=offset)
+        paged = bank_reconciliation(snap, None, None, 0, limit=10, payments=window)
+        assert paged.unmatched_payments == whole.unmatched_payments[offset : offset + limit]
+        assert paged.unmatched_bank_lines == whole.unmatched_bank_lines[:10]  # kept its limit
+        other = bank_reconciliation(snap, None, None, 0, limit=10, ambiguous=window)
+        assert other.ambiguous == whole.ambiguous[offset : offset + limit]
+        assert other.unmatched_payments == whole.unmatched_payments[:10]
+
+
 def test_resolutions_come_first() -> None:
     lines = [line("t1", "99.00"), line("t2", "12.00"), line("t3", "7.00"), line("t4", "5.00")]
     payments = [pay("p1", "99.00", 1), pay("p2", "99.00", -1), pay("p5", "5.00")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,7 @@ from revlake.store.bank_matches import (
 )
 
 EVENTS_TABLE = payables.EVENTS_TABLE
+T = TypeVar("T")
 
 
 class NotFoundError(NotFound):
@@ -169,16 +171,20 @@ def bank_reconciliation(
     stamp: Hashable = None,
     *,
     lines: PageParams | None = None,
+    ambiguous: PageParams | None = None,
+    payments: PageParams | None = None,
 ) -> BankReconciliation:
     """Reconcile the bank lines dated in [date_from, date_to] (revlake.finance.reconciliation).
 
     `resolutions` are finance's decisions from the store; `stamp` identifies their version
     (revlake.store.bank_matches.resolutions_stamp) so the memo is per version. Each list
-    holds its first `limit` entries, except the unmatched bank lines when `lines` names a
-    window of them (LIMIT/OFFSET in the reconciliation's order: the dashboard's pages of
-    that list). Without `lines` the answer and its memo key are the API's (and the stored
-    default view's). The reconciliation itself is memoised once per dates, window and
-    stamp, so windows and limits of one reconciliation do not reconcile again.
+    holds its first `limit` entries, except a list given a window: the unmatched bank
+    lines (`lines`), the ambiguous lines (`ambiguous`) or the unmatched payments
+    (`payments`) then hold that LIMIT/OFFSET of the list in the reconciliation's order
+    (the dashboard's pages of that list). Without windows the answer and its memo key are
+    the API's (and the stored default view's). The reconciliation itself is memoised once
+    per dates, window and stamp, so windows and limits of one reconciliation do not
+    reconcile again.
     """
     snapshot.require(*BANK_TABLES, hint=payables.HINT)
 
@@ -194,11 +200,7 @@ def bank_reconciliation(
             ),
         )
         counts = result.counts()
-        unmatched = (
-            result.unmatched_lines[:limit]
-            if lines is None
-            else result.unmatched_lines[lines.offset : lines.offset + lines.limit]
-        )
+        unmatched = _window(result.unmatched_lines, lines, limit)
         return BankReconciliation(
             snapshot=snapshot.name,
             date_from=date_from,
@@ -223,10 +225,12 @@ def bank_reconciliation(
                     score=a.score,
                     candidates=[_payment(c.payment) for c in a.candidates],
                 )
-                for a in result.ambiguous[:limit]
+                for a in _window(result.ambiguous, ambiguous, limit)
             ],
             unmatched_bank_lines=[_line(ln) for ln in unmatched],
-            unmatched_payments=[_payment(p) for p in result.unmatched_payments[:limit]],
+            unmatched_payments=[
+                _payment(p) for p in _window(result.unmatched_payments, payments, limit)
+            ],
             dismissed=[_line(ln) for ln in result.dismissed[:limit]],
         )
 
@@ -238,9 +242,17 @@ def bank_reconciliation(
         limit,
         stamp,
     )
-    if lines is not None:
-        key = (*key, "lines", lines.offset, lines.limit)
+    for name, window in (("lines", lines), ("ambiguous", ambiguous), ("payments", payments)):
+        if window is not None:
+            key = (*key, name, window.offset, window.limit)
     return snapshot.memo(key, compute)
+
+
+def _window(entries: tuple[T, ...], window: PageParams | None, limit: int) -> tuple[T, ...]:
+    """A list's first `limit` entries, or its LIMIT/OFFSET `window` when it has one."""
+    if window is None:
+        return entries[:limit]
+    return entries[window.offset : window.offset + window.limit]
 
 
 def stored_resolutions(session: Session, tenant_id: str) -> tuple[list[Resolution], Hashable]:

@@ -6,7 +6,10 @@ layer for that window (the same functions and paging the API uses) and shows a `
 "Rows 51–100 of 1,234", previous/next links, the page sizes and the CSV link, all marked
 `data-inplace` (`_pager.html`) so static/inplace.js swaps them without a reload. A page
 number that is not a whole number from 1, or lies past the last page, renders the page in
-its layout with the problem named (400 / 404) instead of a bare error page.
+its layout with the problem named (400 / 404) instead of a bare error page. A page with
+several lists (the Bank page) pages each on its own: the first list takes `page` and
+`per_page` (`PagingDep`), each other one `<list>_page` and `<list>_per_page`
+(`ListPaging("<list>_")`); each list's links keep the other lists' pages.
 
 The CSV routes fetch every row through the same query function, page by page
 (`all_rows`), and answer them with `csv_response`: one header row with units, money as
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,8 +36,12 @@ from revlake.queries.params import MAX_LIMIT, PageParams
 PAGE_SIZES: tuple[int, ...] = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE = 1_000_000
+MAX_PARAM_LENGTH = 20
 LIST_PARAMS = frozenset({"page", "per_page", "partial"})
 """Query parameters of the paging itself (left out of the CSV link; replaced in the pager's)."""
+_LIST_PAGING = re.compile(r"[a-z][a-z0-9]*_(page|per_page)")
+"""The paging parameters of a page's other lists (`ambiguous_page`, `payments_per_page`):
+left out of every CSV link too."""
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -47,6 +55,14 @@ class Paging:
     page: int = 1
     per_page: int = DEFAULT_PAGE_SIZE
     error: str | None = None
+    prefix: str = ""
+    """The list's part of its parameter names: "" (`page`, `per_page`) or e.g. "ambiguous_"
+    (`ambiguous_page`, `ambiguous_per_page`) on a page with several lists."""
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """This list's query parameters: its page number's and its page size's."""
+        return f"{self.prefix}page", f"{self.prefix}per_page"
 
     @property
     def params(self) -> PageParams:
@@ -55,11 +71,17 @@ class Paging:
 
 
 def paging(
-    page: Annotated[str | None, Query(max_length=20)] = None,
-    per_page: Annotated[str | None, Query(max_length=20)] = None,
+    page: Annotated[str | None, Query(max_length=MAX_PARAM_LENGTH)] = None,
+    per_page: Annotated[str | None, Query(max_length=MAX_PARAM_LENGTH)] = None,
 ) -> Paging:
     """`page` and `per_page` from the query; a bad value keeps the default and names the
     problem (the page shows it in its layout, see `Pager.status`)."""
+    return parse_paging(page, per_page)
+
+
+def parse_paging(page: str | None, per_page: str | None, prefix: str = "") -> Paging:
+    """A list's window from its two query values (`paging`, `ListPaging`); a bad value keeps
+    the default and names the problem."""
     number, size = 1, DEFAULT_PAGE_SIZE
     problems: list[str] = []
     if page:
@@ -73,10 +95,50 @@ def paging(
         else:
             sizes = ", ".join(str(s) for s in PAGE_SIZES)
             problems.append(f"{per_page!r} rows per page is not offered (choose {sizes})")
-    return Paging(number, size, "; ".join(problems) or None)
+    return Paging(number, size, "; ".join(problems) or None, prefix)
 
 
 PagingDep = Annotated[Paging, Depends(paging)]
+
+
+class ListPaging:
+    """The dependency of one more list on a page: its window from `<prefix>page` and
+    `<prefix>per_page`, so that each list of the page pages on its own. A value longer
+    than `MAX_PARAM_LENGTH` is a bad value like any other (400 in the page's layout)."""
+
+    def __init__(self, prefix: str) -> None:
+        if not _LIST_PAGING.fullmatch(prefix + "page"):
+            raise ValueError(f"list prefix {prefix!r} must be lower-case letters/digits and '_'")
+        self.prefix = prefix
+
+    def __call__(self, request: Request) -> Paging:
+        page, per_page = (
+            request.query_params.get(name)
+            for name in (f"{self.prefix}page", f"{self.prefix}per_page")
+        )
+        return parse_paging(_short(page), _short(per_page), self.prefix)
+
+
+def _short(value: str | None) -> str | None:
+    """A query value as `parse_paging` names it: cut after `MAX_PARAM_LENGTH` characters
+    (still not a number, so still refused)."""
+    if value is None or len(value) <= MAX_PARAM_LENGTH:
+        return value
+    return value[:MAX_PARAM_LENGTH] + "…"
+
+
+def _good_paging_value(name: str, value: str) -> bool:
+    """Whether another list's paging value is one `parse_paging` takes."""
+    if not value.isdigit() or len(value) > MAX_PARAM_LENGTH:
+        return False
+    if name.endswith("per_page"):
+        return int(value) in PAGE_SIZES
+    return 1 <= int(value) <= MAX_PAGE
+
+
+def paging_param(name: str) -> bool:
+    """Whether a query parameter pages one of a page's lists (not a filter of them)."""
+    return name in LIST_PARAMS or _LIST_PAGING.fullmatch(name) is not None
 
 
 @dataclass(frozen=True)
@@ -103,26 +165,36 @@ class Pager:
     """HTTP status of the page: 200, 400 for a bad `page`/`per_page`, 404 past the end."""
 
 
-def _href(path: str, kept: list[tuple[str, str]], page: int, per_page: int) -> str:
+def _href(
+    path: str, kept: list[tuple[str, str]], names: tuple[str, str], page: int, per_page: int
+) -> str:
     query = list(kept)
     if page > 1:
-        query.append(("page", str(page)))
+        query.append((names[0], str(page)))
     if per_page != DEFAULT_PAGE_SIZE:
-        query.append(("per_page", str(per_page)))
+        query.append((names[1], str(per_page)))
     return f"{path}?{urlencode(query)}" if query else path
 
 
 def csv_link(request: Request, csv_path: str) -> str:
     """The link to a list's CSV download: `csv_path` with the request's query parameters
-    that are not the paging's (the list's filters), so the file holds what the page lists."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in LIST_PARAMS]
+    that are not any list's paging (the list's filters), so the file holds what the page
+    lists."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if not paging_param(k)]
     return f"{csv_path}?{urlencode(kept)}" if kept else csv_path
 
 
 def pager(request: Request, paging: Paging, total: int, shown: int, csv_path: str) -> Pager:
     """The pager of a list of `total` rows whose page `paging` holds `shown` rows; links
-    keep the request's other query parameters (the list's filters)."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in LIST_PARAMS]
+    keep the request's other query parameters (the list's filters, and the pages of the
+    page's other lists, less any that is not a page: a bad one is named once, not kept)."""
+    own = {*paging.names, "partial"}
+    kept = [
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k not in own and (not paging_param(k) or _good_paging_value(k, v))
+    ]
+    names = paging.names
     path = request.url.path
     size = paging.per_page
     pages = max(1, -(-total // size))
@@ -140,9 +212,9 @@ def pager(request: Request, paging: Paging, total: int, shown: int, csv_path: st
         total=total,
         page=page,
         pages=pages,
-        prev_href=_href(path, kept, min(page, pages + 1) - 1, size) if page > 1 else None,
-        next_href=_href(path, kept, page + 1, size) if page < pages else None,
-        sizes=tuple(SizeLink(s, _href(path, kept, 1, s), s == size) for s in PAGE_SIZES),
+        prev_href=_href(path, kept, names, min(page, pages + 1) - 1, size) if page > 1 else None,
+        next_href=_href(path, kept, names, page + 1, size) if page < pages else None,
+        sizes=tuple(SizeLink(s, _href(path, kept, names, 1, s), s == size) for s in PAGE_SIZES),
         csv_href=csv_link(request, csv_path),
         error=error,
         status=status,

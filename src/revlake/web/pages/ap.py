@@ -1,6 +1,7 @@
 """Dashboard pages of payables and the bank: AP aging (table and chart), open bills, and
 the bank reconciliation (counts, ambiguous and unmatched lists). The open bills and the
-unmatched bank lines are paged, each with a CSV download of the whole list
+bank page's three lists (ambiguous lines, unmatched bank lines, unmatched payments) are
+paged, each list on its own, each with a CSV download of the whole list
 (`revlake.web.listing`).
 
 Finance and admin roles only (Area.AP). They read the same functions as the API
@@ -9,9 +10,10 @@ Finance and admin roles only (Area.AP). They read the same functions as the API
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -34,17 +36,26 @@ from revlake.web.common import NavEntry, PageSnapshot, WebPrincipal, render, req
 from revlake.web.figures import ap as ap_figures
 from revlake.web.listing import (
     Column,
+    ListPaging,
+    Paging,
     PagingDep,
     all_rows,
-    csv_link,
     csv_response,
     pager,
     unit,
 )
 
 LINES_SHOWN = precompute.BANK_LINES_SHOWN
-"""Ambiguous and unmatched-payment lists: the first 100, with a count and a CSV download of
-the whole list (the unmatched bank lines are paged); the default view is stored at publish."""
+"""Entries per list of the Bank page's stored default view (stored at publish): a page of a
+list inside its first 100 is read from it, a page past them from the query's own window."""
+
+AmbiguousPagingDep = Annotated[Paging, Depends(ListPaging("ambiguous_"))]
+"""The Bank page's ambiguous lines: `ambiguous_page`, `ambiguous_per_page`."""
+PaymentsPagingDep = Annotated[Paging, Depends(ListPaging("payments_"))]
+"""The Bank page's unmatched payments: `payments_page`, `payments_per_page` (the unmatched
+bank lines keep the plain `page`, `per_page`)."""
+
+Entry = TypeVar("Entry")
 
 NAV: tuple[NavEntry, ...] = (
     ("/finance/ap", "Payables", Area.AP),
@@ -126,14 +137,20 @@ async def bank_page(
     snapshot: PageSnapshot,
     context: ContextDep,
     paging: PagingDep,
+    ambiguous_paging: AmbiguousPagingDep,
+    payments_paging: PaymentsPagingDep,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: Annotated[date | None, Query()] = None,
     window_days: Annotated[int, Query(ge=0, le=MAX_WINDOW_DAYS)] = DEFAULT_WINDOW_DAYS,
 ) -> HTMLResponse:
+    """The reconciliation's counts and its three lists, each paged on its own: the
+    unmatched bank lines (`page`, `per_page`), the ambiguous lines (`ambiguous_page`, ...)
+    and the unmatched payments (`payments_page`, ...)."""
     require(principal, Area.AP)
-    window = paging.params
 
-    def compute() -> tuple[BankReconciliation, list[BankLineOut]]:
+    def compute() -> tuple[
+        BankReconciliation, list[BankAmbiguousOut], list[BankLineOut], list[CashPaymentOut]
+    ]:
         with context.store.read() as session:
             resolutions, stamp = ap.stored_resolutions(session, principal.tenant_id)
         # the default view is stored at publish, per version of the resolutions
@@ -146,36 +163,72 @@ async def bank_page(
             ),
         )
         assert shown is not None  # bank_reconciliation answers or raises
-        if window.offset + window.limit <= LINES_SHOWN:
-            # the stored default view already holds this window: no reconciliation
-            return shown, shown.unmatched_bank_lines[window.offset : window.offset + window.limit]
-        paged = ap.bank_reconciliation(
-            snapshot, from_, to, window_days, LINES_SHOWN, resolutions, stamp, lines=window
+        window = (snapshot, from_, to, window_days, LINES_SHOWN, resolutions, stamp)
+        # each list's page: from the stored view when it holds it, else the query's own
+        # window of that list alone (so paging one list reads no other list's window)
+        ambiguous = _page_of(
+            shown.ambiguous,
+            ambiguous_paging,
+            lambda w: ap.bank_reconciliation(*window, ambiguous=w).ambiguous,
         )
-        return shown, paged.unmatched_bank_lines
+        lines = _page_of(
+            shown.unmatched_bank_lines,
+            paging,
+            lambda w: ap.bank_reconciliation(*window, lines=w).unmatched_bank_lines,
+        )
+        payments = _page_of(
+            shown.unmatched_payments,
+            payments_paging,
+            lambda w: ap.bank_reconciliation(*window, payments=w).unmatched_payments,
+        )
+        return shown, ambiguous, lines, payments
 
-    result, lines = await run_in_threadpool(compute)
-    lines_pager = pager(
-        request,
-        paging,
-        result.counts.unmatched_bank_lines,
-        len(lines),
-        "/finance/bank/unmatched.csv",
+    result, ambiguous, lines, payments = await run_in_threadpool(compute)
+    counts = result.counts
+    ambiguous_pager = pager(
+        request, ambiguous_paging, counts.ambiguous, len(ambiguous), "/finance/bank/ambiguous.csv"
     )
+    lines_pager = pager(
+        request, paging, counts.unmatched_bank_lines, len(lines), "/finance/bank/unmatched.csv"
+    )
+    payments_pager = pager(
+        request,
+        payments_paging,
+        counts.unmatched_payments,
+        len(payments),
+        "/finance/bank/unmatched-payments.csv",
+    )
+    statuses = sorted({p.status for p in (ambiguous_pager, lines_pager, payments_pager)} - {200})
     return render(
         request,
         "bank.html",
         principal,
         snapshot,
         result=result,
+        ambiguous=ambiguous,
         unmatched=lines,
+        payments=payments,
+        ambiguous_pager=ambiguous_pager,
         pager=lines_pager,
-        ambiguous_csv=csv_link(request, "/finance/bank/ambiguous.csv"),
-        payments_csv=csv_link(request, "/finance/bank/unmatched-payments.csv"),
+        payments_pager=payments_pager,
         date_from=from_,
         date_to=to,
-        status_code=lines_pager.status,
+        # a bad page number (400) outranks a page past the end (404)
+        status_code=statuses[0] if statuses else 200,
     )
+
+
+def _page_of(
+    stored: Sequence[Entry],
+    paging: Paging,
+    fetch: Callable[[PageParams], Sequence[Entry]],
+) -> list[Entry]:
+    """The page `paging` asks for of one of the Bank page's lists: a slice of the stored
+    default view's first `LINES_SHOWN` when it lies inside them, else `fetch` of it."""
+    window = paging.params
+    if window.offset + window.limit <= LINES_SHOWN:
+        return list(stored[window.offset : window.offset + window.limit])
+    return list(fetch(window))
 
 
 @dataclass(frozen=True)
