@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -261,6 +261,103 @@ def test_deferred_as_of_a_past_month_end_equals_what_was_known_then(
     assert {c: v for c, v in result.totals().items() if v} == {
         c: v for c, v in closing.items() if v
     }
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return _next_month(month) - dt.timedelta(days=1)
+
+
+def dense_rollforward(gold: duckdb.DuckDBPyConnection, reporting: str) -> list[tuple[Any, ...]]:
+    """The dense deferred revenue roll-forward recomputed in Python from the schedule.
+
+    One row per customer, currency and every month from its first to its last billing or
+    recognition month, in the columns of fct_deferred_revenue_monthly: each amount
+    converted at the month end's rate (silver.int_fx__daily_rates, through USD) and
+    rounded half away from zero per row, as the dense table does.
+    """
+    lines: dict[str, tuple[str, str, dt.date, Decimal]] = {}
+    moved: dict[tuple[str, str, dt.date], list[Decimal]] = defaultdict(
+        lambda: [Decimal(0), Decimal(0), Decimal(0)]
+    )
+    for line_id, customer, currency, invoiced, net, month, recognised, credited in gold.execute(
+        "select invoice_line_id, customer_id, currency, invoice_date, line_net_amount, "
+        "month_start_date, recognised_amount, credited_amount from gold.fct_revenue_schedule"
+    ).fetchall():
+        lines[line_id] = (customer, currency, invoiced, net)
+        moved[(customer, currency, month)][1] += recognised
+        moved[(customer, currency, month)][2] += credited
+    for customer, currency, invoiced, net in lines.values():
+        moved[(customer, currency, invoiced.replace(day=1))][0] += net
+    spans: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
+    for customer, currency, month in moved:
+        spans[(customer, currency)].append(month)
+    rates = {
+        (currency, day): Decimal(rate)
+        for currency, day, rate in gold.execute(
+            "select currency, rate_day, rate_to_usd from silver.int_fx__daily_rates"
+        ).fetchall()
+    }
+
+    def convert(amount: Decimal, currency: str, day: dt.date) -> Decimal | None:
+        one = Decimal(1)
+        rate_from = one if currency in {reporting, "USD"} else rates.get((currency, day))
+        rate_to = one if reporting in {currency, "USD"} else rates.get((reporting, day))
+        if rate_from is None or rate_to is None:
+            return None
+        micro_from, micro_to = _cents(rate_from * 10_000), _cents(rate_to * 10_000)
+        return Decimal(_cents_div(_cents(amount) * micro_from, micro_to)) * CENT
+
+    rows: list[tuple[Any, ...]] = []
+    for (customer, currency), months in spans.items():
+        month, closing = min(months), Decimal("0.00")
+        while month <= max(months):
+            billed, recognised, contra = moved.get((customer, currency, month), [Decimal(0)] * 3)
+            opening, closing = closing, closing + billed - recognised - contra
+            end = _month_end(month)
+            amounts = (opening, billed, recognised, contra, closing)
+            converted = (convert(a, currency, end) for a in amounts)
+            rows.append((customer, month, end, currency, *amounts, reporting, *converted))
+            month = _next_month(month)
+    return rows
+
+
+def test_the_deferred_revenue_months_equal_a_dense_recomputation(
+    gold: duckdb.DuckDBPyConnection,
+) -> None:
+    """fct_deferred_revenue_monthly equals the dense roll-forward recomputed from the
+    schedule row by row (both ways, duplicates counted), and the total equals its Σ per
+    month and currency (the *_rc totals: Σ of per-customer rounded conversions)."""
+    reporting = gold.execute(
+        "select distinct reporting_currency from gold.fct_deferred_revenue_monthly_total"
+    ).fetchall()
+    assert len(reporting) == 1
+    want = dense_rollforward(gold, str(reporting[0][0]))
+    got = gold.execute("select * from gold.fct_deferred_revenue_monthly").fetchall()
+    missing, extra = Counter(want) - Counter(got), Counter(got) - Counter(want)
+    assert (list(missing)[:3], list(extra)[:3]) == ([], [])
+    assert len(got) == len(want) > 500
+
+    totals: dict[tuple[dt.date, str], list[Any]] = {}
+    for row in want:
+        key = (row[1], row[3])
+        total = totals.setdefault(key, [0] + [Decimal(0)] * 10)
+        total[0] += 1
+        for i, value in enumerate(row[4:9] + row[10:15]):
+            total[i + 1] = None if value is None or total[i + 1] is None else total[i + 1] + value
+    built = {
+        (r[0], r[2]): [r[4], *r[5:15]]
+        for r in gold.execute(
+            "select month_start_date, month_end_date, currency, reporting_currency, "
+            "customer_count, opening, billed, recognised, contra, closing, opening_rc, "
+            "billed_rc, recognised_rc, contra_rc, closing_rc "
+            "from gold.fct_deferred_revenue_monthly_total"
+        ).fetchall()
+    }
+    assert built == totals
 
 
 def test_as_of_needs_a_month_end(gold_build: Build) -> None:
