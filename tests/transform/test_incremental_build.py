@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from revlake.cli.app import app
-from revlake.demo.drops import split_daily_drops
+from revlake.demo.drops import split_daily_drops, write_csv
 from revlake.ingest import run_ingest
 from revlake.transform.build import BuildSummary, build_tenant
 from revlake.transform.incremental import (
@@ -58,14 +58,6 @@ def _land(workspace: Workspace, folder: Path) -> None:
     assert ingested.rows_rejected == 0 and not ingested.problems
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
 def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
@@ -78,12 +70,12 @@ def _late_files(exports: Path, out: Path) -> Path:
     header, rows = _rows(exports / "fx/fx_rates.csv")
     old = [r for r in rows if r[0].startswith("2023-06-15") and r[1] != "USD"]
     changed = [[r[0], r[1], f"{float(r[2]) * 1.05:.6f}"] for r in old]
-    _write_csv(out / "fx" / "fx_rates_late.csv", header, changed)
+    write_csv(out / "fx" / "fx_rates_late.csv", header, changed)
     header, rows = _rows(exports / "bank/bank_statement.csv")
     line = next(r for r in rows if r[0].startswith("2023-"))
     late = list(line)
     late[1] = late[1][:-4] + "beef"  # a new transaction id on the same old day
-    _write_csv(out / "bank" / "bank_statement_late.csv", header, [late])
+    write_csv(out / "bank" / "bank_statement_late.csv", header, [late])
     return out
 
 
@@ -95,7 +87,7 @@ def _corrected_invoices(exports: Path, out: Path) -> Path:
     first, second = list(chosen[0]), list(chosen[1])
     first[due] = first[due].replace("2024-", "2025-", 1)
     second[country] = "DE" if second[country] != "DE" else "FR"
-    _write_csv(out / "billing" / "invoices_corrected.csv", header, [first, second])
+    write_csv(out / "billing" / "invoices_corrected.csv", header, [first, second])
     return out
 
 
@@ -106,7 +98,7 @@ def _crm_change(exports: Path, out: Path, stage: str = "Negotiation/Review") -> 
     deal = list(next(r for r in rows if r[closed] == "false"))
     deal[column] = stage
     name = stage.split("/")[0].replace(" ", "_")
-    _write_csv(out / "crm" / f"Opportunity_changed_{name}.csv", header, [deal])
+    write_csv(out / "crm" / f"Opportunity_changed_{name}.csv", header, [deal])
     return out
 
 

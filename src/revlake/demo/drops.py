@@ -109,10 +109,10 @@ def _split(
                 ids[row[0]] = day
             else:
                 kept.append(row)
-    _write(path, header, kept)
+    write_csv(path, header, kept)
     relative = path.relative_to(out / "initial")
     for day, rows in moved.items():
-        _write(_day_file(out, day, relative), header, rows)
+        write_csv(_day_file(out, day, relative), header, rows)
     return ids
 
 
@@ -131,14 +131,15 @@ def _repeat(path: Path, column: str, out: Path, drop_days: list[dt.date]) -> Non
                 changed.setdefault(row[index][:10], []).append(row)
     relative = path.relative_to(out / "initial")
     for day, rows in changed.items():
-        _write(_day_file(out, day, relative), header, rows)
+        write_csv(_day_file(out, day, relative), header, rows)
 
 
 def _day_file(out: Path, day: str, relative: Path) -> Path:
     return out / f"day-{day}" / relative.parent / f"{relative.stem}_{day}{relative.suffix}"
 
 
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    """A CSV export (UTF-8, `\\n` line ends) of `header` and `rows`, its folder created."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
