@@ -25,6 +25,7 @@ from revlake.demo.drops import split_daily_drops, write_csv
 from revlake.ingest import run_ingest
 from revlake.transform.build import BuildSummary, build_tenant
 from revlake.transform.incremental import (
+    COMPACT_GROWTH,
     STATE_SCHEMA,
     BuildMode,
     BuildState,
@@ -50,6 +51,7 @@ class Sequence:
     builds: dict[str, BuildSummary] = field(default_factory=dict)
     compared: dict[str, list[str]] = field(default_factory=dict)  # step → differences
     tables_compared: dict[str, int] = field(default_factory=dict)
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # step → file, compact
 
 
 def _land(workspace: Workspace, folder: Path) -> None:
@@ -142,6 +144,11 @@ def sequence(
         _land(workspace, folder)
         run.builds[step] = build_tenant(workspace, TENANT)
         assert run.builds[step].published, (step, run.builds[step].failures)
+        snapshot = run.builds[step].snapshot
+        assert snapshot is not None
+        state = read_state(snapshot)
+        assert state is not None
+        run.sizes[step] = (snapshot.stat().st_size, state.compact_bytes)
         if step in {folders[-1].name, "crm-only"}:
             _compare_with_full(run, step)
     run.builds["again"] = build_tenant(workspace, TENANT)
@@ -196,6 +203,18 @@ def test_a_crm_change_leaves_the_revenue_models_alone(sequence: Sequence) -> Non
     assert not rebuilt & untouched
     assert len(rebuilt) < sequence.builds["initial"].models_total / 3
     assert build.tests_total > 0 and build.tests_failed == 0
+
+
+def test_incremental_builds_are_compacted_before_they_outgrow_a_full_one(
+    sequence: Sequence,
+) -> None:
+    initial_size, initial_compact = sequence.sizes["initial"]
+    # a full build is written whole (its size, give or take the state rewritten into it)
+    assert abs(initial_size - initial_compact) < 0.05 * initial_compact
+    for step, (size, compact_bytes) in sequence.sizes.items():
+        assert size <= COMPACT_GROWTH * compact_bytes, step
+    # copies of copies grow: at least one build of the sequence was rewritten whole
+    assert {c for _, c in sequence.sizes.values()} != {initial_compact}
 
 
 def test_the_published_build_records_its_state_and_holds_no_stale_scores(

@@ -33,6 +33,7 @@ from revlake.transform.incremental import (
     model_relations,
     plan_build,
     read_state,
+    record_state,
     write_state,
 )
 from revlake.transform.profile import duckdb_profile, write_profiles
@@ -169,8 +170,10 @@ def _build_locked(
     digest, loads = "", {}
     if not select:
         digest, loads = inputs_digest(PROJECT_DIR, variables), bronze_loads(bronze)
-        previous = None if full else read_state(current)
-        plan = plan_build(previous, digest=digest, bronze=loads, full=full)
+        recorded = None if full else read_state(current)
+        plan = plan_build(recorded, digest=digest, bronze=loads, full=full)
+        # what an incremental build builds on; a full build starts from nothing
+        previous = recorded if plan.mode is BuildMode.INCREMENTAL else None
         if plan.mode is BuildMode.UP_TO_DATE:
             return BuildSummary(
                 tenant=tenant_id,
@@ -226,7 +229,6 @@ def _build_locked(
         )
         write_coverage(building, coverage)
     if green and building.is_file():
-        state = None
         if plan is not None:  # a --select build leaves no state: the next build is full
             bronze_names = (
                 variables.get("bronze_database", "bronze"),
@@ -246,7 +248,9 @@ def _build_locked(
                 reads=reads,
                 relations=tuple(model_relations(building, (SILVER_SCHEMA, GOLD_SCHEMA))),
             )
-        write_state(building, state)
+            record_state(building, state, previous=previous)
+        else:
+            write_state(building, None)
     gold_rows = count_rows(building, GOLD_SCHEMA) if building.is_file() else {}
     snapshot: Path | None = None
     if green:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class BuildState:
     bronze: BronzeLoads
     reads: dict[str, tuple[str, ...]]  # model name → bronze tables its SQL reads
     relations: tuple[str, ...] = ()  # "schema.name" of every model's relation
+    compact_bytes: int = 0  # the file's size when last written whole (full build, compaction)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -63,6 +65,7 @@ class BuildState:
                 "bronze": self.bronze,
                 "reads": {k: list(v) for k, v in self.reads.items()},
                 "relations": list(self.relations),
+                "compact_bytes": self.compact_bytes,
             },
             sort_keys=True,
         )
@@ -76,6 +79,7 @@ class BuildState:
             bronze={t: {k: int(n) for k, n in loads.items()} for t, loads in bronze.items()},
             reads={k: tuple(v) for k, v in data["reads"].items()},
             relations=tuple(data.get("relations", ())),
+            compact_bytes=int(data.get("compact_bytes", 0)),
         )
 
 
@@ -210,6 +214,52 @@ def read_state(snapshot: Path | None) -> BuildState | None:
         return BuildState.from_json(str(row[0])) if row else None
     finally:
         con.close()
+
+
+COMPACT_GROWTH = 1.5
+"""An incremental build is rewritten whole once its file outgrows the last compact size by
+this factor (see `record_state`)."""
+
+
+def record_state(build: Path, state: BuildState, *, previous: BuildState | None) -> BuildState:
+    """Write `state` into the build, compacting the file when it has grown too much.
+
+    An incremental build is a copy of the published file with models replaced in it; DuckDB
+    reuses the blocks the replaced tables freed but never shrinks a file, so copies of
+    copies grow (a 19 MB build was 34 MB after three daily drops). Once the file exceeds
+    COMPACT_GROWTH × its size when last written whole, it is rewritten (`compact`).
+    Returns the state as recorded (with that size).
+    """
+    write_state(build, state)
+    size = build.stat().st_size
+    if previous is None:
+        compact_bytes = size
+    elif previous.compact_bytes and size <= COMPACT_GROWTH * previous.compact_bytes:
+        compact_bytes = previous.compact_bytes
+    else:
+        compact(build)
+        compact_bytes = build.stat().st_size
+    recorded = replace(state, compact_bytes=compact_bytes)
+    write_state(build, recorded)
+    return recorded
+
+
+def compact(build: Path) -> None:
+    """Rewrite a DuckDB build into a new file holding only its live data, in its place."""
+    fresh = build.with_name(f"{build.stem}.compact{build.suffix}")
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {_sql_text(build)} as source_build (read_only)")
+        con.execute(f"attach {_sql_text(fresh)} as compact_build")
+        con.execute("copy from database source_build to compact_build")
+    finally:
+        con.close()
+    os.replace(fresh, build)
+
+
+def _sql_text(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def write_state(build: Path, state: BuildState | None) -> None:
