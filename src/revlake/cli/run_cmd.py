@@ -48,7 +48,8 @@ def run(
         bool, typer.Option("--strict", help="Fail the run when any row is rejected.")
     ] = False,
     force_build: Annotated[
-        bool, typer.Option("--force-build", help="Build even when no new file arrived.")
+        bool,
+        typer.Option("--force-build", help="Rebuild every model, even when no new file arrived."),
     ] = False,
     wait: Annotated[
         float, typer.Option("--wait", help="Seconds to wait for another command's lock.")

@@ -29,11 +29,10 @@ from revlake.transform.incremental import (
     bronze_loads,
     inputs_digest,
     keep_only_models,
-    model_reads,
-    model_relations,
     plan_build,
     read_state,
     record_state,
+    state_of_build,
     write_state,
 )
 from revlake.transform.profile import duckdb_profile, write_profiles
@@ -230,23 +229,14 @@ def _build_locked(
         write_coverage(building, coverage)
     if green and building.is_file():
         if plan is not None:  # a --select build leaves no state: the next build is full
-            bronze_names = (
-                variables.get("bronze_database", "bronze"),
-                variables.get("bronze_schema", "main"),
-            )
-            reads = dict(previous.reads) if previous is not None else {}
-            reads.update(
-                model_reads(
-                    invocation.nodes,
-                    bronze_database=str(bronze_names[0]),
-                    bronze_schema=str(bronze_names[1]),
-                )
-            )
-            state = BuildState(
-                inputs_digest=digest,
+            state = state_of_build(
+                building,
+                digest=digest,
                 bronze=loads,
-                reads=reads,
-                relations=tuple(model_relations(building, (SILVER_SCHEMA, GOLD_SCHEMA))),
+                nodes=invocation.nodes,
+                dbt_vars=variables,
+                previous=previous,
+                schemas=(SILVER_SCHEMA, GOLD_SCHEMA),
             )
             record_state(building, state, previous=previous)
         else:

@@ -146,6 +146,34 @@ def model_reads(
     return reads
 
 
+def state_of_build(
+    build: Path,
+    *,
+    digest: str,
+    bronze: BronzeLoads,
+    nodes: Iterable[NodeResult],
+    dbt_vars: Mapping[str, Any],
+    previous: BuildState | None,
+    schemas: Iterable[str],
+) -> BuildState:
+    """The state a green build records: `previous`'s model reads (an incremental build's
+    starting point) updated with those of the models this build compiled."""
+    reads = dict(previous.reads) if previous is not None else {}
+    reads.update(
+        model_reads(
+            nodes,
+            bronze_database=str(dbt_vars.get("bronze_database", "bronze")),
+            bronze_schema=str(dbt_vars.get("bronze_schema", "main")),
+        )
+    )
+    return BuildState(
+        inputs_digest=digest,
+        bronze=bronze,
+        reads=reads,
+        relations=tuple(model_relations(build, schemas)),
+    )
+
+
 def plan_build(
     previous: BuildState | None,
     *,
