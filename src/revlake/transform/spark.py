@@ -289,6 +289,87 @@ def _duckdb_table(
     return [str(d[0]).lower() for d in cursor.description or []], cursor.fetchall()
 
 
+_EXAMPLES = 20
+"""Rows of each side kept as examples when two DuckDB builds' tables differ."""
+
+
+def _compare_in_duckdb(
+    database: Path, other: Path, names: list[str], schema: str
+) -> list[TableComparison] | None:
+    """Two DuckDB builds compared inside DuckDB (`EXCEPT ALL` both ways), doubles rounded
+    to FLOAT_DIGITS as `normalize_value` does; None when any table's column types differ
+    (a Spark build's), for the row-by-row normalising comparison instead."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {_sql_path(database)} as left_build (read_only)")
+        con.execute(f"attach {_sql_path(other)} as right_build (read_only)")
+        columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for catalog in ("left_build", "right_build"):
+            for table, column, data_type in con.execute(
+                "select table_name, column_name, data_type from information_schema.columns "
+                "where table_catalog = ? and table_schema = ? order by ordinal_position",
+                [catalog, schema],
+            ).fetchall():
+                columns.setdefault((catalog, str(table)), []).append(
+                    (str(column).lower(), str(data_type))
+                )
+        results = []
+        for table in names:
+            mine, theirs = columns.get(("left_build", table)), columns.get(("right_build", table))
+            if theirs is None:
+                rows = con.execute(f'select count(*) from left_build."{schema}"."{table}"')
+                count = rows.fetchone()
+                results.append(
+                    TableComparison(
+                        table,
+                        int(count[0]) if count else 0,
+                        -1,
+                        column_mismatch="missing from the other build",
+                    )
+                )
+                continue
+            if mine != theirs:
+                return None
+            results.append(_table_difference(con, table, schema, mine or []))
+        return results
+    finally:
+        con.close()
+
+
+def _table_difference(
+    con: duckdb.DuckDBPyConnection, table: str, schema: str, columns: list[tuple[str, str]]
+) -> TableComparison:
+    select = ", ".join(
+        f'round("{name}", {FLOAT_DIGITS})' if data_type in {"DOUBLE", "FLOAT"} else f'"{name}"'
+        for name, data_type in columns
+    )
+
+    def rows(catalog: str) -> str:
+        return f'select {select} from {catalog}."{schema}"."{table}"'
+
+    def count(catalog: str) -> int:
+        found = con.execute(f'select count(*) from {catalog}."{schema}"."{table}"').fetchone()
+        return int(found[0]) if found else 0
+
+    only_left = con.execute(
+        f"select * from ({rows('left_build')} except all {rows('right_build')}) limit {_EXAMPLES}"
+    ).fetchall()
+    only_right = con.execute(
+        f"select * from ({rows('right_build')} except all {rows('left_build')}) limit {_EXAMPLES}"
+    ).fetchall()
+    return TableComparison(
+        table,
+        count("left_build"),
+        count("right_build"),
+        only_in_duckdb=[tuple(r) for r in only_left],
+        only_in_spark=[tuple(r) for r in only_right],
+    )
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def compare_gold(
     database: Path,
     other: SparkSession | Path,
@@ -304,6 +385,10 @@ def compare_gold(
     incremental one). A table missing from `other` is reported as a column mismatch.
     """
     names = list(tables) if tables is not None else gold_tables(database, schema)
+    if isinstance(other, Path):
+        same_types = _compare_in_duckdb(database, other, names, schema)
+        if same_types is not None:
+            return same_types
     con = duckdb.connect(str(database), read_only=True)
     other_con = duckdb.connect(str(other), read_only=True) if isinstance(other, Path) else None
     try:
