@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -142,7 +142,8 @@ def sequence(
     ]
     for step, folder in steps:
         _land(workspace, folder)
-        run.builds[step] = build_tenant(workspace, TENANT)
+        # every share of the model time goes incremental here: the path under test
+        run.builds[step] = build_tenant(workspace, TENANT, max_incremental_share=1.0)
         assert run.builds[step].published, (step, run.builds[step].failures)
         snapshot = run.builds[step].snapshot
         assert snapshot is not None
@@ -151,7 +152,7 @@ def sequence(
         run.sizes[step] = (snapshot.stat().st_size, state.compact_bytes)
         if step in {folders[-1].name, "crm-only"}:
             _compare_with_full(run, step)
-    run.builds["again"] = build_tenant(workspace, TENANT)
+    run.builds["again"] = build_tenant(workspace, TENANT, max_incremental_share=1.0)
     yield run
 
 
@@ -254,9 +255,19 @@ def test_rules_fall_back_to_a_full_build() -> None:
     assert new_table.mode is BuildMode.FULL and "hubspot_deals" in new_table.reason
     lost = plan_build(state, digest="a", bronze={**bronze, "fx_rates": {"l1": 9}})
     assert lost.mode is BuildMode.FULL and "fx_rates" in lost.reason
-    grown = plan_build(state, digest="a", bronze={**bronze, "fx_rates": {"l1": 10, "l2": 1}})
+    grown_fx = {**bronze, "fx_rates": {"l1": 10, "l2": 1}}
+    grown = plan_build(state, digest="a", bronze=grown_fx)
     assert grown.mode is BuildMode.INCREMENTAL
     assert grown.roots == ("stg_fx__rates",) and grown.selection == "stg_fx__rates+"
+    timed = replace(state, seconds={"stg_fx__rates": 1.0, "stg_stripe__invoices": 9.0})
+    invoices = {**bronze, "stripe_invoices": {"l1": 5, "l2": 1}}
+    heavy = plan_build(timed, digest="a", bronze=invoices, downstream=set)
+    assert heavy.mode is BuildMode.FULL and "90% of the last build's model time" in heavy.reason
+    light = plan_build(timed, digest="a", bronze=grown_fx, downstream=set)
+    assert light.mode is BuildMode.INCREMENTAL
+    assert plan_build(timed, digest="a", bronze=invoices, downstream=set, max_share=0.95).mode is (
+        BuildMode.INCREMENTAL
+    )
     unread = BuildState("a", bronze, {"stg_fx__rates": ("fx_rates",)})
     grew = {**bronze, "stripe_invoices": {"l1": 5, "l2": 1}}
     fed_nothing = plan_build(unread, digest="a", bronze=grew)

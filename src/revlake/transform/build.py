@@ -23,12 +23,14 @@ from revlake.transform.coverage import CoverageReport, coverage_report, write_co
 from revlake.transform.entities import contract_vars
 from revlake.transform.formats import VAR_NAME, format_vars
 from revlake.transform.incremental import (
+    MAX_INCREMENTAL_SHARE,
     BuildMode,
     BuildPlan,
     BuildState,
     bronze_loads,
     inputs_digest,
     keep_only_models,
+    manifest_downstream,
     plan_build,
     read_state,
     record_state,
@@ -122,16 +124,19 @@ def build_tenant(
     on_node_finished: Callable[[str, str], None] | None = None,
     wait_s: float = 0.0,
     full: bool = False,
+    max_incremental_share: float = MAX_INCREMENTAL_SHARE,
 ) -> BuildSummary:
     """Build the tenant's silver and gold into a new snapshot; publish it if all is green.
 
     Incremental unless `full` (revlake.transform.incremental): only the models fed by
-    bronze loads that arrived since the published build are rebuilt, on a copy of it;
-    when nothing arrived nothing is built (`up_to_date`). Raises InputError when the
-    tenant has no bronze yet. A failing model or test leaves the published snapshot
-    untouched, deletes the new file and returns published=False. With `select` (a dbt
-    selection) only those nodes run, on top of a copy of the published build, so the
-    published result is always complete (and the next build is a full one).
+    bronze loads that arrived since the published build are rebuilt, on a copy of it
+    (unless they took more than `max_incremental_share` of the last build's model time:
+    then everything is); when nothing arrived nothing is built (`up_to_date`). Raises
+    InputError when the tenant has no bronze yet. A failing model or test leaves the
+    published snapshot untouched, deletes the new file and returns published=False.
+    With `select` (a dbt selection) only those nodes run, on top of a copy of the
+    published build, so the published result is always complete (and the next build
+    is a full one).
     Waits up to `wait_s` seconds for another command's workspace lock.
     """
     tenant_id = workspace.tenant(tenant_id).id
@@ -145,6 +150,7 @@ def build_tenant(
             select=select,
             on_node_finished=on_node_finished,
             full=full,
+            max_incremental_share=max_incremental_share,
         )
 
 
@@ -158,6 +164,7 @@ def _build_locked(
     select: str | None,
     on_node_finished: Callable[[str, str], None] | None,
     full: bool = False,
+    max_incremental_share: float = MAX_INCREMENTAL_SHARE,
 ) -> BuildSummary:
     started = time.perf_counter()
     bronze = require_bronze(workspace, tenant_id)
@@ -170,7 +177,14 @@ def _build_locked(
     if not select:
         digest, loads = inputs_digest(PROJECT_DIR, variables), bronze_loads(bronze)
         recorded = None if full else read_state(current)
-        plan = plan_build(recorded, digest=digest, bronze=loads, full=full)
+        plan = plan_build(
+            recorded,
+            digest=digest,
+            bronze=loads,
+            full=full,
+            downstream=manifest_downstream(work / "target" / "manifest.json"),
+            max_share=max_incremental_share,
+        )
         # what an incremental build builds on; a full build starts from nothing
         previous = recorded if plan.mode is BuildMode.INCREMENTAL else None
         if plan.mode is BuildMode.UP_TO_DATE:
