@@ -29,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+from revlake.ingest.sql import literal
 from revlake.transform.catalog import schema_tables
 from revlake.transform.parse_cache import project_digest
 from revlake.transform.runner import NodeResult
@@ -331,16 +332,12 @@ def compact(build: Path) -> None:
     fresh.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
-        con.execute(f"attach {_sql_text(build)} as source_build (read_only)")
-        con.execute(f"attach {_sql_text(fresh)} as compact_build")
+        con.execute(f"attach {literal(str(build))} as source_build (read_only)")
+        con.execute(f"attach {literal(str(fresh))} as compact_build")
         con.execute("copy from database source_build to compact_build")
     finally:
         con.close()
     os.replace(fresh, build)
-
-
-def _sql_text(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def write_state(build: Path, state: BuildState | None) -> None:
@@ -391,7 +388,7 @@ def keep_only_models(build: Path, relations: Iterable[str], schemas: Iterable[st
             qualified = f"{schema}.{name}".lower()
             if str(schema).lower() == STATE_SCHEMA or qualified in keep:
                 continue
-            if str(schema).lower() in model_schemas or str(schema).lower() != "main":
+            if str(schema).lower() != "main":  # model schemas and what later steps added
                 what = "view" if kind == "VIEW" else "table"
                 con.execute(f'drop {what} if exists "{schema}"."{name}" cascade')
                 dropped.append(qualified)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from revlake.errors import InputError, RevlakeError
+from revlake.ingest.sql import literal
 from revlake.transform.catalog import schema_tables
 from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR
 from revlake.transform.runner import DbtInvocation, invoke_dbt
@@ -301,8 +302,8 @@ def _compare_in_duckdb(
     (a Spark build's), for the row-by-row normalising comparison instead."""
     con = duckdb.connect()
     try:
-        con.execute(f"attach {_sql_path(database)} as left_build (read_only)")
-        con.execute(f"attach {_sql_path(other)} as right_build (read_only)")
+        con.execute(f"attach {literal(str(database))} as left_build (read_only)")
+        con.execute(f"attach {literal(str(other))} as right_build (read_only)")
         columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
         for catalog in ("left_build", "right_build"):
             for table, column, data_type in con.execute(
@@ -364,10 +365,6 @@ def _table_difference(
         only_in_duckdb=[tuple(r) for r in only_left],
         only_in_spark=[tuple(r) for r in only_right],
     )
-
-
-def _sql_path(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def compare_gold(
