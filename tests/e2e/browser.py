@@ -114,13 +114,48 @@ def row_keys(tab: Any, table: str, key: str) -> list[str]:
 
 
 def charts_rendered(tab: Any) -> None:
-    """Wait until every Plotly figure on the page has rendered from the local plotly.js."""
-    tab.wait_for_function(
-        "() => [...document.querySelectorAll('[data-figure]')]"
-        ".every(el => el.getAttribute('data-rendered') === 'true')",
-        timeout=20_000,
+    """Every chart on the page came drawn from the server: a named image with marks in it
+    (bars, lines or markers) or a heatmap's table of coloured cells, and no chart script."""
+    counts = tab.evaluate(
+        "() => [...document.querySelectorAll('[data-figure]')].map(el => {"
+        " const chart = el.querySelector('.rl-chart[aria-label]');"
+        " return chart ? chart.querySelectorAll('rect:not(.rl-col), path, .rl-m, td[style]')"
+        ".length : -1; })"
     )
-    assert tab.locator(".js-plotly-plot").count() == tab.locator("[data-figure]").count()
+    assert all(n > 0 for n in counts), counts
+    assert tab.evaluate("() => typeof window.Plotly") == "undefined"
+
+
+def chart_marks(tab: Any, figure: str) -> list[str]:
+    """The tooltips of a chart's bars, cells and markers, in drawing order."""
+    return list(
+        tab.evaluate(
+            "id => [...document.querySelectorAll(`[data-figure=${id}] rect:not(.rl-col) title,"
+            " [data-figure=${id}] .rl-m[title]`)]"
+            ".map(e => e.textContent || e.getAttribute('title'))",
+            figure,
+        )
+    )
+
+
+def chart_series(tab: Any, figure: str) -> tuple[list[str], dict[str, list[float | None]]]:
+    """A chart's numbers as its data table shows them (the table the figure's own JSON
+    made): the categories, and each column's values by its heading."""
+    table = tab.evaluate(
+        "id => { const t = document.querySelector(`[data-figure=${id}]`)"
+        ".closest('figure').querySelector('table.chart-data');"
+        " return {head: [...t.querySelectorAll('thead th')].map(c => c.textContent),"
+        " rows: [...t.querySelectorAll('tbody tr')].map(r =>"
+        " [...r.children].map(c => c.textContent))}; }",
+        figure,
+    )
+
+    def number(text: str) -> float | None:
+        return None if text in ("–", "") else float(text.replace(",", ""))
+
+    columns = table["head"][1:]
+    series = {c: [number(row[i + 1]) for row in table["rows"]] for i, c in enumerate(columns)}
+    return [row[0] for row in table["rows"]], series
 
 
 def shoot(tab: Any, artifacts: Path, name: str) -> None:

@@ -123,9 +123,12 @@ def chart_problems(tab: Any) -> list[str]:
             """() => [...document.querySelectorAll('[data-figure]')].flatMap(el => {
                 const id = el.getAttribute('data-figure');
                 const out = [];
-                const name = (el.getAttribute('aria-label') || '').trim();
-                if (!['img', 'group'].includes(el.getAttribute('role')) || !name)
-                    out.push(id + ': no role (img or group) with an aria-label');
+                const chart = el.querySelector('.rl-chart');
+                const name = chart ? (chart.getAttribute('aria-label') || '').trim() : '';
+                const role = chart ? chart.getAttribute('role') : '';
+                const heatTable = role === 'region' && chart.querySelector('table caption');
+                if (!chart || !(role === 'img' || heatTable) || !name)
+                    out.push(id + ': neither an image nor a captioned table, with a name');
                 const box = el.closest('figure');
                 const rows = box ? box.querySelectorAll('table.chart-data tbody tr').length : 0;
                 if (!rows) out.push(id + ': no data table');

@@ -16,7 +16,15 @@ import pytest
 from revlake.web import formatting
 from revlake.web.listing import DEFAULT_PAGE_SIZE
 from revlake.web.pages import retention
-from tests.e2e.browser import api, charts_rendered, logged_in_tab, row_keys, shoot
+from tests.e2e.browser import (
+    api,
+    chart_marks,
+    chart_series,
+    charts_rendered,
+    logged_in_tab,
+    row_keys,
+    shoot,
+)
 from tests.serving_support import ServedWorkspace
 
 
@@ -83,8 +91,8 @@ def test_customer_drill_down_shows_drivers_chart_and_ltv(
     drivers = page.locator("[data-testid=drivers] li").all_inner_texts()
     assert drivers == [d["sentence"] for d in churn["drivers"]]
     # the drivers chart has one bar per driver
-    bars = page.locator("[data-figure=fig-drivers] .bars .point").count()
-    assert bars == len(churn["drivers"])
+    bars = chart_marks(page, "fig-drivers")
+    assert len(bars) == len(churn["drivers"])
     assert page.get_by_test_id("ltv-value").inner_text() == formatting.money(ltv["ltv"], "USD")
     shoot(page, artifacts, "customer-intelligence")
 
@@ -95,14 +103,28 @@ def test_customer_drill_down_shows_drivers_chart_and_ltv(
 
 
 def drawn(tab: Any, figure: str) -> list[dict[str, Any]]:
-    """The traces plotly.js drew in a figure: name, x, y and whether it is in the legend."""
-    return list(
-        tab.evaluate(
-            "id => document.querySelector(`[data-figure=${id}]`).data.map(t => ({name: t.name,"
-            " x: Array.from(t.x), y: Array.from(t.y), legend: t.showlegend !== false}))",
-            figure,
-        )
-    )
+    """The traces a chart drew, read from its data table (a column per trace, a row per x)
+    and its legend: name, x, y and whether it is in the legend."""
+    categories, series = chart_series(tab, figure)
+    legend = set(tab.locator(f"[data-figure={figure}] .rl-legend li").all_inner_texts())
+    xs = [_number_or_text(c) for c in categories]
+    return [
+        {
+            "name": name,
+            "x": [x for x, y in zip(xs, ys, strict=True) if y is not None],
+            "y": [y for y in ys if y is not None],
+            "legend": name in legend,
+        }
+        for name, ys in series.items()
+    ]
+
+
+def _number_or_text(text: str) -> Any:
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        return text
+    return int(value) if value.is_integer() else value
 
 
 def pct(value: float) -> float:
@@ -183,7 +205,7 @@ def test_projections_page_renders_fits_and_charts(
         assert solid["y"] == [pct(p["observed_survival"]) for p in seen]
         ahead = [p for p in c["points"] if p["conditional_survivors"] is not None]
         assert dashed["y"][1:] == [pct(p["conditional_survivors"] / c["customers"]) for p in ahead]
-    legend = page.locator(".legend .traces").count()
+    legend = page.locator(".rl-legend li").count()
     assert legend == 1 + 2 + len(largest) <= 10
 
     # values written for people: no scientific notation, no ± wider than its value

@@ -1,5 +1,5 @@
 """The dashboard in a real browser: log in, visit every page, compare the numbers shown
-with the API's, check charts render from the local plotly.js, save screenshots."""
+with the API's, check charts are drawn by the server, save screenshots."""
 
 from __future__ import annotations
 

@@ -15,7 +15,15 @@ import pytest
 
 from revlake.ml.forecast_service import backtest_tenant
 from revlake.web import formatting
-from tests.e2e.browser import api, charts_rendered, log_in, logged_in_tab, shoot
+from tests.e2e.browser import (
+    api,
+    chart_marks,
+    chart_series,
+    charts_rendered,
+    log_in,
+    logged_in_tab,
+    shoot,
+)
 from tests.serving_support import TENANT, ServedWorkspace
 
 BACKTEST_CSV = Path("reports") / "backtest" / "backtest.csv"
@@ -111,12 +119,15 @@ def test_deal_drill_down_drivers_chart(
         d["sentence"] for d in explanation["drivers"]
     ]
     # the chart plotted the drivers' points (plus the other features' remainder)
-    plotted = page.evaluate(
-        "() => document.querySelector('[data-figure=fig-drivers]').data[0].x.slice()"
-    )
+    _, series = chart_series(page, "fig-drivers")
+    plotted = next(iter(series.values()))
     points = [d["points"] for d in explanation["drivers"]]
-    assert plotted[: len(points)] == pytest.approx(points)
-    assert page.locator("[data-figure=fig-drivers] .bars .point").count() == len(plotted)
+    assert plotted[: len(points)] == pytest.approx(points, abs=0.005)
+    bars = chart_marks(page, "fig-drivers")  # a bar per driver, its points in its tooltip
+    assert len(bars) == len(plotted)
+    assert [float(tip.rsplit(": ", 1)[1].split()[0].replace("−", "-")) for tip in bars][
+        : len(points)
+    ] == pytest.approx(points, abs=0.05)
     assert page.get_by_test_id("suggested-action").inner_text() == detail["suggested_action"]
     assert page.get_by_test_id("win-probability").inner_text() == formatting.percent(
         detail["win_probability"]
@@ -135,16 +146,16 @@ def test_forecast_fan_chart(page: Any, base_url: str, sales_key: str, artifacts:
         headers={"Authorization": f"Bearer {sales_key}"},
         timeout=30,
     ).json()
-    traces = page.evaluate(
-        "() => document.querySelector('[data-figure=fig-fan]').data"
-        ".map(t => ({name: t.name, y: t.y.slice(), fill: t.fill || null}))"
-    )
-    by_name = {t["name"]: t for t in traces if t["name"]}
-    assert by_name["P50"]["y"] == pytest.approx([float(p["p50"]) for p in fc["periods"]])
-    assert by_name["P10–P90"]["fill"] == "tonexty"
-    assert by_name["P10–P90"]["y"] == pytest.approx([float(p["p10"]) for p in fc["periods"]])
-    assert by_name["stage-weighted baseline"]["y"] == pytest.approx(
-        [float(p["baseline"]) for p in fc["periods"]]
+    _, series = chart_series(page, "fig-fan")
+    assert series["P50"] == pytest.approx([float(p["p50"]) for p in fc["periods"]], abs=0.005)
+    assert series["P10–P90"] == pytest.approx([float(p["p10"]) for p in fc["periods"]], abs=0.005)
+    # the band between P10 and P90 is one shaded area, P50 a marker per period
+    band = "() => document.querySelectorAll('[data-figure=fig-fan] path[d$=\"Z\"]').length"
+    assert page.evaluate(band) == 1
+    p50 = [t for t in chart_marks(page, "fig-fan") if " · P50: " in t]
+    assert len(p50) == len(fc["periods"])
+    assert series["stage-weighted baseline"] == pytest.approx(
+        [float(p["baseline"]) for p in fc["periods"]], abs=0.005
     )
     assert page.get_by_test_id("total-p50").inner_text() == formatting.money(fc["total_p50"], "USD")
     shoot(page, artifacts, "forecast")

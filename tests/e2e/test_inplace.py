@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from revlake.web import formatting
-from tests.e2e.browser import api, charts_rendered, log_in, logged_in_tab, shoot
+from tests.e2e.browser import api, chart_series, charts_rendered, log_in, logged_in_tab, shoot
 from tests.serving_support import ServedWorkspace
 
 ROWS = "table[data-testid=deals] tbody tr"
@@ -172,11 +172,8 @@ def test_forecast_horizon_updates_in_place(tab: Any, base_url: str, artifacts: P
     updated_in_place(tab, before, {"horizon": ["8"], "period": ["week"]})
     charts_rendered(tab)
     assert tab.locator("[data-testid=forecast] tbody tr").count() == 8
-    plotted = tab.evaluate(
-        "() => document.querySelector('[data-figure=fig-fan]').data"
-        ".find(t => t.name === 'P50').y.length"
-    )
-    assert plotted == 8
+    periods, series = chart_series(tab, "fig-fan")
+    assert len(periods) == 8 and len(series["P50"]) == 8
     shoot(tab, artifacts, "inplace-forecast")
 
 
@@ -192,14 +189,12 @@ def test_date_range_narrows_the_mrr_trend(
     tab.set_viewport_size({"width": 1440, "height": 900})
     tab.goto(base_url + "/")
     charts_rendered(tab)
-    trend = "() => document.querySelector('[data-figure=fig-trend]').data[0].x.slice()"
-    every_month = tab.evaluate(trend)
+    every_month, _ = chart_series(tab, "fig-trend")
     assert len(every_month) >= 12
     start, end = every_month[-12], every_month[-7]  # six months, as ISO dates
-    tab.evaluate(
-        "() => ['fig-trend', 'fig-waterfall'].forEach(id =>"
-        " { document.querySelector(`[data-figure=${id}]`).__drawn_before = true; })"
-    )
+    drawn = "id => document.querySelector(`[data-figure=${id}]`).innerHTML"
+    trend_before = tab.evaluate(drawn, "fig-trend")
+    bridge_before = tab.evaluate(drawn, "fig-waterfall")
     before = mark(tab)
     tab.fill("#trend-from", start[:10])
     tab.fill("#trend-to", end[:10])
@@ -209,12 +204,11 @@ def test_date_range_narrows_the_mrr_trend(
     )
     updated_in_place(tab, before, {"from": [start[:10]], "to": [end[:10]]})
     charts_rendered(tab)
-    shown = tab.evaluate(trend)
+    shown, _ = chart_series(tab, "fig-trend")
     assert shown == every_month[-12:-6]
-    # the changed trend was drawn anew; the unchanged bridge kept its drawn plot
-    kept = "id => !!document.querySelector(`[data-figure=${id}]`).__drawn_before"
-    assert tab.evaluate(f"() => ({kept})('fig-trend')") is False
-    assert tab.evaluate(f"() => ({kept})('fig-waterfall')") is True
+    # the trend is drawn anew over the six months; the bridge (the latest month) is unchanged
+    assert tab.evaluate(drawn, "fig-trend") != trend_before
+    assert tab.evaluate(drawn, "fig-waterfall") == bridge_before
     assert tab.get_by_test_id("trend-range").inner_text().startswith("6 months")
     # the KPI cards did not move: the range narrows the trend only
     kpis = api(base_url, served.key(), "/api/v1/kpis")

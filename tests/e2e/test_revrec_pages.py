@@ -77,7 +77,7 @@ def test_rollforward_page_equals_the_api(
     tab = finance_page
     tab.goto(base_url + "/finance/revrec")
     charts_rendered(tab)
-    assert tab.locator(".js-plotly-plot").count() == 1
+    assert tab.locator(".rl-chart[role=img]").count() == 1
     for total in deferred["totals"]:
         shown = tab.get_by_test_id(f"deferred-{total['currency']}").inner_text()
         assert shown == formatting.money(float(total["deferred"]), total["currency"], decimals=2)
@@ -106,7 +106,7 @@ def test_contract_page_shows_allocation_and_schedule(
     tab = finance_page
     tab.goto(f"{base_url}/finance/revrec/contracts/{contract['id']}")
     charts_rendered(tab)
-    assert tab.locator(".js-plotly-plot").count() == 1
+    assert tab.locator(".rl-chart[role=img]").count() == 1
     allocation = tab.get_by_test_id("allocation-1")
     for line in contract["segments"][0]["allocation"]:
         row = allocation.locator(f"tr[data-obligation='{line['obligation']}'] td")

@@ -19,7 +19,7 @@ from tests.transform.sales_serving import ErpServed
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 RENDERED = (
     "() => [...document.querySelectorAll('[data-figure]')]"
-    ".every(el => el.getAttribute('data-rendered') === 'true')"
+    ".every(el => el.querySelectorAll('.rl-chart[role=img] rect').length > 0)"
 )
 
 

@@ -1,14 +1,12 @@
-"""The dashboard's JavaScript (revlake.web.assets): a partial plotly.js bundle shipped in the
-package that draws every trace type the figures use, in the version the installed Python
-plotly writes figures for; versioned URLs served as immutable; plotly.js loaded only by
-pages that have a figure."""
+"""The dashboard's static files (revlake.web.assets): versioned URLs served as immutable,
+everything shipped inside the package, and no chart script: charts are drawn on the
+server (revlake.web.figures.render)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import plotly.offline
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -17,38 +15,7 @@ from revlake.web import assets
 from revlake.web.pages.core import mount_static
 
 ROOT = Path(__file__).resolve().parents[2]
-FIGURES = ROOT / "src" / "revlake" / "web" / "figures"
-BUNDLE_ENTRY = ROOT / "scripts" / "plotly_bundle" / "entry.js"
-CORE_TRACES = {"scatter"}
-"""Trace types plotly.js's core registers by itself."""
-
-
-def _figure_traces() -> set[str]:
-    """Every `go.<Trace>` the figure modules build, as plotly.js trace type names."""
-    names: set[str] = set()
-    for module in FIGURES.glob("*.py"):
-        names |= set(re.findall(r"\bgo\.([A-Z][A-Za-z]+)\(", module.read_text()))
-    names.discard("Figure")
-    return {name.lower() for name in names}
-
-
-def test_the_bundle_registers_every_trace_type_the_figures_use() -> None:
-    registered = set(re.findall(r"require\('plotly\.js/lib/(\w+)'\)", BUNDLE_ENTRY.read_text()))
-    registered.discard("core")
-    used = _figure_traces()
-    assert {"bar", "scatter", "heatmap"} <= used  # the scan finds the figures' traces
-    assert used <= registered | CORE_TRACES, used - registered - CORE_TRACES
-
-
-def test_the_bundle_is_the_plotly_js_version_python_plotly_writes_for() -> None:
-    bundle = assets.STATIC_DIR / assets.PLOTLY_BUNDLE
-    head = bundle.read_text(encoding="utf-8")[:400]
-    found = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", head)
-    assert found is not None, head
-    assert found.group(1) == plotly.offline.get_plotlyjs_version()
-    # the partial bundle is a fraction of the full one the plotly package ships
-    full = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    assert bundle.stat().st_size < full.stat().st_size / 3
+TEMPLATES = ROOT / "src" / "revlake" / "web" / "templates"
 
 
 def _static_client() -> TestClient:
@@ -59,17 +26,16 @@ def _static_client() -> TestClient:
 
 def test_a_current_versioned_url_is_immutable_and_others_are_revalidated() -> None:
     client = _static_client()
-    url = assets.static_url("charts.js")
-    assert re.fullmatch(r"/static/charts\.js\?v=[0-9a-f]{12}", url)
+    url = assets.static_url("inplace.js")
+    assert re.fullmatch(r"/static/inplace\.js\?v=[0-9a-f]{12}", url)
     fresh = client.get(url)
-    assert fresh.status_code == 200 and "Plotly.newPlot" in fresh.text
+    assert fresh.status_code == 200 and "X-Revlake-Partial" in fresh.text
     assert fresh.headers["cache-control"] == assets.IMMUTABLE
-    for other in ("/static/charts.js", "/static/charts.js?v=000000000000"):
+    for other in ("/static/inplace.js", "/static/inplace.js?v=000000000000"):
         response = client.get(other)
         assert response.status_code == 200 and "cache-control" not in response.headers
-    bundle = client.get(assets.static_url(assets.PLOTLY_BUNDLE))
-    assert bundle.status_code == 200 and bundle.headers["cache-control"] == assets.IMMUTABLE
-    assert client.get("/static/plotly.min.js").status_code == 404  # the 4.6 MB bundle is gone
+    for gone in ("/static/plotly.min.js", "/static/plotly-revlake.min.js", "/static/charts.js"):
+        assert client.get(gone).status_code == 404  # no chart script is shipped any more
 
 
 def test_the_version_follows_the_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,11 +46,14 @@ def test_the_version_follows_the_content(tmp_path: Path, monkeypatch: pytest.Mon
     assert assets.static_url("a.js") != first
 
 
-def test_pages_load_plotly_through_charts_js_only() -> None:
-    base = (ROOT / "src" / "revlake" / "web" / "templates" / "base.html").read_text()
-    scripts = re.findall(r"<script [^>]*src=[^>]*>", base)
-    assert len(scripts) == 1 and "static_url('charts.js')" in scripts[0]
-    assert "data-plotly=\"{{ static_url('plotly-revlake.min.js') }}\"" in scripts[0]
-    charts = (assets.STATIC_DIR / "charts.js").read_text()
-    assert 'querySelector("[data-figure]")' in charts  # no figure, no plotly.js
-    assert "http" not in charts  # never a CDN
+def test_pages_link_their_static_files_at_versioned_urls_and_nothing_from_elsewhere() -> None:
+    links = []
+    for template in TEMPLATES.glob("*.html"):
+        text = template.read_text()
+        links += re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="([^"]+)"', text)
+        assert "plotly" not in text.lower(), template.name
+    assert links, "the scan finds the templates' static links"
+    for link in links:
+        assert link.startswith("{{ static_url("), link  # versioned: cached without a request
+    for script in assets.STATIC_DIR.glob("*.js"):
+        assert "http" not in script.read_text(), script.name  # never a CDN

@@ -1,7 +1,8 @@
-"""The web dashboard: server-rendered Jinja2 pages with Plotly charts.
+"""The web dashboard: server-rendered Jinja2 pages with charts drawn on the server.
 
-Tables are plain HTML (readable without JavaScript); charts are Plotly figures rendered
-by plotly.js served from the installed `plotly` package (no CDN). Pages read the same
+Tables are plain HTML (readable without JavaScript); charts are plotly figures (built with
+the Python `plotly` package) drawn into HTML and SVG by `figures.render`, with no
+JavaScript and nothing loaded from elsewhere. Pages read the same
 gold readers as the API (`revlake.queries`), so both always show the same numbers.
 
 Pages live in one module per resource (`pages/<area>.py`), each with a `router` and its

@@ -1,16 +1,15 @@
 """The dashboard's static files under /static, at versioned URLs a browser keeps.
 
-`static_url("charts.js")` is `/static/charts.js?v=<first 12 hex of the file's SHA-256>`:
+`static_url("style.css")` is `/static/style.css?v=<first 12 hex of the file's SHA-256>`:
 a new version of a file is a new URL, so a response to a URL with the current `v` may
 be cached for a year without revalidation (`Cache-Control: ... immutable`). A warm page
-load then takes its scripts (1.2 MB of plotly.js among them) from the browser's cache
-without a request, and Chromium keeps the compiled code of scripts it has run before.
+load then takes its stylesheets and script from the browser's cache without a request.
 A URL without `v`, or with another file's version, is served as before (no
 Cache-Control header: the browser revalidates it).
 
-The JavaScript is shipped inside the package: `charts.js` (draws the figures) and
-`plotly-revlake.min.js`, a partial plotly.js bundle with only the trace types the figures
-use, built from the npm registry by scripts/plotly_bundle/build.sh (never a CDN).
+Everything is shipped inside the package (never a CDN): the stylesheets and `inplace.js`
+(in-place updates). Charts need no script: they are drawn on the server
+(`revlake.web.figures.render`).
 """
 
 from __future__ import annotations
@@ -27,8 +26,6 @@ from starlette.types import Scope
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
-PLOTLY_BUNDLE = "plotly-revlake.min.js"
-"""The partial plotly.js bundle charts.js loads on pages that have a figure."""
 
 
 @lru_cache(maxsize=64)

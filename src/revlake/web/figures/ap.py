@@ -1,4 +1,4 @@
-"""Plotly figures of the payables pages (JSON for plotly.js, built once per snapshot)."""
+"""Plotly figures of the payables pages, drawn by figures.render (built once per snapshot)."""
 
 from __future__ import annotations
 

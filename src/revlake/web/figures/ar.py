@@ -1,4 +1,4 @@
-"""Plotly figures of the receivables pages (JSON for plotly.js, built once per snapshot)."""
+"""Plotly figures of the receivables pages, drawn by figures.render (once per snapshot)."""
 
 from __future__ import annotations
 

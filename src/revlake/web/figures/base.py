@@ -1,4 +1,4 @@
-"""What every dashboard figure shares: the layout, the JSON plotly.js reads, and the data
+"""What every dashboard figure shares: the layout, the JSON figures.render draws, and the data
 table that goes beside each chart (its text alternative for screen readers and keyboards).
 """
 

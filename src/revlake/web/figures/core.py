@@ -1,4 +1,4 @@
-"""Plotly figures of the dashboard, as JSON for plotly.js (built once per snapshot)."""
+"""Plotly figures of the dashboard, as JSON drawn by figures.render (built once per snapshot)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Plotly figures of the customer-intelligence pages (churn drivers, cohort projections),
-as JSON for plotly.js, in the style of `revlake.web.figures`."""
+as JSON drawn by figures.render, in the style of `revlake.web.figures`."""
 
 from __future__ import annotations
 

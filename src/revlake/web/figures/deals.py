@@ -1,4 +1,4 @@
-"""Plotly figures of the deal, forecast and model pages (JSON for plotly.js, built once per
+"""Plotly figures of the deal, forecast and model pages (drawn by figures.render, built once per
 snapshot and parameters by the pages)."""
 
 from __future__ import annotations
@@ -112,9 +112,21 @@ def fan_chart(fc: ForecastOut, *, cumulative: bool = False) -> str:
         mid = [float(p.p50) for p in fc.periods]
         high = [float(p.p90) for p in fc.periods]
         base = [float(p.baseline) for p in fc.periods]
+
+    def hover(name: str) -> str:
+        return f"{name}: %{{y:,.0f}} {fc.currency}<extra></extra>"
+
     fig = go.Figure(
         [
-            go.Scatter(x=x, y=high, mode="lines", line={"width": 0}, showlegend=False),
+            go.Scatter(
+                x=x,
+                y=high,
+                mode="lines",
+                line={"width": 0},
+                name="P90",
+                showlegend=False,
+                hovertemplate=hover("P90"),
+            ),
             go.Scatter(
                 x=x,
                 y=low,
@@ -123,14 +135,23 @@ def fan_chart(fc: ForecastOut, *, cumulative: bool = False) -> str:
                 fill="tonexty",
                 fillcolor=BAND,
                 name="P10–P90",
+                hovertemplate=hover("P10"),
             ),
-            go.Scatter(x=x, y=mid, mode="lines+markers", name="P50", line={"color": "#1d4ed8"}),
+            go.Scatter(
+                x=x,
+                y=mid,
+                mode="lines+markers",
+                name="P50",
+                line={"color": "#1d4ed8"},
+                hovertemplate=hover("P50"),
+            ),
             go.Scatter(
                 x=x,
                 y=base,
                 mode="lines+markers",
                 name="stage-weighted baseline",
                 line={"color": BASELINE, "dash": "dash"},
+                hovertemplate=hover("stage-weighted baseline"),
             ),
         ]
     )

@@ -1,4 +1,4 @@
-"""Plotly figures of the revenue recognition pages (JSON for plotly.js)."""
+"""Plotly figures of the revenue recognition pages (JSON drawn by figures.render)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Plotly figures of the tax page (JSON for plotly.js, built once per snapshot and filter)."""
+"""Plotly figures of the tax page, drawn by figures.render (once per snapshot and filter)."""
 
 from __future__ import annotations
 

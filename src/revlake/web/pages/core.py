@@ -314,6 +314,6 @@ def insights_page(request: Request, principal: WebPrincipal, snapshot: PageSnaps
 
 
 def mount_static(app: FastAPI) -> None:
-    """The dashboard's own static files (CSS, chart glue, plotly.js) under /static, cached
+    """The dashboard's own static files (CSS, the in-place updates script) under /static, cached
     as immutable at their versioned URLs (`revlake.web.assets`)."""
     app.mount("/static", VersionedStaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -3,7 +3,7 @@ model report (all under the pipeline area, so the sales role sees them, marketin
 
 They read the same data functions as API v1 (`revlake.queries.deals`), so a page and the
 API always show the same numbers. Filters, sorting and the forecast form are plain GET
-query parameters: everything works without JavaScript; only the charts need plotly.js.
+query parameters: everything works without JavaScript, charts included (drawn on the server).
 With JavaScript, static/inplace.js fetches the same URLs as partial requests and swaps
 the page's content in place (`common.wants_partial`).
 """

@@ -5,9 +5,8 @@
 // controls or a click on such a link fetches the same URL with the `X-Revlake-Partial: 1`
 // header; the page answers with its content block alone (common.wants_partial), which
 // replaces <main>. The address bar follows with history.pushState (back and forward
-// load the state they show), the figures in the new content are drawn with
-// window.revlakeCharts.draw (charts.js), and open pickers and the focused control are
-// kept. Any answer that is not a fragment (an error, the login page) loads in full.
+// load the state they show; charts are drawn on the server, so they come with the
+// content), and open pickers and the focused control are kept. Any answer that is not a fragment (an error, the login page) loads in full.
 (function () {
   "use strict";
   var HEADER = "X-Revlake-Partial";
@@ -48,40 +47,12 @@
     return null;
   }
 
-  // Drawn figures by id, with the JSON they were drawn from.
-  function drawnFigures(main) {
-    var drawn = {};
-    main.querySelectorAll("[data-figure][data-rendered]").forEach(function (el) {
-      var source = document.getElementById(el.getAttribute("data-figure"));
-      if (source) { drawn[el.getAttribute("data-figure")] = { el: el, json: source.textContent }; }
-    });
-    return drawn;
-  }
-
   function swap(main, html) {
     var open = [];
     main.querySelectorAll("details[id][open]").forEach(function (d) { open.push(d.id); });
     var active = document.activeElement;
     var focus = active && main.contains(active) ? selectorFor(active) : null;
-    var drawn = drawnFigures(main);
     main.innerHTML = html;
-    // a figure whose JSON did not change keeps its drawn plot (Plotly drawing is most of
-    // an update's time); only the changed and new ones are drawn
-    var fresh = [];
-    main.querySelectorAll("[data-figure]").forEach(function (el) {
-      var id = el.getAttribute("data-figure");
-      var source = document.getElementById(id);
-      var old = drawn[id];
-      if (old && source && source.textContent === old.json) {
-        el.replaceWith(old.el);
-        delete drawn[id];
-      } else {
-        fresh.push(el);
-      }
-    });
-    if (window.Plotly) {
-      Object.keys(drawn).forEach(function (id) { window.Plotly.purge(drawn[id].el); });
-    }
     open.forEach(function (id) {
       var d = document.getElementById(id);
       if (d && d.tagName === "DETAILS") { d.open = true; }
@@ -91,9 +62,6 @@
       if (target) { target.focus({ preventScroll: true }); }
     }
     enhance(main);
-    if (window.revlakeCharts) {
-      fresh.forEach(function (el) { window.revlakeCharts.draw(el.parentNode); });
-    }
   }
 
   // Screen readers hear what an update changed (a polite live region outside <main>):
