@@ -130,7 +130,8 @@ def chart_problems(tab: Any) -> list[str]:
                 if (!chart || !(role === 'img' || heatTable) || !name)
                     out.push(id + ': neither an image nor a captioned table, with a name');
                 const box = el.closest('figure');
-                const rows = box ? box.querySelectorAll('table.chart-data tbody tr').length : 0;
+                const rows = box ? box.querySelectorAll(
+                    'table.chart-data tbody tr, .rl-heat table tbody tr').length : 0;
                 if (!rows) out.push(id + ': no data table');
                 return out;
             })"""

@@ -26,7 +26,7 @@ from revlake.store.roles import Area, areas_for, can_access
 from revlake.web import formatting
 from revlake.web.assets import static_url
 from revlake.web.figures.base import chart_tables
-from revlake.web.figures.render import render_chart
+from revlake.web.figures.render import drawn_as_table, render_chart
 from revlake.web.session import COOKIE_NAME, read_token
 
 HERE = Path(__file__).resolve().parent
@@ -47,6 +47,7 @@ templates.env.globals["defs"] = definitions
 templates.env.globals["static_url"] = static_url
 templates.env.globals["chart_tables"] = chart_tables  # each chart's data table (_chart.html)
 templates.env.globals["render_chart"] = render_chart  # each chart, drawn here (_chart.html)
+templates.env.globals["drawn_as_table"] = drawn_as_table
 
 
 def web_principal(request: Request, context: ContextDep) -> Principal:

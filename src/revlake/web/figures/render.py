@@ -67,6 +67,12 @@ DARK_TEXT = 0.0092
 """Relative luminance of the cells' dark text colour (#111827, style.css)."""
 
 
+def drawn_as_table(figure_json: str) -> bool:
+    """Whether the chart is a table of its values (a heatmap): it is then its own text
+    alternative, and the page shows no second data table under it."""
+    return any(trace.get("type") == "heatmap" for trace in json.loads(figure_json).get("data", []))
+
+
 @lru_cache(maxsize=256)
 def render_chart(figure_json: str, label: str) -> Markup:
     """The chart of a figure as HTML (an accessible image named `label`); cached per figure."""

@@ -63,7 +63,11 @@ async def revrec_page(
     else:  # the reporting currency has no billing: show the largest balance's currency
         biggest = max(deferred.totals, key=lambda t: t.deferred, default=None)
         chosen = biggest.currency if biggest else currencies[0]
-    chart = revrec_figures.rollforward_chart(deferred.rollforward, chosen)
+    chart = await run_in_threadpool(
+        snapshot.memo,  # building a plotly figure is ≈ 10–30 ms: once per build and view
+        ("web-revrec-chart", as_of, window, chosen),
+        lambda: revrec_figures.rollforward_chart(deferred.rollforward, chosen),
+    )
     today = dt.date.today()
 
     def contracts() -> list[ContractSummary]:
