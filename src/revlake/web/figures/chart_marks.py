@@ -144,6 +144,14 @@ class Canvas:
         steps = " L".join(f"{_unit(x)},{_unit(y)}" for x, y in points)
         self.svg.append(f'<path d="M{steps}{" Z" if close else ""}" {style}/>')
 
+    def rule(self, position: float, axis: str, css_class: str) -> None:
+        """A line across the whole plot at `position` along the x or y axis."""
+        at = _unit(1 - position if axis == "y" else position)
+        ends = f'x1="0" x2="{VIEW:g}" y1="{at}" y2="{at}"' if axis == "y" else (
+            f'y1="0" y2="{VIEW:g}" x1="{at}" x2="{at}"'
+        )  # fmt: skip
+        self.svg.append(f'<line {ends} class="{css_class}"/>')
+
     def marker(self, fx: float, fy: float, size: float, colour: str, symbol: str, tip: str) -> None:
         shape = symbol if symbol in ("square", "x") else "circle"
         self.html.append(

@@ -373,37 +373,17 @@ def _ticks_html(axis: Axis, where: str) -> str:
 
 
 def _grid(canvas: Canvas, axis: Axis, where: str) -> None:
-    if not axis.visible or axis.kind == "category":
-        return
-    for position, _ in axis.ticks:
-        if where == "y":
-            canvas.svg.append(
-                f'<line x1="0" x2="{VIEW:g}" y1="{(1 - position) * VIEW:.2f}" '
-                f'y2="{(1 - position) * VIEW:.2f}" class="rl-grid"/>'
-            )
-        else:
-            canvas.svg.append(
-                f'<line y1="0" y2="{VIEW:g}" x1="{position * VIEW:.2f}" '
-                f'x2="{position * VIEW:.2f}" class="rl-grid"/>'
-            )
+    """Light lines across the plot at a date or number axis's ticks."""
+    if axis.visible and axis.kind != "category":
+        for position, _ in axis.ticks:
+            canvas.rule(position, where, "rl-grid")
 
 
 def _zero_line(canvas: Canvas, axis: Axis, where: str) -> None:
-    if axis.kind != "linear" or not axis.zeroline:
-        return
-    zero = axis.frac(0.0)
-    if zero is None or not 0 < zero < 1:
-        return
-    if where == "y":
-        canvas.svg.append(
-            f'<line x1="0" x2="{VIEW:g}" y1="{(1 - zero) * VIEW:.2f}" '
-            f'y2="{(1 - zero) * VIEW:.2f}" class="rl-zero"/>'
-        )
-    else:
-        canvas.svg.append(
-            f'<line y1="0" y2="{VIEW:g}" x1="{zero * VIEW:.2f}" x2="{zero * VIEW:.2f}" '
-            'class="rl-zero"/>'
-        )
+    """A darker line at zero when a number axis spans both signs."""
+    zero = axis.frac(0.0) if axis.kind == "linear" and axis.zeroline else None
+    if zero is not None and 0 < zero < 1:
+        canvas.rule(zero, where, "rl-zero")
 
 
 def _hover_columns(canvas: Canvas, lines: Sequence[Trace], x_axis: Axis) -> None:
