@@ -364,7 +364,11 @@ def _ticks_html(axis: Axis, where: str) -> str:
         )
         width = ""
         if where == "x" and axis.kind == "category":
-            width = f";max-width:calc({max(axis.slot() * 100, 4):.2f}% - 6px);font-size:11px"
+            # a category's name fits its slot: smaller type (down to 8 px) when it is long,
+            # worked out by the browser from the chart's width (cqw), then an ellipsis
+            slot = max(axis.slot(), 0.04)
+            fit = f"calc((100cqw - 90px) * {slot:.4f} / {0.62 * max(len(text), 1):.2f})"
+            width = f";max-width:calc({slot * 100:.2f}% - 4px);font-size:clamp(8px, {fit}, 11px)"
         spans.append(
             f'<span class="rl-tick{thin}" style="{style}{width}" title="{escape(text)}">'
             f"{escape(text)}</span>"
