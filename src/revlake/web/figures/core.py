@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -155,13 +156,17 @@ def cohort_heatmap(cells: Sequence[CohortCell], metric: str) -> str:
             value = None if cell is None else getattr(cell, metric)
             line.append(None if value is None else round(value * 100, 1))
         z.append(line)
+    # the colours span the values shown, from the lowest (rounded down to ten) up: from 0
+    # the 50–100% a retention table holds would all be one shade
+    shown = [v for row in z for v in row if v is not None]
+    floor = math.floor(min(shown, default=0.0) / 10) * 10
     fig = go.Figure(
         go.Heatmap(
             z=z,
             x=ages,
             y=[c.strftime("%Y-%m") for c in cohorts],
             colorscale="Blues",
-            zmin=0,
+            zmin=max(floor, 0),
             zmax=100 if metric == "logo_retention" else None,
             colorbar={"title": "%"},
             hovertemplate="cohort %{y}, month %{x}: %{z}%<extra></extra>",
