@@ -358,7 +358,7 @@ def _ticks_html(axis: Axis, where: str) -> str:
         thinned = where == "x" and axis.kind != "category" and count > 3 and n % 2
         thin = " rl-odd" if thinned else ""
         if where == "x" and axis.kind != "category":  # labels at the ends stay inside
-            thin += " rl-first" if position < 0.06 else " rl-last" if position > 0.94 else ""
+            thin += " rl-first" if position < 0.015 else " rl-last" if position > 0.985 else ""
         style = (
             f"left:{position * 100:.3f}%" if where == "x" else f"top:{(1 - position) * 100:.3f}%"
         )
