@@ -98,13 +98,13 @@ def expected_schedule(
     for row in lines:
         invoice = invoices[row["Invoice ID"]]
         currency = invoice["Currency"].upper()
-        net = Money(Decimal(row["Amount"]) - Decimal(row["Discount Amount"] or "0"), currency)
-        if net.is_zero:
+        line_net = Money(Decimal(row["Amount"]) - Decimal(row["Discount Amount"] or "0"), currency)
+        if line_net.is_zero:
             continue
         invoice_date = _day(invoice["Date (UTC)"])
         assert invoice_date is not None
         months = invoice_line_schedule(
-            net,
+            line_net,
             _day(row["Period Start (UTC)"]),
             _day(row["Period End (UTC)"]),
             invoice_date,
@@ -115,7 +115,7 @@ def expected_schedule(
             "currency": currency,
             "invoice_id": row["Invoice ID"],
             "invoice_date": invoice_date,
-            "net": net.amount,
+            "net": line_net.amount,
         }
         result[row["id"]] = (info, months)
     return result
