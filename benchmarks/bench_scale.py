@@ -22,7 +22,9 @@ would run it, in this order:
 - serve: `revlake serve` started on a free port; timed: until it accepts connections,
   then the first request of a few endpoints on that server (GET /api/v1/kpis, GET
   /api/v1/deals/summary, the dashboard's overview `/` and CFO page after a login), then a
-  second request of each (warm); the server is stopped with SIGINT.
+  second request of each (warm), with each answer's HTTP status (a build not scored yet
+  answers the deal summary with an error, shown, not fatal); the server is stopped with
+  SIGINT.
 
 Per step: wall seconds (measured here, around the process), peak RSS (the `Maximum
 resident set size` /usr/bin/time reports: the largest single process of the step, so for
@@ -34,7 +36,9 @@ Everything is written under `--keep DIR` (default a temporary folder, deleted at
 end): `generated/`, the workspace `ws/`, `logs/<step>.log` and `.time`, and
 `results.json` (each finished step's figures). `--from-step STEP` resumes on a kept DIR:
 the steps before STEP are not run again and their recorded figures are printed with the
-new ones. A failed step stops the run (its log says why). Nothing is written to the repo.
+new ones. `--skip STEP` leaves a step out (each publish precomputes every answer again,
+so at 1M customers `--skip forecast` saves one such publish). A failed step stops the
+run (its log says why). Nothing is written to the repo.
 """
 
 from __future__ import annotations
@@ -128,7 +132,8 @@ def recorded_step(folder: Path, step: str) -> dict[str, Any] | None:
         return None
     text = time_file.read_text()
     wall = _WALL.search(text)
-    if not wall or "Exit status: 0" not in text:
+    # a process killed by a signal also reports "Exit status: 0"
+    if not wall or "Exit status: 0" not in text or "terminated by signal" in text:
         return None
     seconds = sum(float(part) * 60**i for i, part in enumerate(reversed(wall.group(1).split(":"))))
     return {"wall_s": seconds, **usage(time_file), "by_hand": True}
@@ -309,15 +314,14 @@ def step_serve(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-    bad = {path: status for path, (status, _, _) in first.items() if status != 200}
-    if bad:
-        raise StepFailed(f"serve: first requests answered {bad}")
     return {
         "wall_s": listening,
         **usage(time_file),
         "first_ms": {path: 1000 * seconds for path, (_, seconds, _) in first.items()},
         "warm_ms": {path: 1000 * seconds for path, (_, seconds, _) in warm.items()},
         "bytes": {path: size for path, (_, _, size) in first.items()},
+        # not 200 is shown, not fatal: a build not scored yet has no deal summary
+        "status": {path: status for path, (status, _, _) in first.items()},
     }
 
 
@@ -374,7 +378,8 @@ def print_step(step: str, figures: dict[str, Any]) -> None:
         for path, first in figures["first_ms"].items():
             print(
                 f"{'':<14} GET {path:<28} first {first:9.1f} ms  warm "
-                f"{figures['warm_ms'][path]:8.1f} ms  {figures['bytes'][path]:>9,} B",
+                f"{figures['warm_ms'][path]:8.1f} ms  {figures['bytes'][path]:>9,} B  "
+                f"HTTP {figures.get('status', {}).get(path, '?')}",
                 flush=True,
             )
 
@@ -387,6 +392,9 @@ def main() -> None:
     parser.add_argument("--memory-limit", default=None, help='DuckDB memory_limit, e.g. "10GB"')
     parser.add_argument("--keep", type=Path, default=None, help="work folder, kept")
     parser.add_argument("--from-step", choices=STEPS, default=STEPS[0])
+    parser.add_argument(
+        "--skip", choices=STEPS, action="append", default=[], help="a step not to run (repeat)"
+    )
     args = parser.parse_args()
     if args.from_step != STEPS[0] and args.keep is None:
         parser.error("--from-step needs the --keep folder of an earlier run")
@@ -404,6 +412,8 @@ def main() -> None:
         print_step(step + "*", figures)
     try:
         for step in STEPS[first:]:
+            if step in args.skip:
+                continue
             before = load_text()
             figures = RUNNERS[step](args, folder)
             figures |= {"load_before": before, "load_after": load_text()}
