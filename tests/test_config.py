@@ -144,3 +144,51 @@ def test_printed_settings_hide_spark_secrets() -> None:
     printed = redacted_settings(settings)["workspace"]["spark_conf"]
     assert printed == {"spark.hadoop.fs.s3a.secret.key": "***", "spark.executor.memory": "8g"}
     assert settings.workspace.spark_conf["spark.hadoop.fs.s3a.secret.key"] == "s3cr3t"
+
+
+@pytest.mark.parametrize(
+    ("given", "stored", "duckdb_reports"),
+    [
+        ("10GB", "10GB", "9.3 GiB"),
+        (" 512 mb ", "512MB", "488.2 MiB"),
+        ("8gib", "8GiB", "8.0 GiB"),
+        ("1.5GB", "1.5GB", "1.3 GiB"),
+    ],
+)
+def test_build_memory_limit_is_a_size_duckdb_reads(
+    given: str, stored: str, duckdb_reports: str
+) -> None:
+    """The value is kept in a form DuckDB's `memory_limit` accepts, set the way
+    dbt-duckdb sets a profile's `settings` (SET key = 'value')."""
+    import duckdb
+
+    assert settings_from_mapping({}, environ={}).workspace.build_memory_limit is None
+    file = {"workspace": {"build_memory_limit": given}}
+    limit = settings_from_mapping(file, environ={}).workspace.build_memory_limit
+    assert limit == stored
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{limit}'")
+    assert con.execute("select current_setting('memory_limit')").fetchone() == (duckdb_reports,)
+
+
+@pytest.mark.parametrize(
+    ("source", "value", "message"),
+    [
+        ("file", "10", "must be a memory size"),
+        ("file", "80%", "must be a memory size"),
+        ("file", "-1GB", "must be a memory size"),
+        ("file", "ten GB", "must be a memory size"),
+        ("env", "0GB", "at least 64MiB"),
+        ("env", "1MB", "at least 64MiB"),
+    ],
+)
+def test_bad_build_memory_limit_names_the_setting_and_the_value(
+    source: str, value: str, message: str
+) -> None:
+    file = {"workspace": {"build_memory_limit": value}} if source == "file" else {}
+    env = {"REVLAKE_BUILD_MEMORY_LIMIT": value} if source == "env" else {}
+    with pytest.raises(ConfigError) as info:
+        settings_from_mapping(file, environ=env)
+    text = str(info.value)
+    named = "build_memory_limit" if source == "file" else "REVLAKE_BUILD_MEMORY_LIMIT"
+    assert named in text and repr(value) in text and message in text

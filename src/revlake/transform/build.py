@@ -205,7 +205,7 @@ def _build_locked(
         if previous is not None:  # only what a fresh build holds: no scores or answers
             keep_only_models(building, previous.relations, (SILVER_SCHEMA, GOLD_SCHEMA))
     profiles_dir = work / "profiles"
-    write_profiles(profiles_dir, duckdb_profile(building, bronze, threads=threads))
+    write_profiles(profiles_dir, build_profile(workspace, building, bronze, threads=threads))
     command = ["build"]
     if select:
         # only the tests whose parents are all selected (dbt's default also runs tests
@@ -276,6 +276,19 @@ def _build_locked(
         log_file=work / "logs" / "dbt.log",
         coverage=coverage,
         plan=plan,
+    )
+
+
+def build_profile(
+    workspace: Workspace, building: Path, bronze: Path, *, threads: int
+) -> dict[str, object]:
+    """The dbt-duckdb profile of a build into `building`, with the workspace's
+    `build_memory_limit` (None: DuckDB's default of 80% of RAM)."""
+    return duckdb_profile(
+        building,
+        bronze,
+        threads=threads,
+        memory_limit=workspace.settings.workspace.build_memory_limit,
     )
 
 

@@ -14,12 +14,19 @@ TARGET_NAME = "build"
 
 
 def duckdb_profile(
-    snapshot_path: Path, bronze_path: Path, threads: int = 2, *, read_only: bool = False
+    snapshot_path: Path,
+    bronze_path: Path,
+    threads: int = 2,
+    *,
+    read_only: bool = False,
+    memory_limit: str | None = None,
 ) -> dict[str, object]:
     """The profile mapping: dbt-duckdb on `snapshot_path`, bronze attached read-only.
 
     `read_only` opens the snapshot itself read-only too (for `revlake docs`, which must
-    never change a published build).
+    never change a published build). `memory_limit` (the workspace's `build_memory_limit`,
+    e.g. "10GB") becomes DuckDB's `memory_limit` on every connection dbt opens; without it
+    DuckDB takes 80% of the machine's RAM.
     """
     output: dict[str, object] = {
         "type": "duckdb",
@@ -30,6 +37,8 @@ def duckdb_profile(
     }
     if read_only:
         output["config_options"] = {"access_mode": "READ_ONLY"}
+    if memory_limit is not None:
+        output["settings"] = {"memory_limit": memory_limit}
     return {
         PROFILE_NAME: {
             "target": TARGET_NAME,
