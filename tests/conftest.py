@@ -35,7 +35,7 @@ SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-SPARK_FILES = {"test_spark_parity.py", "test_databricks.py"}
+SPARK_FILES = {"test_spark_parity.py", "test_spark_incremental.py", "test_databricks.py"}
 CHEAP_SESSION_FIXTURES = {"sqlite_template"}
 """Session fixtures that use tmp_path_factory but build nothing (a migrated SQLite file)."""
 

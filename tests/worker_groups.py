@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 GROUPS_FILE_VARIABLE = "PYTEST_REVLAKE_WORKER_GROUPS"
-SPARK_FILES = {"test_spark_parity.py", "test_databricks.py"}
+SPARK_FILES = {"test_spark_parity.py", "test_spark_incremental.py", "test_databricks.py"}
 
 SHARED_BUILD_GROUPS: dict[str, str] = {
     "served": "company-150-5",

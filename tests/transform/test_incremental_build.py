@@ -10,7 +10,6 @@ and every silver and gold table of both builds is compared row by row.
 
 from __future__ import annotations
 
-import csv
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,6 @@ from typer.testing import CliRunner
 
 from revlake.cli.app import app
 from revlake.demo.drops import split_daily_drops, write_csv
-from revlake.ingest import run_ingest
 from revlake.transform.build import BuildSummary, build_tenant
 from revlake.transform.incremental import (
     COMPACT_GROWTH,
@@ -36,6 +34,7 @@ from revlake.transform.project import GOLD_SCHEMA, SILVER_SCHEMA
 from revlake.transform.spark import compare_gold, gold_tables
 from revlake.workspace import Workspace, init_workspace
 from tests.company_support import CompanySpec, GeneratedCompanies, copy_workspace
+from tests.transform.drops_support import csv_rows, land, late_files
 
 TENANT = "demo"
 COMPANY = CompanySpec(customers=40, seed=7)
@@ -54,36 +53,9 @@ class Sequence:
     sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # step → file, compact
 
 
-def _land(workspace: Workspace, folder: Path) -> None:
-    shutil.copytree(folder, workspace.landing_dir(TENANT), dirs_exist_ok=True)
-    ingested = run_ingest(workspace, TENANT, strict=True)
-    assert ingested.rows_rejected == 0 and not ingested.problems
-
-
-def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        return header, list(reader)
-
-
-def _late_files(exports: Path, out: Path) -> Path:
-    """FX rates for a day two years back (changed) and a bank line dated then."""
-    header, rows = _rows(exports / "fx/fx_rates.csv")
-    old = [r for r in rows if r[0].startswith("2023-06-15") and r[1] != "USD"]
-    changed = [[r[0], r[1], f"{float(r[2]) * 1.05:.6f}"] for r in old]
-    write_csv(out / "fx" / "fx_rates_late.csv", header, changed)
-    header, rows = _rows(exports / "bank/bank_statement.csv")
-    line = next(r for r in rows if r[0].startswith("2023-"))
-    late = list(line)
-    late[1] = late[1][:-4] + "beef"  # a new transaction id on the same old day
-    write_csv(out / "bank" / "bank_statement_late.csv", header, [late])
-    return out
-
-
 def _corrected_invoices(exports: Path, out: Path) -> Path:
     """Two 2024 invoices exported again, corrected: a later due date, another country."""
-    header, rows = _rows(exports / "billing/invoices.csv")
+    header, rows = csv_rows(exports / "billing/invoices.csv")
     due, country = header.index("Due Date (UTC)"), header.index("Customer Address Country")
     chosen = [r for r in rows if r[header.index("Date (UTC)")].startswith("2024-")][:2]
     first, second = list(chosen[0]), list(chosen[1])
@@ -95,7 +67,7 @@ def _corrected_invoices(exports: Path, out: Path) -> Path:
 
 def _crm_change(exports: Path, out: Path, stage: str = "Negotiation/Review") -> Path:
     """One open deal moves stage (the CRM export of the deals that changed that day)."""
-    header, rows = _rows(exports / "crm/Opportunity.csv")
+    header, rows = csv_rows(exports / "crm/Opportunity.csv")
     column, closed = header.index("StageName"), header.index("IsClosed")
     deal = list(next(r for r in rows if r[closed] == "false"))
     deal[column] = stage
@@ -136,12 +108,12 @@ def sequence(
     run = Sequence(workspace, root)
     steps = [(f.name, f) for f in folders]
     steps += [
-        ("late", _late_files(exports, root / "late")),
+        ("late", late_files(exports, root / "late")),
         ("corrected", _corrected_invoices(exports, root / "corrected")),
         ("crm-only", _crm_change(exports, root / "crm")),
     ]
     for step, folder in steps:
-        _land(workspace, folder)
+        land(workspace, TENANT, folder)
         # every share of the model time goes incremental here: the path under test
         run.builds[step] = build_tenant(workspace, TENANT, max_incremental_share=1.0)
         assert run.builds[step].published, (step, run.builds[step].failures)
@@ -283,7 +255,7 @@ def test_the_cli_says_what_it_rebuilt_and_full_forces_everything(
     assert up_to_date.exit_code == 0, up_to_date.output
     assert "up to date" in up_to_date.output and "--full" in up_to_date.output
     exports = sequence.root / "drops" / "initial"
-    _land(workspace, _crm_change(exports, tmp_path / "crm2", stage="Proposal/Price Quote"))
+    land(workspace, TENANT, _crm_change(exports, tmp_path / "crm2", stage="Proposal/Price Quote"))
     incremental = runner.invoke(app, ["build", "--workspace", str(workspace.root)])
     assert incremental.exit_code == 0, incremental.output
     assert "incremental: new loads in salesforce_opportunity" in incremental.output

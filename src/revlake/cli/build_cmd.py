@@ -152,7 +152,8 @@ def build(
     """Build silver and gold from bronze with dbt, test them, and publish if all pass."""
     if engine is Engine.SPARK and select:
         raise typer.BadParameter(
-            "works with --engine duckdb only: a Spark build builds and publishes every model",
+            "works with --engine duckdb only: a Spark build rebuilds what new bronze loads "
+            "feed (all of it with --full)",
             param_hint="--select",
         )
     if full and select:
@@ -180,6 +181,7 @@ def build(
                 extra_vars=extra,
                 on_node_finished=advance,
                 wait_s=wait,
+                full=full,
             )
         else:
             summary = build_tenant(

@@ -6,7 +6,6 @@ under it, and only one process may write the tenant's files).
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,15 +25,9 @@ from revlake.transform.incremental import (
     MAX_INCREMENTAL_SHARE,
     BuildMode,
     BuildPlan,
-    BuildState,
-    bronze_loads,
-    inputs_digest,
-    keep_only_models,
-    manifest_downstream,
-    plan_build,
-    read_state,
-    record_state,
-    state_of_build,
+    PlannedBuild,
+    copy_published,
+    plan_tenant_build,
     write_state,
 )
 from revlake.transform.profile import duckdb_profile, write_profiles
@@ -171,39 +164,29 @@ def _build_locked(
     work = dbt_work_dir(workspace, tenant_id)
     current = snapshots.current_snapshot(workspace.snapshots_dir(tenant_id))
     variables = tenant_dbt_vars(workspace, bronze, extra_vars)
-    plan: BuildPlan | None = None
-    previous: BuildState | None = None
-    digest, loads = "", {}
+    planned: PlannedBuild | None = None
     if not select:
-        digest, loads = inputs_digest(PROJECT_DIR, variables), bronze_loads(bronze)
-        recorded = None if full else read_state(current)
-        plan = plan_build(
-            recorded,
-            digest=digest,
-            bronze=loads,
+        planned = plan_tenant_build(
+            current,
+            bronze,
+            project_dir=PROJECT_DIR,
+            dbt_vars=variables,
+            manifest=work / "target" / "manifest.json",
             full=full,
-            downstream=manifest_downstream(work / "target" / "manifest.json"),
             max_share=max_incremental_share,
         )
-        # what an incremental build builds on; a full build starts from nothing
-        previous = recorded if plan.mode is BuildMode.INCREMENTAL else None
-        if plan.mode is BuildMode.UP_TO_DATE:
-            return BuildSummary(
-                tenant=tenant_id,
-                snapshot=current,
-                published=False,
-                invocation=DbtInvocation(success=True, nodes=(), error=None),
-                wall_s=time.perf_counter() - started,
-                plan=plan,
-            )
+        if planned.plan.mode is BuildMode.UP_TO_DATE:
+            return up_to_date_summary(tenant_id, current, planned.plan, started)
+    plan = planned.plan if planned else None
     building = snapshots.building_path(workspace.snapshots_dir(tenant_id))
     selection = select or (plan.selection if plan else None)
     if selection and current is not None:
         # a partial build rebuilds the selected models on top of a copy of the published
-        # build, so that what it publishes is still a complete lakehouse
-        shutil.copyfile(current, building)
-        if previous is not None:  # only what a fresh build holds: no scores or answers
-            keep_only_models(building, previous.relations, (SILVER_SCHEMA, GOLD_SCHEMA))
+        # build, so that what it publishes is still a complete lakehouse (an incremental
+        # one holds only what a fresh build holds: no scores or answers)
+        copy_published(
+            current, building, planned.previous if planned else None, (SILVER_SCHEMA, GOLD_SCHEMA)
+        )
     profiles_dir = work / "profiles"
     write_profiles(profiles_dir, build_profile(workspace, building, bronze, threads=threads))
     command = ["build"]
@@ -242,17 +225,10 @@ def _build_locked(
         )
         write_coverage(building, coverage)
     if green and building.is_file():
-        if plan is not None:  # a --select build leaves no state: the next build is full
-            state = state_of_build(
-                building,
-                digest=digest,
-                bronze=loads,
-                nodes=invocation.nodes,
-                dbt_vars=variables,
-                previous=previous,
-                schemas=(SILVER_SCHEMA, GOLD_SCHEMA),
+        if planned is not None:  # a --select build leaves no state: the next build is full
+            planned.record(
+                building, invocation.nodes, dbt_vars=variables, schemas=(SILVER_SCHEMA, GOLD_SCHEMA)
             )
-            record_state(building, state, previous=previous)
         else:
             write_state(building, None)
     gold_rows = count_rows(building, GOLD_SCHEMA) if building.is_file() else {}
@@ -289,6 +265,20 @@ def build_profile(
         bronze,
         threads=threads,
         memory_limit=workspace.settings.workspace.build_memory_limit,
+    )
+
+
+def up_to_date_summary(
+    tenant_id: str, current: Path | None, plan: BuildPlan, started: float
+) -> BuildSummary:
+    """The summary of a build that found nothing to build (the published one stays)."""
+    return BuildSummary(
+        tenant=tenant_id,
+        snapshot=current,
+        published=False,
+        invocation=DbtInvocation(success=True, nodes=(), error=None),
+        wall_s=time.perf_counter() - started,
+        plan=plan,
     )
 
 

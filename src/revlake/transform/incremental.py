@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -140,11 +141,16 @@ def bronze_loads(bronze: Path) -> BronzeLoads:
 
 
 def model_reads(
-    nodes: Iterable[NodeResult], *, bronze_database: str, bronze_schema: str
+    nodes: Iterable[NodeResult], *, bronze_database: str | None, bronze_schema: str
 ) -> dict[str, tuple[str, ...]]:
-    """Bronze tables each model's compiled SQL reads (models dbt compiled in this run)."""
+    """Bronze tables each model's compiled SQL reads (models dbt compiled in this run).
+
+    Without `bronze_database` (Spark: bronze is a database of the catalog, no catalog
+    name) `bronze_schema`.table alone is matched; names may be quoted with " or `."""
+    quoted = r'["`]?'
+    prefix = "" if bronze_database is None else rf"{quoted}{re.escape(bronze_database)}{quoted}\."
     pattern = re.compile(
-        rf'"?{re.escape(bronze_database)}"?\."?{re.escape(bronze_schema)}"?\."?(\w+)"?',
+        rf"{prefix}{quoted}{re.escape(bronze_schema)}{quoted}\.{quoted}(\w+){quoted}",
         re.IGNORECASE,
     )
     reads: dict[str, tuple[str, ...]] = {}
@@ -169,10 +175,11 @@ def state_of_build(
     starting point) updated with those of the models this build compiled."""
     nodes = list(nodes)
     reads = dict(previous.reads) if previous is not None else {}
+    database = dbt_vars.get("bronze_database", "bronze")
     reads.update(
         model_reads(
             nodes,
-            bronze_database=str(dbt_vars.get("bronze_database", "bronze")),
+            bronze_database=None if database is None else str(database),
             bronze_schema=str(dbt_vars.get("bronze_schema", "main")),
         )
     )
@@ -258,6 +265,79 @@ def plan_build(
         changed_tables=changed,
         roots=roots,
     )
+
+
+@dataclass(frozen=True)
+class PlannedBuild:
+    """A build's plan with what carrying it out needs: the state an incremental build
+    starts from (None for a full one) and the digest and bronze loads to record."""
+
+    plan: BuildPlan
+    previous: BuildState | None
+    digest: str
+    bronze: BronzeLoads
+
+    @property
+    def incremental(self) -> bool:
+        return self.plan.mode is BuildMode.INCREMENTAL
+
+    def record(
+        self,
+        build: Path,
+        nodes: Iterable[NodeResult],
+        *,
+        dbt_vars: Mapping[str, Any],
+        schemas: Iterable[str],
+    ) -> BuildState:
+        """Record the state of a green build (`state_of_build`, `record_state`)."""
+        state = state_of_build(
+            build,
+            digest=self.digest,
+            bronze=self.bronze,
+            nodes=nodes,
+            dbt_vars=dbt_vars,
+            previous=self.previous,
+            schemas=schemas,
+        )
+        return record_state(build, state, previous=self.previous)
+
+
+def plan_tenant_build(
+    published: Path | None,
+    bronze: Path,
+    *,
+    project_dir: Path,
+    dbt_vars: Mapping[str, Any],
+    manifest: Path,
+    full: bool = False,
+    max_share: float = MAX_INCREMENTAL_SHARE,
+) -> PlannedBuild:
+    """Plan a tenant's build (`plan_build`) from its published build's recorded state,
+    its bronze now and the dbt vars the build will run with; `manifest` is dbt's manifest
+    of the engine's last build (for the share of model time). Both engines plan here."""
+    digest, loads = inputs_digest(project_dir, dbt_vars), bronze_loads(bronze)
+    recorded = None if full else read_state(published)
+    plan = plan_build(
+        recorded,
+        digest=digest,
+        bronze=loads,
+        full=full,
+        downstream=manifest_downstream(manifest),
+        max_share=max_share,
+    )
+    # what an incremental build builds on; a full build starts from nothing
+    previous = recorded if plan.mode is BuildMode.INCREMENTAL else None
+    return PlannedBuild(plan, previous, digest, loads)
+
+
+def copy_published(
+    published: Path, build: Path, previous: BuildState | None, schemas: Iterable[str]
+) -> None:
+    """Start a partial build from a copy of the published build; with `previous` (an
+    incremental build) only what a fresh build holds is kept (`keep_only_models`)."""
+    shutil.copyfile(published, build)
+    if previous is not None:
+        keep_only_models(build, previous.relations, schemas)
 
 
 def read_state(snapshot: Path | None) -> BuildState | None:

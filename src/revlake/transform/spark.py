@@ -32,6 +32,7 @@ from revlake.transform.project import GOLD_SCHEMA, PROJECT_DIR
 from revlake.transform.runner import DbtInvocation, invoke_dbt
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import SparkSession
 
 BRONZE_DATABASE = "bronze"
@@ -177,6 +178,60 @@ def register_bronze(spark: SparkSession, parquet_dir: Path, tables: dict[str, li
             f"create table {BRONZE_DATABASE}.`{table}` ({schema}) "
             f"using parquet location '{location}'"
         )
+
+
+def as_spark_arrow(table: pa.Table) -> pa.Table:
+    """A DuckDB build's Arrow table as Spark built it: naive timestamps (UTC, as
+    `spark_build.as_duckdb_arrow` wrote them) become UTC instants, Spark's `timestamp`."""
+    import pyarrow as pa
+
+    fields = [
+        pa.field(f.name, pa.timestamp(f.type.unit, tz="UTC"), f.nullable)
+        if pa.types.is_timestamp(f.type) and f.type.tz is None
+        else f
+        for f in table.schema
+    ]
+    target = pa.schema(fields)
+    return table if target.equals(table.schema) else table.cast(target)
+
+
+def register_build_tables(
+    spark: SparkSession, database: Path, schemas: Iterable[str], parquet_dir: Path
+) -> dict[str, int]:
+    """Make the tables of `schemas` in a DuckDB build (a published Spark build) tables of
+    the Spark catalog, in databases of the same names, so that the models an incremental
+    build does not rebuild resolve for `ref()`. Each is written to one Parquet file
+    (through Arrow: the types Spark built them with) and declared over it, with an
+    explicit schema, as bronze is (`register_bronze`). Returns rows per "schema.table"."""
+    import pyarrow.parquet as pq
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    counts: dict[str, int] = {}
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        for schema in schemas:
+            folder = parquet_dir / schema
+            folder.mkdir(parents=True, exist_ok=True)
+            spark.sql(f"create database if not exists `{schema}`")
+            for table in schema_tables(con, schema):
+                frame = as_spark_arrow(
+                    con.sql(f'select * from "{schema}"."{table}"').to_arrow_table()
+                )
+                location = (folder / parquet_file_name(table)).resolve()
+                pq.write_table(frame, location)
+                columns = ", ".join(
+                    f"`{f.name}` {f.dataType.simpleString()}"
+                    for f in from_arrow_schema(frame.schema, prefer_timestamp_ntz=False)
+                )
+                spark.sql(f"drop table if exists `{schema}`.`{table}`")
+                spark.sql(
+                    f"create table `{schema}`.`{table}` ({columns}) "
+                    f"using parquet location '{location}'"
+                )
+                counts[f"{schema}.{table}"] = frame.num_rows
+    finally:
+        con.close()
+    return counts
 
 
 def spark_profile(threads: int = 1) -> dict[str, object]:
