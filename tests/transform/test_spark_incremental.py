@@ -38,7 +38,9 @@ from tests.company_support import CompanySpec, GeneratedCompanies, copy_workspac
 from tests.conftest import IN_CI
 from tests.transform.drops_support import land, late_files
 
-pytestmark = pytest.mark.slow
+# four Spark builds in the module fixture (the first test's setup): past the default 900 s
+# on a loaded 2-core machine
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 TENANT = "demo"
 COMPANY = CompanySpec(customers=30, seed=11)
