@@ -6,6 +6,8 @@ import csv
 import shutil
 from pathlib import Path
 
+import duckdb
+
 from revlake.demo.drops import write_csv
 from revlake.ingest import run_ingest
 from revlake.workspace import Workspace
@@ -38,3 +40,14 @@ def late_files(exports: Path, out: Path) -> Path:
     late[1] = late[1][:-4] + "beef"  # a new transaction id on the same old day
     write_csv(out / "bank" / "bank_statement_late.csv", header, [late])
     return out
+
+
+def schemas_of(snapshot: Path | None) -> set[str]:
+    """The schemas a published build file holds tables in."""
+    assert snapshot is not None
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        rows = con.execute("select distinct table_schema from information_schema.tables")
+        return {str(row[0]) for row in rows.fetchall()}
+    finally:
+        con.close()

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -34,7 +33,7 @@ from revlake.transform.project import GOLD_SCHEMA, SILVER_SCHEMA
 from revlake.transform.spark import compare_gold, gold_tables
 from revlake.workspace import Workspace, init_workspace
 from tests.company_support import CompanySpec, GeneratedCompanies, copy_workspace
-from tests.transform.drops_support import csv_rows, land, late_files
+from tests.transform.drops_support import csv_rows, land, late_files, schemas_of
 
 TENANT = "demo"
 COMPANY = CompanySpec(customers=40, seed=7)
@@ -198,17 +197,7 @@ def test_the_published_build_records_its_state_and_holds_no_stale_scores(
     assert state is not None
     assert state.reads["stg_fx__rates"] == ("fx_rates",)
     assert "salesforce_opportunity" in state.bronze
-    con = duckdb.connect(str(snapshot), read_only=True)
-    try:
-        schemas = {
-            r[0]
-            for r in con.execute(
-                "select distinct table_schema from information_schema.tables"
-            ).fetchall()
-        }
-    finally:
-        con.close()
-    assert schemas == {SILVER_SCHEMA, GOLD_SCHEMA, STATE_SCHEMA}
+    assert schemas_of(snapshot) == {SILVER_SCHEMA, GOLD_SCHEMA, STATE_SCHEMA}
 
 
 def test_rules_fall_back_to_a_full_build() -> None:

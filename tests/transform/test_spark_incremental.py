@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -36,7 +35,7 @@ from revlake.transform.spark_build import build_tenant_on_spark
 from revlake.workspace import Workspace, init_workspace
 from tests.company_support import CompanySpec, GeneratedCompanies, copy_workspace
 from tests.conftest import IN_CI
-from tests.transform.drops_support import land, late_files
+from tests.transform.drops_support import land, late_files, schemas_of
 
 # four Spark builds in the module fixture (the first test's setup): past the default 900 s
 # on a loaded 2-core machine
@@ -148,17 +147,7 @@ def test_the_published_spark_build_records_its_state(spark_sequence: SparkSequen
     assert state is not None
     assert state.reads["stg_fx__rates"] == ("fx_rates",)
     assert "bank_statement" in state.bronze
-    con = duckdb.connect(str(snapshot), read_only=True)
-    try:
-        schemas = {
-            str(r[0])
-            for r in con.execute(
-                "select distinct table_schema from information_schema.tables"
-            ).fetchall()
-        }
-    finally:
-        con.close()
-    assert schemas == {SILVER_SCHEMA, GOLD_SCHEMA, STATE_SCHEMA}
+    assert schemas_of(snapshot) == {SILVER_SCHEMA, GOLD_SCHEMA, STATE_SCHEMA}
 
 
 def test_the_cli_says_a_spark_build_is_up_to_date_and_passes_full(
