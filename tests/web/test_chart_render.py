@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 
+from revlake.ml.explain import driver_label
 from revlake.schemas.common import MonthMovements
-from revlake.web.figures import core
+from revlake.web.figures import core, deals
 from revlake.web.figures.base import LAYOUT, to_json
 from revlake.web.figures.chart_axes import format_value, hover_text, nice_ticks, si_label
 from revlake.web.figures.chart_marks import VIEW
@@ -204,3 +205,13 @@ def test_names_from_the_data_are_escaped() -> None:
     markup = _render(fig, 'say "hi" <now>')
     assert "<script>" not in markup and "&lt;script&gt;" in markup
     assert 'aria-label="Chart: say &#34;hi&#34; &lt;now&gt;"' in markup
+
+
+def test_model_features_are_named_for_people() -> None:
+    assert driver_label("days_in_stage", "67.0") == "time in current stage: 67 days"
+    assert driver_label("rep_win_rate", "0.35") == "rep's win rate: 35%"
+    assert driver_label("amount", "493190.0") == "amount: 493,190"
+    assert driver_label("segment", "enterprise") == "segment: enterprise"
+    assert driver_label("stage_velocity", None) == "stage velocity"
+    markup = str(render_chart(deals.importance({"days_in_stage": 0.6, "rep_win_rate": 0.2}), "x"))
+    assert "time in current stage" in markup and "days_in_stage" not in markup

@@ -45,6 +45,33 @@ _LABELS = {
 }
 
 
+_DAYS = frozenset({"age_days", "days_in_stage"})
+_SHARES = frozenset({"rep_win_rate", "account_win_rate", "amount_percentile"})
+
+
+def feature_label(feature: str) -> str:
+    """A model feature as people read it ("time in current stage" for days_in_stage)."""
+    return _LABELS.get(feature, feature.replace("_", " "))
+
+
+def driver_label(feature: str, value: str | None) -> str:
+    """A driver as a chart names it: the feature's label and its value in its unit
+    ("time in current stage: 67 days", "rep's win rate: 35%", "segment: enterprise")."""
+    label = feature_label(feature)
+    if value is None or value == "":
+        return label
+    try:
+        number = float(value)
+    except ValueError:
+        return f"{label}: {value}"
+    if feature in _DAYS:
+        return f"{label}: {number:,.0f} days"
+    if feature in _SHARES:
+        return f"{label}: {number:.0%}"
+    digits = _SHOWN_DIGITS.get(feature, 2)
+    return f"{label}: {number:,.{digits}f}"
+
+
 @dataclass(frozen=True)
 class Reference:
     """Typical values of won deals in the training snapshots (for sentences and risk)."""

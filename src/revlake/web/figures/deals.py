@@ -11,6 +11,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from revlake.ml.backtest import BacktestRow
+from revlake.ml.explain import driver_label, feature_label
 from revlake.schemas.deals import DealExplanation, ForecastOut
 from revlake.web.figures.base import LAYOUT, to_json
 
@@ -27,7 +28,7 @@ MODEL_LABELS = {
 def drivers(explanation: DealExplanation) -> str:
     """Horizontal bars: each driver's points (+ green, − red), strongest on top, plus the
     features not shown when the model's baseline is known."""
-    labels = [f"{d.feature} = {d.value}" if d.value else d.feature for d in explanation.drivers]
+    labels = [driver_label(d.feature, d.value) for d in explanation.drivers]
     points = [d.points for d in explanation.drivers]
     if explanation.other_points is not None and abs(explanation.other_points) >= 0.005:
         labels.append("all other features")
@@ -179,7 +180,8 @@ def metrics_bars(metrics: Sequence[tuple[str, dict[str, Any]]]) -> str:
 def importance(values: dict[str, float]) -> str:
     """Global importance: mean |TreeSHAP| (logit) per feature, largest on top."""
     ranked = sorted(values.items(), key=lambda kv: kv[1], reverse=True)
-    fig = go.Figure(go.Bar(x=[v for _, v in ranked], y=[k for k, _ in ranked], orientation="h"))
+    names = [feature_label(k) for k, _ in ranked]
+    fig = go.Figure(go.Bar(x=[v for _, v in ranked], y=names, orientation="h"))
     layout = dict(LAYOUT)
     layout["height"] = max(260, 24 * len(ranked) + 80)
     fig.update_layout(**layout, xaxis={"title": "mean |contribution| (logit)"}, showlegend=False)
