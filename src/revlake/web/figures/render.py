@@ -67,6 +67,7 @@ DARK_TEXT = 0.0092
 """Relative luminance of the cells' dark text colour (#111827, style.css)."""
 
 
+@lru_cache(maxsize=256)
 def drawn_as_table(figure_json: str) -> bool:
     """Whether the chart is a table of its values (a heatmap): it is then its own text
     alternative, and the page shows no second data table under it."""
