@@ -120,6 +120,14 @@ class Money:
         return cls(Decimal(units).scaleb(-minor_digits(currency)), currency)
 
     @classmethod
+    def checked(cls, amount: Decimal, currency: str) -> Money:
+        """From a finite Decimal (as DuckDB returns DECIMAL columns) and a code that
+        `currency_code` already returned: the bulk readers' constructor (no re-parsing)."""
+        if not isinstance(amount, Decimal) or not amount.is_finite():
+            return cls(amount, currency)  # the full checks, and their error
+        return cls._trusted(amount, currency)
+
+    @classmethod
     def _trusted(cls, amount: Decimal, currency: str) -> Money:
         """Internal constructor for values already checked (a Decimal, a known code)."""
         money = object.__new__(cls)
@@ -143,7 +151,7 @@ class Money:
         """Rounded to the minor unit (half-up by default, half-even on request)."""
         if rounding not in ROUNDING_MODES:
             raise InputError(f"rounding must be ROUND_HALF_UP or ROUND_HALF_EVEN, not {rounding}")
-        return Money(self.amount.quantize(self.quantum, rounding=rounding), self.currency)
+        return Money._trusted(self.amount.quantize(self.quantum, rounding=rounding), self.currency)
 
     @property
     def is_rounded(self) -> bool:

@@ -164,36 +164,38 @@ def resolve_as_of(reader: Rows, as_of: dt.date | None) -> dt.date:
 
 _OPEN_AS_OF = """
 with upto as (
-  select * from gold.fct_ar_balance_events where event_date <= ?
+  select invoice_id, event_sequence, event_type, event_date, open_balance_after
+  from gold.fct_ar_balance_events where event_date <= ?
 ),
 last_events as (
-  select invoice_id, open_balance_after,
-    row_number() over (partition by invoice_id order by event_sequence desc) as rn
-  from upto
-),
-flags as (
+  -- (invoice_id, event_sequence) is unique: the latest event's balance, and the flags
   select invoice_id,
+    arg_max_null(open_balance_after, event_sequence) as open_balance_after,
     max(case when event_type = 'marked_uncollectible' then event_date end) as uncollectible,
     max(case when event_type = 'payment' then event_date end) as last_payment_date
   from upto group by invoice_id
 ),
+open_now as (
+  select * from last_events where open_balance_after > 0
+),
 attempts as (
+  -- only the open invoices' attempts are ranked (a few % of them)
   select invoice_id, attempted_at, status, failure_code, failure_message,
     row_number() over (
       partition by invoice_id order by attempted_at desc nulls last, charge_id desc
     ) as rn
-  from gold.fct_ar_payment_attempts where attempt_date <= ?
+  from gold.fct_ar_payment_attempts
+  where attempt_date <= ? and invoice_id in (select invoice_id from open_now)
 )
 select i.invoice_id, i.invoice_number, i.customer_id, i.customer_name, i.customer_email,
   i.currency, i.invoice_date, i.due_date, i.amount_due, l.open_balance_after as open_balance,
-  f.uncollectible is not null as is_uncollectible, f.last_payment_date,
+  l.uncollectible is not null as is_uncollectible, l.last_payment_date,
   a.attempted_at as last_attempt_at, a.status as last_attempt_status,
   a.failure_code as last_failure_code, a.failure_message as last_failure_message
-from last_events as l
+from open_now as l
 join gold.fct_ar_invoices as i on i.invoice_id = l.invoice_id
-left join flags as f on f.invoice_id = l.invoice_id
 left join attempts as a on a.invoice_id = l.invoice_id and a.rn = 1
-where l.rn = 1 and l.open_balance_after > 0
+where true
 """
 
 
@@ -260,10 +262,8 @@ def open_balances(reader: Rows, as_of: dt.date) -> dict[str, Decimal]:
     """Open balance of every invoice finalized on or before `as_of` (0 when settled)."""
     require_ar_tables(reader)
     rows = reader.rows(
-        "select invoice_id, open_balance_after from ("
-        "  select invoice_id, open_balance_after, row_number() over ("
-        "    partition by invoice_id order by event_sequence desc) as rn"
-        "  from gold.fct_ar_balance_events where event_date <= ?) as x where rn = 1",
+        "select invoice_id, arg_max_null(open_balance_after, event_sequence) as open_balance_after"
+        " from gold.fct_ar_balance_events where event_date <= ? group by invoice_id",
         [as_of],
     )
     return {str(r["invoice_id"]): Decimal(r["open_balance_after"]) for r in rows}

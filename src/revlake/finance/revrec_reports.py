@@ -129,32 +129,30 @@ def deferred_revenue_as_of(con: Rows, as_of: dt.date) -> DeferredAsOf:
     rows = _fetch(
         con,
         """
+        -- one pass over the schedule (grain: invoice line × month): each line's net, and
+        -- its credits and recognition to date from its last row on or before the month
         with lines as (
-          select distinct invoice_line_id, customer_id, currency, line_net_amount
+          select
+            invoice_line_id, customer_id, currency, line_net_amount,
+            arg_max_null(credited_to_date, month_start_date)
+              filter (where month_start_date <= ?) as credited_to_date,
+            arg_max_null(recognised_to_date, month_start_date)
+              filter (where month_start_date <= ?) as recognised_to_date
           from gold.fct_revenue_schedule
           where invoice_date <= ?
-        ),
-        latest as (
-          select
-            invoice_line_id, credited_to_date, recognised_to_date,
-            row_number() over (
-              partition by invoice_line_id order by month_start_date desc
-            ) as recency
-          from gold.fct_revenue_schedule
-          where invoice_date <= ? and month_start_date <= ?
+          group by invoice_line_id, customer_id, currency, line_net_amount
         )
         select
-          l.customer_id,
-          l.currency,
-          sum(l.line_net_amount) as billed,
-          sum(coalesce(s.credited_to_date, 0)) as credited,
-          sum(coalesce(s.recognised_to_date, 0)) as recognised
-        from lines as l
-        left join latest as s on s.invoice_line_id = l.invoice_line_id and s.recency = 1
-        group by l.customer_id, l.currency
-        order by l.customer_id, l.currency
+          customer_id,
+          currency,
+          sum(line_net_amount) as billed,
+          sum(coalesce(credited_to_date, 0)) as credited,
+          sum(coalesce(recognised_to_date, 0)) as recognised
+        from lines
+        group by customer_id, currency
+        order by customer_id, currency
         """,
-        [as_of, as_of, month],
+        [month, month, as_of],
     )
     return DeferredAsOf(
         as_of,

@@ -356,6 +356,7 @@ _EU_VAT_PREFIXES = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)  # a customer's number recurs on each of its invoice lines
 def check_vat_number(number: str, country: str | None = None) -> VatCheck:
     """Check a VAT number's format and check digits with python-stdnum (no VIES lookup).
 
@@ -486,6 +487,10 @@ class TaxResult:
         return self.treatment is Treatment.REVERSE_CHARGE
 
 
+_ZERO = Decimal(0)
+
+
+@lru_cache(maxsize=1024)  # a handful of distinct rates, one call per invoice line
 def plain_rate(rate: Decimal) -> Decimal:
     """A rate without trailing zeros and never in exponent form: 20.0000 -> 20, 25.50 -> 25.5."""
     normal = rate.normalize()
@@ -495,13 +500,13 @@ def plain_rate(rate: Decimal) -> Decimal:
 
 def line_tax(net: Money, rate: Decimal) -> Money:
     """round(net × rate / 100) to the minor unit, half-up (half away from zero)."""
-    return Money(net.amount * rate / _HUNDRED, net.currency).rounded()
+    return Money._trusted(net.amount * rate / _HUNDRED, net.currency).rounded()
 
 
 def _untaxed(
     code: str, treatment: Treatment, note: str, net: Money, check: VatCheck | None
 ) -> TaxResult:
-    return TaxResult(code, None, Decimal(0), Money.zero(net.currency), treatment, note, check)
+    return TaxResult(code, None, _ZERO, Money._trusted(_ZERO, net.currency), treatment, note, check)
 
 
 def compute_line_tax(

@@ -149,7 +149,11 @@ def invoices(
 ) -> ArInvoicePage:
     """Open (or overdue) invoices on `as_of`, sorted and paged."""
     day = ar.resolve_as_of(snapshot, as_of)
-    found = _sorted(ar.open_invoices(snapshot, day, status=status, customer=customer), sort)
+    open_now = snapshot.memo(  # every page of the list and each sort reads the same rows
+        ("ar-open-invoices", day, status, customer),
+        lambda: ar.open_invoices(snapshot, day, status=status, customer=customer),
+    )
+    found = _sorted(open_now, sort)
     chunk = found[page.offset : page.offset + page.limit]
     rows = [{"invoice_id": inv.invoice_id} for inv in chunk]
     return ArInvoicePage(
