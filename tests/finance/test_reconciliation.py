@@ -20,8 +20,10 @@ from revlake.errors import InputError
 from revlake.finance.reconciliation import (
     BankLine,
     Payment,
+    PaymentsByAmount,
     Resolution,
     accuracy,
+    candidates,
     normalise,
     reconcile,
     reconcile_rows,
@@ -80,6 +82,26 @@ def test_window_currency_and_sign() -> None:
     assert [m.line.transaction_id for m in result.matched] == ["in_window"]
     assert reconcile(lines, payments, window_days=6).counts()["matched"] == 2
     assert reconcile(lines, payments, window_days=0).counts()["matched"] == 0
+
+
+def test_candidates_are_every_payment_of_the_amount_within_the_window() -> None:
+    # many payments of one amount (a plan price): the date bisection finds exactly those
+    # within the window on both sides, its edges included, in any input order
+    payments = [pay(f"p{k:+03d}", "49.00", k) for k in range(30, -31, -1)]
+    payments += [pay("other_amount", "50.00", 0), pay("p_dup", "49.00", 7)]
+    by_amount = PaymentsByAmount()
+    for p in sorted(payments, key=lambda p: (p.payment_date, p.payment_kind, p.payment_id)):
+        by_amount.add(p)
+    for window in (0, 1, 7, 12):
+        bank = line("t", "49.00", 3)
+        found = {c.payment.payment_id for c in candidates(bank, by_amount, window, 85.0)}
+        expected = {
+            p.payment_id
+            for p in payments
+            if p.amount == Decimal("49.00")
+            and abs((p.payment_date - bank.transaction_date).days) <= window
+        }
+        assert found == expected and len(found) == 2 * window + 1 + (abs(7 - 3) <= window)
 
 
 def test_equal_candidates_are_ambiguous_not_guessed() -> None:

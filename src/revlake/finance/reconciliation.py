@@ -37,10 +37,11 @@ names a line or payment the input does not have is ignored.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -181,18 +182,44 @@ def _validate(window_days: int, fuzzy_threshold: float) -> None:
         raise InputError(f"fuzzy_threshold must be in (0, 100], got {fuzzy_threshold}")
 
 
+@dataclass
+class PaymentsByAmount:
+    """Unmatched payments grouped by (currency, amount), each group in payment-date order,
+    so that the payments within a date window are found by bisection: a bank line used to
+    be compared with every payment of its amount (15.6M comparisons at 100k customers,
+    where plans make a few amounts very common)."""
+
+    groups: dict[tuple[str, Decimal], list[Payment]] = field(default_factory=dict)
+    dates: dict[tuple[str, Decimal], list[date]] = field(default_factory=dict)
+
+    def add(self, payment: Payment) -> None:
+        """Add payments in (payment_date, …) order (as `reconcile` sorts them)."""
+        key = (payment.currency, payment.amount)
+        self.groups.setdefault(key, []).append(payment)
+        self.dates.setdefault(key, []).append(payment.payment_date)
+
+    def within(self, line: BankLine, window_days: int) -> list[Payment]:
+        """The payments of the line's currency and amount at most `window_days` away."""
+        key = (line.currency, line.amount)
+        dates = self.dates.get(key)
+        if not dates:
+            return []
+        span = timedelta(days=window_days)
+        first = bisect_left(dates, line.transaction_date - span)
+        last = bisect_right(dates, line.transaction_date + span)
+        return self.groups[key][first:last]
+
+
 def candidates(
     line: BankLine,
-    by_amount: dict[tuple[str, Decimal], list[Payment]],
+    by_amount: PaymentsByAmount,
     window_days: int,
     fuzzy_threshold: float,
 ) -> list[Candidate]:
     """The payments that could explain `line`, best first (deterministic order)."""
     found: list[Candidate] = []
-    for p in by_amount.get((line.currency, line.amount), ()):
+    for p in by_amount.within(line, window_days):
         days = abs((p.payment_date - line.transaction_date).days)
-        if days > window_days:
-            continue
         points, rule = reference_points(p.document_number, line, fuzzy_threshold)
         closeness = (window_days + 1 - days) / (window_days + 1)
         score = round(points + DATE_WEIGHT * closeness, 6)
@@ -235,10 +262,10 @@ def reconcile(
         matched.append(Match(ln, chosen, "manual", 100.0, days))
         used_lines.add(ln.transaction_id)
         used_payments.add(key)
-    by_amount: dict[tuple[str, Decimal], list[Payment]] = defaultdict(list)
+    by_amount = PaymentsByAmount()
     for p in pay_list:
         if (p.payment_kind, p.payment_id) not in used_payments:
-            by_amount[(p.currency, p.amount)].append(p)
+            by_amount.add(p)
     options = {
         ln.transaction_id: candidates(ln, by_amount, window_days, fuzzy_threshold)
         for ln in line_list
