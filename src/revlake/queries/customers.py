@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import pyarrow as pa
+
 from revlake.queries.convert import money
 from revlake.queries.params import PageParams, order_by, page_of, where
 from revlake.queries.revenue import reporting_currency
@@ -53,6 +55,32 @@ c as (
     or d.customer_key in (select customer_key from gold.fct_sales)
 )
 """
+
+_LIST = "customer_list"
+
+
+def _customer_list(snapshot: Build) -> pa.Table:
+    """Every row of `_CUSTOMERS`, worked out once per build and kept as Arrow columns
+    (13 MB at 100k customers): the query joins gold's MRR history, so each page, search,
+    sort and filter of the list re-ran it (1–1.7 s at 100k, ten times that at 1M); they
+    now read this table (30–45 ms)."""
+
+    def compute() -> pa.Table:
+        with snapshot.cursor() as cursor:
+            return cursor.sql(f"{_CUSTOMERS} select * from c").to_arrow_table()
+
+    return snapshot.memo(("customer-list",), compute)
+
+
+def _list_rows(snapshot: Build, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Rows of `sql`, a query over the table `customer_list` (the customers of the build)."""
+    table = _customer_list(snapshot)
+    with snapshot.cursor() as cursor:
+        cursor.register(_LIST, table)
+        result = cursor.execute(sql, params)
+        names = [d[0] for d in result.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
 
 CUSTOMER_SORT = {
     "name": "name",
@@ -103,8 +131,9 @@ def customers(
         params.append(segment)
 
     def compute() -> Page[CustomerRow]:
-        rows = snapshot.rows(
-            f"{_CUSTOMERS} select *, count(*) over () as total_rows from c "
+        rows = _list_rows(
+            snapshot,
+            f"select *, count(*) over () as total_rows from {_LIST} "
             f"{where(conditions)} order by {ordering} limit ? offset ?",
             [*params, page.limit, page.offset],
         )
@@ -112,8 +141,8 @@ def customers(
             total = int(rows[0]["total_rows"])
         else:
             total = int(
-                snapshot.rows(
-                    f"{_CUSTOMERS} select count(*) as n from c {where(conditions)}", params
+                _list_rows(
+                    snapshot, f"select count(*) as n from {_LIST} {where(conditions)}", params
                 )[0]["n"]
             )
         return Page[CustomerRow](items=[_row(r) for r in rows], **page_of(rows, total, page))
@@ -125,8 +154,9 @@ def customer_detail(snapshot: Build, customer_id: str) -> CustomerDetail | None:
     """One billing customer with every month of MRR and every movement; None if unknown."""
 
     def compute() -> CustomerDetail | None:
-        found = snapshot.rows(
-            f"{_CUSTOMERS} select * from c where customer_id = ? "
+        found = _list_rows(
+            snapshot,
+            f"select * from {_LIST} where customer_id = ? "
             "order by is_paying desc, mrr desc, customer_key limit 1",
             [customer_id],
         )
@@ -174,8 +204,10 @@ def segments(snapshot: Build) -> list[str]:
     """The segments billing customers belong to (for the customers page's filter)."""
 
     def compute() -> list[str]:
-        rows = snapshot.rows(
-            f"{_CUSTOMERS} select distinct segment from c where segment is not null order by 1"
+        rows = _list_rows(
+            snapshot,
+            f"select distinct segment from {_LIST} where segment is not null order by 1",
+            [],
         )
         return [str(r["segment"]) for r in rows]
 
