@@ -209,7 +209,8 @@ FloatMatrix = NDArray[np.float64]
 # and dropped, so only one batch of Arrow data is alive beside the arrays
 BATCH_ROWS = 1 << 17
 # customer-months a chunk of the panel query covers (whole customers): DuckDB holds
-# about 5 kB a row of a chunk at once
+# about 6 kB a row of a chunk at once (1.4 / 2.2 / 3.6 GB peak at 125k / 250k / 500k
+# rows a chunk, 100k customers: docs/PERFORMANCE.md "Churn panel memory")
 CHUNK_ROWS = 250_000
 
 
