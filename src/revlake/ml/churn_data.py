@@ -66,9 +66,10 @@ SEGMENTS = ("smb", "mid-market", "enterprise")
 PLANS = ("starter", "growth", "business", "enterprise")
 VOCABULARIES = {"segment": SEGMENTS, "plan": PLANS}
 
-# /*chunk*/ and /*and_chunk*/ mark where `load_panel` keeps one range of customer ids
+# /*where_chunk*/ and /*and_chunk*/ mark where `load_panel` keeps one range of customer ids
 # (every feature is per customer, so a customer's rows do not depend on the others');
-# without a range they are empty and this is the whole panel query
+# without a range they are empty and this is the whole panel query; /*base_filter*/ keeps
+# the as-of month only (scoring)
 _PANEL_CTES = f"""
 with {BILLING_CUSTOMERS_CTE},
 mrr as (
