@@ -151,7 +151,10 @@ def _train_snapshot(
 
 
 def churn_scores(model: ChurnModel, panel: ChurnPanel, version: str) -> pa.Table:
-    """One row per customer paying in the as-of month: probability, level, drivers."""
+    """One row per customer paying in the as-of month: probability, level, drivers.
+
+    `panel` may hold every month or only the as-of month (`load_panel(as_of_only=True)`).
+    """
     rows = np.flatnonzero(panel.month == panel.as_of)
     current = panel.subset(rows)
     p, drivers = explain(model, current.x, top=TOP_DRIVERS)
@@ -226,7 +229,8 @@ def score_churn_tenant(
     out: dict[str, Any] = {}
 
     def write(con: duckdb.DuckDBPyConnection) -> None:
-        panel = load_panel(con)
+        # only the as-of month is scored: its rows alone, each from the whole history
+        panel = load_panel(con, as_of_only=True)
         scores = churn_scores(model, panel, str(manifest["version"]))
         report = compute_ltv(con, settings)
         out["scores"], out["ltv"] = scores, report
