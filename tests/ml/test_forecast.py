@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from revlake.errors import InputError
+from revlake.ml import forecast as forecast_module
 from revlake.ml.backtest import actual_won, history_as_of
 from revlake.ml.deals import day_number
 from revlake.ml.features import FeatureSpec
@@ -17,6 +18,7 @@ from revlake.ml.forecast import (
     forecast_basis,
     forecast_from_basis,
     forecast_history,
+    landing_rates,
     new_deal_plan,
     period_ends,
     simulate_new_deals,
@@ -56,6 +58,57 @@ def test_new_deal_simulation_has_the_analytic_mean() -> None:
     expected_total = wins_per_period * 6 * 0.5 * (100 + 1000 * 32 / 42)
     assert sims.sum(axis=1).mean() == pytest.approx(expected_total, rel=0.02)
     assert sims[:, 0].mean() == pytest.approx(wins_per_period * 0.5 * 100, rel=0.03)
+
+
+def _all_wins_at_once(plan: NewDealPlan, ends: np.ndarray, n_sims: int, seed: int) -> np.ndarray:
+    """`simulate_new_deals` as it was before its wins were drawn in blocks (2026-12-07):
+    every win of a period drawn at once."""
+    rng = np.random.default_rng(seed)
+    k = plan.won_amount.size
+    scale = rng.gamma(float(k), 1.0 / k, size=(n_sims, 1))
+    rates = landing_rates(plan, AS_OF, ends)
+    per_period = rates.sum(axis=0)
+    counts = rng.poisson(scale * per_period, size=(n_sims, ends.size))
+    shares = np.where(per_period > 0, rates / np.where(per_period > 0, per_period, 1.0), 1.0 / k)
+    keep, alias = alias_rows(shares.T)
+    threshold = (np.arange(k) + keep).astype(np.float32)
+    alias_amount = plan.won_amount[alias]
+    out = np.zeros((n_sims, ends.size))
+    for p in range(ends.size):
+        drawn = int(counts[:, p].sum())
+        if drawn == 0:
+            continue
+        scaled = rng.random(drawn, dtype=np.float32) * np.float32(k)
+        column = np.minimum(scaled.astype(np.int32), k - 1)
+        amounts = np.where(
+            scaled < threshold[p].take(column),
+            plan.won_amount.take(column),
+            alias_amount[p].take(column),
+        )
+        some = np.flatnonzero(counts[:, p])
+        starts = np.concatenate(([0], np.cumsum(counts[some, p])[:-1]))
+        out[some, p] = np.add.reduceat(amounts, starts)
+    return out
+
+
+@pytest.mark.parametrize("block", [1, 7, 1000, 1 << 20])
+def test_new_deal_wins_drawn_in_blocks_are_the_wins_drawn_at_once(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ends = period_ends(AS_OF, 8, "week")
+    rng = np.random.default_rng(11)
+    plan = NewDealPlan(
+        created_per_day=np.linspace(2.0, 4.0, 8),
+        wins_per_deal=0.3,
+        won_lag_days=rng.integers(0, 40, size=50),
+        won_amount=rng.gamma(2.0, 500.0, size=50),
+        cohort=400,
+    )
+    monkeypatch.setattr(forecast_module, "NEW_DEAL_BLOCK_WINS", block)
+    drawn = simulate_new_deals(plan, AS_OF, ends, 3_000, seed=5)
+    expected = _all_wins_at_once(plan, ends, 3_000, seed=5)
+    assert drawn.sum() > 0
+    np.testing.assert_array_equal(drawn, expected)  # bit for bit, whatever the block
 
 
 def test_new_deal_plan_uses_a_cohort_whose_quick_wins_are_known() -> None:

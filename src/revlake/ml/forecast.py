@@ -241,25 +241,43 @@ def simulate_new_deals(
     keep, alias = alias_rows(shares.T)
     # alias draw of v ∈ [0, k): column ⌊v⌋ when v < ⌊v⌋ + keep, else its alias
     threshold = (np.arange(k) + keep).astype(np.float32)
-    alias_amount = plan.won_amount[alias]
     out = np.zeros((n_sims, n))
     for p in range(n):
-        drawn = int(counts[:, p].sum())
-        if drawn == 0:
-            continue
-        scaled = rng.random(drawn, dtype=np.float32)
-        scaled *= np.float32(k)
-        column = np.minimum(scaled.astype(np.int32), k - 1)
-        amounts = np.where(
-            scaled < threshold[p].take(column),
-            plan.won_amount.take(column),
-            alias_amount[p].take(column),
-        )
         # the wins are in simulation order: one sum per simulation that has any
         some = np.flatnonzero(counts[:, p])
-        starts = np.concatenate(([0], np.cumsum(counts[some, p])[:-1]))
-        out[some, p] = np.add.reduceat(amounts, starts)
+        for block in _win_blocks(counts[some, p]):
+            wins = counts[some[block], p]
+            scaled = rng.random(int(wins.sum()), dtype=np.float32)
+            scaled *= np.float32(k)
+            column = np.minimum(scaled.astype(np.int32), k - 1)
+            pick = np.where(scaled < threshold[p].take(column), column, alias[p].take(column))
+            starts = np.concatenate(([0], np.cumsum(wins)[:-1]))
+            out[some[block], p] = np.add.reduceat(plan.won_amount.take(pick), starts)
     return out
+
+
+NEW_DEAL_BLOCK_WINS = 1 << 20
+"""Wins of the not-yet-created pipeline drawn at once (about 20 bytes each while drawn).
+A period's wins over all simulations are tens of millions for a company of 100k
+customers (hundreds of millions at 1M): drawn at once they took gigabytes."""
+
+
+def _win_blocks(wins: IntArray) -> list[slice]:
+    """Consecutive runs of simulations (positions in `wins`, each simulation's number of
+    wins) with at most `NEW_DEAL_BLOCK_WINS` wins in all (a simulation with more is a run
+    of its own). Drawn run after run from one generator, the uniforms are the same stream
+    as drawn at once, and each simulation's sum covers the same wins in the same order:
+    the result does not depend on the block size."""
+    ends = np.cumsum(wins)
+    blocks: list[slice] = []
+    lo = 0
+    while lo < wins.size:
+        base = int(ends[lo] - wins[lo])
+        hi = int(np.searchsorted(ends, base + NEW_DEAL_BLOCK_WINS, side="right"))
+        hi = max(hi, lo + 1)
+        blocks.append(slice(lo, hi))
+        lo = hi
+    return blocks
 
 
 def stage_weighted_baseline(
