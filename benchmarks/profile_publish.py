@@ -77,6 +77,16 @@ DEPTH = [0]
 STARTED = time.perf_counter()
 
 
+def duckdb_memory(args: tuple[Any, ...]) -> str:
+    """What DuckDB holds (its buffer pool) when the phase read a build (first argument)."""
+    from revlake.reader.build import Build
+
+    if not args or not isinstance(args[0], Build):
+        return ""
+    found = args[0].rows("select sum(memory_usage_bytes) as b from duckdb_memory()")
+    return f" (DuckDB {int(found[0]['b'] or 0) / 2**20:,.0f} MiB)"
+
+
 def wrap(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(real)
     def timed(*args: Any, **kwargs: Any) -> Any:
@@ -94,7 +104,8 @@ def wrap(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
                 del SAMPLER.active[id(cell)]
             print(
                 f"{time.perf_counter() - STARTED:8.1f}s {'  ' * DEPTH[0]}{name}: {seconds:.2f} s, "
-                f"peak {cell[0] / 2**20:,.0f} MiB, after {rss() / 2**20:,.0f} MiB",
+                f"peak {cell[0] / 2**20:,.0f} MiB, after {rss() / 2**20:,.0f} MiB"
+                f"{duckdb_memory(args)}",
                 flush=True,
             )
 

@@ -19,6 +19,8 @@ from datetime import date
 
 import duckdb
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from revlake.errors import InputError, RevlakeError
@@ -222,7 +224,7 @@ def load_deal_history(con: duckdb.DuckDBPyConnection) -> DealHistory:
     """Read the deals and their stage entries from a build's gold layer."""
     try:
         deals = con.execute(_DEALS_SQL).fetchall()
-        events = con.execute(_EVENTS_SQL).fetchall()
+        events = con.sql(_EVENTS_SQL).to_arrow_table()
     except duckdb.Error as exc:
         raise RevlakeError(
             f"cannot read the pipeline from the build (gold.fct_pipeline, "
@@ -234,7 +236,8 @@ def load_deal_history(con: duckdb.DuckDBPyConnection) -> DealHistory:
     if as_of is None:
         raise InputError("gold.fct_pipeline has no as_of_date")
     columns = list(zip(*deals, strict=True))
-    return DealHistory.from_columns(
+    del deals
+    deals_only = DealHistory.from_columns(
         opportunity_id=[str(v) for v in columns[0]],
         created=columns[2],
         close=columns[3],
@@ -251,6 +254,52 @@ def load_deal_history(con: duckdb.DuckDBPyConnection) -> DealHistory:
             "channel": columns[12],
         },
         stage_name=columns[13],
-        events=[(str(o), d, str(s)) for o, d, s in events],
+        events=(),
         as_of=as_of,
+    )
+    return with_events(deals_only, *_event_arrays(events, deals_only))
+
+
+def _event_arrays(events: pa.Table, history: DealHistory) -> tuple[IntArray, IntArray, ObjArray]:
+    """(deal index, day entered, stage) of each stage entry of `_EVENTS_SQL`, as
+    `DealHistory.from_columns` makes them from Python tuples, but column by column: a
+    company of 1M customers has about 11M stage entries, which as Python tuples of
+    Python values took gigabytes. Each stage name is one shared str object."""
+    ids = pa.array(history.opportunity_id.tolist(), pa.string())
+    opportunity = events.column("opportunity_id").cast(pa.string()).combine_chunks()
+    found = pc.index_in(opportunity, value_set=ids)
+    if found.null_count:
+        line = int(np.flatnonzero(found.is_null().to_numpy(zero_copy_only=False))[0])
+        raise InputError(
+            f"stage entry {line + 1}: unknown opportunity id {opportunity[line].as_py()!r}"
+        )
+    deal = found.to_numpy().astype(np.int64)
+    entered = events.column("entered_date").cast(pa.int32()).combine_chunks()
+    day = entered.fill_null(0).to_numpy().astype(np.int64)
+    missing = entered.is_null().to_numpy(zero_copy_only=False)
+    day[missing] = history.created[deal[missing]]  # no date: the deal's creation
+    stages = pc.dictionary_encode(events.column("stage_name").combine_chunks())
+    names = np.asarray([str(v) for v in stages.dictionary.to_pylist()], dtype=object)
+    return deal, day, names[stages.indices.to_numpy().astype(np.int64)]
+
+
+def with_events(
+    history: DealHistory, ev_deal: IntArray, ev_day: IntArray, ev_stage: ObjArray
+) -> DealHistory:
+    """`history` with these stage entries (sorted as `DealHistory.build` sorts them)."""
+    return DealHistory.build(
+        opportunity_id=history.opportunity_id,
+        created=history.created,
+        close=history.close,
+        is_closed=history.is_closed,
+        is_won=history.is_won,
+        amount=history.amount,
+        rep=history.rep,
+        account=history.account,
+        categoricals=history.categoricals,
+        stage_name=history.stage_name,
+        ev_deal=ev_deal,
+        ev_day=ev_day,
+        ev_stage=ev_stage,
+        as_of=history.as_of,
     )
