@@ -18,7 +18,6 @@ from revlake.ml.forecast import (
     forecast_basis,
     forecast_from_basis,
     forecast_history,
-    landing_rates,
     new_deal_plan,
     period_ends,
     simulate_new_deals,
@@ -62,11 +61,18 @@ def test_new_deal_simulation_has_the_analytic_mean() -> None:
 
 def _all_wins_at_once(plan: NewDealPlan, ends: np.ndarray, n_sims: int, seed: int) -> np.ndarray:
     """`simulate_new_deals` as it was before its wins were drawn in blocks (2026-12-07):
-    every win of a period drawn at once."""
+    every win of a period drawn at once, the landing rates of every quick win at once."""
     rng = np.random.default_rng(seed)
     k = plan.won_amount.size
     scale = rng.gamma(float(k), 1.0 / k, size=(n_sims, 1))
-    rates = landing_rates(plan, AS_OF, ends)
+    starts = np.concatenate(([AS_OF], ends[:-1]))
+    days = ends - starts
+    mean = plan.created_per_day * days * plan.wins_per_deal
+    lag = plan.won_lag_days[:, None, None]
+    first = np.maximum(starts[None, :, None] + 1 + lag, starts[None, None, :] + 1)
+    last = np.minimum(ends[None, :, None] + lag, ends[None, None, :])
+    share = np.maximum(last - first + 1, 0) / days[None, :, None]
+    rates = np.einsum("c,jcp->jp", mean, share) / k
     per_period = rates.sum(axis=0)
     counts = rng.poisson(scale * per_period, size=(n_sims, ends.size))
     shares = np.where(per_period > 0, rates / np.where(per_period > 0, per_period, 1.0), 1.0 / k)
@@ -105,6 +111,7 @@ def test_new_deal_wins_drawn_in_blocks_are_the_wins_drawn_at_once(
         cohort=400,
     )
     monkeypatch.setattr(forecast_module, "NEW_DEAL_BLOCK_WINS", block)
+    monkeypatch.setattr(forecast_module, "LANDING_BLOCK", max(1, block // 100))
     drawn = simulate_new_deals(plan, AS_OF, ends, 3_000, seed=5)
     expected = _all_wins_at_once(plan, ends, 3_000, seed=5)
     assert drawn.sum() > 0

@@ -174,14 +174,25 @@ def landing_rates(plan: NewDealPlan, as_of: int, ends: IntArray) -> FloatArray:
     starts = np.concatenate(([as_of], ends[:-1]))
     days = ends - starts
     mean = plan.created_per_day * days * plan.wins_per_deal  # (c,)
-    lag = plan.won_lag_days[:, None, None]  # (j, 1, 1)
-    # creation days start_c + 1 … end_c land on start_c + 1 + lag … end_c + lag; the days
-    # of that run inside period p (days start_p + 1 … end_p) over the period's length
-    first = np.maximum(starts[None, :, None] + 1 + lag, starts[None, None, :] + 1)
-    last = np.minimum(ends[None, :, None] + lag, ends[None, None, :])
-    share = np.maximum(last - first + 1, 0) / days[None, :, None]  # (j, c, p)
-    rates: FloatArray = np.einsum("c,jcp->jp", mean, share) / plan.won_lag_days.size
+    k = plan.won_lag_days.size
+    summed = np.empty((k, ends.size))
+    # (j, c, p) arrays a block of quick wins at a time: all at once they took hundreds of
+    # MB at 100k customers for 26 weeks (each element is summed over c alone: the same
+    # result whatever the block)
+    for lo in range(0, k, LANDING_BLOCK):
+        lag = plan.won_lag_days[lo : lo + LANDING_BLOCK, None, None]  # (j, 1, 1)
+        # creation days start_c + 1 … end_c land on start_c + 1 + lag … end_c + lag; the
+        # days of that run inside period p (days start_p + 1 … end_p) over its length
+        first = np.maximum(starts[None, :, None] + 1 + lag, starts[None, None, :] + 1)
+        last = np.minimum(ends[None, :, None] + lag, ends[None, None, :])
+        share = np.maximum(last - first + 1, 0) / days[None, :, None]  # (j, c, p)
+        summed[lo : lo + LANDING_BLOCK] = np.einsum("c,jcp->jp", mean, share)
+    rates: FloatArray = summed / k
     return rates
+
+
+LANDING_BLOCK = 2048
+"""Quick wins whose landing shares are computed at once (`landing_rates`)."""
 
 
 def alias_rows(probabilities: FloatArray) -> tuple[FloatArray, IntArray]:
