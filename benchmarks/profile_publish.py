@@ -1,6 +1,7 @@
 """Where the scored publish (`revlake score`) spends its time and memory, phase by phase.
 
 Run: python -m benchmarks.profile_publish WORKSPACE [--tenant demo] [--forecast]
+     [--duckdb-memory-limit SIZE]
 
 Runs what `revlake score` runs (`score_tenant` inside `publishing_answers`; with
 `--forecast`, `forecast_tenant(publish=True)` instead, as `revlake forecast --publish`)
@@ -131,8 +132,13 @@ def main() -> None:
     parser.add_argument("workspace", type=Path)
     parser.add_argument("--tenant", default="demo")
     parser.add_argument("--forecast", action="store_true")
+    parser.add_argument("--duckdb-memory-limit", help="instead of PUBLISH_MEMORY_LIMIT")
     args = parser.parse_args()
     install()
+    if args.duckdb_memory_limit:
+        from revlake.ml import service
+
+        service.PUBLISH_MEMORY_LIMIT = args.duckdb_memory_limit
     from revlake.ml.forecast_service import forecast_tenant
     from revlake.ml.service import score_tenant
     from revlake.queries.precompute import publishing_answers
