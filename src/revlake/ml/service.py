@@ -54,11 +54,12 @@ from revlake.transform import snapshots
 from revlake.transform.project import GOLD_SCHEMA
 from revlake.workspace import Workspace
 
-PUBLISH_MEMORY_LIMIT = "2GB"
+PUBLISH_MEMORY_LIMIT = "1GB"
 """DuckDB's `memory_limit` on the build copy a scored publish writes and precomputes its
 answers on. Without it DuckDB may take 80% of RAM besides the Python side: the AR aging's
 windows over every balance event alone took 0.6 GB at 100k customers (ten times that
-at 1M). Past the limit DuckDB spills to disk (slower); the results are the same."""
+at 1M). Past the limit DuckDB spills to disk; the results are the same (at 100k, 300 MB
+took the publish's peak from 1.7 to 1.3 GiB and cost no time: docs/PERFORMANCE.md)."""
 SCORES_TABLE = "ml_deal_scores"
 EXPLANATIONS_TABLE = "ml_deal_explanations"
 
