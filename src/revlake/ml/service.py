@@ -57,9 +57,9 @@ from revlake.workspace import Workspace
 PUBLISH_MEMORY_LIMIT = "1GB"
 """DuckDB's `memory_limit` on the build copy a scored publish writes and precomputes its
 answers on. Without it DuckDB may take 80% of RAM besides the Python side: the AR aging's
-windows over every balance event alone took 0.6 GB at 100k customers (ten times that
-at 1M). Past the limit DuckDB spills to disk; the results are the same (at 100k, 300 MB
-took the publish's peak from 1.7 to 1.3 GiB and cost no time: docs/PERFORMANCE.md)."""
+query alone took 0.6 GB at 100k customers on 2026-12-06's code (ten times that at 1M).
+Past the limit DuckDB spills to disk; the results are the same (at 100k, 300 MB took the
+publish's peak from 1.7 to 1.3 GiB and cost no time: docs/PERFORMANCE.md)."""
 SCORES_TABLE = "ml_deal_scores"
 EXPLANATIONS_TABLE = "ml_deal_explanations"
 
