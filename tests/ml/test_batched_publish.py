@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from revlake.ml.service import batched_publish, publish_with_tables
+from revlake.ml.service import PUBLISH_MEMORY_LIMIT, batched_publish, publish_with_tables
 from revlake.transform import snapshots
 from revlake.workspace import Workspace, init_workspace
 
@@ -76,3 +76,36 @@ def test_outside_a_batch_each_call_publishes_its_own_copy(tmp_path: Path) -> Non
     second = publish_with_tables(workspace, "acme", "b", _adds("ml_b"))
     assert first != second == snapshots.current_snapshot(folder)
     assert _tables(second) == {"base", "ml_a", "ml_b"}
+
+
+def _publish_limit(workspace: Workspace) -> str:
+    seen: list[str] = []
+
+    def read(con: duckdb.DuckDBPyConnection) -> None:
+        row = con.execute("select current_setting('memory_limit')").fetchone()
+        assert row is not None
+        seen.append(str(row[0]))
+
+    publish_with_tables(workspace, "acme", "limit", read)
+    return seen[0]
+
+
+def _duckdb_renders(limit: str) -> str:
+    con = duckdb.connect(config={"memory_limit": limit})
+    try:
+        row = con.execute("select current_setting('memory_limit')").fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return str(row[0])
+
+
+def test_the_publish_copy_is_bounded_by_the_workspace_build_memory_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = _workspace_with_build(tmp_path)
+    assert _publish_limit(workspace) == _duckdb_renders(PUBLISH_MEMORY_LIMIT)
+    monkeypatch.setenv("REVLAKE_BUILD_MEMORY_LIMIT", "3GB")
+    raised = Workspace.open(workspace.root)
+    assert raised.settings.workspace.build_memory_limit == "3GB"
+    assert _publish_limit(raised) == _duckdb_renders("3GB") != _duckdb_renders("1GB")

@@ -56,10 +56,12 @@ from revlake.workspace import Workspace
 
 PUBLISH_MEMORY_LIMIT = "1GB"
 """DuckDB's `memory_limit` on the build copy a scored publish writes and precomputes its
-answers on. Without it DuckDB may take 80% of RAM besides the Python side: the AR aging's
-query alone took 0.6 GB at 100k customers on 2026-12-06's code (ten times that at 1M).
-Past the limit DuckDB spills to disk; the results are the same (at 100k, 300 MB took the
-publish's peak from 1.7 to 1.3 GiB and cost no time: docs/PERFORMANCE.md)."""
+answers on, unless the workspace sets `build_memory_limit` (then that bounds the publish
+too: a company too large for 1 GB of working memory raises it in one place). Without a
+limit DuckDB may take 80% of RAM besides the Python side: the AR aging's query alone took
+0.6 GB at 100k customers on 2026-12-06's code (ten times that at 1M). Past the limit
+DuckDB spills to disk; the results are the same (at 100k, 300 MB took the publish's peak
+from 1.7 to 1.3 GiB and cost no time: docs/PERFORMANCE.md)."""
 SCORES_TABLE = "ml_deal_scores"
 EXPLANATIONS_TABLE = "ml_deal_explanations"
 
@@ -228,7 +230,8 @@ def batched_publish(
         target = snapshots.new_snapshot_path(current.parent)
         shutil.copyfile(current, target)
         try:
-            con = duckdb.connect(str(target), config={"memory_limit": PUBLISH_MEMORY_LIMIT})
+            limit = workspace.settings.workspace.build_memory_limit or PUBLISH_MEMORY_LIMIT
+            con = duckdb.connect(str(target), config={"memory_limit": limit})
             token = _ACTIVE_BATCH.set(_Batch(workspace.root, tenant, target, con))
             try:
                 drop_answers(con)
