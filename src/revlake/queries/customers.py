@@ -74,12 +74,7 @@ def _customer_list(snapshot: Build) -> pa.Table:
 
 def _list_rows(snapshot: Build, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     """Rows of `sql`, a query over the table `customer_list` (the customers of the build)."""
-    table = _customer_list(snapshot)
-    with snapshot.cursor() as cursor:
-        cursor.register(_LIST, table)
-        result = cursor.execute(sql, params)
-        names = [d[0] for d in result.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    return snapshot.rows(sql, params, views={_LIST: _customer_list(snapshot)})
 
 
 CUSTOMER_SORT = {

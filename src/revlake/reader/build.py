@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -93,10 +93,17 @@ class Build:
                 self._con = _connect(self.path)
             return self._con
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """Run a read-only query on a private cursor; rows as dicts keyed by column."""
+    def rows(
+        self, sql: str, params: Sequence[Any] = (), *, views: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run a read-only query on a private cursor; rows as dicts keyed by column.
+
+        `views`: Arrow tables (or other objects DuckDB can scan) the query may read by
+        these names, on its cursor only (e.g. a list worked out once per build)."""
         cursor = self.connection().cursor()
         try:
+            for name, table in (views or {}).items():
+                cursor.register(name, table)
             result = cursor.execute(sql, list(params))
             names = [d[0] for d in result.description or ()]
             return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
