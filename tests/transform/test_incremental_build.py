@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -156,6 +157,28 @@ def test_a_late_or_corrected_file_rebuilds_what_it_feeds(sequence: Sequence) -> 
     assert corrected is not None and corrected.changed_tables == ("stripe_invoices",)
     rebuilt = {n.name for n in sequence.builds["corrected"].invocation.of_type("model")}
     assert {"fct_ar_invoices", "fct_revenue_schedule"} <= rebuilt
+
+
+def test_keyed_staging_models_read_only_the_keys_the_new_loads_hold(sequence: Sequence) -> None:
+    """The corrected invoice export rebuilds stg_stripe__invoices from its two keys (the
+    pre-hook deletes them, the model reads the bronze rows of those keys from every load);
+    the identity test above proves the result equals a full rebuild."""
+    build = sequence.builds["corrected"]
+    (node,) = [n for n in build.invocation.of_type("model") if n.name == "stg_stripe__invoices"]
+    assert node.compiled_code is not None
+    assert f"{STATE_SCHEMA}.new_loads" in node.compiled_code
+    snapshot = build.snapshot
+    assert snapshot is not None
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        # the new loads do not outlive the build: its state replaced the schema
+        tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [STATE_SCHEMA],
+            ).fetchall()
+        }
+    assert tables == {"state"}
 
 
 def test_a_crm_change_leaves_the_revenue_models_alone(sequence: Sequence) -> None:

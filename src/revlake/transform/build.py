@@ -28,6 +28,7 @@ from revlake.transform.incremental import (
     PlannedBuild,
     copy_published,
     plan_tenant_build,
+    write_new_loads,
     write_state,
 )
 from revlake.transform.profile import duckdb_profile, write_profiles
@@ -187,6 +188,8 @@ def _build_locked(
         copy_published(
             current, building, planned.previous if planned else None, (SILVER_SCHEMA, GOLD_SCHEMA)
         )
+        if planned is not None and planned.incremental:
+            write_new_loads(building, planned.new_loads())
     profiles_dir = work / "profiles"
     write_profiles(profiles_dir, build_profile(workspace, building, bronze, threads=threads))
     command = ["build"]
@@ -194,6 +197,8 @@ def _build_locked(
         # only the tests whose parents are all selected (dbt's default also runs tests
         # that reach unselected, possibly unbuilt, models)
         command += ["--select", select, "--indirect-selection", "cautious"]
+        # the keyed staging models are rebuilt whole: no new loads are recorded for them
+        command += ["--full-refresh"]
     elif selection:
         # every test touching a rebuilt model: its other parents are in the copy
         command += ["--select", selection]

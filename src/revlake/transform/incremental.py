@@ -44,6 +44,7 @@ STATE_SCHEMA = "revlake_build"
 """Schema of a snapshot that holds its build state (not a dbt model; never served)."""
 _STATE_TABLE = f"{STATE_SCHEMA}.state"
 _FORMATS_TABLE = "_column_formats"
+_NEW_LOADS_TABLE = f"{STATE_SCHEMA}.new_loads"
 
 BronzeLoads = dict[str, dict[str, int]]
 """Bronze table → {load id → rows that load added} (format records count as rows)."""
@@ -170,6 +171,7 @@ def state_of_build(
     dbt_vars: Mapping[str, Any],
     previous: BuildState | None,
     schemas: Iterable[str],
+    keyed: frozenset[str] = frozenset(),
 ) -> BuildState:
     """The state a green build records: `previous`'s model reads (an incremental build's
     starting point) updated with those of the models this build compiled."""
@@ -184,7 +186,16 @@ def state_of_build(
         )
     )
     seconds = dict(previous.seconds) if previous is not None else {}
-    seconds.update({n.name: n.execution_time_s for n in nodes if n.resource_type == "model"})
+    # a keyed model rebuilt from new loads keeps its whole build's time (expected_seconds
+    # scales that by the rows the next loads add)
+    partial = keyed if previous is not None else frozenset()
+    seconds.update(
+        {
+            n.name: n.execution_time_s
+            for n in nodes
+            if n.resource_type == "model" and not (n.name in partial and n.name in seconds)
+        }
+    )
     return BuildState(
         inputs_digest=digest,
         bronze=bronze,
@@ -202,12 +213,15 @@ def plan_build(
     full: bool = False,
     downstream: Callable[[tuple[str, ...]], set[str]] | None = None,
     max_share: float = MAX_INCREMENTAL_SHARE,
+    keyed: frozenset[str] = frozenset(),
 ) -> BuildPlan:
     """Full, incremental or up to date (docs/TRANSFORM.md "Incremental builds").
 
     `downstream` gives the models an incremental build would rebuild (roots and their
-    descendants); when they took more than `max_share` of the last build's model time the
-    build is full instead (as fast, and it writes a compact file)."""
+    descendants); when they are expected to take more than `max_share` of the last build's
+    model time the build is full instead (as fast, and it writes a compact file). The
+    `keyed` models (rebuilt from the new loads' keys) are expected to take their share of
+    the rows (`expected_seconds`)."""
     if full:
         return BuildPlan(BuildMode.FULL, "a full rebuild was asked for (--full)")
     if previous is None:
@@ -250,7 +264,8 @@ def plan_build(
         )
     total = sum(previous.seconds.values())
     if downstream is not None and total > 0:
-        share = sum(previous.seconds.get(m, 0.0) for m in downstream(roots)) / total
+        expected = expected_seconds(previous, bronze, keyed)
+        share = sum(expected.get(m, 0.0) for m in downstream(roots)) / total
         if share > max_share:
             return BuildPlan(
                 BuildMode.FULL,
@@ -267,6 +282,30 @@ def plan_build(
     )
 
 
+def expected_seconds(
+    previous: BuildState, bronze: BronzeLoads, keyed: frozenset[str]
+) -> dict[str, float]:
+    """Each model's expected time in an incremental build: its last whole build's time, or
+    for a keyed model that time × the share of its bronze tables' rows the new loads add
+    (a keyed model reads only the rows of the keys those loads hold)."""
+    expected = dict(previous.seconds)
+    for model in keyed & set(expected):
+        tables = previous.reads.get(model, ())
+        rows = sum(n for t in tables for k, n in bronze.get(t, {}).items() if _is_load(k))
+        fresh = sum(
+            n
+            for t in tables
+            for k, n in bronze.get(t, {}).items()
+            if _is_load(k) and k not in previous.bronze.get(t, {})
+        )
+        expected[model] = expected[model] * (fresh / rows if rows else 1.0)
+    return expected
+
+
+def _is_load(key: str) -> bool:
+    return not key.startswith("formats:")
+
+
 @dataclass(frozen=True)
 class PlannedBuild:
     """A build's plan with what carrying it out needs: the state an incremental build
@@ -276,10 +315,18 @@ class PlannedBuild:
     previous: BuildState | None
     digest: str
     bronze: BronzeLoads
+    keyed: frozenset[str] = frozenset()  # keyed staging models (manifest_keyed)
 
     @property
     def incremental(self) -> bool:
         return self.plan.mode is BuildMode.INCREMENTAL
+
+    def new_loads(self) -> dict[str, list[str]]:
+        """Bronze table → the loads it gained since the published build (incremental
+        builds; empty for a full one): what the keyed staging models rebuild from."""
+        if self.previous is None:
+            return {}
+        return new_loads_since(self.previous.bronze, self.bronze)
 
     def record(
         self,
@@ -298,8 +345,38 @@ class PlannedBuild:
             dbt_vars=dbt_vars,
             previous=self.previous,
             schemas=schemas,
+            keyed=self.keyed,
         )
         return record_state(build, state, previous=self.previous)
+
+
+def new_loads_since(before: BronzeLoads, now: BronzeLoads) -> dict[str, list[str]]:
+    """Bronze table → the load ids in `now` that `before` does not hold (format records,
+    which arrive with their load, are not loads)."""
+    gained: dict[str, list[str]] = {}
+    for table, loads in now.items():
+        known = before.get(table, {})
+        fresh = sorted(k for k in loads if k not in known and _is_load(k))
+        if fresh:
+            gained[table] = fresh
+    return gained
+
+
+def write_new_loads(build: Path, loads: Mapping[str, Iterable[str]]) -> None:
+    """Record in a build's copy the loads an incremental build rebuilds its keyed staging
+    models from (`revlake_build.new_loads`, read by macros/incremental.sql); the state
+    written after a green build replaces the schema, so it never outlives the build."""
+    rows = [(table, load) for table, ids in sorted(loads.items()) for load in ids]
+    con = duckdb.connect(str(build))
+    try:
+        con.execute(f"create schema if not exists {STATE_SCHEMA}")
+        con.execute(
+            f"create or replace table {_NEW_LOADS_TABLE} (table_name varchar, load_id varchar)"
+        )
+        if rows:
+            con.executemany(f"insert into {_NEW_LOADS_TABLE} values (?, ?)", rows)
+    finally:
+        con.close()
 
 
 def plan_tenant_build(
@@ -317,6 +394,7 @@ def plan_tenant_build(
     of the engine's last build (for the share of model time). Both engines plan here."""
     digest, loads = inputs_digest(project_dir, dbt_vars), bronze_loads(bronze)
     recorded = None if full else read_state(published)
+    keyed = manifest_keyed(manifest)
     plan = plan_build(
         recorded,
         digest=digest,
@@ -324,10 +402,11 @@ def plan_tenant_build(
         full=full,
         downstream=manifest_downstream(manifest),
         max_share=max_share,
+        keyed=keyed,
     )
     # what an incremental build builds on; a full build starts from nothing
     previous = recorded if plan.mode is BuildMode.INCREMENTAL else None
-    return PlannedBuild(plan, previous, digest, loads)
+    return PlannedBuild(plan, previous, digest, loads, keyed)
 
 
 def copy_published(
@@ -376,6 +455,20 @@ def manifest_downstream(manifest: Path) -> Callable[[tuple[str, ...]], set[str]]
         return {names[uid] for uid in seen}
 
     return downstream
+
+
+def manifest_keyed(manifest: Path) -> frozenset[str]:
+    """The keyed staging models (dbt incremental models, macros/incremental.sql) of dbt's
+    manifest of the last build; empty when there is none."""
+    try:
+        nodes = json.loads(manifest.read_text(encoding="utf-8")).get("nodes", {})
+    except (OSError, ValueError):
+        return frozenset()
+    return frozenset(
+        str(node.get("name"))
+        for uid, node in nodes.items()
+        if uid.startswith("model.") and node.get("config", {}).get("materialized") == "incremental"
+    )
 
 
 COMPACT_GROWTH = 1.5

@@ -13,13 +13,15 @@
   constant, or joined from bronze's _column_formats); the parse macros (to_date, to_money,
   …) use it. `_value_issues` names, per row, the values that fit no format. Bronze is database var('bronze_database')
   (default `bronze`, the attached bronze.duckdb), schema var('bronze_schema').
+  `changed_key` (a keyed staging model, macros/incremental.sql): in an incremental run only
+  the rows of the keys the new loads hold, and the new loads' rows without a key.
   Usage:  from {{ bronze_table('stripe_invoices', ['id', 'customer', 'status']) }} as inv
 -#}
-{% macro bronze_table(table_name, columns) -%}
-  {{ return(adapter.dispatch('bronze_table', 'revlake')(table_name, columns)) }}
+{% macro bronze_table(table_name, columns, changed_key=none) -%}
+  {{ return(adapter.dispatch('bronze_table', 'revlake')(table_name, columns, changed_key)) }}
 {%- endmacro %}
 
-{% macro default__bronze_table(table_name, columns) -%}
+{% macro default__bronze_table(table_name, columns, changed_key=none) -%}
   {%- if table_name in var('revlake_sources', []) -%}
     {#- a declared source (a built-in layout): lineage and freshness start at bronze -#}
     {%- do source('bronze', table_name) -%}
@@ -95,6 +97,9 @@
         where table_name = '{{ table_name }}'
         group by load_id, source_file
       ) as f on f.load_id = b._load_id and f.source_file = b._source_file
+      {%- endif %}
+      {%- if changed_key and is_incremental() %}
+      {{ revlake.changed_key_filter(relation, table_name, changed_key) }}
       {%- endif %}
       {%- else -%}
       {# no such bronze table: an empty relation with the requested columns #}

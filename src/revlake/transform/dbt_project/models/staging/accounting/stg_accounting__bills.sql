@@ -2,13 +2,18 @@
 -- export (bronze xero_bills). Xero writes one row per bill line with the bill's totals
 -- repeated, so the latest record per number carries the bill. A credit note
 -- (Type = Credit Note) names the bill it is allocated to in Reference.
+-- Keyed: rebuilt from the keys new loads hold in an incremental build (macros/incremental.sql).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_keys('xero_bills', 'invoice_number', 'bill_number') }}"
+) }}
 with src as (
   select *
   from {{ revlake.latest_record(revlake.bronze_table('xero_bills', [
       'contact_name', 'email_address', 'invoice_number', 'reference', 'invoice_date',
       'due_date', 'total', 'tax_total', 'invoice_amount_paid', 'invoice_amount_due',
       'description', 'account_code', 'currency', 'type', 'status',
-      '_loaded_at', '_row_number']), 'invoice_number') }} as d
+      '_loaded_at', '_row_number'], changed_key='invoice_number'), 'invoice_number') }} as d
 )
 
 select

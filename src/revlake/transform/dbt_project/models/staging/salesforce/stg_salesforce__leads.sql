@@ -1,11 +1,16 @@
 -- Grain: one row per Salesforce lead (lead_id). Latest record wins.
 -- lead_source is kept as exported; the marketing channel is derived in int_leads.
+-- Keyed: rebuilt from the keys new loads hold in an incremental build (macros/incremental.sql).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_keys('salesforce_lead', 'id', 'lead_id') }}"
+) }}
 with src as (
   select *
   from {{ revlake.latest_record(revlake.bronze_table('salesforce_lead', [
       'id', 'first_name', 'last_name', 'company', 'email', 'country', 'lead_source',
       'campaign_id_c', 'status', 'owner_id', 'created_date', 'is_converted', 'converted_date',
-      'converted_account_id', 'converted_opportunity_id', '_loaded_at', '_row_number']),
+      'converted_account_id', 'converted_opportunity_id', '_loaded_at', '_row_number'], changed_key='id'),
       'id') }} as d
   where nullif(trim(id), '') is not null
 )

@@ -1,12 +1,17 @@
 -- Grain: one row per Salesforce opportunity (opportunity_id). Latest record wins.
 -- Amounts are in the opportunity's currency (CurrencyIsoCode); probability in percent.
+-- Keyed: rebuilt from the keys new loads hold in an incremental build (macros/incremental.sql).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_keys('salesforce_opportunity', 'id', 'opportunity_id') }}"
+) }}
 with src as (
   select *
   from {{ revlake.latest_record(revlake.bronze_table('salesforce_opportunity', [
       'id', 'name', 'account_id', 'owner_id', 'type', 'lead_source', 'stage_name', 'amount',
       'currency_iso_code', 'probability', 'close_date', 'created_date', 'is_closed', 'is_won',
       'forecast_category_name', 'plan_c', 'last_stage_change_date', '_loaded_at',
-      '_row_number']), 'id') }} as d
+      '_row_number'], changed_key='id'), 'id') }} as d
   where nullif(trim(id), '') is not null
 )
 

@@ -1,10 +1,15 @@
 -- Grain: one row per Salesforce OpportunityHistory record (history_id): a snapshot of an
 -- opportunity's stage, amount and probability written each time one of them changed.
+-- Keyed: rebuilt from the keys new loads hold in an incremental build (macros/incremental.sql).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_keys('salesforce_opportunity_history', 'id', 'history_id') }}"
+) }}
 with src as (
   select *
   from {{ revlake.latest_record(revlake.bronze_table('salesforce_opportunity_history', [
       'id', 'opportunity_id', 'created_date', 'stage_name', 'amount', 'probability',
-      'close_date', 'created_by_id', '_loaded_at', '_row_number']), 'id') }} as d
+      'close_date', 'created_by_id', '_loaded_at', '_row_number'], changed_key='id'), 'id') }} as d
   where nullif(trim(id), '') is not null
 )
 

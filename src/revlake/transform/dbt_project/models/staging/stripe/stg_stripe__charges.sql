@@ -1,10 +1,15 @@
 -- Grain: one row per Stripe charge (charge_id). Latest record per id wins.
+-- Keyed: rebuilt from the keys new loads hold in an incremental build (macros/incremental.sql).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_keys('stripe_charges', 'id', 'charge_id') }}"
+) }}
 with src as (
   select *
   from {{ revlake.latest_record(revlake.bronze_table('stripe_charges', [
       'id', 'created_utc', 'amount', 'amount_refunded', 'currency', 'status', 'captured',
       'customer_id', 'invoice_id', 'payment_method_type', 'failure_code', 'failure_message',
-      '_loaded_at', '_row_number']), 'id') }} as d
+      '_loaded_at', '_row_number'], changed_key='id'), 'id') }} as d
 )
 
 select

@@ -1,9 +1,14 @@
 -- Grain: one row per Stripe credit note (credit_note_id). Latest record per id wins.
+-- Keyed: rebuilt from the keys new loads hold in an incremental build (macros/incremental.sql).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_keys('stripe_credit_notes', 'id', 'credit_note_id') }}"
+) }}
 with src as (
   select *
   from {{ revlake.latest_record(revlake.bronze_table('stripe_credit_notes', [
       'id', 'number', 'invoice_id', 'customer_id', 'currency', 'created_utc', 'amount',
-      'reason', 'type', 'status', '_loaded_at', '_row_number']), 'id') }} as d
+      'reason', 'type', 'status', '_loaded_at', '_row_number'], changed_key='id'), 'id') }} as d
 )
 
 select

@@ -1,6 +1,11 @@
 -- Grain: one row per Stripe invoice line (invoice_line_id). Latest record per id wins.
 -- Service period is [service_start_date, service_end_date): Period End is exclusive.
 -- amount is before discount and tax; net_amount = amount - discount_amount.
+-- Keyed: rebuilt from the keys new loads hold in an incremental build (macros/incremental.sql).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_keys('stripe_invoice_line_items', 'id', 'invoice_line_id') }}"
+) }}
 with src as (
   select *
   from {{ revlake.latest_record(revlake.bronze_table('stripe_invoice_line_items', [
@@ -8,7 +13,7 @@ with src as (
       'product_id', 'description', 'currency', 'unit_amount', 'quantity', 'amount',
       'discount_amount', 'coupon_id', 'proration', 'period_start_utc', 'period_end_utc',
       'plan_interval', 'plan_interval_count', 'tax_amount', 'tax_rate', 'tax_jurisdiction',
-      '_loaded_at', '_row_number']), 'id') }} as d
+      '_loaded_at', '_row_number'], changed_key='id'), 'id') }} as d
 ),
 
 typed as (

@@ -1,5 +1,10 @@
 -- Grain: one row per Stripe invoice (invoice_id). Latest record per id wins.
 -- is_countable: status is neither void nor draft (the invoices that bill anything).
+-- Keyed: rebuilt from the keys new loads hold in an incremental build (macros/incremental.sql).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_keys('stripe_invoices', 'id', 'invoice_id') }}"
+) }}
 with src as (
   select *
   from {{ revlake.latest_record(revlake.bronze_table('stripe_invoices', [
@@ -7,7 +12,7 @@ with src as (
       'date_utc', 'due_date_utc', 'period_start_utc', 'period_end_utc', 'subtotal',
       'total_discount_amount', 'tax', 'total', 'amount_due', 'amount_paid', 'amount_remaining',
       'attempt_count', 'paid', 'customer_address_country', 'customer_tax_id',
-      '_loaded_at', '_row_number']), 'id') }} as d
+      '_loaded_at', '_row_number'], changed_key='id'), 'id') }} as d
 ),
 
 typed as (

@@ -1,9 +1,14 @@
 -- Grain: one row per Stripe refund (refund_id). Latest record per id wins.
+-- Keyed: rebuilt from the keys new loads hold in an incremental build (macros/incremental.sql).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_keys('stripe_refunds', 'id', 'refund_id') }}"
+) }}
 with src as (
   select *
   from {{ revlake.latest_record(revlake.bronze_table('stripe_refunds', [
       'id', 'charge_id', 'amount', 'currency', 'created_utc', 'reason', 'status',
-      '_loaded_at', '_row_number']), 'id') }} as d
+      '_loaded_at', '_row_number'], changed_key='id'), 'id') }} as d
 )
 
 select

@@ -1,0 +1,59 @@
+{#-
+  Keyed staging models rebuilt from the new loads only (docs/TRANSFORM.md "Incremental
+  builds", "Keyed staging models").
+
+  A staging model that keeps the latest record per key of ONE bronze table, row by row,
+  can be rebuilt in an incremental build from the keys the new loads carry: bronze is
+  append-only, so a key's latest record can only change when a new load holds that key.
+  Such a model is a dbt incremental model on DuckDB (a table on other engines, where
+  nothing changes). In an incremental build (`is_incremental()`: its table is in the copy
+  of the published build) its pre-hook deletes the rows of every key a new load holds
+  (`delete_changed_keys`), and `bronze_table(..., changed_key=...)` reads only the bronze
+  rows of those keys (from every load, so the latest record and the duplicate count are
+  those of a full rebuild) plus the new loads' rows without a key; dbt appends the result.
+  The new loads are the table `revlake_build.new_loads` (table_name, load_id) the build
+  writes into its copy before dbt runs (revlake.transform.incremental.write_new_loads);
+  without it an incremental run fails instead of guessing. A `--select` build passes
+  --full-refresh, so these models are rebuilt whole there.
+
+  Usage, at the top of the model:
+    {{ config(materialized=revlake.keyed_materialization(),
+              pre_hook="{{ revlake.delete_changed_keys('stripe_invoices', 'id', 'invoice_id') }}") }}
+  and read bronze with revlake.bronze_table('stripe_invoices', [...], changed_key='id').
+-#}
+
+{% macro keyed_materialization() -%}
+  {{ return('incremental' if target.type == 'duckdb' else 'table') }}
+{%- endmacro %}
+
+{#- The load ids of `table_name` that arrived since the published build (incremental builds). -#}
+{% macro new_loads(table_name) -%}
+  select load_id from {{ adapter.quote(this.database) }}.revlake_build.new_loads
+  where table_name = '{{ table_name }}'
+{%- endmacro %}
+
+{#- Pre-hook: delete the rows whose key (`unique_key`, the model's clean `key_column`) a
+    new load of `table_name` holds. Nothing outside an incremental run. -#}
+{% macro delete_changed_keys(table_name, key_column, unique_key) -%}
+  {%- if is_incremental() -%}
+    {%- set relation = revlake.bronze_relation(table_name) -%}
+    {%- if relation is not none -%}
+  delete from {{ this }}
+  where {{ unique_key }} in (
+    select {{ revlake.clean_text(adapter.quote(key_column)) }}
+    from {{ relation }}
+    where _load_id in ({{ revlake.new_loads(table_name) }})
+  )
+    {%- endif -%}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The filter bronze_table adds for a keyed model in an incremental run (alias b). -#}
+{% macro changed_key_filter(relation, table_name, key_column) -%}
+  {%- set key = revlake.clean_text(adapter.quote(key_column)) -%}
+  where {{ revlake.clean_text('b.' ~ adapter.quote(key_column)) }} in (
+      select {{ key }} from {{ relation }}
+      where _load_id in ({{ revlake.new_loads(table_name) }}) and {{ key }} is not null)
+    or ({{ revlake.clean_text('b.' ~ adapter.quote(key_column)) }} is null
+        and b._load_id in ({{ revlake.new_loads(table_name) }}))
+{%- endmacro %}
