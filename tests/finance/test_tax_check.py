@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+import revlake.finance.tax as finance_tax
 import revlake.queries.tax_check as tax_check
 from revlake.errors import InputError
 from revlake.finance.money import Money
@@ -70,6 +71,7 @@ CUSTOMERS: list[tuple[str | None, str | None]] = [
 ]
 DATES = [
     dt.date(1990, 6, 1),  # before every rate table: the error names the date
+    dt.date(2014, 12, 31),
     dt.date(2020, 6, 30),
     dt.date(2020, 7, 1),
     dt.date(2020, 12, 31),
@@ -104,6 +106,7 @@ COMMON = [
     "invalid: the check digit is wrong",
     "is not an ISO 3166 country code",
     "tax rate on 1990-06-01",
+    "tax rate on 2014-12-31",
     "not reverse-charged although",
     "reverse-charged but the rules give",
     "amount differs",
@@ -130,7 +133,8 @@ def _rows(profile: TaxProfile, table: RateTable) -> Iterator[tuple[object, ...]]
     number = 0
     for (country, tax_id), day in itertools.product(CUSTOMERS, DATES):
         offset = number % len(AMOUNTS)
-        for currency, net in (AMOUNTS * 2)[offset : offset + 5]:
+        # one EUR line on every date (a group across rate periods), five others rotating
+        for currency, net in [("EUR", Decimal("19.99")), *(AMOUNTS * 2)[offset : offset + 5]]:
             money = Money(net, currency)
             line = TaxLine(str(country or ""), day, money, tax_id)
             result = _expected(profile, table, line)
@@ -241,7 +245,11 @@ def test_each_group_is_decided_once_not_each_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     profile, table = SELLERS["us-seller"], load_rate_table(None)
-    rows = list(_rows(profile, table))
+    rows = [
+        (f"{line_id}-{copy}", *rest)
+        for line_id, *rest in _rows(profile, table)
+        for copy in range(20)
+    ]
     build = _build(rows)
     calls = 0
     engine = compute_line_tax
@@ -252,6 +260,7 @@ def test_each_group_is_decided_once_not_each_line(
         return engine(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(tax_check, "compute_line_tax", counted)
+    monkeypatch.setattr(finance_tax, "compute_line_tax", counted)  # find_discrepancies
     checked, _found = grouped_discrepancies(build, table, profile) or (0, [])
     assert checked == len(rows)
     assert calls < len(rows) / 10, (calls, len(rows))

@@ -17,11 +17,13 @@ tax, round(net × rate / 100) to the currency's minor unit, half away from zero.
    reason on: the group has an error or an invalid VAT number, the reverse charge
    differs, or the charged tax differs from the expected one, rounded half away from
    zero in exact DECIMALs (`_EXPECTED_UNITS`);
-4. only those lines are converted and handed to `find_discrepancies` itself, so each
-   Discrepancy, its reason text and its amounts are the per-line check's own.
+4. only those lines are converted to Python, and each is listed by the per-line check's
+   own code (`line_discrepancy`) with its group's result for its net
+   (`TaxResult.for_net`); a line whose group failed on a rate lookup (the error names
+   the date) goes through `find_discrepancies` itself.
 
-Step 3 may keep a line the engine then finds in order (step 4 drops it); it must never
-miss one: the tests compare both paths on edge cases (tests/finance/test_tax_check.py).
+Step 3 may keep a line that step 4 then finds in order; it must never miss one: the tests
+compare both paths on edge cases (tests/finance/test_tax_check.py).
 When the build's columns are not the types this relies on, a rate has more than
 `RATE_SCALE_MAX` decimals, a currency more than 4, or the engine looks anything up but
 one jurisdiction, `grouped_discrepancies` answers None and the caller checks per line.
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -47,8 +49,11 @@ from revlake.finance.tax import (
     TaxLine,
     TaxProfile,
     TaxRate,
+    TaxResult,
     compute_line_tax,
+    error_discrepancy,
     find_discrepancies,
+    line_discrepancy,
 )
 from revlake.queries.tax_lines import (
     LINE_COLUMNS,
@@ -103,6 +108,8 @@ class _Decision:
     reverse_charge: bool
     rate: Decimal
     lookups: tuple[str, ...]
+    result: TaxResult | None  # for a zero net; None on an InputError
+    error: str | None  # the InputError's text
 
 
 class _Unsupported(Exception):
@@ -127,10 +134,11 @@ def _decide(
     )
     try:
         result = compute_line_tax(profile, recorder, line, strict=False)
-    except InputError:
-        return _Decision(True, False, Decimal(0), tuple(recorder.lookups))
+    except InputError as exc:
+        return _Decision(True, False, Decimal(0), tuple(recorder.lookups), None, str(exc))
     invalid = result.vat_check is not None and not result.vat_check.valid
-    return _Decision(invalid, result.reverse_charge, result.rate, tuple(recorder.lookups))
+    lookups = tuple(recorder.lookups)
+    return _Decision(invalid, result.reverse_charge, result.rate, lookups, result, None)
 
 
 def _periods(table: RateTable, code: str) -> list[tuple[dt.date, dt.date]]:
@@ -314,7 +322,7 @@ def _check(
                 and d.d_pid is not distinct from k.pid
             join tax_check_units as u on u.u_currency is not distinct from k.currency
         )
-        select {LINE_COLUMNS} from expected
+        select {LINE_COLUMNS}, gid, pid from expected
         where flagged
             or coalesce(is_reverse_charge, false) <> reverse_expected
             or cast(coalesce(tax_amount, 0) as decimal(38, {tax_scale})) * units
@@ -323,9 +331,18 @@ def _check(
         """
     )
 
-    def candidates() -> Iterator[Any]:
-        while rows := result.fetchmany(LINES_PER_FETCH):
-            for row in rows:
-                yield charged_line(row, currencies)
-
-    return checked, find_discrepancies(profile, table, candidates())
+    by_key = dict(zip(keys, decisions, strict=True))
+    found: list[Discrepancy] = []
+    while rows := result.fetchmany(LINES_PER_FETCH):
+        for row in rows:
+            item = charged_line(row[:-2], currencies)
+            decision = by_key[(row[-2], row[-1])]
+            if decision.result is not None:
+                listed = line_discrepancy(item, decision.result.for_net(item.tax_line.net))
+                if listed is not None:
+                    found.append(listed)
+            elif decision.error is not None and not decision.lookups:
+                found.append(error_discrepancy(item, decision.error))
+            else:  # a rate lookup failed: its error names the line's date
+                found += find_discrepancies(profile, table, [item])
+    return checked, found
