@@ -2,9 +2,10 @@
 
 The report comes straight from gold (`rpt_tax_by_period_jurisdiction`, what was billed).
 Discrepancies re-derive every line's tax from the rate tables and the workspace's tax
-settings with revlake.finance.tax and list the lines that differ; they are memoised per
-snapshot, settings and override-file version. The CLI (`revlake tax`) uses the same
-functions.
+settings with revlake.finance.tax and list the lines that differ, decided per group of
+lines (revlake.queries.tax_check; per line, revlake.queries.tax_lines, is the reference
+and the fallback); they are memoised per snapshot, settings and override-file version.
+The CLI (`revlake tax`) uses the same functions.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ from revlake.schemas.tax import (
 )
 
 REPORT_TABLE = tables.TAX_REPORT
-LINES_TABLE = tables.TAX_LINES
 _HINT = "run `revlake build` to add the tax tables"
 _ZERO = Decimal("0.00")
 DEFAULT_MONTHS = 12
