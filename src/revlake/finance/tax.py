@@ -37,7 +37,7 @@ import io
 import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
@@ -486,6 +486,11 @@ class TaxResult:
     def reverse_charge(self) -> bool:
         return self.treatment is Treatment.REVERSE_CHARGE
 
+    def for_net(self, net: Money) -> TaxResult:
+        """The same decision for a line of another net (same currency): only the tax
+        changes. What lets revlake.queries.tax_check decide once per group of lines."""
+        return replace(self, tax=result_tax(self.kind, self.rate, net))
+
 
 _ZERO = Decimal(0)
 
@@ -503,10 +508,16 @@ def line_tax(net: Money, rate: Decimal) -> Money:
     return Money._trusted(net.amount * rate / _HUNDRED, net.currency).rounded()
 
 
+def result_tax(kind: TaxKind | None, rate: Decimal, net: Money) -> Money:
+    """The tax of a TaxResult on `net`: `line_tax` at `rate` when a tax applies (`kind`),
+    a plain zero otherwise."""
+    return Money._trusted(_ZERO, net.currency) if kind is None else line_tax(net, rate)
+
+
 def _untaxed(
     code: str, treatment: Treatment, note: str, net: Money, check: VatCheck | None
 ) -> TaxResult:
-    return TaxResult(code, None, _ZERO, Money._trusted(_ZERO, net.currency), treatment, note, check)
+    return TaxResult(code, None, _ZERO, result_tax(None, _ZERO, net), treatment, note, check)
 
 
 def compute_line_tax(
@@ -596,7 +607,8 @@ def _taxed(
     check: VatCheck | None,
 ) -> TaxResult:
     row = table.rate(code, line.tax_date)
-    return TaxResult(code, row.kind, row.rate, line_tax(line.net, row.rate), treatment, note, check)
+    tax = result_tax(row.kind, row.rate, line.net)
+    return TaxResult(code, row.kind, row.rate, tax, treatment, note, check)
 
 
 # ----------------------------------------------------------------------------- discrepancies
@@ -637,36 +649,49 @@ def find_discrepancies(
     """Lines whose charged tax or reverse-charge status differ from the engine's."""
     found: list[Discrepancy] = []
     for item in lines:
-        line = item.tax_line
         try:
-            expected = compute_line_tax(profile, table, line, strict=False)
+            expected = compute_line_tax(profile, table, item.tax_line, strict=False)
         except InputError as exc:
-            found.append(_discrepancy(item, None, None, str(exc)))
+            found.append(error_discrepancy(item, str(exc)))
             continue
-        reasons: list[str] = []
-        if expected.vat_check is not None and not expected.vat_check.valid:
-            reasons.append(
-                f"VAT number {expected.vat_check.number} invalid: {expected.vat_check.reason}"
-            )
-        if item.charged_reverse_charge != expected.reverse_charge:
-            reasons.append(
-                "reverse-charged but the rules give " + expected.treatment.value.replace("_", " ")
-                if item.charged_reverse_charge
-                else "not reverse-charged although the customer's VAT number is valid"
-            )
-        if item.charged_tax != expected.tax:
-            rate_text = (
-                f"rate {item.charged_rate}% charged, {expected.rate}% expected"
-                if item.charged_rate is not None and item.charged_rate != expected.rate
-                else "amount differs"
-            )
-            reasons.append(
-                f"tax {item.charged_tax.amount} charged, {expected.tax.amount} expected "
-                f"({rate_text}; {expected.note})"
-            )
-        if reasons:
-            found.append(_discrepancy(item, expected, expected.jurisdiction, "; ".join(reasons)))
+        discrepancy = line_discrepancy(item, expected)
+        if discrepancy is not None:
+            found.append(discrepancy)
     return found
+
+
+def line_discrepancy(item: ChargedLine, expected: TaxResult) -> Discrepancy | None:
+    """How the line as charged differs from `expected` (the engine's result for it), with
+    every reason; None when it does not."""
+    reasons: list[str] = []
+    if expected.vat_check is not None and not expected.vat_check.valid:
+        reasons.append(
+            f"VAT number {expected.vat_check.number} invalid: {expected.vat_check.reason}"
+        )
+    if item.charged_reverse_charge != expected.reverse_charge:
+        reasons.append(
+            "reverse-charged but the rules give " + expected.treatment.value.replace("_", " ")
+            if item.charged_reverse_charge
+            else "not reverse-charged although the customer's VAT number is valid"
+        )
+    if item.charged_tax != expected.tax:
+        rate_text = (
+            f"rate {item.charged_rate}% charged, {expected.rate}% expected"
+            if item.charged_rate is not None and item.charged_rate != expected.rate
+            else "amount differs"
+        )
+        reasons.append(
+            f"tax {item.charged_tax.amount} charged, {expected.tax.amount} expected "
+            f"({rate_text}; {expected.note})"
+        )
+    if not reasons:
+        return None
+    return _discrepancy(item, expected, expected.jurisdiction, "; ".join(reasons))
+
+
+def error_discrepancy(item: ChargedLine, error: str) -> Discrepancy:
+    """The line as listed when the engine cannot decide it: `error` is its InputError."""
+    return _discrepancy(item, None, None, error)
 
 
 def _discrepancy(

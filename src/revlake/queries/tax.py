@@ -2,35 +2,34 @@
 
 The report comes straight from gold (`rpt_tax_by_period_jurisdiction`, what was billed).
 Discrepancies re-derive every line's tax from the rate tables and the workspace's tax
-settings with revlake.finance.tax and list the lines that differ; they are memoised per
-snapshot, settings and override-file version. The CLI (`revlake tax`) uses the same
-functions.
+settings with revlake.finance.tax and list the lines that differ, decided per group of
+lines (revlake.queries.tax_check; per line, revlake.queries.tax_lines, is the reference
+and the fallback); they are memoised per snapshot, settings and override-file version.
+The CLI (`revlake tax`) uses the same functions.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from revlake.finance.money import Money
 from revlake.finance.tax import (
-    ChargedLine,
     Discrepancy,
     RateTable,
-    TaxLine,
     TaxProfile,
     TaxRate,
     check_vat_number,
-    find_discrepancies,
     normalise_jurisdiction,
     override_stamp,
-    plain_rate,
 )
 from revlake.queries.params import PageParams, month_range_sql, where
+from revlake.queries.tax_check import grouped_discrepancies
+from revlake.queries.tax_lines import charged_lines as charged_lines
+from revlake.queries.tax_lines import checked_per_line
+from revlake.queries.tax_lines import iter_charged_lines as iter_charged_lines
 from revlake.reader import Build, tables
 from revlake.schemas.tax import (
     TaxCurrencyTotal,
@@ -44,7 +43,6 @@ from revlake.schemas.tax import (
 )
 
 REPORT_TABLE = tables.TAX_REPORT
-LINES_TABLE = tables.TAX_LINES
 _HINT = "run `revlake build` to add the tax tables"
 _ZERO = Decimal("0.00")
 DEFAULT_MONTHS = 12
@@ -137,79 +135,18 @@ def default_range(everything: TaxReport) -> tuple[date | None, date | None]:
     return date(index // 12, index % 12 + 1, 1), end
 
 
-LINES_PER_FETCH = 50_000
-"""Tax lines converted to Python at a time while discrepancies are looked for: a company
-of 100k customers has about 1.1M lines, which as Python objects all at once took over
-a gigabyte (ten times that at 1M customers)."""
-
-
-def iter_charged_lines(snapshot: Build) -> Iterator[ChargedLine]:
-    """Every line of gold.fct_tax_lines as the engine's ChargedLine (what was billed),
-    oldest invoice first, converted `LINES_PER_FETCH` rows at a time.
-
-    Read as tuples, with each currency checked once (a million lines at 100k customers:
-    building a dict and validating the code per line took most of the check's time)."""
-    snapshot.require(LINES_TABLE, hint=_HINT)
-    currencies: dict[object, str] = {}
-    with snapshot.cursor() as cursor:
-        result = cursor.execute(
-            "select invoice_line_id, invoice_id, invoice_date, customer_country_code, "
-            "customer_tax_id, net_amount, tax_amount, tax_rate, is_reverse_charge, currency "
-            f"from gold.{LINES_TABLE} order by invoice_date, invoice_line_id"
-        )
-        while rows := result.fetchmany(LINES_PER_FETCH):
-            for (
-                line_id,
-                invoice_id,
-                day,
-                country,
-                tax_id,
-                net,
-                charged,
-                rate,
-                reverse,
-                currency,
-            ) in rows:
-                code = currencies.get(currency)
-                if code is None:
-                    code = currencies[currency] = Money.zero(str(currency)).currency  # checks it
-                yield ChargedLine(
-                    invoice_line_id=str(line_id),
-                    invoice_id=str(invoice_id),
-                    tax_line=TaxLine(
-                        customer_country=str(country or ""),
-                        tax_date=day,
-                        net=Money.checked(_dec(net), code),
-                        vat_number=tax_id,
-                    ),
-                    charged_tax=Money.checked(_dec(charged), code),
-                    charged_rate=None if rate is None else plain_rate(Decimal(rate)),
-                    charged_reverse_charge=bool(reverse),
-                )
-
-
-def charged_lines(snapshot: Build) -> list[ChargedLine]:
-    """Every line of gold.fct_tax_lines as the engine's ChargedLine (what was billed)."""
-    return list(iter_charged_lines(snapshot))
-
-
 def all_discrepancies(
     snapshot: Build, table: RateTable, profile: TaxProfile, workspace_root: Path
 ) -> tuple[int, list[Discrepancy]]:
-    """(lines checked, discrepancies) for the snapshot, memoised per rates and settings;
-    the lines are checked as they are read (only the discrepancies are kept)."""
+    """(lines checked, discrepancies) for the snapshot, memoised per rates and settings.
+
+    Decided per group of lines (`revlake.queries.tax_check`): the same answer as the
+    engine run on every line (`checked_per_line`), which is what a build or rates the
+    grouped check does not handle fall back to."""
 
     def compute() -> tuple[int, list[Discrepancy]]:
-        checked = 0
-
-        def counted() -> Iterator[ChargedLine]:
-            nonlocal checked
-            for line in iter_charged_lines(snapshot):
-                checked += 1
-                yield line
-
-        found = find_discrepancies(profile, table, counted())
-        return checked, found
+        grouped = grouped_discrepancies(snapshot, table, profile)
+        return grouped if grouped is not None else checked_per_line(snapshot, table, profile)
 
     key = ("tax-discrepancies", profile, override_stamp(workspace_root))
     return snapshot.memo(key, compute)
