@@ -14,6 +14,26 @@
 -#}
 {% macro latest_record(source_sql, key_column) -%}
   {%- set key -%}nullif(trim(src.{{ key_column }}), ''){%- endset -%}
+  {%- if is_incremental() -%}
+  {#- a keyed model's incremental run (macros/incremental.sql): the source holds only the
+      rows of the keys new loads hold, a few, so one window over them, the source read once
+      (the three parts below would read it four times) -#}
+  (
+    select *
+    from (
+      select
+        src.*,
+        row_number() over (
+          partition by {{ key }}
+          order by src._loaded_at desc nulls last,
+                   cast(src._row_number as bigint) desc nulls last
+        ) as _recency_rank,
+        count(*) over (partition by {{ key }}) as _duplicate_count
+      from {{ source_sql }} as src
+    ) as ranked
+    where ranked._recency_rank = 1 or nullif(trim(ranked.{{ key_column }}), '') is null
+  )
+  {%- else -%}
   {%- set repeated_keys -%}
     select {{ key }} as _repeated_key
     from {{ source_sql }} as src
@@ -47,4 +67,5 @@
     ) as ranked
     where ranked._recency_rank = 1 or nullif(trim(ranked.{{ key_column }}), '') is null
   )
+  {%- endif -%}
 {%- endmacro %}
