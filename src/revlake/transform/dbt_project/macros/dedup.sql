@@ -18,21 +18,7 @@
   {#- a keyed model's incremental run (macros/incremental.sql): the source holds only the
       rows of the keys new loads hold, a few, so one window over them, the source read once
       (the three parts below would read it four times) -#}
-  (
-    select *
-    from (
-      select
-        src.*,
-        row_number() over (
-          partition by {{ key }}
-          order by src._loaded_at desc nulls last,
-                   cast(src._row_number as bigint) desc nulls last
-        ) as _recency_rank,
-        count(*) over (partition by {{ key }}) as _duplicate_count
-      from {{ source_sql }} as src
-    ) as ranked
-    where ranked._recency_rank = 1 or nullif(trim(ranked.{{ key_column }}), '') is null
-  )
+  ({{ revlake.ranked_by_recency(source_sql, key_column, '') }})
   {%- else -%}
   {%- set repeated_keys -%}
     select {{ key }} as _repeated_key
@@ -51,6 +37,17 @@
       on repeated._repeated_key = {{ key }}
     where {{ key }} is not null and repeated._repeated_key is null
     union all
+    {{ revlake.ranked_by_recency(source_sql, key_column,
+         'where ' ~ key ~ ' is null or ' ~ key ~ ' in (' ~ repeated_keys ~ ')') }}
+  )
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The rows of `source_sql` (alias src) passing `where_clause`, ranked by recency within
+    their key, with the records seen per key; only the latest per key is kept, and every
+    row without a key. -#}
+{% macro ranked_by_recency(source_sql, key_column, where_clause) -%}
+  {%- set key -%}nullif(trim(src.{{ key_column }}), ''){%- endset -%}
     select *
     from (
       select
@@ -62,10 +59,7 @@
         ) as _recency_rank,
         count(*) over (partition by {{ key }}) as _duplicate_count
       from {{ source_sql }} as src
-      where {{ key }} is null
-        or {{ key }} in ({{ repeated_keys }})
+      {{ where_clause }}
     ) as ranked
     where ranked._recency_rank = 1 or nullif(trim(ranked.{{ key_column }}), '') is null
-  )
-  {%- endif -%}
 {%- endmacro %}
