@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from revlake.transform.incremental import (
+    KEYED_FLOOR,
     STATE_SCHEMA,
     BuildState,
     expected_seconds,
@@ -39,9 +40,16 @@ def test_a_keyed_model_is_expected_to_take_its_share_of_the_rows() -> None:
         reads={"stg_stripe__invoices": ("stripe_invoices",), "int_fx": ("fx_rates",)},
         seconds={"stg_stripe__invoices": 20.0, "int_fx": 4.0},
     )
-    bronze = {"stripe_invoices": {"a": 900, "b": 100, "formats:a": 5}, "fx_rates": {"f": 10}}
+    bronze = {"stripe_invoices": {"a": 900, "b": 300, "formats:a": 5}, "fx_rates": {"f": 10}}
     expected = expected_seconds(previous, bronze, frozenset({"stg_stripe__invoices"}))
-    assert expected == {"stg_stripe__invoices": pytest.approx(2.0), "int_fx": 4.0}
+    # 300 of 1,200 rows are new: a quarter of its time
+    assert expected == {"stg_stripe__invoices": pytest.approx(5.0), "int_fx": 4.0}
+    # a few new rows: never below the floor
+    few = {"stripe_invoices": {"a": 900, "b": 1}, "fx_rates": {"f": 10}}
+    keyed = frozenset({"stg_stripe__invoices"})
+    assert expected_seconds(previous, few, keyed)["stg_stripe__invoices"] == pytest.approx(
+        20.0 * KEYED_FLOOR
+    )
     # not keyed: its whole time
     assert expected_seconds(previous, bronze, frozenset())["stg_stripe__invoices"] == 20.0
 
