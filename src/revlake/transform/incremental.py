@@ -296,15 +296,11 @@ def expected_seconds(
     (a keyed model reads only the rows of the keys those loads hold), at least
     KEYED_FLOOR of it."""
     expected = dict(previous.seconds)
+    gained = new_loads_since(previous.bronze, bronze)
     for model in keyed & set(expected):
         tables = previous.reads.get(model, ())
         rows = sum(n for t in tables for k, n in bronze.get(t, {}).items() if _is_load(k))
-        fresh = sum(
-            n
-            for t in tables
-            for k, n in bronze.get(t, {}).items()
-            if _is_load(k) and k not in previous.bronze.get(t, {})
-        )
+        fresh = sum(bronze[t][k] for t in tables for k in gained.get(t, ()))
         share = fresh / rows if rows else 1.0
         expected[model] = expected[model] * max(share, KEYED_FLOOR)
     return expected
