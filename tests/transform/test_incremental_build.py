@@ -24,6 +24,7 @@ from revlake.demo.drops import split_daily_drops, write_csv
 from revlake.transform.build import BuildSummary, build_tenant
 from revlake.transform.incremental import (
     COMPACT_GROWTH,
+    PARTITIONS_SCHEMA,
     STATE_SCHEMA,
     BuildMode,
     BuildState,
@@ -181,6 +182,30 @@ def test_keyed_staging_models_read_only_the_keys_the_new_loads_hold(sequence: Se
     assert tables == {"state"}
 
 
+def test_partitioned_facts_recompute_only_the_partitions_whose_inputs_changed(
+    sequence: Sequence,
+) -> None:
+    """The corrected export changes two invoices: the revenue schedule recomputes those two
+    invoices and the receivables facts their customers, not the company."""
+    snapshot = sequence.builds["corrected"].snapshot
+    assert snapshot is not None
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+
+        def changed(model: str) -> tuple[int, int]:
+            got = con.execute(
+                f'select (select count(*) from {PARTITIONS_SCHEMA}."{model}__changed"), '
+                f'(select count(*) from {PARTITIONS_SCHEMA}."{model}")'
+            ).fetchone()
+            assert got is not None
+            return int(got[0]), int(got[1])
+
+        schedule, invoices = changed("fct_revenue_schedule")
+        assert schedule == 2 and invoices > 100
+        for model in ("fct_ar_balance_events", "fct_ar_invoices"):
+            customers, every = changed(model)
+            assert 1 <= customers <= 2 and every > 20, model
+
+
 def test_a_crm_change_leaves_the_revenue_models_alone(sequence: Sequence) -> None:
     build = sequence.builds["crm-only"]
     assert build.plan is not None and build.plan.changed_tables == ("salesforce_opportunity",)
@@ -220,7 +245,7 @@ def test_the_published_build_records_its_state_and_holds_no_stale_scores(
     assert state is not None
     assert state.reads["stg_fx__rates"] == ("fx_rates",)
     assert "salesforce_opportunity" in state.bronze
-    assert schemas_of(snapshot) == {SILVER_SCHEMA, GOLD_SCHEMA, STATE_SCHEMA}
+    assert schemas_of(snapshot) == {SILVER_SCHEMA, GOLD_SCHEMA, STATE_SCHEMA, PARTITIONS_SCHEMA}
 
 
 def test_rules_fall_back_to_a_full_build() -> None:

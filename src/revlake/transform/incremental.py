@@ -46,8 +46,17 @@ an incremental build (the semi-join over its bronze keys and dbt's own work do n
 with the rows: measured 5.1 s against 35.8 s for seven models and one day of exports at
 100k customers, 14%; docs/PERFORMANCE.md)."""
 
+PARTITIONED_FLOOR = 0.4
+"""The least share of its whole build's time a partitioned fact (macros/partitioned.sql) is
+expected to take in an incremental build: it hashes all its inputs again to find the changed
+partitions (measured at 100k customers with one day of exports, 1.2% of the partitions:
+23–39% of the whole build's time for the revenue schedule and the two receivables facts)."""
+
 STATE_SCHEMA = "revlake_build"
 """Schema of a snapshot that holds its build state (not a dbt model; never served)."""
+PARTITIONS_SCHEMA = "revlake_partitions"
+"""Schema of a build that holds the partitioned facts' input hashes (macros/partitioned.sql),
+kept from one build to the next; never served."""
 _STATE_TABLE = f"{STATE_SCHEMA}.state"
 _FORMATS_TABLE = "_column_formats"
 _NEW_LOADS_TABLE = f"{STATE_SCHEMA}.new_loads"
@@ -220,14 +229,16 @@ def plan_build(
     downstream: Callable[[tuple[str, ...]], set[str]] | None = None,
     max_share: float = MAX_INCREMENTAL_SHARE,
     keyed: frozenset[str] = frozenset(),
+    partitioned: Mapping[str, frozenset[str]] | None = None,
 ) -> BuildPlan:
     """Full, incremental or up to date (docs/TRANSFORM.md "Incremental builds").
 
     `downstream` gives the models an incremental build would rebuild (roots and their
     descendants); when they are expected to take more than `max_share` of the last build's
     model time the build is full instead (as fast, and it writes a compact file). The
-    `keyed` models (rebuilt from the new loads' keys) are expected to take their share of
-    the rows (`expected_seconds`)."""
+    `keyed` models (rebuilt from the new loads' keys) and the `partitioned` facts (rebuilt
+    for the partitions whose inputs changed) are expected to take their share of the rows
+    (`expected_seconds`)."""
     if full:
         return BuildPlan(BuildMode.FULL, "a full rebuild was asked for (--full)")
     if previous is None:
@@ -270,7 +281,7 @@ def plan_build(
         )
     total = sum(previous.seconds.values())
     if downstream is not None and total > 0:
-        expected = expected_seconds(previous, bronze, keyed)
+        expected = expected_seconds(previous, bronze, keyed, partitioned)
         share = sum(expected.get(m, 0.0) for m in downstream(roots)) / total
         if share > max_share:
             return BuildPlan(
@@ -289,20 +300,28 @@ def plan_build(
 
 
 def expected_seconds(
-    previous: BuildState, bronze: BronzeLoads, keyed: frozenset[str]
+    previous: BuildState,
+    bronze: BronzeLoads,
+    keyed: frozenset[str],
+    partitioned: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, float]:
     """Each model's expected time in an incremental build: its last whole build's time, or
     for a keyed model that time × the share of its bronze tables' rows the new loads add
     (a keyed model reads only the rows of the keys those loads hold), at least
-    KEYED_FLOOR of it."""
+    KEYED_FLOOR of it. A `partitioned` fact (model → the models it is built from, itself
+    included) counts the rows of the bronze tables those models read, at least
+    PARTITIONED_FLOOR of its time."""
     expected = dict(previous.seconds)
     gained = new_loads_since(previous.bronze, bronze)
-    for model in keyed & set(expected):
-        tables = previous.reads.get(model, ())
+    upstream = partitioned or {}
+    for model in (keyed | set(upstream)) & set(expected):
+        sources = upstream.get(model, frozenset({model}))
+        tables = {t for m in sources for t in previous.reads.get(m, ())}
         rows = sum(n for t in tables for k, n in bronze.get(t, {}).items() if _is_load(k))
         fresh = sum(bronze[t][k] for t in tables for k in gained.get(t, ()))
         share = fresh / rows if rows else 1.0
-        expected[model] = expected[model] * max(share, KEYED_FLOOR)
+        floor = PARTITIONED_FLOOR if model in upstream else KEYED_FLOOR
+        expected[model] = expected[model] * max(share, floor)
     return expected
 
 
@@ -407,6 +426,7 @@ def plan_tenant_build(
         downstream=manifest_downstream(manifest),
         max_share=max_share,
         keyed=keyed,
+        partitioned=manifest_partitioned(manifest),
     )
     # what an incremental build builds on; a full build starts from nothing
     previous = recorded if plan.mode is BuildMode.INCREMENTAL else None
@@ -473,6 +493,33 @@ def manifest_keyed(manifest: Path) -> frozenset[str]:
         for uid, node in nodes.items()
         if uid.startswith("model.") and node.get("config", {}).get("materialized") == "incremental"
     )
+
+
+def manifest_partitioned(manifest: Path) -> dict[str, frozenset[str]]:
+    """The partitioned facts of dbt's manifest of the last build (macros/partitioned.sql:
+    their pre-hook deletes the changed partitions), each with every model it is built from
+    (its ancestors and itself); empty when there is no manifest."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    nodes: dict[str, dict[str, Any]] = data.get("nodes", {})
+    parents: dict[str, list[str]] = data.get("parent_map", {})
+    found: dict[str, frozenset[str]] = {}
+    for uid, node in nodes.items():
+        hooks = node.get("config", {}).get("pre-hook", [])
+        if not uid.startswith("model.") or not any(
+            "delete_changed_partitions" in str(h.get("sql", "")) for h in hooks
+        ):
+            continue
+        seen, stack = {uid}, [uid]
+        while stack:
+            for parent in parents.get(stack.pop(), []):
+                if parent.startswith("model.") and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        found[str(node.get("name"))] = frozenset(str(nodes[u].get("name")) for u in seen)
+    return found
 
 
 COMPACT_GROWTH = 1.5
@@ -563,7 +610,7 @@ def keep_only_models(build: Path, relations: Iterable[str], schemas: Iterable[st
         ).fetchall()
         for schema, name, kind in found:
             qualified = f"{schema}.{name}".lower()
-            if str(schema).lower() == STATE_SCHEMA or qualified in keep:
+            if str(schema).lower() in (STATE_SCHEMA, PARTITIONS_SCHEMA) or qualified in keep:
                 continue
             if str(schema).lower() != "main":  # model schemas and what later steps added
                 what = "view" if kind == "VIEW" else "table"
@@ -573,10 +620,8 @@ def keep_only_models(build: Path, relations: Iterable[str], schemas: Iterable[st
             "select schema_name from information_schema.schemata "
             "where catalog_name = current_database()"
         ).fetchall():
-            if str(schema).lower() not in {*model_schemas, STATE_SCHEMA, "main"} | {
-                "information_schema",
-                "pg_catalog",
-            }:
+            kept = {*model_schemas, STATE_SCHEMA, PARTITIONS_SCHEMA, "main"}
+            if str(schema).lower() not in kept | {"information_schema", "pg_catalog"}:
                 con.execute(f'drop schema if exists "{schema}" cascade')
         return dropped
     finally:

@@ -22,22 +22,46 @@
 -- uncollectible, voided (a pre-payment credit note is only issued on an unpaid invoice).
 -- open_balance_after of an invoice's last event equals its Amount Remaining at export
 -- (tests/assert_ar_balance_equals_amount_remaining.sql).
+-- Partitioned by customer (macros/partitioned.sql): an incremental build recomputes only the
+-- customers whose invoices, payments or credit notes changed (every customer when an
+-- invoice id or a subscription appears under two customers).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_partitions('customer_id', revlake.ar_balance_events_partition_inputs(), whole_if=revlake.invoices_span_customers()) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.ar_balance_events_partition_inputs()) }}"
+) }}
 {% set uncollectible_days = var('ar_uncollectible_after_days', 90) | int %}
-with invoices as (
+with valid_invoices as (
   select
     invoice_id, source_system, invoice_number, customer_id, subscription_id, currency, status,
-    invoice_date, invoiced_at, due_date, period_start_at, amount_due, amount_remaining,
-    max(invoice_date) over (partition by source_system) as source_as_of_date
+    invoice_date, invoiced_at, due_date, period_start_at, amount_due, amount_remaining
   from {{ ref('int_invoices') }}
   where is_valid_invoice
     and coalesce(status, 'open') <> 'draft'
     and amount_due is not null
 ),
 
+source_as_of as (
+  -- the source's as-of day: its latest invoice date, over all its customers
+  select source_system, max(invoice_date) as source_as_of_date
+  from valid_invoices
+  group by source_system
+),
+
+invoices as (
+  select v.*, a.source_as_of_date
+  from valid_invoices as v
+  left join source_as_of as a on a.source_system is not distinct from v.source_system
+  where {{ revlake.in_changed_partitions('v.customer_id') }}
+),
+
 charges as (
   select charge_id, invoice_id, charge_date, created_at, amount, status, is_collected
   from {{ ref('int_payments') }}
   where invoice_id is not null and charge_date is not null and amount is not null
+  {%- if is_incremental() %}
+    and invoice_id in (select invoice_id from invoices)
+  {%- endif %}
 ),
 
 pre_payment_credits as (
@@ -47,6 +71,9 @@ pre_payment_credits as (
     and coalesce(status, 'issued') <> 'void'
     and credit_note_date is not null
     and amount is not null
+  {%- if is_incremental() %}
+    and invoice_id in (select invoice_id from invoices)
+  {%- endif %}
 ),
 
 last_failures as (

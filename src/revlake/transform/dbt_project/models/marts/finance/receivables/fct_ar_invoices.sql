@@ -4,8 +4,16 @@
 --   open_balance       open_balance_after of the invoice's last event (= Amount Remaining)
 --   last_attempt_*     the latest charge (succeeded or failed) on the invoice
 --   failed_attempts    failed charges; uncollectible_date / voided_date from the events
+-- Partitioned by customer (macros/partitioned.sql): an incremental build recomputes only the
+-- customers whose balance events, invoices, customer record or payment attempts changed.
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_partitions('customer_id', revlake.ar_invoices_partition_inputs(), whole_if=revlake.invoices_span_customers()) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.ar_invoices_partition_inputs()) }}"
+) }}
 with events as (
   select * from {{ ref('fct_ar_balance_events') }}
+  where {{ revlake.in_changed_partitions('customer_id') }}
 ),
 
 invoices as (
@@ -13,11 +21,13 @@ invoices as (
     invoice_id, subscription_id, status, billing_reason, amount_due, amount_paid,
     amount_remaining, total
   from {{ ref('int_invoices') }}
+  where {{ revlake.in_changed_partitions('customer_id') }}
 ),
 
 customers as (
   select customer_key, customer_name, email
   from {{ ref('int_customers') }}
+  where {{ revlake.in_changed_partitions('customer_id') }}
 ),
 
 attempts as (
@@ -29,6 +39,9 @@ attempts as (
       order by attempted_at desc nulls last, attempt_date desc, charge_id desc
     ) as recency_rank
   from {{ ref('fct_ar_payment_attempts') }}
+  {%- if is_incremental() %}
+  where invoice_id in (select invoice_id from events)
+  {%- endif %}
 ),
 
 attempt_counts as (

@@ -15,6 +15,13 @@
 -- month it is issued (a negative recognised_amount). Refunds themselves are cash: the
 -- credit note they pay out is what reduces revenue, so they are not counted twice.
 -- Negative proration lines are recognised (as negative revenue) over their own period.
+-- Partitioned by invoice (macros/partitioned.sql): an incremental build recomputes only
+-- the invoices whose invoice, lines or credit note parts changed.
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_partitions('invoice_id', revlake.revenue_schedule_partition_inputs()) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.revenue_schedule_partition_inputs()) }}"
+) }}
 {#- The line's scheduled revenue (cents) recognised before BOUNDARY (a month start):
     net × days of [start, end) before it ÷ days, rounded; a point-in-time line counts in
     full once its invoice date is before it. -#}
@@ -33,6 +40,7 @@ with invoices as (
   select invoice_id, customer_id, currency, invoice_date
   from {{ ref('int_invoices') }}
   where is_countable and invoice_date is not null and customer_id is not null
+    and {{ revlake.in_changed_partitions('invoice_id') }}
 ),
 
 lines as (
@@ -53,6 +61,7 @@ lines as (
   from {{ ref('int_invoice_lines') }} as l
   inner join invoices as i on i.invoice_id = l.invoice_id
   where l.net_amount is not null and l.net_amount <> 0
+    and {{ revlake.in_changed_partitions('l.invoice_id') }}
 ),
 
 line_credits as (
@@ -61,6 +70,11 @@ line_credits as (
     {{ revlake.month_start('credit_note_date') }} as month_start_date,
     sum({{ revlake.wide_int('round(credited_amount * 100, 0)') }}) as credited_cents
   from {{ ref('int_credit_note_lines') }}
+  {%- if is_incremental() %}
+  where invoice_line_id in (
+    select invoice_line_id from {{ ref('int_invoice_lines') }}
+    where {{ revlake.in_changed_partitions('invoice_id') }})
+  {%- endif %}
   group by invoice_line_id, {{ revlake.month_start('credit_note_date') }}
 ),
 

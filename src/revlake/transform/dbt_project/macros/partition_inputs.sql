@@ -1,0 +1,88 @@
+{#-
+  The input rows of each partitioned fact, with their partition (macros/partitioned.sql):
+  every row the fact's partition is computed from, hashed whole, so that any change to
+  one (a new, corrected or removed record of any source) changes that partition's hash.
+-#}
+
+{#- fct_revenue_schedule, by invoice: the invoice, its lines, and the credit note parts of
+    its lines (a credit part is counted in every invoice holding a line of its id, as the
+    model joins credits to lines by line id). -#}
+{% macro revenue_schedule_partition_inputs() -%}
+  select i.invoice_id as partition_key, hash(i) as row_hash
+  from {{ ref('int_invoices') }} as i
+  union all
+  select l.invoice_id as partition_key, hash(l) as row_hash
+  from {{ ref('int_invoice_lines') }} as l
+  union all
+  select lines.invoice_id as partition_key, hash(c) as row_hash
+  from {{ ref('int_credit_note_lines') }} as c
+  inner join (
+    select distinct invoice_line_id, invoice_id from {{ ref('int_invoice_lines') }}
+  ) as lines on lines.invoice_line_id = c.invoice_line_id
+{%- endmacro %}
+
+{#- The receivables facts, by customer: an invoice's events depend on its payments and credit
+    notes and, for a voided one, on the invoice that re-issued it (same subscription), so
+    a customer's invoices are computed together. The partitioning holds while each invoice
+    id and each subscription belongs to one customer (`invoices_span_customers`). -#}
+
+{#- Each invoice id's customer (payments and credit notes name the invoice, not always its
+    customer). -#}
+{% macro invoice_customers() -%}
+  select distinct invoice_id, customer_id from {{ ref('int_invoices') }}
+{%- endmacro %}
+
+{#- True when an invoice id or a subscription appears under two customers (or NULL and
+    one): the receivables facts are then rebuilt for every customer. -#}
+{% macro invoices_span_customers() -%}
+  exists (
+    select 1 from {{ ref('int_invoices') }}
+    group by invoice_id having count(distinct hash(customer_id)) > 1)
+  or exists (
+    select 1 from {{ ref('int_invoices') }} where subscription_id is not null
+    group by subscription_id having count(distinct hash(customer_id)) > 1)
+{%- endmacro %}
+
+{#- fct_ar_balance_events: the customer's invoices (with their source's as-of date where
+    the model uses it: invoice files of systems other than Stripe), payments and credit
+    notes. -#}
+{% macro ar_balance_events_partition_inputs() -%}
+  with source_as_of as (
+    select source_system, max(invoice_date) as source_as_of_date
+    from {{ ref('int_invoices') }}
+    where is_valid_invoice and coalesce(status, 'open') <> 'draft' and amount_due is not null
+      and source_system <> 'stripe'
+    group by source_system
+  ),
+  invoices as (
+    select i.*, a.source_as_of_date
+    from {{ ref('int_invoices') }} as i
+    left join source_as_of as a on a.source_system = i.source_system
+  )
+  select i.customer_id as partition_key, hash(i) as row_hash from invoices as i
+  union all
+  select c.customer_id as partition_key, hash(p) as row_hash
+  from {{ ref('int_payments') }} as p
+  inner join ({{ revlake.invoice_customers() }}) as c on c.invoice_id = p.invoice_id
+  union all
+  select c.customer_id as partition_key, hash(n) as row_hash
+  from {{ ref('int_credit_notes') }} as n
+  inner join ({{ revlake.invoice_customers() }}) as c on c.invoice_id = n.invoice_id
+{%- endmacro %}
+
+{#- fct_ar_invoices: the customer's balance events, invoices, customer record and payment
+    attempts. -#}
+{% macro ar_invoices_partition_inputs() -%}
+  select e.customer_id as partition_key, hash(e) as row_hash
+  from {{ ref('fct_ar_balance_events') }} as e
+  union all
+  select i.customer_id as partition_key, hash(i) as row_hash
+  from {{ ref('int_invoices') }} as i
+  union all
+  select c.customer_id as partition_key, hash(c) as row_hash
+  from {{ ref('int_customers') }} as c
+  union all
+  select c.customer_id as partition_key, hash(a) as row_hash
+  from {{ ref('fct_ar_payment_attempts') }} as a
+  inner join ({{ revlake.invoice_customers() }}) as c on c.invoice_id = a.invoice_id
+{%- endmacro %}

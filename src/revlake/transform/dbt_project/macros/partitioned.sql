@@ -1,0 +1,106 @@
+{#-
+  Partitioned facts: large facts rebuilt, in an incremental build, only for the partitions
+  whose inputs changed (docs/TRANSFORM.md "Incremental builds", "Partitioned facts").
+
+  A partitioned fact names a partition key (an invoice, a customer) such that every output
+  row of a partition is computed from input rows of that partition only, and a macro that
+  lists those input rows with their partition: `select <partition key> as partition_key,
+  hash(<row>) as row_hash from ...` (one select per input, `union all`). The fact keeps,
+  per partition, the sum and count of its input rows' hashes in the schema
+  `revlake_partitions` of the build (table = the model's name). In an incremental run
+  (`is_incremental()`: the table is in the copy of the published build) its pre-hook
+  hashes the inputs again (one scan, far cheaper than the fact) and deletes the rows of
+  every partition whose hash changed, appeared or disappeared; the model reads only the
+  inputs of those partitions (`in_changed_partitions`) and dbt appends the result; the
+  post-hook keeps the new hashes. A full build computes them all in the post-hook. The
+  partitions the last incremental run recomputed stay in `<model>__changed` (a full
+  build has none), so what a build did can be checked afterwards.
+
+  The changed set is derived from the inputs themselves, not traced from load ids, so it
+  holds whatever changed them: a new load of any source, a file mapped onto the data
+  contract, a late record, a corrected export. Whatever a fact reads beyond its
+  partition's rows (a setting, a calendar bound) is in the build's digest: a change there
+  is a full build. `whole_if` (a SQL condition) rebuilds every partition when the
+  partitioning does not hold for the data at hand (e.g. an invoice id under two customers).
+
+  Usage, at the top of the model:
+    {{ config(materialized=revlake.keyed_materialization(),
+              pre_hook="{{ revlake.delete_changed_partitions('invoice_id', revlake.my_fact_partition_inputs()) }}",
+              post_hook="{{ revlake.keep_partition_hashes(revlake.my_fact_partition_inputs()) }}") }}
+  and filter each input with `where {{ revlake.in_changed_partitions('i.invoice_id') }}`.
+  On engines other than DuckDB the model is a plain table and the hooks do nothing.
+-#}
+
+{#- on-run-start (dbt_project.yml): the hashes' schema, made once before the models run
+    (two models making it at once in their own transactions would conflict). -#}
+{% macro create_partitions_schema() -%}
+  {%- if target.type == 'duckdb' -%}
+  create schema if not exists revlake_partitions
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The partition as the hashes store it: the key's hash (a number groups and joins faster
+    than an id; NULL has a hash of its own; two keys of one hash are one partition). -#}
+{% macro partition_key(expression) -%}
+  hash({{ expression }})
+{%- endmacro %}
+
+{% macro partition_hashes_relation(suffix='') -%}
+  {{ adapter.quote(this.database) }}.revlake_partitions.{{ adapter.quote(this.identifier ~ suffix) }}
+{%- endmacro %}
+
+{#- The inputs' hash per partition. -#}
+{% macro partition_hashes_sql(inputs) -%}
+  select {{ revlake.partition_key('partition_key') }} as partition_key,
+    sum(row_hash) as input_hash, count(*) as input_rows
+  from (
+    {{ inputs }}
+  ) as partition_inputs
+  group by 1
+{%- endmacro %}
+
+{#- Pre-hook: hash the inputs again, record the changed partitions and delete their rows.
+    Nothing outside an incremental run. -#}
+{% macro delete_changed_partitions(output_key, inputs, whole_if=none) -%}
+  {%- if is_incremental() -%}
+  create or replace table {{ revlake.partition_hashes_relation('__now') }} as
+  {{ revlake.partition_hashes_sql(inputs) }};
+  create or replace table {{ revlake.partition_hashes_relation('__changed') }} as
+  select coalesce(n.partition_key, b.partition_key) as partition_key
+  from {{ revlake.partition_hashes_relation('__now') }} as n
+  full outer join {{ revlake.partition_hashes_relation() }} as b
+    on b.partition_key = n.partition_key
+  where n.partition_key is null
+    or b.partition_key is null
+    or n.input_hash <> b.input_hash
+    or n.input_rows <> b.input_rows
+    {%- if whole_if is not none %}
+    or ({{ whole_if }})
+    {%- endif %};
+  delete from {{ this }}
+  where {{ revlake.partition_key(output_key) }} in (
+    select partition_key from {{ revlake.partition_hashes_relation('__changed') }})
+  {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: keep the inputs' hashes for the next build (computed here in a full build,
+    taken from the pre-hook in an incremental one). -#}
+{% macro keep_partition_hashes(inputs) -%}
+  {%- if target.type == 'duckdb' -%}
+  create table if not exists {{ revlake.partition_hashes_relation('__now') }} as
+  {{ revlake.partition_hashes_sql(inputs) }};
+  drop table if exists {{ revlake.partition_hashes_relation() }};
+  alter table {{ revlake.partition_hashes_relation('__now') }} rename to {{ adapter.quote(this.identifier) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The filter of an input in the model: its rows of the changed partitions in an
+    incremental run, every row otherwise. -#}
+{% macro in_changed_partitions(key) -%}
+  {%- if is_incremental() -%}
+  {{ revlake.partition_key(key) }} in (
+    select partition_key from {{ revlake.partition_hashes_relation('__changed') }})
+  {%- else -%}
+  true
+  {%- endif -%}
+{%- endmacro %}
