@@ -16,7 +16,14 @@ from revlake.transform.incremental import (
     manifest_partitioned,
 )
 
-PARTITIONED = ("fct_revenue_schedule", "fct_ar_balance_events", "fct_ar_invoices")
+PARTITIONED = (
+    "fct_revenue_schedule",
+    "fct_ar_balance_events",
+    "fct_ar_invoices",
+    "fct_tax_lines",
+    "int_customer_months_aggregated",
+    "fct_ar_payment_attempts",
+)
 MODELS = Path(__file__).parents[2] / "src/revlake/transform/dbt_project/models"
 
 

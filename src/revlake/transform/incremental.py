@@ -495,6 +495,12 @@ def manifest_keyed(manifest: Path) -> frozenset[str]:
     )
 
 
+def _partition_hashes(table: str) -> bool:
+    """Whether a table of PARTITIONS_SCHEMA holds a fact's input hashes (kept from build to
+    build), not what one build recomputed (`<model>__changed`, `<model>__now`)."""
+    return not table.endswith(("__changed", "__now"))
+
+
 def manifest_partitioned(manifest: Path) -> dict[str, frozenset[str]]:
     """The partitioned facts of dbt's manifest of the last build (macros/partitioned.sql:
     their pre-hook deletes the changed partitions), each with every model it is built from
@@ -596,8 +602,10 @@ def model_relations(build: Path, schemas: Iterable[str]) -> list[str]:
 def keep_only_models(build: Path, relations: Iterable[str], schemas: Iterable[str]) -> list[str]:
     """Drop from a copied build what a fresh dbt build would not hold (scores, answers…).
 
-    Keeps the tables and views of `relations` ("schema.name") in `schemas` and the build
-    state; returns the dropped relations.
+    Keeps the tables and views of `relations` ("schema.name") in `schemas`, the build
+    state and the partitioned facts' input hashes (not the partitions the published build
+    recomputed: a build's `<model>__changed` tables say what that build did); returns the
+    dropped relations.
     """
     keep = {r.lower() for r in relations}
     model_schemas = {s.lower() for s in schemas}
@@ -610,6 +618,10 @@ def keep_only_models(build: Path, relations: Iterable[str], schemas: Iterable[st
         ).fetchall()
         for schema, name, kind in found:
             qualified = f"{schema}.{name}".lower()
+            if str(schema).lower() == PARTITIONS_SCHEMA and not _partition_hashes(str(name)):
+                # the partitions the published build recomputed: not this build's
+                con.execute(f'drop table if exists "{schema}"."{name}"')
+                continue
             if str(schema).lower() in (STATE_SCHEMA, PARTITIONS_SCHEMA) or qualified in keep:
                 continue
             if str(schema).lower() != "main":  # model schemas and what later steps added

@@ -86,3 +86,45 @@
   from {{ ref('fct_ar_payment_attempts') }} as a
   inner join ({{ revlake.invoice_customers() }}) as c on c.invoice_id = a.invoice_id
 {%- endmacro %}
+
+{#- fct_tax_lines, by invoice: the invoice, its lines, and every FX rate of its invoice date
+    (hashed per day: a rate that arrives late for a past day recomputes that day's
+    invoices). -#}
+{% macro tax_lines_partition_inputs() -%}
+  with day_rates as (
+    select rate_day, sum(hash(r)) as rates_hash
+    from {{ ref('int_fx__daily_rates') }} as r
+    group by rate_day
+  )
+  select i.invoice_id as partition_key, hash(i) as row_hash
+  from {{ ref('int_invoices') }} as i
+  union all
+  select l.invoice_id as partition_key, hash(l) as row_hash
+  from {{ ref('int_invoice_lines') }} as l
+  union all
+  select i.invoice_id as partition_key, d.rates_hash as row_hash
+  from {{ ref('int_invoices') }} as i
+  inner join day_rates as d on d.rate_day = i.invoice_date
+{%- endmacro %}
+
+{#- int_customer_months_aggregated, by customer: the customer's subscription periods and the
+    as-of month (the latest month any source knows: open periods count up to it). The
+    periods are hashed without their as_of_date, which moves every day; the month it falls
+    in is what the model uses, so a new month recomputes every customer. -#}
+{% macro customer_months_partition_inputs() -%}
+  with as_of as (
+    select {{ revlake.month_start('max(as_of_date)') }} as as_of_month
+    from {{ ref('int_subscription_periods') }}
+  )
+  select p.customer_key as partition_key, hash(p, as_of.as_of_month) as row_hash
+  from (
+    select * exclude (as_of_date) from {{ ref('int_subscription_periods') }}
+  ) as p
+  cross join as_of
+{%- endmacro %}
+
+{#- fct_ar_payment_attempts, by invoice: the charges that name it. -#}
+{% macro ar_payment_attempts_partition_inputs() -%}
+  select p.invoice_id as partition_key, hash(p) as row_hash
+  from {{ ref('int_payments') }} as p
+{%- endmacro %}

@@ -3,6 +3,14 @@
 -- month (the month of the latest date any source knows: int_subscription_periods).
 -- mrr = sum of those periods' mrr, in the customer's currency. customer_key is
 -- '<source_system>:<customer_id>', so customers of different sources never merge.
+-- Partitioned by customer (macros/partitioned.sql): an incremental build recomputes only the
+-- customers whose subscription periods changed, and every customer when the as-of month
+-- moves.
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_partitions('customer_key', revlake.customer_months_partition_inputs()) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.customer_months_partition_inputs()) }}"
+) }}
 with lines as (
   select
     source_system,
@@ -13,7 +21,7 @@ with lines as (
     start_date as service_start_date,
     counts_until_date
   from {{ ref('int_subscription_periods') }}
-  where is_mrr_line
+  where is_mrr_line and {{ revlake.in_changed_partitions('customer_key') }}
 ),
 
 as_of as (

@@ -6,6 +6,13 @@
 -- line's Tax Jurisdiction without the " (reverse charge)" note, or the customer's country
 -- when the line has none. Amounts are in the invoice currency and, at the invoice date's
 -- FX rate (the latest on or before it), in var reporting_currency.
+-- Partitioned by invoice (macros/partitioned.sql): an incremental build recomputes only the
+-- invoices whose invoice, lines or FX rates of the invoice date changed.
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_partitions('invoice_id', revlake.tax_lines_partition_inputs()) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.tax_lines_partition_inputs()) }}"
+) }}
 {% set rc = var('reporting_currency') | upper %}
 {% set eu = ['AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR',
              'HU', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PL', 'PT', 'RO', 'SE', 'SI',
@@ -20,6 +27,7 @@ with invoices as (
     customer_tax_id
   from {{ ref('int_invoices') }}
   where is_countable and invoice_date is not null
+    and {{ revlake.in_changed_partitions('invoice_id') }}
 ),
 
 lines as (
@@ -43,6 +51,7 @@ lines as (
     cast(l.tax_amount as decimal(18, 2)) as tax_amount
   from {{ ref('int_invoice_lines') }} as l
   inner join invoices as i on i.invoice_id = l.invoice_id
+  where {{ revlake.in_changed_partitions('l.invoice_id') }}
 ),
 
 classified as (
