@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from revlake.contract import ENTITIES
 from revlake.transform.entities import contract_vars
@@ -118,3 +119,16 @@ def test_lineage_starts_at_bronze(manifest: dict[str, Any]) -> None:
         node for node in manifest["nodes"].values() if node["name"] == "stg_stripe__invoices"
     )
     assert "source.revlake.bronze.stripe_invoices" in invoices["depends_on"]["nodes"]
+
+
+def test_every_model_yaml_entry_names_a_model(manifest: dict[str, Any]) -> None:
+    """A YAML entry for a model that was renamed or removed leaves its tests unrun, and dbt
+    only warns: each entry must name a model of the project."""
+    names = {node["name"] for node in _models(manifest).values()}
+    orphans = []
+    for path in sorted((PROJECT_DIR / "models").rglob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for entry in document.get("models", []) or []:
+            if entry.get("name") not in names:
+                orphans.append(f"{path.relative_to(PROJECT_DIR)}: {entry.get('name')}")
+    assert orphans == []

@@ -128,3 +128,56 @@
   select p.invoice_id as partition_key, hash(p) as row_hash
   from {{ ref('int_payments') }} as p
 {%- endmacro %}
+
+{#- The FX rates a partition's money is converted with: for each (partition_key, currency)
+    of `partition_currencies` (a query) other than the reporting currency, every daily rate
+    of that currency and of the reporting currency, hashed per currency. A new rate of a
+    currency (each day's, for the month-end conversions of the current month) recomputes
+    the partitions holding money in it; a company that bills in its reporting currency
+    recomputes none. -#}
+{% macro fx_partition_inputs(partition_currencies) -%}
+  {%- set rc = var('reporting_currency') | upper -%}
+  select pc.partition_key, cr.rates_hash as row_hash
+  from (
+    select distinct partition_key, currency from ({{ partition_currencies }}) as q
+  ) as pc
+  inner join (
+    select currency, sum(hash(r)) as rates_hash
+    from {{ ref('int_fx__daily_rates') }} as r
+    group by currency
+  ) as cr
+    on cr.currency = pc.currency or cr.currency = '{{ rc }}'
+  where pc.currency is distinct from '{{ rc }}'
+{%- endmacro %}
+
+{#- fct_deferred_revenue_monthly, by customer: the customer's revenue schedule and the FX
+    rates of its currencies. -#}
+{% macro deferred_revenue_partition_inputs() -%}
+  select s.customer_id as partition_key, hash(s) as row_hash
+  from {{ ref('fct_revenue_schedule') }} as s
+  union all
+  {{ revlake.fx_partition_inputs(
+      "select customer_id as partition_key, currency from " ~ ref('fct_revenue_schedule')) }}
+{%- endmacro %}
+
+{#- fct_mrr, by customer: the customer's months, the as-of month (a churn month counts up to
+    it) and the FX rates of its currencies. -#}
+{% macro mrr_partition_inputs() -%}
+  with as_of as (
+    select {{ revlake.month_start('max(as_of_date)') }} as as_of_month
+    from {{ ref('int_subscription_periods') }}
+  )
+  select m.customer_key as partition_key, hash(m, as_of.as_of_month) as row_hash
+  from {{ ref('int_customer_months_aggregated') }} as m
+  cross join as_of
+  union all
+  {{ revlake.fx_partition_inputs(
+      "select customer_key as partition_key, currency from "
+      ~ ref('int_customer_months_aggregated')) }}
+{%- endmacro %}
+
+{#- fct_mrr_movements, by customer: the customer's MRR months (converted already). -#}
+{% macro mrr_movements_partition_inputs() -%}
+  select m.customer_key as partition_key, hash(m) as row_hash
+  from {{ ref('fct_mrr') }} as m
+{%- endmacro %}

@@ -51,7 +51,9 @@ source_as_of as (
 invoices as (
   select v.*, a.source_as_of_date
   from valid_invoices as v
-  left join source_as_of as a on a.source_system is not distinct from v.source_system
+  left join source_as_of as a
+    on a.source_system = v.source_system
+    or (a.source_system is null and v.source_system is null)
   where {{ revlake.in_changed_partitions('v.customer_id') }}
 ),
 

@@ -8,7 +8,7 @@
 --   scheduled_to_date = round(net × days of [start, end) before the 1st of m+1 ÷ days, 2)
 -- A line without a period, or with a zero-length or reversed one, is recognised at a
 -- point in time: in full in the month of its invoice date (is_point_in_time).
--- Credit notes (their revenue part, int_stripe__credit_note_lines) first consume the
+-- Credit notes (their revenue part, int_credit_note_lines) first consume the
 -- line's unrecognised balance: recognised_to_date = least(scheduled_to_date,
 -- net − credited_to_date) for a positive line, so refunding the unused part stops
 -- recognition and a credit larger than the unrecognised balance reverses revenue in the
