@@ -23,9 +23,6 @@ PARTITIONED = (
     "fct_tax_lines",
     "int_customer_months_aggregated",
     "fct_ar_payment_attempts",
-    "fct_deferred_revenue_monthly",
-    "fct_mrr",
-    "fct_mrr_movements",
 )
 MODELS = Path(__file__).parents[2] / "src/revlake/transform/dbt_project/models"
 

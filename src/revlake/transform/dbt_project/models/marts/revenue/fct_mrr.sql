@@ -4,18 +4,9 @@
 -- mrr is in the customer's currency; mrr_rc in var reporting_currency at the FX rate of
 -- the month's last day (cross rate through USD): mrr_rc = round(mrr × rate, 2).
 -- customer_key joins dim_customer ('<source_system>:<customer id>').
--- Partitioned by customer (macros/partitioned.sql): an incremental build recomputes only the
--- customers whose months or FX rates of its currencies changed, and every
--- customer when the as-of month moves.
-{{ config(
-    materialized=revlake.keyed_materialization(),
-    pre_hook="{{ revlake.delete_changed_partitions('customer_key', revlake.mrr_partition_inputs()) }}",
-    post_hook="{{ revlake.keep_partition_hashes(revlake.mrr_partition_inputs()) }}"
-) }}
 {% set rc = var('reporting_currency') | upper %}
 with months as (
   select * from {{ ref('int_customer_months_aggregated') }}
-  where {{ revlake.in_changed_partitions('customer_key') }}
 ),
 
 as_of as (

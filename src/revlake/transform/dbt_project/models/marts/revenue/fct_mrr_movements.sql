@@ -10,16 +10,8 @@
 -- So the movements of a month sum exactly to the change in total mrr_rc (tested).
 -- A customer whose currency changed between the months gets no fx_impact line; the whole
 -- change in mrr_rc is expansion or contraction by its sign.
--- Partitioned by customer (macros/partitioned.sql): an incremental build recomputes only the
--- customers whose MRR months changed.
-{{ config(
-    materialized=revlake.keyed_materialization(),
-    pre_hook="{{ revlake.delete_changed_partitions('customer_key', revlake.mrr_movements_partition_inputs()) }}",
-    post_hook="{{ revlake.keep_partition_hashes(revlake.mrr_movements_partition_inputs()) }}"
-) }}
 with cur as (
   select * from {{ ref('fct_mrr') }}
-  where {{ revlake.in_changed_partitions('customer_key') }}
 ),
 
 first_paid as (

@@ -10,17 +10,9 @@
 -- the month's last day (cross rate through USD), rounded half away from zero, so in the
 -- reporting currency the identity holds only to rounding and FX movement.
 -- A negative balance is revenue recognised before it was billed (billing in arrears).
--- Partitioned by customer (macros/partitioned.sql): an incremental build recomputes only the
--- customers whose revenue schedule or FX rates of its currencies changed.
-{{ config(
-    materialized=revlake.keyed_materialization(),
-    pre_hook="{{ revlake.delete_changed_partitions('customer_id', revlake.deferred_revenue_partition_inputs()) }}",
-    post_hook="{{ revlake.keep_partition_hashes(revlake.deferred_revenue_partition_inputs()) }}"
-) }}
 {% set rc = var('reporting_currency') | upper %}
 with schedule as (
   select * from {{ ref('fct_revenue_schedule') }}
-  where {{ revlake.in_changed_partitions('customer_id') }}
 ),
 
 billed as (
