@@ -23,7 +23,10 @@ records before its last day, then that day's billing, bank, FX, CRM, accounting 
 exports), the first drop ingested and built; then, from a copy of that workspace per
 repeat, the day lands and `revlake run` (ingest + incremental build + publish) is timed,
 against `revlake build --full` of the same workspace right after it (same run, alternating).
-The two published builds' gold tables are compared row by row. Each repeat's copy sits
+The two published builds' gold tables are compared row by row. Beside it, on a fresh
+copy, the day's ingest and a build forced incremental whatever share of the model time
+it feeds (`max_incremental_share=1.0`) are timed: what the planner's rule weighs. Each
+repeat's copy sits
 at the path the first drop was built at, as a user's workspace stays where it is: dbt
 keeps its parsed project from one build to the next only while the profile (which names
 the build file's path) is unchanged, so a copy elsewhere would pay a full parse (≈ 5 s at
@@ -342,54 +345,96 @@ def prepare_daily(root: Path, customers: int, seed: int) -> tuple[Workspace, Pat
     return workspace, folders[1]
 
 
+FORCED_INCREMENTAL_CHILD = """
+import sys
+from revlake.ingest import run_ingest
+from revlake.transform.build import build_tenant
+from revlake.workspace import Workspace
+workspace = Workspace.open(sys.argv[1])
+if run_ingest(workspace, sys.argv[2]).exit_code:
+    raise SystemExit(3)
+summary = build_tenant(workspace, sys.argv[2], max_incremental_share=1.0)
+raise SystemExit(0 if summary.published else 4)
+"""
+"""Ingest and a build forced incremental whatever share of the model time it feeds."""
+
+
+def timed_forced_incremental(workspace: Workspace) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB, exit code) of ingest + an incremental build forced
+    past the planner's rule (`max_incremental_share=1.0`), in a child process."""
+    command = [sys.executable, "-c", FORCED_INCREMENTAL_CHILD, str(workspace.root), TENANT]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def fresh_day(base: Workspace, at: Path, day: Path) -> Workspace:
+    """A copy of the first drop's workspace at `at` (where it was built) with the day landed."""
+    shutil.rmtree(at, ignore_errors=True)
+    workspace = copy_workspace_folder(base, at)
+    shutil.copytree(day, workspace.landing_dir(TENANT), dirs_exist_ok=True)
+    return workspace
+
+
 def daily_main(args: argparse.Namespace) -> int:
     """`--daily`: a run after one day of new exports vs a full rebuild (module docstring)."""
     print(
-        f"{'customers':>10} {'daily run s':>12} {'run peak MiB':>13} {'full build s':>13} "
-        f"{'full peak MiB':>14} {'run/full':>9} {'models':>8} {'gold equal':>11}"
+        f"{'customers':>10} {'daily run s':>12} {'run models':>11} {'forced incr. s':>15} "
+        f"{'incr. models':>13} {'full build s':>13} {'run/full':>9} {'incr./full':>11} "
+        f"{'peak MiB':>9} {'gold equal':>11}"
     )
     for customers in (int(p) for p in args.customers.split(",") if p.strip()):
         with tempfile.TemporaryDirectory(prefix="revlake-bench-daily-") as tmp:
             root = Path(tmp)
             first, day = prepare_daily(root, customers, args.seed)
             base = copy_workspace_folder(first, root / "first-drop")
-            runs, fulls, run_peaks, full_peaks, ratios = [], [], [], [], []
-            models, equal = "", True
+
+            runs, forced, fulls, peaks, run_ratios, forced_ratios = [], [], [], [], [], []
+            run_models, forced_models, equal = "", "", True
             for _ in range(args.repeats):
-                shutil.rmtree(first.root, ignore_errors=True)
-                workspace = copy_workspace_folder(base, first.root)
-                shutil.copytree(day, workspace.landing_dir(TENANT), dirs_exist_ok=True)
+                workspace = fresh_day(base, first.root, day)
                 run_s, run_peak, code = timed_build(workspace, args.threads, command_name="run")
                 if code != 0:
                     print(f"revlake run failed (exit {code}) at {customers} customers")
                     return 1
-                incremental = current_snapshot_path(workspace)
-                models = rebuilt_models(workspace)
+                chosen, run_models = current_snapshot_path(workspace), rebuilt_models(workspace)
                 full_s, full_peak, code = timed_build(workspace, args.threads)
                 if code != 0:
                     print(f"revlake build --full failed (exit {code}) at {customers} customers")
                     return 1
-                differing = [
-                    c.table
-                    for c in compare_gold(current_snapshot_path(workspace), incremental)
-                    if not c.equal
-                ]
-                equal = equal and not differing
+                full = root / "full.duckdb"
+                shutil.move(current_snapshot_path(workspace), full)
+                equal = equal and all(c.equal for c in compare_gold(full, chosen))
+                workspace = fresh_day(base, first.root, day)
+                forced_s, forced_peak, code = timed_forced_incremental(workspace)
+                if code != 0:
+                    print(f"the forced incremental build failed (exit {code}) at {customers}")
+                    return 1
+                forced_models = rebuilt_models(workspace)
+                incremental = current_snapshot_path(workspace)
+                equal = equal and all(c.equal for c in compare_gold(full, incremental))
                 runs.append(run_s)
+                forced.append(forced_s)
                 fulls.append(full_s)
-                run_peaks.append(run_peak)
-                full_peaks.append(full_peak)
-                ratios.append(run_s / full_s)
-                shutil.rmtree(workspace.root)
+                peaks.append(max(run_peak, full_peak, forced_peak))
+                run_ratios.append(run_s / full_s)
+                forced_ratios.append(forced_s / full_s)
+                full.unlink()
+            shutil.rmtree(first.root, ignore_errors=True)
             print(
-                f"{customers:>10,} {statistics.median(runs):>12.1f} {max(run_peaks):>13,.0f} "
-                f"{statistics.median(fulls):>13.1f} {max(full_peaks):>14,.0f} "
-                f"{statistics.median(ratios):>9.0%} {models:>8} {'yes' if equal else 'NO':>11}",
+                f"{customers:>10,} {statistics.median(runs):>12.1f} {run_models:>11} "
+                f"{statistics.median(forced):>15.1f} {forced_models:>13} "
+                f"{statistics.median(fulls):>13.1f} {statistics.median(run_ratios):>9.0%} "
+                f"{statistics.median(forced_ratios):>11.0%} {max(peaks):>9,.0f} "
+                f"{'yes' if equal else 'NO':>11}",
                 flush=True,
             )
     print(
-        "(medians of the repeats; run/full = median of each repeat's ratio; models = "
-        "rebuilt/all in the run's build; gold equal = every gold table row by row)"
+        "(medians of the repeats; daily run = `revlake run` (ingest + the build the planner "
+        "chose + publish); forced incr. = ingest + an incremental build whatever its share; "
+        "ratios = median of each repeat's ratio; models = rebuilt/all; gold equal = both "
+        "published builds' gold tables equal the full rebuild's, row by row)"
     )
     return 0
 
