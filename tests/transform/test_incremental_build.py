@@ -135,9 +135,12 @@ def test_the_first_build_is_full_and_each_drop_after_it_incremental(sequence: Se
     assert modes.pop("again") is BuildMode.UP_TO_DATE
     assert set(modes.values()) == {BuildMode.INCREMENTAL}, modes
     first = sequence.builds["initial"]
+    assert any(n.resource_type == "unit_test" for n in first.invocation.nodes)
     for step, build in sequence.builds.items():
         if build.plan and build.plan.mode is BuildMode.INCREMENTAL:
             assert 0 < build.models_total < first.models_total, step
+            # the unit tests passed in the build of the same project, dbt and vars
+            assert not any(n.resource_type == "unit_test" for n in build.invocation.nodes)
 
 
 def test_incremental_builds_equal_a_full_rebuild_row_by_row(sequence: Sequence) -> None:

@@ -22,6 +22,7 @@ from revlake.transform.coverage import CoverageReport, coverage_report, write_co
 from revlake.transform.entities import contract_vars
 from revlake.transform.formats import VAR_NAME, format_vars
 from revlake.transform.incremental import (
+    INCREMENTAL_EXCLUDES,
     MAX_INCREMENTAL_SHARE,
     BuildMode,
     BuildPlan,
@@ -201,7 +202,7 @@ def _build_locked(
         command += ["--full-refresh"]
     elif selection:
         # every test touching a rebuilt model: its other parents are in the copy
-        command += ["--select", selection]
+        command += ["--select", selection, *INCREMENTAL_EXCLUDES]
     invocation = invoke_dbt(
         command,
         project_dir=PROJECT_DIR,

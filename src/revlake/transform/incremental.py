@@ -52,6 +52,12 @@ expected to take in an incremental build: it hashes all its inputs again to find
 partitions (measured at 100k customers with one day of exports, 1.2% of the partitions:
 23–39% of the whole build's time for the revenue schedule and the two receivables facts)."""
 
+INCREMENTAL_EXCLUDES = ("--exclude-resource-type", "unit_test")
+"""What an incremental build leaves out of `dbt build`: dbt's unit tests check the models'
+SQL on fixed rows, not the data, and an incremental build runs the very project, dbt
+version and vars (the digest) whose build already passed them (13 unit tests, 3.7 s of
+node time in a day's build at 100k customers)."""
+
 STATE_SCHEMA = "revlake_build"
 """Schema of a snapshot that holds its build state (not a dbt model; never served)."""
 PARTITIONS_SCHEMA = "revlake_partitions"

@@ -31,6 +31,7 @@ from revlake.transform.build import (
 )
 from revlake.transform.coverage import CoverageReport, coverage_report, write_coverage
 from revlake.transform.incremental import (
+    INCREMENTAL_EXCLUDES,
     MAX_INCREMENTAL_SHARE,
     BuildMode,
     copy_published,
@@ -144,7 +145,7 @@ def _build_locked(
             # the models not rebuilt are read from the published build
             copy_published(current, building, planned.previous, PUBLISHED_SCHEMAS)
             rs.register_build_tables(session, building, PUBLISHED_SCHEMAS, work / "published")
-            dbt_command += ["--select", str(planned.plan.selection)]
+            dbt_command += ["--select", str(planned.plan.selection), *INCREMENTAL_EXCLUDES]
         invocation = rs.run_dbt_on_spark(
             work,
             command=dbt_command,
