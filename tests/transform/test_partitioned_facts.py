@@ -16,7 +16,13 @@ from revlake.transform.incremental import (
     manifest_partitioned,
 )
 
-PARTITIONED = ("fct_revenue_schedule", "fct_ar_balance_events", "fct_ar_invoices")
+PARTITIONED = (
+    "fct_revenue_schedule",
+    "fct_ar_balance_events",
+    "fct_ar_invoices",
+    "fct_opportunity_stage_history",
+    "int_leads",
+)
 MODELS = Path(__file__).parents[2] / "src/revlake/transform/dbt_project/models"
 
 
