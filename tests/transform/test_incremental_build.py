@@ -52,6 +52,8 @@ class Sequence:
     compared: dict[str, list[str]] = field(default_factory=dict)  # step → differences
     tables_compared: dict[str, int] = field(default_factory=dict)
     sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # step → file, compact
+    # step → partitioned model it rebuilt → (partitions recomputed, partitions held)
+    partitions: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
 
 
 def _corrected_invoices(exports: Path, out: Path) -> Path:
@@ -75,6 +77,77 @@ def _crm_change(exports: Path, out: Path, stage: str = "Negotiation/Review") -> 
     name = stage.split("/")[0].replace(" ", "_")
     write_csv(out / "crm" / f"Opportunity_changed_{name}.csv", header, [deal])
     return out
+
+
+def _crm_day(exports: Path, out: Path) -> Path:
+    """A later day of CRM exports: a lead corrected (another source, no campaign) and a new
+    one; an open deal closed won on a day after every other record (the source's as-of date
+    moves), with its stage history record."""
+    header, rows = csv_rows(exports / "crm/Lead.csv")
+    source, campaign, key = (header.index(c) for c in ("LeadSource", "Campaign_ID__c", "Id"))
+    corrected, new = list(rows[0]), list(rows[1])
+    corrected[source], corrected[campaign] = "Partner Referral", ""
+    new[key] = new[key][:-4] + "9999"
+    write_csv(out / "crm" / "Lead_changed.csv", header, [corrected, new])
+    header, rows = csv_rows(exports / "crm/Opportunity.csv")
+    closed = header.index("IsClosed")
+    deal = list([r for r in rows if r[closed] == "false"][1])
+    for column, value in (
+        ("StageName", "Closed Won"),
+        ("IsClosed", "true"),
+        ("IsWon", "true"),
+        ("Probability", "100"),
+        ("CloseDate", "2026-01-03"),
+        ("LastStageChangeDate", "2026-01-03 10:00:00"),
+    ):
+        deal[header.index(column)] = value
+    write_csv(out / "crm" / "Opportunity_changed_Closed.csv", header, [deal])
+    amount, owner = deal[header.index("Amount")], deal[header.index("OwnerId")]
+    header, _ = csv_rows(exports / "crm/OpportunityHistory.csv")
+    record = {
+        "Id": "008RL9999999999999",
+        "OpportunityId": deal[0],
+        "CreatedDate": "2026-01-03 10:00:00",
+        "StageName": "Closed Won",
+        "Amount": amount,
+        "Probability": "100",
+        "CloseDate": "2026-01-03",
+        "CreatedById": owner,
+    }
+    write_csv(out / "crm" / "OpportunityHistory_changed.csv", header, [[record[c] for c in header]])
+    return out
+
+
+def _changed_partitions(snapshot: Path, model: str) -> tuple[int, int]:
+    """(partitions the model's last incremental run recomputed, partitions it holds)."""
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        got = con.execute(
+            f'select (select count(*) from {PARTITIONS_SCHEMA}."{model}__changed"), '
+            f'(select count(*) from {PARTITIONS_SCHEMA}."{model}")'
+        ).fetchone()
+    assert got is not None
+    return int(got[0]), int(got[1])
+
+
+def _partitions_recomputed(build: BuildSummary) -> dict[str, tuple[int, int]]:
+    """What each partitioned model an incremental build ran recomputed (none in a full one)."""
+    if build.plan is None or build.plan.mode is not BuildMode.INCREMENTAL:
+        return {}
+    assert build.snapshot is not None
+    with duckdb.connect(str(build.snapshot), read_only=True) as con:
+        kept = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [PARTITIONS_SCHEMA],
+            ).fetchall()
+        }
+    rebuilt = {n.name for n in build.invocation.of_type("model")}
+    return {
+        m: _changed_partitions(build.snapshot, m)
+        for m in sorted(rebuilt)
+        if m in kept and f"{m}__changed" in kept
+    }
 
 
 def _compare_with_full(sequence: Sequence, step: str) -> None:
@@ -112,6 +185,7 @@ def sequence(
         ("late", late_files(exports, root / "late")),
         ("corrected", _corrected_invoices(exports, root / "corrected")),
         ("crm-only", _crm_change(exports, root / "crm")),
+        ("crm-day", _crm_day(exports, root / "crm-day")),
     ]
     for step, folder in steps:
         land(workspace, TENANT, folder)
@@ -123,7 +197,8 @@ def sequence(
         state = read_state(snapshot)
         assert state is not None
         run.sizes[step] = (snapshot.stat().st_size, state.compact_bytes)
-        if step in {folders[-1].name, "crm-only"}:
+        run.partitions[step] = _partitions_recomputed(run.builds[step])
+        if step in {folders[-1].name, "crm-only", "crm-day"}:
             _compare_with_full(run, step)
     run.builds["again"] = build_tenant(workspace, TENANT, max_incremental_share=1.0)
     yield run
@@ -144,7 +219,7 @@ def test_the_first_build_is_full_and_each_drop_after_it_incremental(sequence: Se
 
 
 def test_incremental_builds_equal_a_full_rebuild_row_by_row(sequence: Sequence) -> None:
-    assert len(sequence.compared) == 2 and "crm-only" in sequence.compared
+    assert len(sequence.compared) == 3 and "crm-day" in sequence.compared
     for step, differences in sequence.compared.items():
         assert not differences, f"{step}:\n" + "\n".join(differences)
         # silver and gold: dozens of tables, not a vacuous comparison
@@ -218,6 +293,52 @@ def test_partitioned_facts_recompute_only_the_partitions_whose_inputs_changed(
         # the corrected invoices change no subscription period
         customers, every = changed("int_customer_months_aggregated")
         assert customers <= 2 and every > 20
+
+
+def test_a_deal_moving_stage_recomputes_only_its_own_partitions(sequence: Sequence) -> None:
+    """The CRM-only step moves one open deal (its as-of date unchanged): the stage history
+    recomputes that deal alone, not the other deals, and the leads are not rebuilt at all;
+    a daily drop recomputes the deals and leads it carries (and the open deals when the
+    as-of date moves), not every one."""
+    build = sequence.builds["crm-only"]
+    snapshot = build.snapshot
+    assert snapshot is not None
+    header, (deal,) = csv_rows(sequence.root / "crm/crm/Opportunity_changed_Negotiation.csv")
+    deal_id = deal[header.index("Id")]
+    recomputed, every = _changed_partitions(snapshot, "fct_opportunity_stage_history")
+    assert recomputed == 1 and every > 20
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        # the one partition is the deal's
+        hit = con.execute(
+            f'select count(*) from {PARTITIONS_SCHEMA}."fct_opportunity_stage_history__changed" '
+            "where partition_key = hash(?::varchar)",
+            [deal_id.strip()],
+        ).fetchone()
+    assert hit == (1,)
+    assert "int_leads" not in sequence.partitions["crm-only"]
+
+
+def test_a_day_of_crm_exports_recomputes_the_leads_and_deals_it_changed(
+    sequence: Sequence,
+) -> None:
+    """The CRM day corrects a lead and adds one (two lead partitions) and closes a deal on a
+    later day, which moves Salesforce's as-of date: the stage history recomputes that deal
+    and the open Salesforce deals (their current stage runs to the as-of date), never the
+    closed deals. The identity test compares this step with a full rebuild."""
+    recomputed = sequence.partitions["crm-day"]
+    leads, every_lead = recomputed["int_leads"]
+    assert leads == 2 and every_lead > 100
+    snapshot = sequence.builds["crm-day"].snapshot
+    assert snapshot is not None
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        got = con.execute(
+            f"select count(*) filter (where stage_category = 'open' and source_system = "
+            f"'salesforce'), count(*) from {SILVER_SCHEMA}.int_opportunities"
+        ).fetchone()
+    assert got is not None
+    open_salesforce, deals = got
+    deals_recomputed, _ = recomputed["fct_opportunity_stage_history"]
+    assert deals_recomputed == open_salesforce + 1 and deals_recomputed < deals / 2
 
 
 def test_a_crm_change_leaves_the_revenue_models_alone(sequence: Sequence) -> None:

@@ -23,6 +23,8 @@ PARTITIONED = (
     "fct_tax_lines",
     "int_customer_months_aggregated",
     "fct_ar_payment_attempts",
+    "fct_opportunity_stage_history",
+    "int_leads",
 )
 MODELS = Path(__file__).parents[2] / "src/revlake/transform/dbt_project/models"
 

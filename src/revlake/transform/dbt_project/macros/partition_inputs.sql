@@ -128,3 +128,41 @@
   select p.invoice_id as partition_key, hash(p) as row_hash
   from {{ ref('int_payments') }} as p
 {%- endmacro %}
+
+{#- fct_opportunity_stage_history, by opportunity: the opportunity's stage history records
+    and its opportunity record (source, stage, dates, amount), with its source's as-of date
+    only where the model uses it: an open deal (its current stage's days_in_stage runs to
+    the as-of date), so that a closed deal's partition is left alone when the date moves. -#}
+{% macro opportunity_stage_history_partition_inputs() -%}
+  select h.opportunity_id as partition_key, hash(h) as row_hash
+  from {{ ref('int_opportunity_stage_history') }} as h
+  where h.opportunity_id is not null
+  union all
+  select o.opportunity_id as partition_key, hash(o) as row_hash
+  from (
+    select
+      * exclude (as_of_date),
+      case when stage_category = 'open' then as_of_date end as open_as_of_date
+    from {{ ref('int_opportunities') }}
+  ) as o
+{%- endmacro %}
+
+{#- int_leads, by lead: the lead's records (Salesforce's latest, every record of a mapped
+    file's lead, deduplicated in the model) and, for a Salesforce lead, the platform of its
+    campaign in the ad reports (its channel). -#}
+{% macro leads_partition_inputs() -%}
+  select l.lead_id as partition_key, hash(l) as row_hash
+  from (
+    select s.*, c.platform as campaign_platform
+    from {{ ref('stg_salesforce__leads') }} as s
+    left join (
+      select campaign_id, min(platform) as platform
+      from {{ ref('int_marketing_spend') }}
+      group by campaign_id
+    ) as c on c.campaign_id = s.campaign_id
+  ) as l
+  union all
+  select g.lead_id as partition_key, hash(g) as row_hash
+  from {{ ref('stg_generic__leads') }} as g
+  where g.lead_id is not null
+{%- endmacro %}

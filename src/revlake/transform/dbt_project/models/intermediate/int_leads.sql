@@ -5,6 +5,15 @@
 -- otherwise its lead source, lower-cased with spaces as `_` (`Partner Referral` →
 -- partner_referral); no source → unknown. A lead without a created date is kept
 -- (has_created_date false): the funnel cannot place it in a month and says so.
+-- Partitioned by lead_id (macros/partitioned.sql): a lead's row is computed from its own
+-- records only (a mapped file's lead deduplicated per source and lead_id) and, beyond them,
+-- from the ad-report platform of its campaign: that platform is hashed with the lead's
+-- record, so a lead is recomputed when its record or its campaign's platform changed.
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_partitions('lead_id', revlake.leads_partition_inputs()) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.leads_partition_inputs()) }}"
+) }}
 with campaigns as (
   select campaign_id, min(platform) as platform
   from {{ ref('int_marketing_spend') }}
@@ -14,6 +23,7 @@ with campaigns as (
 salesforce as (
   select 'salesforce' as source_system, l.*
   from {{ ref('stg_salesforce__leads') }} as l
+  where {{ revlake.in_changed_partitions('l.lead_id') }}
 ),
 
 generic as (
@@ -44,6 +54,7 @@ generic as (
       ) as recency_rank
     from {{ ref('stg_generic__leads') }} as g
     where g.lead_id is not null
+      and {{ revlake.in_changed_partitions('g.lead_id') }}
   ) as g
   where g.recency_rank = 1
 ),

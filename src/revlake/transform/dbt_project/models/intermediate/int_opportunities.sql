@@ -4,6 +4,9 @@
 -- stage category (open / won / lost), the amount in the deal's currency and flags for
 -- bad amounts and dates (kept, never dropped). Channel: the converted lead's channel,
 -- else the opportunity's own lead source, else unknown.
+-- Not partitioned (macros/partitioned.sql): every row carries its source's as_of_date, a
+-- maximum over all of the source's deals that moves with each day of new exports, so such
+-- a day would recompute every partition of the source: hashing first would cost more.
 with sf_lead_channel as (
   select converted_opportunity_id as opportunity_id, min(channel_id) as channel_id
   from {{ ref('int_leads') }}

@@ -5,8 +5,20 @@
 -- HubSpot (derived: the current stage, entered at creation or, when closed, at close).
 -- days_in_stage: entered → next entry; for the current stage of an open deal, entered →
 -- as_of_date; null for a closing (won/lost) stage.
+-- Partitioned by opportunity (macros/partitioned.sql): every row of a deal is computed from
+-- that deal's history records and opportunity record only (the windows and the join are
+-- per opportunity_id). Beyond its own rows it depends on its source's as-of date, for an
+-- open deal only (days_in_stage of the current stage): the date is in the hash of open
+-- deals, so an incremental build recomputes the deals whose records changed and the open
+-- deals of a source whose as-of date moved, never the closed deals left as they were.
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_partitions('opportunity_id', revlake.opportunity_stage_history_partition_inputs()) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.opportunity_stage_history_partition_inputs()) }}"
+) }}
 with opps as (
   select * from {{ ref('int_opportunities') }}
+  where {{ revlake.in_changed_partitions('opportunity_id') }}
 ),
 
 sf_history as (
@@ -22,6 +34,7 @@ sf_history as (
     ) as previous_stage
   from {{ ref('int_opportunity_stage_history') }} as h
   where h.opportunity_id is not null
+    and {{ revlake.in_changed_partitions('h.opportunity_id') }}
 ),
 
 entries as (

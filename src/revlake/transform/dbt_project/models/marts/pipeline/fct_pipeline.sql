@@ -7,6 +7,10 @@
 -- pipeline_amount_rc: THE amount every open-pipeline figure counts (kpi_pipeline, the deal
 -- scores, the forecast): amount_rc, or — when the CRM records no amount (MavenTech records a
 -- value only at close) — the product's list price converted the same way.
+-- Not partitioned (macros/partitioned.sql): every row carries its source's as_of_date
+-- (int_opportunities), so a day that moves it changes every row of the source; the exact
+-- inputs of a deal (its record, current stage, the FX rates of its valuation date) would
+-- also cost about what the model does.
 {%- set rc = var('reporting_currency', 'USD') %}
 with opps as (
   select * from {{ ref('int_opportunities') }}

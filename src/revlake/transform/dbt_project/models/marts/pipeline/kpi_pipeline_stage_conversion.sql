@@ -5,6 +5,10 @@
 -- stages (average position of the stage in the deals' histories).
 -- Ratios are rounded as decimals (cast, then round half away from zero): rounding a
 -- double directly differs between DuckDB and Spark at half-way values such as 70.725.
+-- Not partitioned (macros/partitioned.sql): a row aggregates every deal of its source that
+-- entered the stage (with each deal's whole history), so no key splits the inputs below
+-- the row itself; one deal recomputes every stage it reached, and the open deals' days in
+-- stage (the as-of date) every stage they reached, most rows on any day.
 with history as (
   select * from {{ ref('fct_opportunity_stage_history') }}
 ),
