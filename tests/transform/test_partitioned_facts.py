@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from revlake.transform.incremental import (
     PARTITIONED_FLOOR,
+    PARTITIONS_SCHEMA,
     BuildState,
+    copy_published,
     expected_seconds,
     manifest_partitioned,
 )
@@ -90,3 +93,27 @@ def test_the_partitioned_facts_are_incremental_on_duckdb_only_and_unit_tested_wh
         if f"model: {name}\n" in unit_tests:
             block = unit_tests.split(f"model: {name}\n", 1)[1].split("given:", 1)[0]
             assert "is_incremental: false" in block, name
+
+
+def test_a_copy_keeps_the_hashes_but_not_what_the_published_build_recomputed(
+    tmp_path: Path,
+) -> None:
+    published, build = tmp_path / "published.duckdb", tmp_path / "build.duckdb"
+    with duckdb.connect(str(published)) as con:
+        con.execute(f"create schema {PARTITIONS_SCHEMA}")
+        for table in ("fct_d", "fct_d__changed", "fct_d__now"):
+            con.execute(f'create table {PARTITIONS_SCHEMA}."{table}" (partition_key ubigint)')
+    previous = BuildState(inputs_digest="d", bronze={}, reads={}, relations=())
+    for state in (None, previous):  # a --select build's copy, an incremental one's
+        copy_published(published, build, state, ("silver", "gold"))
+        with duckdb.connect(str(build), read_only=True) as con:
+            tables = con.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [PARTITIONS_SCHEMA],
+            ).fetchall()
+        assert tables == [("fct_d",)]
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from information_schema.tables where table_schema = ?",
+            [PARTITIONS_SCHEMA],
+        ).fetchone() == (3,)

@@ -35,10 +35,16 @@ from revlake.transform.catalog import schema_tables
 from revlake.transform.parse_cache import project_digest
 from revlake.transform.runner import NodeResult
 
-MAX_INCREMENTAL_SHARE = 0.5
-"""An incremental build whose models took more than this share of the last build's model
-time is done as a full build (measured: rebuilding 70 of 132 models on a copy took 1.8× a
-full build at 100k customers; docs/PERFORMANCE.md)."""
+MAX_INCREMENTAL_SHARE = 0.75
+"""An incremental build whose models are expected to take more than this share of the last
+build's model time is done as a full build. Measured at 100k customers (docs/PERFORMANCE.md,
+"Partitioned facts at 100k"): a day of exports expected at 51% of the model time took 61%
+of a full build's wall time, ingest and publish included (median of 3); the fixed part
+(ingest, the copy, dbt's start, publishing) is ≈ 17% of a full build, so the two meet near
+95%. The margin is for the days the copy outgrows its compact size and is rewritten
+(`COMPACT_GROWTH`, ≈ 12 s at 100k). (Before the facts were partitioned, dbt parsed the
+project again in every copied workspace and every daily copy was rewritten: 70 models
+rebuilt on a copy took 1.8× a full build.)"""
 
 KEYED_FLOOR = 0.15
 """The least share of its whole build's time a keyed staging model is expected to take in
@@ -443,10 +449,29 @@ def copy_published(
     published: Path, build: Path, previous: BuildState | None, schemas: Iterable[str]
 ) -> None:
     """Start a partial build from a copy of the published build; with `previous` (an
-    incremental build) only what a fresh build holds is kept (`keep_only_models`)."""
+    incremental build) only what a fresh build holds is kept (`keep_only_models`). Either
+    way the copy keeps no record of what the published build's partitioned facts
+    recomputed: a build's `<model>__changed` tables are its own."""
     shutil.copyfile(published, build)
     if previous is not None:
         keep_only_models(build, previous.relations, schemas)
+    else:
+        con = duckdb.connect(str(build))
+        try:
+            drop_recomputed_partitions(con)
+        finally:
+            con.close()
+
+
+def drop_recomputed_partitions(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the tables that say what a build's partitioned facts recomputed
+    (`<model>__changed`, and any `<model>__now` a failed run left), keeping their hashes."""
+    for (name,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = ?",
+        [PARTITIONS_SCHEMA],
+    ).fetchall():
+        if not _partition_hashes(str(name)):
+            con.execute(f'drop table "{PARTITIONS_SCHEMA}"."{name}"')
 
 
 def read_state(snapshot: Path | None) -> BuildState | None:
@@ -618,16 +643,13 @@ def keep_only_models(build: Path, relations: Iterable[str], schemas: Iterable[st
     dropped: list[str] = []
     con = duckdb.connect(str(build))
     try:
+        drop_recomputed_partitions(con)  # the published build's, not this one's
         found = con.execute(
             "select table_schema, table_name, table_type from information_schema.tables "
             "where table_catalog = current_database()"
         ).fetchall()
         for schema, name, kind in found:
             qualified = f"{schema}.{name}".lower()
-            if str(schema).lower() == PARTITIONS_SCHEMA and not _partition_hashes(str(name)):
-                # the partitions the published build recomputed: not this build's
-                con.execute(f'drop table if exists "{schema}"."{name}"')
-                continue
             if str(schema).lower() in (STATE_SCHEMA, PARTITIONS_SCHEMA) or qualified in keep:
                 continue
             if str(schema).lower() != "main":  # model schemas and what later steps added
