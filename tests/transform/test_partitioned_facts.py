@@ -38,7 +38,15 @@ def _manifest(tmp_path: Path) -> Path:
         "model.revlake.stg_a": {"name": "stg_a", "config": {"pre-hook": []}},
         "model.revlake.int_b": {"name": "int_b", "config": {}},
         "model.revlake.int_c": {"name": "int_c", "config": {}},
-        "model.revlake.fct_d": {"name": "fct_d", "config": {"pre-hook": [hook]}},
+        "model.revlake.fct_d": {
+            "name": "fct_d",
+            "config": {"materialized": "incremental", "pre-hook": [hook]},
+        },
+        # the same model built on Spark: a table, rebuilt whole
+        "model.revlake.fct_s": {
+            "name": "fct_s",
+            "config": {"materialized": "table", "pre-hook": [hook]},
+        },
         "model.revlake.fct_e": {"name": "fct_e", "config": {"pre-hook": [{"sql": "select 1"}]}},
     }
     parents = {

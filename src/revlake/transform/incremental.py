@@ -56,7 +56,7 @@ PARTITIONED_FLOOR = 0.4
 """The least share of its whole build's time a partitioned fact (macros/partitioned.sql) is
 expected to take in an incremental build: it hashes all its inputs again to find the changed
 partitions (measured at 100k customers with one day of exports, 1.2% of the partitions:
-23–39% of the whole build's time for the revenue schedule and the two receivables facts)."""
+13–52% per fact, 29% for the eight together; docs/PERFORMANCE.md)."""
 
 INCREMENTAL_EXCLUDES = ("--exclude-resource-type", "unit_test")
 """What an incremental build leaves out of `dbt build`: dbt's unit tests check the models'
@@ -534,8 +534,9 @@ def _partition_hashes(table: str) -> bool:
 
 def manifest_partitioned(manifest: Path) -> dict[str, frozenset[str]]:
     """The partitioned facts of dbt's manifest of the last build (macros/partitioned.sql:
-    their pre-hook deletes the changed partitions), each with every model it is built from
-    (its ancestors and itself); empty when there is no manifest."""
+    incremental models whose pre-hook deletes the changed partitions; on Spark they are
+    tables, rebuilt whole), each with every model it is built from (its ancestors and
+    itself); empty when there is no manifest."""
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -544,9 +545,12 @@ def manifest_partitioned(manifest: Path) -> dict[str, frozenset[str]]:
     parents: dict[str, list[str]] = data.get("parent_map", {})
     found: dict[str, frozenset[str]] = {}
     for uid, node in nodes.items():
-        hooks = node.get("config", {}).get("pre-hook", [])
-        if not uid.startswith("model.") or not any(
-            "delete_changed_partitions" in str(h.get("sql", "")) for h in hooks
+        config = node.get("config", {})
+        hooks = config.get("pre-hook", [])
+        if (
+            not uid.startswith("model.")
+            or config.get("materialized") != "incremental"
+            or not any("delete_changed_partitions" in str(h.get("sql", "")) for h in hooks)
         ):
             continue
         seen, stack = {uid}, [uid]

@@ -13,14 +13,16 @@
   every partition whose hash changed, appeared or disappeared; the model reads only the
   inputs of those partitions (`in_changed_partitions`) and dbt appends the result; the
   post-hook keeps the new hashes. A full build computes them all in the post-hook. The
-  partitions the last incremental run recomputed stay in `<model>__changed` (a full
-  build has none), so what a build did can be checked afterwards.
+  partitions an incremental run recomputed stay in `<model>__changed` of its build (a
+  full build has none; a copy drops the published build's), so what a build did can be
+  checked afterwards.
 
   The changed set is derived from the inputs themselves, not traced from load ids, so it
   holds whatever changed them: a new load of any source, a file mapped onto the data
   contract, a late record, a corrected export. Whatever a fact reads beyond its
-  partition's rows (a setting, a calendar bound) is in the build's digest: a change there
-  is a full build. `whole_if` (a SQL condition) rebuilds every partition when the
+  partition's rows is hashed into the partitions that use it (an FX rate, an as-of date:
+  macros/partition_inputs.sql) or is in the build's digest (a setting, a calendar bound:
+  a change there is a full build). `whole_if` (a SQL condition) rebuilds every partition when the
   partitioning does not hold for the data at hand (e.g. an invoice id under two customers).
 
   Usage, at the top of the model:
