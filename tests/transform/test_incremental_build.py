@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from revlake.cli.app import app
 from revlake.demo.drops import split_daily_drops, write_csv
 from revlake.transform.build import BuildSummary, build_tenant
+from revlake.transform.catalog import schema_tables
 from revlake.transform.incremental import (
     COMPACT_GROWTH,
     PARTITIONS_SCHEMA,
@@ -65,6 +66,17 @@ def _corrected_invoices(exports: Path, out: Path) -> Path:
     first[due] = first[due].replace("2024-", "2025-", 1)
     second[country] = "DE" if second[country] != "DE" else "FR"
     write_csv(out / "billing" / "invoices_corrected.csv", header, [first, second])
+    return out
+
+
+def _invoice_moved(exports: Path, out: Path) -> Path:
+    """One subscription invoice exported again under another customer: its subscription now
+    appears under two customers, where the receivables facts cannot be cut by customer."""
+    header, rows = csv_rows(exports / "billing/invoices.csv")
+    customer, subscription = header.index("Customer"), header.index("Subscription")
+    moved = list(next(r for r in rows if r[subscription]))
+    moved[customer] = next(r[customer] for r in rows if r[customer] != moved[customer])
+    write_csv(out / "billing" / "invoices_moved.csv", header, [moved])
     return out
 
 
@@ -135,13 +147,7 @@ def _partitions_recomputed(build: BuildSummary) -> dict[str, tuple[int, int]]:
         return {}
     assert build.snapshot is not None
     with duckdb.connect(str(build.snapshot), read_only=True) as con:
-        kept = {
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = ?",
-                [PARTITIONS_SCHEMA],
-            ).fetchall()
-        }
+        kept = set(schema_tables(con, PARTITIONS_SCHEMA))
     rebuilt = {n.name for n in build.invocation.of_type("model")}
     return {
         m: _changed_partitions(build.snapshot, m)
@@ -186,6 +192,7 @@ def sequence(
         ("corrected", _corrected_invoices(exports, root / "corrected")),
         ("crm-only", _crm_change(exports, root / "crm")),
         ("crm-day", _crm_day(exports, root / "crm-day")),
+        ("moved", _invoice_moved(exports, root / "moved")),
     ]
     for step, folder in steps:
         land(workspace, TENANT, folder)
@@ -198,7 +205,7 @@ def sequence(
         assert state is not None
         run.sizes[step] = (snapshot.stat().st_size, state.compact_bytes)
         run.partitions[step] = _partitions_recomputed(run.builds[step])
-        if step in {folders[-1].name, "crm-only", "crm-day"}:
+        if step in {folders[-1].name, "crm-only", "crm-day", "moved"}:
             _compare_with_full(run, step)
     run.builds["again"] = build_tenant(workspace, TENANT, max_incremental_share=1.0)
     yield run
@@ -219,7 +226,7 @@ def test_the_first_build_is_full_and_each_drop_after_it_incremental(sequence: Se
 
 
 def test_incremental_builds_equal_a_full_rebuild_row_by_row(sequence: Sequence) -> None:
-    assert len(sequence.compared) == 3 and "crm-day" in sequence.compared
+    assert len(sequence.compared) == 4 and "moved" in sequence.compared
     for step, differences in sequence.compared.items():
         assert not differences, f"{step}:\n" + "\n".join(differences)
         # silver and gold: dozens of tables, not a vacuous comparison
@@ -280,12 +287,23 @@ def test_partitioned_facts_recompute_only_the_partitions_whose_inputs_changed(
     rebuilt = sequence.partitions["corrected"]
     assert "fct_ar_payment_attempts" not in rebuilt and "fct_revenue_schedule" in rebuilt
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        kept = con.execute(
-            "select table_name from information_schema.tables where table_schema = ?",
-            [PARTITIONS_SCHEMA],
-        ).fetchall()
-    assert ("fct_ar_payment_attempts",) in kept
-    assert ("fct_ar_payment_attempts__changed",) not in kept
+        kept = schema_tables(con, PARTITIONS_SCHEMA)
+    assert "fct_ar_payment_attempts" in kept
+    assert "fct_ar_payment_attempts__changed" not in kept
+
+
+def test_a_subscription_under_two_customers_recomputes_every_customer(
+    sequence: Sequence,
+) -> None:
+    """An invoice moved to another customer leaves its subscription under two: the
+    receivables facts are recomputed for every customer (their cut does not hold), the
+    revenue schedule, cut by invoice, for that invoice alone; the identity test compares
+    the step with a full rebuild."""
+    recomputed = sequence.partitions["moved"]
+    for model in ("fct_ar_balance_events", "fct_ar_invoices"):
+        customers, every = recomputed[model]
+        assert customers == every > 20, model
+    assert recomputed["fct_revenue_schedule"][0] == 1
 
 
 def test_a_deal_moving_stage_recomputes_only_its_own_partitions(sequence: Sequence) -> None:

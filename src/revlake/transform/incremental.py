@@ -466,11 +466,8 @@ def copy_published(
 def drop_recomputed_partitions(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the tables that say what a build's partitioned facts recomputed
     (`<model>__changed`, and any `<model>__now` a failed run left), keeping their hashes."""
-    for (name,) in con.execute(
-        "select table_name from information_schema.tables where table_schema = ?",
-        [PARTITIONS_SCHEMA],
-    ).fetchall():
-        if not _partition_hashes(str(name)):
+    for name in schema_tables(con, PARTITIONS_SCHEMA):
+        if not _partition_hashes(name):
             con.execute(f'drop table "{PARTITIONS_SCHEMA}"."{name}"')
 
 
@@ -488,12 +485,20 @@ def read_state(snapshot: Path | None) -> BuildState | None:
         con.close()
 
 
-def manifest_downstream(manifest: Path) -> Callable[[tuple[str, ...]], set[str]] | None:
-    """Models downstream of given models (themselves included), from dbt's manifest of the
-    last build; None when there is no readable manifest."""
+def _manifest_json(manifest: Path) -> dict[str, Any] | None:
+    """dbt's manifest of the last build, parsed; None when there is none readable."""
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def manifest_downstream(manifest: Path) -> Callable[[tuple[str, ...]], set[str]] | None:
+    """Models downstream of given models (themselves included), from dbt's manifest of the
+    last build; None when there is no readable manifest."""
+    data = _manifest_json(manifest)
+    if data is None:
         return None
     children: dict[str, list[str]] = data.get("child_map", {})
     names = {uid: uid.split(".")[-1] for uid in data.get("nodes", {}) if uid.startswith("model.")}
@@ -515,10 +520,7 @@ def manifest_downstream(manifest: Path) -> Callable[[tuple[str, ...]], set[str]]
 def manifest_keyed(manifest: Path) -> frozenset[str]:
     """The keyed staging models (dbt incremental models, macros/incremental.sql) of dbt's
     manifest of the last build; empty when there is none."""
-    try:
-        nodes = json.loads(manifest.read_text(encoding="utf-8")).get("nodes", {})
-    except (OSError, ValueError):
-        return frozenset()
+    nodes = (_manifest_json(manifest) or {}).get("nodes", {})
     return frozenset(
         str(node.get("name"))
         for uid, node in nodes.items()
@@ -537,10 +539,7 @@ def manifest_partitioned(manifest: Path) -> dict[str, frozenset[str]]:
     incremental models whose pre-hook deletes the changed partitions; on Spark they are
     tables, rebuilt whole), each with every model it is built from (its ancestors and
     itself); empty when there is no manifest."""
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    data = _manifest_json(manifest) or {}
     nodes: dict[str, dict[str, Any]] = data.get("nodes", {})
     parents: dict[str, list[str]] = data.get("parent_map", {})
     found: dict[str, frozenset[str]] = {}

@@ -4,15 +4,20 @@
   one (a new, corrected or removed record of any source) changes that partition's hash.
 -#}
 
+{#- Every row of `relation` (a model, or a subquery in parentheses) hashed whole, in the
+    partition of its `key` column. -#}
+{% macro hashed_rows(relation, key) -%}
+  select r.{{ key }} as partition_key, hash(r) as row_hash
+  from {{ relation }} as r
+{%- endmacro %}
+
 {#- fct_revenue_schedule, by invoice: the invoice, its lines, and the credit note parts of
     its lines (a credit part is counted in every invoice holding a line of its id, as the
     model joins credits to lines by line id). -#}
 {% macro revenue_schedule_partition_inputs() -%}
-  select i.invoice_id as partition_key, hash(i) as row_hash
-  from {{ ref('int_invoices') }} as i
+  {{ revlake.hashed_rows(ref('int_invoices'), 'invoice_id') }}
   union all
-  select l.invoice_id as partition_key, hash(l) as row_hash
-  from {{ ref('int_invoice_lines') }} as l
+  {{ revlake.hashed_rows(ref('int_invoice_lines'), 'invoice_id') }}
   union all
   select lines.invoice_id as partition_key, hash(c) as row_hash
   from {{ ref('int_credit_note_lines') }} as c
@@ -30,6 +35,14 @@
     customer). -#}
 {% macro invoice_customers() -%}
   select distinct invoice_id, customer_id from {{ ref('int_invoices') }}
+{%- endmacro %}
+
+{#- Every row of `relation` hashed whole, in the partition of the customer of the invoice it
+    names (`invoice_id`). -#}
+{% macro hashed_rows_by_invoice_customer(relation) -%}
+  select c.customer_id as partition_key, hash(r) as row_hash
+  from {{ relation }} as r
+  inner join ({{ revlake.invoice_customers() }}) as c on c.invoice_id = r.invoice_id
 {%- endmacro %}
 
 {#- True when an invoice id or a subscription appears under two customers (or NULL and
@@ -59,32 +72,23 @@
     from {{ ref('int_invoices') }} as i
     left join source_as_of as a on a.source_system = i.source_system
   )
-  select i.customer_id as partition_key, hash(i) as row_hash from invoices as i
+  {{ revlake.hashed_rows('invoices', 'customer_id') }}
   union all
-  select c.customer_id as partition_key, hash(p) as row_hash
-  from {{ ref('int_payments') }} as p
-  inner join ({{ revlake.invoice_customers() }}) as c on c.invoice_id = p.invoice_id
+  {{ revlake.hashed_rows_by_invoice_customer(ref('int_payments')) }}
   union all
-  select c.customer_id as partition_key, hash(n) as row_hash
-  from {{ ref('int_credit_notes') }} as n
-  inner join ({{ revlake.invoice_customers() }}) as c on c.invoice_id = n.invoice_id
+  {{ revlake.hashed_rows_by_invoice_customer(ref('int_credit_notes')) }}
 {%- endmacro %}
 
 {#- fct_ar_invoices: the customer's balance events, invoices, customer record and payment
     attempts. -#}
 {% macro ar_invoices_partition_inputs() -%}
-  select e.customer_id as partition_key, hash(e) as row_hash
-  from {{ ref('fct_ar_balance_events') }} as e
+  {{ revlake.hashed_rows(ref('fct_ar_balance_events'), 'customer_id') }}
   union all
-  select i.customer_id as partition_key, hash(i) as row_hash
-  from {{ ref('int_invoices') }} as i
+  {{ revlake.hashed_rows(ref('int_invoices'), 'customer_id') }}
   union all
-  select c.customer_id as partition_key, hash(c) as row_hash
-  from {{ ref('int_customers') }} as c
+  {{ revlake.hashed_rows(ref('int_customers'), 'customer_id') }}
   union all
-  select c.customer_id as partition_key, hash(a) as row_hash
-  from {{ ref('fct_ar_payment_attempts') }} as a
-  inner join ({{ revlake.invoice_customers() }}) as c on c.invoice_id = a.invoice_id
+  {{ revlake.hashed_rows_by_invoice_customer(ref('fct_ar_payment_attempts')) }}
 {%- endmacro %}
 
 {#- fct_tax_lines, by invoice: the invoice, its lines, and every FX rate of its invoice date
@@ -96,11 +100,9 @@
     from {{ ref('int_fx__daily_rates') }} as r
     group by rate_day
   )
-  select i.invoice_id as partition_key, hash(i) as row_hash
-  from {{ ref('int_invoices') }} as i
+  {{ revlake.hashed_rows(ref('int_invoices'), 'invoice_id') }}
   union all
-  select l.invoice_id as partition_key, hash(l) as row_hash
-  from {{ ref('int_invoice_lines') }} as l
+  {{ revlake.hashed_rows(ref('int_invoice_lines'), 'invoice_id') }}
   union all
   select i.invoice_id as partition_key, d.rates_hash as row_hash
   from {{ ref('int_invoices') }} as i
@@ -125,8 +127,7 @@
 
 {#- fct_ar_payment_attempts, by invoice: the charges that name it. -#}
 {% macro ar_payment_attempts_partition_inputs() -%}
-  select p.invoice_id as partition_key, hash(p) as row_hash
-  from {{ ref('int_payments') }} as p
+  {{ revlake.hashed_rows(ref('int_payments'), 'invoice_id') }}
 {%- endmacro %}
 
 {#- fct_opportunity_stage_history, by opportunity: the opportunity's stage history records
@@ -138,13 +139,10 @@
   from {{ ref('int_opportunity_stage_history') }} as h
   where h.opportunity_id is not null
   union all
-  select o.opportunity_id as partition_key, hash(o) as row_hash
-  from (
-    select
-      * exclude (as_of_date),
-      case when stage_category = 'open' then as_of_date end as open_as_of_date
-    from {{ ref('int_opportunities') }}
-  ) as o
+  {{ revlake.hashed_rows(
+      "(select * exclude (as_of_date), case when stage_category = 'open' then as_of_date end"
+      ~ " as open_as_of_date from " ~ ref('int_opportunities') ~ ")",
+      'opportunity_id') }}
 {%- endmacro %}
 
 {#- int_leads, by lead: the lead's records (Salesforce's latest, every record of a mapped
@@ -162,7 +160,7 @@
     ) as c on c.campaign_id = s.campaign_id
   ) as l
   union all
-  select g.lead_id as partition_key, hash(g) as row_hash
-  from {{ ref('stg_generic__leads') }} as g
-  where g.lead_id is not null
+  {{ revlake.hashed_rows(
+      "(select * from " ~ ref('stg_generic__leads') ~ " where lead_id is not null)",
+      'lead_id') }}
 {%- endmacro %}
