@@ -70,11 +70,15 @@ def _corrected_invoices(exports: Path, out: Path) -> Path:
 
 
 def _invoice_moved(exports: Path, out: Path) -> Path:
-    """One subscription invoice exported again under another customer: its subscription now
-    appears under two customers, where the receivables facts cannot be cut by customer."""
+    """One paid subscription invoice exported again under another customer: its subscription
+    now appears under two customers, where the receivables facts cannot be cut by customer,
+    and its revenue moves from one customer to the other."""
     header, rows = csv_rows(exports / "billing/invoices.csv")
     customer, subscription = header.index("Customer"), header.index("Subscription")
-    moved = list(next(r for r in rows if r[subscription]))
+    status, subtotal = header.index("Status"), header.index("Subtotal")
+    moved = list(
+        next(r for r in rows if r[subscription] and r[status] == "paid" and float(r[subtotal]) > 0)
+    )
     moved[customer] = next(r[customer] for r in rows if r[customer] != moved[customer])
     write_csv(out / "billing" / "invoices_moved.csv", header, [moved])
     return out
@@ -280,6 +284,8 @@ def test_partitioned_facts_recompute_only_the_partitions_whose_inputs_changed(
     for model in ("fct_ar_balance_events", "fct_ar_invoices"):
         customers, every = _changed_partitions(snapshot, model)
         assert 1 <= customers <= 2 and every > 20, model
+    # their revenue schedule rows are unchanged (a due date and a country are not revenue)
+    assert _changed_partitions(snapshot, "fct_deferred_revenue_native")[0] == 0
     # the corrected invoices change no subscription period
     customers, every = _changed_partitions(snapshot, "int_customer_months_aggregated")
     assert customers <= 2 and every > 20
@@ -297,13 +303,30 @@ def test_a_subscription_under_two_customers_recomputes_every_customer(
 ) -> None:
     """An invoice moved to another customer leaves its subscription under two: the
     receivables facts are recomputed for every customer (their cut does not hold), the
-    revenue schedule, cut by invoice, for that invoice alone; the identity test compares
-    the step with a full rebuild."""
+    revenue schedule, cut by invoice, for that invoice alone, and the deferred revenue for
+    the two customers it left and joined; the identity test compares the step with a full
+    rebuild."""
     recomputed = sequence.partitions["moved"]
     for model in ("fct_ar_balance_events", "fct_ar_invoices"):
         customers, every = recomputed[model]
         assert customers == every > 20, model
     assert recomputed["fct_revenue_schedule"][0] == 1
+    # the invoice's schedule rows left one customer for another: those two customers
+    customers, every = recomputed["fct_deferred_revenue_native"]
+    assert customers == 2 and every > 20
+
+
+def test_a_day_recomputes_the_months_of_mrr_it_moves(sequence: Sequence) -> None:
+    """The MRR facts are cut by month: a day's invoices and FX rate move the current month
+    (and the one after it, for the movements), not the company's history; the CRM change
+    does not reach them at all."""
+    daily = [step for step in sequence.builds if step.startswith("day")]
+    assert daily
+    for step in daily:
+        for model in ("fct_mrr", "fct_mrr_movements"):
+            months, every = sequence.partitions[step][model]
+            assert 1 <= months <= 3 and every > 12, (step, model, months, every)
+    assert "fct_mrr" not in sequence.partitions["crm-only"]
 
 
 def test_a_deal_moving_stage_recomputes_only_its_own_partitions(sequence: Sequence) -> None:

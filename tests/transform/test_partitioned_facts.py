@@ -29,6 +29,9 @@ PARTITIONED = (
     "fct_ar_payment_attempts",
     "fct_opportunity_stage_history",
     "int_leads",
+    "fct_deferred_revenue_native",
+    "fct_mrr",
+    "fct_mrr_movements",
 )
 MODELS = Path(__file__).parents[2] / "src/revlake/transform/dbt_project/models"
 

@@ -26,6 +26,69 @@
   ) as lines on lines.invoice_line_id = c.invoice_line_id
 {%- endmacro %}
 
+{#- fct_deferred_revenue_native, by customer: the customer's revenue schedule rows (the
+    columns the model reads). -#}
+{% macro deferred_revenue_partition_inputs() -%}
+  {%- set schedule -%}
+  (select customer_id, invoice_line_id, currency, invoice_date, line_net_amount,
+     month_start_date, recognised_amount, credited_amount
+   from {{ ref('fct_revenue_schedule') }})
+  {%- endset -%}
+  {{ revlake.hashed_rows(schedule, 'customer_id') }}
+{%- endmacro %}
+
+{#- fct_mrr, by month: the customer months of the month and of the month before (a paying
+    month followed by none is a churn month), the as-of month (churn months run up to it)
+    and the FX rate ranges holding the month's last day. A day's new rate moves the current
+    month only; a past month's partition changes only when its own inputs do. -#}
+{% macro mrr_partition_inputs() -%}
+  with months as (
+    select customer_key, customer_id, month_start_date, currency, mrr
+    from {{ ref('int_customer_months_aggregated') }}
+  ),
+  as_of as (
+    select {{ revlake.month_start('max(as_of_date)') }} as as_of_month
+    from {{ ref('int_subscription_periods') }}
+  ),
+  partitions as (
+    select distinct month_start_date from months
+    union
+    select distinct {{ revlake.add_months('month_start_date', 1) }} from months
+  )
+  select m.month_start_date as partition_key, hash(m) as row_hash from months as m
+  union all
+  select {{ revlake.add_months('m.month_start_date', 1) }} as partition_key, hash(m) as row_hash
+  from months as m
+  union all
+  select as_of_month as partition_key, hash(as_of_month) as row_hash from as_of
+  union all
+  select p.month_start_date as partition_key, hash(fx) as row_hash
+  from partitions as p
+  inner join {{ ref('int_fx__rate_ranges') }} as fx
+    on {{ revlake.month_end('p.month_start_date') }} >= fx.valid_from
+    and {{ revlake.month_end('p.month_start_date') }} < fx.valid_to
+{%- endmacro %}
+
+{#- fct_mrr_movements, by month: the MRR rows of the month and of the month before, each with
+    its customer's first paying month (new or reactivation). -#}
+{% macro mrr_movements_partition_inputs() -%}
+  with first_paid as (
+    select customer_key, min(month_start_date) as first_paying_month
+    from {{ ref('fct_mrr') }}
+    where is_paying
+    group by customer_key
+  ),
+  months as (
+    select m.*, f.first_paying_month
+    from {{ ref('fct_mrr') }} as m
+    left join first_paid as f on f.customer_key = m.customer_key
+  )
+  select m.month_start_date as partition_key, hash(m) as row_hash from months as m
+  union all
+  select {{ revlake.add_months('m.month_start_date', 1) }} as partition_key, hash(m) as row_hash
+  from months as m
+{%- endmacro %}
+
 {#- The receivables facts, by customer: an invoice's events depend on its payments and credit
     notes and, for a voided one, on the invoice that re-issued it (same subscription), so
     a customer's invoices are computed together. The partitioning holds while each invoice

@@ -4,9 +4,20 @@
 -- mrr is in the customer's currency; mrr_rc in var reporting_currency at the FX rate of
 -- the month's last day (cross rate through USD): mrr_rc = round(mrr × rate, 2).
 -- customer_key joins dim_customer ('<source_system>:<customer id>').
+-- Partitioned by month (macros/partitioned.sql): an incremental build recomputes the months
+-- whose customer months, as-of month or month-end FX rate changed (a day's rate moves the
+-- current month only).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_partitions('month_start_date', revlake.mrr_partition_inputs()) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.mrr_partition_inputs()) }}"
+) }}
 {% set rc = var('reporting_currency') | upper %}
 with months as (
+  -- the months recomputed and the months before them (churn months follow a paying one)
   select * from {{ ref('int_customer_months_aggregated') }}
+  where {{ revlake.in_changed_partitions('month_start_date') }}
+    or {{ revlake.in_changed_partitions(revlake.add_months('month_start_date', 1)) }}
 ),
 
 as_of as (
@@ -115,3 +126,4 @@ select
   fx_from as fx_rate_to_usd,
   fx_to as reporting_rate_to_usd
 from converted
+where {{ revlake.in_changed_partitions('month_start_date') }}

@@ -10,13 +10,24 @@
 -- So the movements of a month sum exactly to the change in total mrr_rc (tested).
 -- A customer whose currency changed between the months gets no fx_impact line; the whole
 -- change in mrr_rc is expansion or contraction by its sign.
+-- Partitioned by month (macros/partitioned.sql): an incremental build recomputes the months
+-- whose MRR rows, or the MRR rows of the month before, changed.
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_partitions('month_start_date', revlake.mrr_movements_partition_inputs()) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.mrr_movements_partition_inputs()) }}"
+) }}
 with cur as (
+  -- the months recomputed and the months before them
   select * from {{ ref('fct_mrr') }}
+  where {{ revlake.in_changed_partitions('month_start_date') }}
+    or {{ revlake.in_changed_partitions(revlake.add_months('month_start_date', 1)) }}
 ),
 
 first_paid as (
+  -- over every month: a customer paying before the months recomputed is reactivated
   select customer_key, min(month_start_date) as first_paying_month
-  from cur
+  from {{ ref('fct_mrr') }}
   where is_paying
   group by customer_key
 ),
@@ -116,3 +127,4 @@ select
   reporting_currency,
   cast(amount_rc as decimal(18, 2)) as amount_rc
 from movements
+where {{ revlake.in_changed_partitions('month_start_date') }}
