@@ -329,6 +329,37 @@ def test_a_day_recomputes_the_months_of_mrr_it_moves(sequence: Sequence) -> None
     assert "fct_mrr" not in sequence.partitions["crm-only"]
 
 
+def test_a_partitioned_facts_row_tests_read_only_the_recomputed_partitions(
+    sequence: Sequence,
+) -> None:
+    """In an incremental build, the tests of a partitioned fact that fail on one partition's
+    rows alone (not null, accepted values, uniqueness over columns holding the key) read the
+    partitions the build recomputed (macros/tests/changed_partitions_scope.sql); a
+    uniqueness test without the key and the relationships read the whole table, as does
+    every test of a full build."""
+    day = next(
+        build
+        for step, build in sequence.builds.items()
+        if step.startswith("day") and "fct_revenue_schedule" in sequence.partitions[step]
+    )
+    compiled = {n.name: n.compiled_code or "" for n in day.invocation.of_type("test")}
+    scoped = {name for name, sql in compiled.items() if "__changed" in sql}
+    assert "not_null_fct_mrr_month_start_date" in scoped
+    assert "unique_combination_fct_mrr_customer_key__month_start_date" in scoped
+    assert "not_null_fct_revenue_schedule_invoice_line_id" in scoped
+    # uniqueness without the partition key (invoice lines cut by invoice, invoices by
+    # customer), relationships, tests of models that are not partitioned: whole tables
+    assert "unique_combination_fct_revenue_schedule_invoice_line_id__month_start_date" in compiled
+    whole = {name for name in compiled if name not in scoped}
+    assert "unique_combination_fct_revenue_schedule_invoice_line_id__month_start_date" in whole
+    assert "unique_fct_ar_invoices_invoice_id" in whole
+    assert not any(name.startswith("relationships_") for name in scoped)
+    assert "not_null_fct_pipeline_opportunity_id" in whole
+    assert 10 < len(scoped) < len(compiled) / 2
+    first = sequence.builds["initial"]
+    assert not any("__changed" in (n.compiled_code or "") for n in first.invocation.of_type("test"))
+
+
 def test_a_deal_moving_stage_recomputes_only_its_own_partitions(sequence: Sequence) -> None:
     """The CRM-only step moves one open deal (its as-of date unchanged): the stage history
     recomputes that deal alone, not the other deals, and the leads are not rebuilt at all;

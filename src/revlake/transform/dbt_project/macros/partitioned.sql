@@ -48,7 +48,12 @@
 {%- endmacro %}
 
 {% macro partition_hashes_relation(suffix='') -%}
-  {{ adapter.quote(this.database) }}.revlake_partitions.{{ adapter.quote(this.identifier ~ suffix) }}
+  {{ revlake.partition_hashes_relation_of(this, suffix) }}
+{%- endmacro %}
+
+{#- The same, of the fact `relation` (a test reads it of the model it tests). -#}
+{% macro partition_hashes_relation_of(relation, suffix='') -%}
+  {{ adapter.quote(relation.database) }}.revlake_partitions.{{ adapter.quote(relation.identifier ~ suffix) }}
 {%- endmacro %}
 
 {#- The inputs' hash per partition. -#}
