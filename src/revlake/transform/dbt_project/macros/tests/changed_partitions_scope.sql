@@ -12,26 +12,22 @@
   build and Spark have no `<model>__changed` table: every test reads the whole table.
 
   dbt builds every generic test's `model` argument with `get_where_subquery`; this
-  override adds the scope to the test's own `where` config, if any.
+  override adds the scope to the test's own `where` config, if any, and leaves every
+  other test to dbt's own macro.
 -#}
 
 {% macro get_where_subquery(relation) -%}
-  {%- set conditions = [] -%}
-  {%- set where = config.get('where', '') -%}
-  {%- if where -%}
-    {%- do conditions.append('(' ~ where ~ ')') -%}
-  {%- endif -%}
   {%- set scope = revlake.changed_partitions_scope(relation) -%}
-  {%- if scope -%}
-    {%- do conditions.append(scope) -%}
+  {%- if not scope -%}
+    {#- dbt's own (and its adapters'), exactly as without this override -#}
+    {%- do return(adapter.dispatch('get_where_subquery', 'dbt')(relation)) -%}
   {%- endif -%}
-  {%- if conditions -%}
-    {%- set filtered -%}
-      (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
-    {%- endset -%}
-    {%- do return(filtered) -%}
-  {%- endif -%}
-  {%- do return(relation) -%}
+  {%- set where = config.get('where', '') -%}
+  {%- set condition = '(' ~ where ~ ') and ' ~ scope if where else scope -%}
+  {%- set filtered -%}
+    (select * from {{ relation }} where {{ condition }}) dbt_subquery
+  {%- endset -%}
+  {%- do return(filtered) -%}
 {%- endmacro %}
 
 {#- The filter that keeps the partitions this build recomputed of the fact `relation`, for
