@@ -83,8 +83,15 @@ def test_ar_models_and_reconciliation_passed(company: ArCompany) -> None:
     units = {n.name: n.status for n in summary.invocation.of_type("unit_test")}
     assert tests.get("assert_ar_balance_equals_amount_remaining") == "pass"
     assert units.get("ar_balance_events_edge_cases") == "pass"
-    assert units.get("ar_open_invoices_aging_buckets_and_fx") == "pass"
-    for table in ("fct_ar_balance_events", "fct_ar_invoices", "kpi_ar_monthly"):
+    assert units.get("ar_open_invoices_aging_buckets") == "pass"
+    assert units.get("ar_open_invoices_month_end_fx") == "pass"
+    for table in (
+        "fct_ar_balance_events",
+        "fct_ar_invoices",
+        "fct_ar_open_invoices_native",
+        "fct_ar_open_invoices_monthly",
+        "kpi_ar_monthly",
+    ):
         assert summary.gold_rows[table] > 0, table
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -286,6 +287,9 @@ def test_partitioned_facts_recompute_only_the_partitions_whose_inputs_changed(
         assert 1 <= customers <= 2 and every > 20, model
     # their revenue schedule rows are unchanged (a due date and a country are not revenue)
     assert _changed_partitions(snapshot, "fct_deferred_revenue_native")[0] == 0
+    # the open-invoice aging (cut by customer): the customers of the two invoices
+    customers, every = _changed_partitions(snapshot, "fct_ar_open_invoices_native")
+    assert 1 <= customers <= 2 and every > 20
     # the corrected invoices change no subscription period
     customers, every = _changed_partitions(snapshot, "int_customer_months_aggregated")
     assert customers <= 2 and every > 20
@@ -314,6 +318,9 @@ def test_a_subscription_under_two_customers_recomputes_every_customer(
     # the invoice's schedule rows left one customer for another: those two customers
     customers, every = recomputed["fct_deferred_revenue_native"]
     assert customers == 2 and every > 20
+    # the open-invoice aging follows the invoice's customer: those two as well
+    customers, every = recomputed["fct_ar_open_invoices_native"]
+    assert customers == 2 and every > 20
 
 
 def test_a_day_recomputes_the_months_of_mrr_it_moves(sequence: Sequence) -> None:
@@ -327,6 +334,32 @@ def test_a_day_recomputes_the_months_of_mrr_it_moves(sequence: Sequence) -> None
             months, every = sequence.partitions[step][model]
             assert 1 <= months <= 3 and every > 12, (step, model, months, every)
     assert "fct_mrr" not in sequence.partitions["crm-only"]
+
+
+def test_a_day_recomputes_the_aging_of_the_customers_it_touches(sequence: Sequence) -> None:
+    """The open-invoice aging is cut by customer: a day's invoices, payments and FX rate
+    (for a day after the last month end) recompute the customers whose invoices or balance
+    events changed, not every customer; the stage conversion's per-deal rows recompute the
+    deals the day's CRM exports carry and the open deals, not every deal."""
+    daily = [step for step in sequence.builds if step.startswith("day")]
+    touched = 0
+    for step in daily:
+        customers, every = sequence.partitions[step]["fct_ar_open_invoices_native"]
+        if _ends_a_month(step):  # a new month end to report, for every customer
+            assert customers == every, (step, customers, every)
+        else:
+            assert customers < every / 2, (step, customers, every)
+            touched += customers
+        deals, every_deal = sequence.partitions[step]["fct_opportunity_stages_reached"]
+        assert deals < every_deal, (step, deals, every_deal)
+    assert touched > 0
+    assert any(_ends_a_month(step) for step in daily)  # both cases were met
+
+
+def _ends_a_month(step: str) -> bool:
+    """Whether a daily step (`day-YYYY-MM-DD`) lands the last day of a month."""
+    day = date.fromisoformat(step.removeprefix("day-"))
+    return (day + timedelta(days=1)).day == 1
 
 
 def test_a_partitioned_facts_row_tests_read_only_the_recomputed_partitions(
@@ -380,6 +413,10 @@ def test_a_deal_moving_stage_recomputes_only_its_own_partitions(sequence: Sequen
             [deal_id.strip()],
         ).fetchone()
     assert hit == (1,)
+    # the stages it reached (the stage conversion's input) come from its history entries
+    # and its outcome, which the changed opportunity record leaves as they were: none
+    reached, every_deal = _changed_partitions(snapshot, "fct_opportunity_stages_reached")
+    assert reached == 0 and every_deal > 20
     assert "int_leads" not in sequence.partitions["crm-only"]
 
 
@@ -404,6 +441,9 @@ def test_a_day_of_crm_exports_recomputes_the_leads_and_deals_it_changed(
     open_salesforce, deals = got
     deals_recomputed, _ = recomputed["fct_opportunity_stage_history"]
     assert deals_recomputed == open_salesforce + 1 and deals_recomputed < deals / 2
+    # the stages reached change for the same deals (the open ones' days in stage moved)
+    reached, every_deal = recomputed["fct_opportunity_stages_reached"]
+    assert reached == deals_recomputed and every_deal > reached
 
 
 def test_a_crm_change_leaves_the_revenue_models_alone(sequence: Sequence) -> None:

@@ -32,6 +32,8 @@ PARTITIONED = (
     "fct_deferred_revenue_native",
     "fct_mrr",
     "fct_mrr_movements",
+    "fct_opportunity_stages_reached",
+    "fct_ar_open_invoices_native",
 )
 MODELS = Path(__file__).parents[2] / "src/revlake/transform/dbt_project/models"
 

@@ -1,99 +1,29 @@
 -- Grain: one row per invoice per month end (invoice_id, month_end_date) at which the
--- invoice has an open balance (> 0), for every month end up to the as-of date (the last
--- day with a balance event: later month ends are not known yet).
---   open_balance      open_balance_after of the invoice's last event on or before the day
---   days_past_due     month end − due date (0 when not yet due)
---   aging_bucket      current (not yet due), 1-30, 31-60, 61-90, 91-120, 120+ days past due
---   is_uncollectible  marked uncollectible on or before the month end (still owed: it
---                     stays in receivables until written off)
+-- invoice has an open balance: the rows of fct_ar_open_invoices_native (balance, days past
+-- due, aging bucket, uncollectible flag in the invoice currency) with
 --   open_balance_rc   in var reporting_currency at the rate of the month's last day (the
 --                     latest known rate on or before it, cross rate through USD), rounded
 --                     half away from zero: the FX convention of gold/revenue.
+-- Converted whole in one pass (one row per native row: the day's rates are unique per
+-- currency and day): a day's rate for the current month end moves every open invoice in
+-- that currency, so the conversion is not worth cutting; the aging itself is partitioned.
 {% set rc = var('reporting_currency') | upper %}
-with events as (
-  select * from {{ ref('fct_ar_balance_events') }}
+with native as (
+  select * from {{ ref('fct_ar_open_invoices_native') }}
 ),
 
-as_of as (
-  select max(event_date) as as_of_date, min(event_date) as first_date from events
-),
-
-day_ends as (
-  -- the balance at the end of each day with events: that day's last event
+with_rates as (
   select
-    invoice_id, event_date, open_balance_after,
-    row_number() over (
-      partition by invoice_id, event_date order by event_sequence desc
-    ) as day_rank
-  from events
-),
-
-intervals as (
-  select
-    invoice_id,
-    event_date as valid_from,
-    coalesce(
-      lead(event_date) over (partition by invoice_id order by event_date asc),
-      cast('9999-12-31' as date)
-    ) as valid_to,
-    open_balance_after as open_balance
-  from day_ends
-  where day_rank = 1
-),
-
-month_ends as (
-  select distinct d.month_end_date
-  from {{ ref('dim_date') }} as d
-  cross join as_of
-  where d.month_end_date >= as_of.first_date
-    and d.month_end_date <= as_of.as_of_date
-),
-
-open_rows as (
-  select iv.invoice_id, m.month_end_date, iv.open_balance
-  from intervals as iv
-  inner join month_ends as m
-    on m.month_end_date >= iv.valid_from
-    and m.month_end_date < iv.valid_to
-  where iv.open_balance > 0
-),
-
-invoices as (
-  select * from {{ ref('fct_ar_invoices') }}
-),
-
-aged as (
-  select
-    o.invoice_id,
-    o.month_end_date,
-    i.invoice_number,
-    i.customer_id,
-    i.customer_key,
-    i.currency,
-    i.invoice_date,
-    i.due_date,
-    o.open_balance,
-    case
-      when i.due_date is null or o.month_end_date <= i.due_date then 0
-      else cast({{ dbt.datediff('i.due_date', 'o.month_end_date', 'day') }} as integer)
-    end as days_past_due,
-    coalesce(i.uncollectible_date <= o.month_end_date, false) as is_uncollectible
-  from open_rows as o
-  inner join invoices as i on i.invoice_id = o.invoice_id
-),
-
-converted as (
-  select
-    a.*,
-    {{ revlake.fx_rate_columns('a.currency') }}
-  from aged as a
-  {{ revlake.fx_rate_joins('a.currency', 'a.month_end_date') }}
+    native.*,
+    {{ revlake.fx_rate_columns('native.currency') }}
+  from native
+  {{ revlake.fx_rate_joins('native.currency', 'native.month_end_date') }}
 )
 
 select
   invoice_id,
   month_end_date,
-  {{ revlake.month_start('month_end_date') }} as month_start_date,
+  month_start_date,
   invoice_number,
   customer_id,
   customer_key,
@@ -102,15 +32,8 @@ select
   due_date,
   open_balance,
   days_past_due,
-  case
-    when days_past_due = 0 then 'current'
-    when days_past_due <= 30 then '1-30'
-    when days_past_due <= 60 then '31-60'
-    when days_past_due <= 90 then '61-90'
-    when days_past_due <= 120 then '91-120'
-    else '120+'
-  end as aging_bucket,
+  aging_bucket,
   is_uncollectible,
   '{{ rc }}' as reporting_currency,
   {{ revlake.convert_money('open_balance', 'fx_from', 'fx_to') }} as open_balance_rc
-from converted
+from with_rates
