@@ -48,7 +48,7 @@ class BuildSummary:
     invocation: DbtInvocation
     gold_rows: dict[str, int] = field(default_factory=dict)
     wall_s: float = 0.0
-    log_file: Path | None = None  # dbt's debug log of this build
+    log_file: Path | None = None  # dbt's log of this build (info level)
     coverage: CoverageReport | None = None  # which sources fed each headline metric
     plan: BuildPlan | None = None  # full, incremental or up to date, and why (None: --select)
 
