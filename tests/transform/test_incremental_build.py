@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from revlake.cli.app import app
 from revlake.demo.drops import split_daily_drops, write_csv
+from revlake.transform import snapshots
 from revlake.transform.build import BuildSummary, build_tenant
 from revlake.transform.catalog import schema_tables
 from revlake.transform.incremental import (
@@ -367,9 +368,10 @@ def test_a_partitioned_facts_row_tests_read_only_the_recomputed_partitions(
 ) -> None:
     """In an incremental build, the tests of a partitioned fact that fail on one partition's
     rows alone (not null, accepted values, uniqueness over columns holding the key) read the
-    partitions the build recomputed (macros/tests/changed_partitions_scope.sql); a
-    uniqueness test without the key and the relationships read the whole table, as does
-    every test of a full build."""
+    partitions the build recomputed (macros/tests/changed_partitions_scope.sql), those of a
+    keyed staging model the keys it rebuilt; uniqueness without the key and the per-line
+    revenue check read those partitions and the rows that share a tested value with them;
+    the relationships read the whole table, as does every test of a full build."""
     day = next(
         build
         for step, build in sequence.builds.items()
@@ -381,16 +383,68 @@ def test_a_partitioned_facts_row_tests_read_only_the_recomputed_partitions(
     assert "unique_combination_fct_mrr_customer_key__month_start_date" in scoped
     assert "not_null_fct_revenue_schedule_invoice_line_id" in scoped
     # uniqueness without the partition key (invoice lines cut by invoice, invoices by
-    # customer), relationships, tests of models that are not partitioned: whole tables
-    assert "unique_combination_fct_revenue_schedule_invoice_line_id__month_start_date" in compiled
-    whole = {name for name in compiled if name not in scoped}
-    assert "unique_combination_fct_revenue_schedule_invoice_line_id__month_start_date" in whole
-    assert "unique_fct_ar_invoices_invoice_id" in whole
+    # customer) and the per-line singular test: the recomputed rows and those sharing values
+    for name in (
+        "unique_combination_fct_revenue_schedule_invoice_line_id__month_start_date",
+        "unique_fct_ar_invoices_invoice_id",
+        "assert_revenue_schedule_sums_to_lines",
+    ):
+        assert name in scoped
+        assert "in (select" in compiled[name].split("__changed")[0]
+    # a keyed staging model's tests: the keys the day's loads rebuilt
+    assert "__changed_keys" in compiled["unique_stg_stripe__invoices_invoice_id"]
+    assert "__changed_keys" in compiled["not_null_stg_stripe__invoices_invoice_id"]
+    # relationships, tests of models that are neither: whole tables
     assert not any(name.startswith("relationships_") for name in scoped)
-    assert "not_null_fct_pipeline_opportunity_id" in whole
+    assert "not_null_fct_pipeline_opportunity_id" in compiled
+    assert "not_null_fct_pipeline_opportunity_id" not in scoped
     assert 10 < len(scoped) < len(compiled) / 2
     first = sequence.builds["initial"]
     assert not any("__changed" in (n.compiled_code or "") for n in first.invocation.of_type("test"))
+
+
+def test_a_scoped_uniqueness_test_finds_a_duplicate_of_an_untouched_row(
+    sequence: Sequence, tmp_path: Path
+) -> None:
+    """A recomputed partition's row that repeats the tested values of a row the build left
+    alone is a duplicate: the scoped uniqueness test and the per-line revenue check both
+    report it (reading the recomputed partitions alone, they would not)."""
+    step, build = [
+        (step, build)
+        for step, build in sequence.builds.items()
+        if "fct_revenue_schedule" in sequence.partitions.get(step, {})
+        and build.snapshot is not None
+        and build.snapshot.is_file()
+    ][-1]
+    assert build.snapshot is not None
+    tests = {n.name: n.compiled_code or "" for n in build.invocation.of_type("test")}
+    unique_test = tests["unique_combination_fct_revenue_schedule_invoice_line_id__month_start_date"]
+    per_line_test = tests["assert_revenue_schedule_sums_to_lines"]
+    copy = snapshots.building_path(tmp_path)  # the compiled SQL names the build's catalog
+    shutil.copy(build.snapshot, copy)
+    changed = f'(select partition_key from {PARTITIONS_SCHEMA}."fct_revenue_schedule__changed")'
+    with duckdb.connect(str(copy)) as con:
+        assert con.execute(unique_test).fetchall() == [], step
+        assert con.execute(per_line_test).fetchall() == [], step
+        untouched = con.execute(
+            f"""select invoice_line_id, month_start_date from {GOLD_SCHEMA}.fct_revenue_schedule
+            where hash(invoice_id) not in {changed} order by all limit 1"""
+        ).fetchone()
+        assert untouched is not None
+        con.execute(
+            f"""insert into {GOLD_SCHEMA}.fct_revenue_schedule
+            select * replace (?::varchar as invoice_line_id, ?::date as month_start_date)
+            from {GOLD_SCHEMA}.fct_revenue_schedule
+            where hash(invoice_id) in {changed}
+            order by invoice_line_id, month_start_date
+            limit 1""",
+            list(untouched),
+        )
+        duplicate = con.execute(unique_test).fetchall()
+        broken_lines = {row[0] for row in con.execute(per_line_test).fetchall()}
+    assert [row[:2] for row in duplicate] == [untouched]
+    assert duplicate[0][-1] == 2
+    assert broken_lines == {untouched[0]}
 
 
 def test_a_deal_moving_stage_recomputes_only_its_own_partitions(sequence: Sequence) -> None:

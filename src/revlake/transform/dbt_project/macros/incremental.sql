@@ -33,19 +33,28 @@
 {%- endmacro %}
 
 {#- Pre-hook: delete the rows whose key (`unique_key`, the model's clean `key_column`) a
-    new load of `table_name` holds. Nothing outside an incremental run. -#}
+    new load of `table_name` holds, after keeping those keys in
+    `revlake_build."<model>__changed_keys"` (the build's own: the state written after a
+    green build replaces the schema), which the model's data tests read to check the rows
+    this build rebuilt (macros/tests/changed_partitions_scope.sql). Nothing outside an
+    incremental run. -#}
 {% macro delete_changed_keys(table_name, key_column, unique_key) -%}
   {%- if is_incremental() -%}
     {%- set relation = revlake.bronze_relation(table_name) -%}
     {%- if relation is not none -%}
+  create or replace table {{ revlake.changed_keys_relation_of(this) }} as
+  select distinct {{ revlake.clean_text(adapter.quote(key_column)) }} as changed_key
+  from {{ relation }}
+  where _load_id in ({{ revlake.new_loads(table_name) }});
   delete from {{ this }}
-  where {{ unique_key }} in (
-    select {{ revlake.clean_text(adapter.quote(key_column)) }}
-    from {{ relation }}
-    where _load_id in ({{ revlake.new_loads(table_name) }})
-  )
+  where {{ unique_key }} in (select changed_key from {{ revlake.changed_keys_relation_of(this) }})
     {%- endif -%}
   {%- endif -%}
+{%- endmacro %}
+
+{#- Where a keyed model's incremental run keeps the keys it rebuilt. -#}
+{% macro changed_keys_relation_of(relation) -%}
+  {{ adapter.quote(relation.database) }}.revlake_build.{{ adapter.quote(relation.identifier ~ '__changed_keys') }}
 {%- endmacro %}
 
 {#- The filter bronze_table adds for a keyed model in an incremental run (alias b). -#}

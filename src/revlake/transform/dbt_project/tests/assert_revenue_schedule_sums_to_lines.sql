@@ -1,5 +1,6 @@
 -- Revenue recognition: per invoice line, Σ recognised + Σ credited = the line's net, and
--- the last month leaves nothing unrecognised. Returns the lines that break it.
+-- the last month leaves nothing unrecognised. Returns the lines that break it. An
+-- incremental build checks the lines of the invoices it recomputed (rows_to_test).
 with per_line as (
   select
     invoice_line_id,
@@ -7,13 +8,13 @@ with per_line as (
     sum(recognised_amount) as recognised,
     sum(credited_amount) as credited,
     max(month_start_date) as last_month
-  from {{ ref('fct_revenue_schedule') }}
+  from {{ revlake.rows_to_test(ref('fct_revenue_schedule'), ['invoice_line_id']) }} as s
   group by invoice_line_id
 ),
 
 last_rows as (
   select s.invoice_line_id, s.unrecognised_amount
-  from {{ ref('fct_revenue_schedule') }} as s
+  from {{ revlake.rows_to_test(ref('fct_revenue_schedule'), ['invoice_line_id']) }} as s
   inner join per_line as p
     on p.invoice_line_id = s.invoice_line_id and p.last_month = s.month_start_date
 )

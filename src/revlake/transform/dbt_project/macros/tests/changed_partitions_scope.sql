@@ -1,15 +1,20 @@
 {#-
   Data tests of a partitioned fact in an incremental build (macros/partitioned.sql): a test
-  that can only fail on the rows of one partition reads the partitions this build
-  recomputed, not the whole table. The rest of the table is, row for row, what the
-  published build held, and that build passed the same test.
+  that can only fail on rows of the partitions this build recomputed, or on rows sharing a
+  tested value with them, reads those rows, not the whole table. The rest of the table is,
+  row for row, what the published build held, and that build passed the same test.
 
-  Scoped: `not_null` and `accepted_values` (each row passes or fails alone), and `unique`
-  / `unique_combination` when the partition key is one of the tested columns (two rows
-  with equal values are then in one partition). Not scoped: a uniqueness test without the
-  key (two partitions may now share a value), `relationships` (its parent may have lost a
-  row) and the singular tests (they compare whole tables). A full build, a `--select`
-  build and Spark have no `<model>__changed` table: every test reads the whole table.
+  Scoped: `not_null` and `accepted_values` (each row passes or fails alone) read the
+  recomputed partitions; `unique` / `unique_combination` read them too when the partition
+  key is one of the tested columns (two rows with equal values are then in one
+  partition), and otherwise the recomputed partitions' rows plus every row holding the
+  same tested values as one of them (a duplicate this build made has at least one row in a
+  recomputed partition; two untouched rows were unique in the published build). A
+  singular test whose rule holds per group of rows (e.g. per invoice line) reads its fact
+  through `rows_to_test(ref(...), group_columns)`, the same way. Not scoped:
+  `relationships` (its parent may have lost a row) and the singular tests that compare
+  whole tables. A full build, a `--select` build and Spark have no `<model>__changed`
+  table: every test reads the whole table.
 
   dbt builds every generic test's `model` argument with `get_where_subquery`; this
   override adds the scope to the test's own `where` config, if any, and leaves every
@@ -30,8 +35,8 @@
   {%- do return(filtered) -%}
 {%- endmacro %}
 
-{#- The filter that keeps the partitions this build recomputed of the fact `relation`, for
-    the test being compiled; '' when the test must read the whole table. -#}
+{#- The filter that keeps the rows this build recomputed of the fact `relation`, for the
+    test being compiled; '' when the test must read the whole table. -#}
 {% macro changed_partitions_scope(relation) -%}
   {%- if not execute or target.type != 'duckdb' or relation.identifier is not defined -%}
     {%- do return('') -%}
@@ -41,39 +46,102 @@
   {%- if kind not in ('not_null', 'accepted_values', 'unique', 'unique_combination') -%}
     {%- do return('') -%}
   {%- endif -%}
-  {%- set key = revlake.partition_key_of(relation.identifier) -%}
-  {%- if not key -%}
-    {%- do return('') -%}
-  {%- endif -%}
+  {%- set columns = none -%}
   {%- if kind in ('unique', 'unique_combination') -%}
     {%- set arguments = test.get('kwargs') or {} -%}
     {%- set columns = arguments.get('columns') or [arguments.get('column_name')] -%}
-    {%- if key not in columns -%}
-      {%- do return('') -%}
-    {%- endif -%}
   {%- endif -%}
-  {#- asked of the catalog each time: dbt's relation cache would not see a table the fact's
-      pre-hook made after the cache was filled -#}
-  {%- set found = run_query(
-      "select count(*) from information_schema.tables where table_catalog = '"
-      ~ relation.database ~ "' and table_schema = 'revlake_partitions' and table_name = '"
-      ~ relation.identifier ~ "__changed'") -%}
-  {%- if found.columns[0].values()[0] == 0 -%}
+  {%- do return(revlake.rows_to_check_condition(relation, columns)) -%}
+{%- endmacro %}
+
+{#- The rows of the model `relation` a singular test whose rule holds per group of rows
+    (`group_columns`) must read: in an incremental build that recomputed part of it, the
+    recomputed rows and every row of a group one of them belongs to; otherwise the whole
+    table. -#}
+{% macro rows_to_test(relation, group_columns) -%}
+  {%- set condition = '' -%}
+  {%- if execute and target.type == 'duckdb' -%}
+    {%- set condition = revlake.rows_to_check_condition(relation, group_columns) -%}
+  {%- endif -%}
+  {%- if condition -%}
+    (select * from {{ relation }} where {{ condition }})
+  {%- else -%}
+    {{ relation }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The rows of `relation` a check must read in this build: '' (the whole table) unless the
+    build recomputed part of it (a partitioned fact's partitions, a keyed model's keys);
+    then the recomputed rows, and — when the check compares rows by `columns` that do not
+    hold the partition or row key — every row holding the same values of `columns` as one
+    of them. -#}
+{% macro rows_to_check_condition(relation, columns=none) -%}
+  {%- set recomputed = revlake.recomputed_rows(relation) -%}
+  {%- if not recomputed -%}
     {%- do return('') -%}
   {%- endif -%}
-  {%- do return(revlake.partition_key(key) ~ ' in (select partition_key from '
-      ~ revlake.partition_hashes_relation_of(relation, '__changed') ~ ')') -%}
+  {%- set key, condition = recomputed -%}
+  {%- if columns is none or key in columns -%}
+    {%- do return(condition) -%}
+  {%- endif -%}
+  {%- do return('((' ~ condition ~ ') or (' ~ columns | join(', ') ~ ') in (select '
+      ~ columns | join(', ') ~ ' from ' ~ relation ~ ' where ' ~ condition ~ '))') -%}
+{%- endmacro %}
+
+{#- (key column, condition keeping the rows this build recomputed) of the model `relation`:
+    a partitioned fact's recomputed partitions (its `<model>__changed`), a keyed staging
+    model's rebuilt keys and its rows without a key (its `<model>__changed_keys`); none
+    when it is neither or this build recomputed all of it (a full build, a `--select`
+    build, a model new to the build). -#}
+{% macro recomputed_rows(relation) -%}
+  {%- set partition_key = revlake.partition_key_of(relation.identifier) -%}
+  {%- set row_key = none if partition_key else revlake.keyed_key_of(relation.identifier) -%}
+  {%- if not (partition_key or row_key) -%}
+    {%- do return(none) -%}
+  {%- endif -%}
+  {%- set schema, table = ('revlake_partitions', relation.identifier ~ '__changed')
+      if partition_key else ('revlake_build', relation.identifier ~ '__changed_keys') -%}
+  {#- asked of the catalog each time: dbt's relation cache would not see a table the
+      model's pre-hook made after the cache was filled -#}
+  {%- set found = run_query(
+      "select count(*) from information_schema.tables where table_catalog = '"
+      ~ relation.database ~ "' and table_schema = '" ~ schema ~ "' and table_name = '"
+      ~ table ~ "'") -%}
+  {%- if found.columns[0].values()[0] == 0 -%}
+    {%- do return(none) -%}
+  {%- endif -%}
+  {%- if partition_key -%}
+    {%- do return((partition_key, revlake.partition_key(partition_key) ~ ' in (select partition_key from '
+        ~ revlake.partition_hashes_relation_of(relation, '__changed') ~ ')')) -%}
+  {%- endif -%}
+  {%- do return((row_key, '(' ~ row_key ~ ' in (select changed_key from '
+      ~ revlake.changed_keys_relation_of(relation) ~ ') or ' ~ row_key ~ ' is null)')) -%}
 {%- endmacro %}
 
 {#- The partition key of a partitioned fact (the first argument of its
     `delete_changed_partitions` pre-hook); none for any other model. -#}
 {% macro partition_key_of(model_name) -%}
+  {%- do return(revlake.pre_hook_argument(model_name, 'delete_changed_partitions', 0)) -%}
+{%- endmacro %}
+
+{#- The row key of a keyed staging model (the `unique_key` argument of its
+    `delete_changed_keys` pre-hook); none for any other model. -#}
+{% macro keyed_key_of(model_name) -%}
+  {%- do return(revlake.pre_hook_argument(model_name, 'delete_changed_keys', 2)) -%}
+{%- endmacro %}
+
+{#- The quoted argument at `position` of the macro `hook_macro` called in the pre-hook of
+    the model `model_name`; none when it has no such hook. -#}
+{% macro pre_hook_argument(model_name, hook_macro, position) -%}
   {%- for node in graph.nodes.values() -%}
     {%- if node.resource_type == 'model' and node.name == model_name -%}
       {%- for hook in node.config.get('pre-hook', []) -%}
-        {%- set found = modules.re.search("delete_changed_partitions[(] *'([^']+)'", hook.get('sql', '')) -%}
+        {%- set found = modules.re.search(hook_macro ~ "[(]([^)]*)[)]", hook.get('sql', '')) -%}
         {%- if found -%}
-          {%- do return(found.group(1)) -%}
+          {%- set arguments = modules.re.findall("'([^']*)'", found.group(1)) -%}
+          {%- if arguments | length > position -%}
+            {%- do return(arguments[position]) -%}
+          {%- endif -%}
         {%- endif -%}
       {%- endfor -%}
     {%- endif -%}
