@@ -18,9 +18,11 @@ from revlake.store.models import PipelineRun
 from revlake.store.runs import list_runs
 from revlake.store.workspace_store import open_store
 from revlake.transform import snapshots
+from revlake.transform.incremental import BuildMode
 from revlake.workspace import Workspace, init_workspace
-from tests.company_support import CompanySpec, GeneratedCompanies
+from tests.company_support import CompanySpec, GeneratedCompanies, copy_workspace
 from tests.conftest import IN_CI
+from tests.transform.drops_support import land, late_files
 
 POSTGRES_URL = os.environ.get(
     "REVLAKE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/revlake_test"
@@ -79,6 +81,30 @@ def test_second_run_without_new_files_skips_the_build(ran: Workspace) -> None:
     assert result.build is None
     assert result.build_skipped_reason is not None
     assert snapshots.current_snapshot(ran.snapshots_dir("acme")) == before
+
+
+def test_a_run_builds_what_an_earlier_run_ingested_but_did_not_publish(
+    ran: Workspace, company: Path, tmp_path: Path
+) -> None:
+    """A run whose build failed (a failing test, a full disk, a crash) leaves its loads in
+    bronze unpublished: the next run, with no new file, builds and publishes them instead
+    of skipping the build; the run after it finds the published build up to date."""
+    workspace = copy_workspace(ran, tmp_path / "ws")
+    before = snapshots.current_snapshot(workspace.snapshots_dir("acme"))
+    land(workspace, "acme", late_files(company, tmp_path / "late"))  # ingested, not built
+    caught_up = run_pipeline(workspace, "acme")
+    assert caught_up.ok, caught_up.summary()
+    assert not caught_up.ingest or not caught_up.ingest.recorded  # no new file
+    assert caught_up.build is not None and caught_up.build.published
+    assert caught_up.build.plan is not None
+    assert caught_up.build.plan.mode is BuildMode.INCREMENTAL
+    after = snapshots.current_snapshot(workspace.snapshots_dir("acme"))
+    assert after is not None and after != before
+    again = run_pipeline(workspace, "acme")
+    assert again.ok and again.build is None
+    assert again.build_skipped_reason is not None
+    assert "up to date" in again.build_skipped_reason
+    assert snapshots.current_snapshot(workspace.snapshots_dir("acme")) == after
 
 
 def test_export_parquet_matches_the_snapshot(ran: Workspace, tmp_path: Path) -> None:

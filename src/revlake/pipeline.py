@@ -40,6 +40,7 @@ from revlake.store.tenants import sync_tenants
 from revlake.store.workspace_store import open_store
 from revlake.transform import snapshots
 from revlake.transform.build import BuildSummary, build_tenant
+from revlake.transform.incremental import BuildMode
 from revlake.workspace import Workspace
 
 RUN_KIND = "run"
@@ -237,17 +238,18 @@ def _execute(
     # load is built and published (docs/INGEST.md, "Quarantine").
     new_data = bool(result.ingest.recorded)
     has_snapshot = snapshots.current_snapshot(workspace.snapshots_dir(result.tenant)) is not None
-    if not force_build and not new_data:
-        if has_snapshot:
-            result.build_skipped_reason = "no new files since the last published build"
-            return
-        if result.ingest.files_unchanged == 0:
-            result.build_skipped_reason = (
-                "nothing ingested yet: drop exports into the landing folder"
-            )
-            return
+    if not (force_build or new_data or has_snapshot) and result.ingest.files_unchanged == 0:
+        result.build_skipped_reason = "nothing ingested yet: drop exports into the landing folder"
+        return
+    # Even without new files the planner is asked (≈ 0.2 s): loads an earlier run ingested
+    # but failed to publish (a failing test, a full disk, a crash) are built now, and a
+    # changed setting or revlake version rebuilds; otherwise the published build stands.
+    build = build_tenant(workspace, result.tenant, wait_s=wait_s, full=force_build)
+    if build.plan is not None and build.plan.mode is BuildMode.UP_TO_DATE:
+        result.build_skipped_reason = f"the published build is up to date: {build.plan.reason}"
+        return
     result.steps.append("build")
-    result.build = build_tenant(workspace, result.tenant, wait_s=wait_s, full=force_build)
+    result.build = build
     if result.build.published:
         score_registered_models(workspace, result, wait_s=wait_s)
 
