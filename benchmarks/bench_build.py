@@ -40,7 +40,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,6 +49,7 @@ from typing import Any
 
 import duckdb
 
+from benchmarks.child_peak import run_measured
 from revlake.demo import GenerateConfig, generate_company
 from revlake.demo.drops import split_daily_drops
 from revlake.ingest import run_ingest
@@ -86,12 +86,8 @@ def timed_build(
     command = [sys.executable, "-m", "revlake", command_name, "--workspace", str(workspace.root)]
     if command_name == "build":
         command += ["--threads", str(threads)] + (["--full"] if full else [])
-    started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, child.returncode
+    run = run_measured(command)
+    return run.wall_s, run.peak_mib, run.exit_code
 
 
 def replay_engine_only(workspace: Workspace, scratch: Path) -> float:
@@ -362,11 +358,10 @@ raise SystemExit(0 if summary.published else 4)
 def timed_forced_incremental(workspace: Workspace) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MiB, exit code) of ingest + an incremental build forced
     past the planner's rule (`max_incremental_share=1.0`), in a child process."""
-    command = [sys.executable, "-c", FORCED_INCREMENTAL_CHILD, str(workspace.root), TENANT]
-    started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    run = run_measured(
+        [sys.executable, "-c", FORCED_INCREMENTAL_CHILD, str(workspace.root), TENANT]
+    )
+    return run.wall_s, run.peak_mib, run.exit_code
 
 
 def fresh_day(base: Workspace, at: Path, day: Path) -> Workspace:
