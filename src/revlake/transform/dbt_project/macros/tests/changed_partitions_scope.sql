@@ -1,7 +1,8 @@
 {#-
-  Data tests of a partitioned fact in an incremental build (macros/partitioned.sql): a test
-  that can only fail on rows of the partitions this build recomputed, or on rows sharing a
-  tested value with them, reads those rows, not the whole table. The rest of the table is,
+  Data tests of a partitioned fact (macros/partitioned.sql) or a keyed staging model
+  (macros/incremental.sql: its recomputed rows are the keys its new loads hold) in an
+  incremental build: a test that can only fail on rows this build recomputed, or on rows
+  sharing a tested value with them, reads those rows, not the whole table. The rest of the table is,
   row for row, what the published build held, and that build passed the same test.
 
   Scoped: `not_null` and `accepted_values` (each row passes or fails alone) read the
@@ -13,8 +14,8 @@
   singular test whose rule holds per group of rows (e.g. per invoice line) reads its fact
   through `rows_to_test(ref(...), group_columns)`, the same way. Not scoped:
   `relationships` (its parent may have lost a row) and the singular tests that compare
-  whole tables. A full build, a `--select` build and Spark have no `<model>__changed`
-  table: every test reads the whole table.
+  whole tables. A full build, a `--select` build and Spark have no `<model>__changed` (or
+  `__changed_keys`) table: every test reads the whole table.
 
   dbt builds every generic test's `model` argument with `get_where_subquery`; this
   override adds the scope to the test's own `where` config, if any, and leaves every
