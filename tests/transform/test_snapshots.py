@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from revlake.errors import RevlakeError
 from revlake.transform import snapshots
 
 
@@ -84,3 +87,50 @@ def test_building_file_is_renamed_on_finalize_and_never_listed(tmp_path: Path) -
     assert final.name == "20261121T090000000000Z.duckdb"
     assert not building.exists() and final.read_bytes() == b"done"
     assert snapshots.list_snapshots(tmp_path) == [final]
+
+
+def test_a_copy_the_disk_cannot_hold_fails_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An incremental build or a scored publish copies the published file first; on a disk
+    without room for it, it stops before writing anything, naming the sizes and the folder."""
+    published = tmp_path / "20261207T000000000000Z.duckdb"
+    published.write_bytes(b"x" * 2**20)
+    target = tmp_path / snapshots.BUILDING_NAME
+    monkeypatch.setattr(
+        snapshots.shutil,
+        "disk_usage",
+        lambda path: SimpleNamespace(total=2**30, used=2**30 - 2**19, free=2**19),
+    )
+    with pytest.raises(RevlakeError, match="not enough free disk") as raised:
+        snapshots.copy_snapshot(published, target)
+    assert str(tmp_path) in str(raised.value) and "0.0 GiB free" in str(raised.value)
+    assert not target.exists()
+
+
+def test_a_copy_that_fails_midway_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy that fails part way (the disk filled meanwhile) removes what it wrote and says
+    why; the published file is untouched."""
+    published = tmp_path / "20261207T000000000000Z.duckdb"
+    published.write_bytes(b"x" * 4096)
+    target = tmp_path / snapshots.BUILDING_NAME
+
+    def fill_the_disk(source: Path, destination: Path) -> None:
+        Path(destination).write_bytes(b"x" * 1024)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(snapshots.shutil, "copyfile", fill_the_disk)
+    with pytest.raises(RevlakeError, match="No space left on device"):
+        snapshots.copy_snapshot(published, target)
+    assert not target.exists()
+    assert published.read_bytes() == b"x" * 4096
+
+
+def test_a_copy_keeps_every_byte(tmp_path: Path) -> None:
+    published = tmp_path / "20261207T000000000000Z.duckdb"
+    published.write_bytes(bytes(range(256)) * 64)
+    target = tmp_path / snapshots.BUILDING_NAME
+    snapshots.copy_snapshot(published, target)
+    assert target.read_bytes() == published.read_bytes()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -228,7 +227,7 @@ def batched_publish(
     with workspace.write_lock(command, timeout_s=wait_s):
         current = published_path(workspace, tenant)
         target = snapshots.new_snapshot_path(current.parent)
-        shutil.copyfile(current, target)
+        snapshots.copy_snapshot(current, target)
         try:
             limit = workspace.settings.workspace.build_memory_limit or PUBLISH_MEMORY_LIMIT
             con = duckdb.connect(str(target), config={"memory_limit": limit})

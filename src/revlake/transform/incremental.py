@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -31,6 +30,7 @@ from typing import Any
 import duckdb
 
 from revlake.ingest.sql import literal
+from revlake.transform import snapshots
 from revlake.transform.catalog import schema_tables
 from revlake.transform.parse_cache import project_digest
 from revlake.transform.runner import NodeResult
@@ -452,7 +452,7 @@ def copy_published(
     incremental build) only what a fresh build holds is kept (`keep_only_models`). Either
     way the copy keeps no record of what the published build's partitioned facts
     recomputed: a build's `<model>__changed` tables are its own."""
-    shutil.copyfile(published, build)
+    snapshots.copy_snapshot(published, build)
     if previous is not None:
         keep_only_models(build, previous.relations, schemas)
     else:

@@ -17,8 +17,11 @@ snapshots finance asks for. A failed build's file is deleted.
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+
+from revlake.errors import RevlakeError
 
 CURRENT_FILE = "CURRENT"
 SNAPSHOT_SUFFIX = ".duckdb"
@@ -26,6 +29,9 @@ ANSWERS_SUFFIX = ".answers"
 """Suffix of the precomputed-answers file beside a build (`revlake.reader.answers`)."""
 DEFAULT_KEEP = 10
 BUILDING_NAME = "_building.duckdb"
+COPY_HEADROOM = 1.1
+"""Free disk a copy of a published build needs, as a multiple of its size (an incremental
+build then grows its copy, by ≈ 1.3× at 100k customers: docs/PERFORMANCE.md)."""
 
 
 def new_snapshot_path(snapshots_dir: Path, now: datetime | None = None) -> Path:
@@ -124,3 +130,30 @@ def discard(snapshot_path: Path) -> None:
     snapshot_path.unlink(missing_ok=True)
     Path(f"{snapshot_path}.wal").unlink(missing_ok=True)
     Path(f"{snapshot_path}{ANSWERS_SUFFIX}").unlink(missing_ok=True)
+
+
+def copy_snapshot(source: Path, target: Path) -> None:
+    """Copy a published build to `target`: an incremental or `--select` build and a scored
+    publish each start from one. Fails before copying, naming both sizes, when the disk
+    cannot hold the copy, and leaves no partial file when the copy fails midway (at 1M
+    customers a published build is ≈ 12 GB)."""
+    needed = source.stat().st_size
+    free = shutil.disk_usage(target.parent).free
+    if free < needed * COPY_HEADROOM:
+        raise RevlakeError(
+            f"not enough free disk in {target.parent} to copy the published build "
+            f"{source.name} ({_gib(needed)}): {_gib(free)} free, at least "
+            f"{_gib(needed * COPY_HEADROOM)} needed (builds and scored publishes work on a "
+            "copy); free disk there, or keep fewer published builds (`--keep`)"
+        )
+    try:
+        shutil.copyfile(source, target)
+    except OSError as exc:
+        discard(target)
+        raise RevlakeError(
+            f"copying the published build {source} to {target} failed: {exc.strerror or exc}"
+        ) from exc
+
+
+def _gib(size: float) -> str:
+    return f"{size / 2**30:,.1f} GiB"
