@@ -3,7 +3,8 @@
 Run: python -m benchmarks.bench_build [--customers 10000,100000,1000000] [--repeats 3]
 
 For each size the company is generated and ingested once (not timed), then `revlake build`
-runs `--repeats` times, each in its own process (so its peak RSS is its own); the median
+runs `--repeats` times, each in its own process under /usr/bin/time (so its peak RSS is
+its own, not the generating benchmark's: benchmarks/child_peak.py); the median
 is printed. Baseline, measured in the same run: the very SQL dbt executed for the models
 and data tests of the last build (`compiled_code` of target/run_results.json), replayed
 in dependency order straight into DuckDB on an empty file. The share of the build's wall
