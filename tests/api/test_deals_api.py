@@ -5,7 +5,6 @@ no scores or no model exist."""
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -387,19 +386,19 @@ def test_forecast_by_month_and_default_body(client: TestClient, sales: dict[str,
     assert (default["horizon"], default["period"]) == (13, "week")
 
 
-def test_forecast_answers_in_well_under_a_few_seconds(served: ServedWorkspace) -> None:
-    """A fresh server (nothing memoised): history, hazard fit and 10,000 simulations."""
+def test_forecast_from_a_fresh_server_runs_every_simulation(served: ServedWorkspace) -> None:
+    """A fresh server (nothing memoised) fits the history and hazards and runs the 10,000
+    simulations on the first request. How fast: benchmarks/bench_deal_endpoints.py
+    (docs/PERFORMANCE.md, "Deal and forecast endpoints from the first request"), not a
+    timed test on a shared machine."""
     with TestClient(create_app(served.workspace)) as fresh:
-        started = time.perf_counter()
         response = fresh.post(
             "/api/v1/forecast",
             json={"horizon": 26, "period": "week"},
             headers=bearer(served.key(role="sales")),
         )
-        elapsed = time.perf_counter() - started
     assert response.status_code == 200, response.text
     assert response.json()["simulations"] == 10_000
-    assert elapsed < 3.0, f"cold forecast took {elapsed:.2f} s"
 
 
 @pytest.mark.parametrize(
