@@ -325,15 +325,20 @@ def test_a_subscription_under_two_customers_recomputes_every_customer(
 
 
 def test_a_day_recomputes_the_months_of_mrr_it_moves(sequence: Sequence) -> None:
-    """The MRR facts are cut by month: a day's invoices and FX rate move the current month
-    (and the one after it, for the movements), not the company's history; the CRM change
-    does not reach them at all."""
+    """The MRR facts and the deferred revenue conversion are cut by month: a day's invoices
+    and FX rate move the current month (and the one after it, for the movements; the
+    months after it, for deferred revenue), not the company's history; the CRM change does
+    not reach them at all."""
     daily = [step for step in sequence.builds if step.startswith("day")]
     assert daily
     for step in daily:
         for model in ("fct_mrr", "fct_mrr_movements"):
             months, every = sequence.partitions[step][model]
             assert 1 <= months <= 3 and every > 12, (step, model, months, every)
+        # deferred revenue converts each month at its last day's rate, the latest known for
+        # the current month and the months a contract defers into: those, not the history
+        months, every = sequence.partitions[step]["fct_deferred_revenue_monthly"]
+        assert 1 <= months < every / 2, (step, months, every)
     assert "fct_mrr" not in sequence.partitions["crm-only"]
 
 
@@ -346,10 +351,15 @@ def test_a_day_recomputes_the_aging_of_the_customers_it_touches(sequence: Sequen
     touched = 0
     for step in daily:
         customers, every = sequence.partitions[step]["fct_ar_open_invoices_native"]
+        # its conversion is cut by month end: a day's events and rate fall after every
+        # month end reported but its own, which a month's last day adds
+        month_ends, every_end = sequence.partitions[step]["fct_ar_open_invoices_monthly"]
         if _ends_a_month(step):  # a new month end to report, for every customer
             assert customers == every, (step, customers, every)
+            assert month_ends == 1 < every_end, (step, month_ends, every_end)
         else:
             assert customers < every / 2, (step, customers, every)
+            assert month_ends == 0 < every_end, (step, month_ends, every_end)
             touched += customers
         deals, every_deal = sequence.partitions[step]["fct_opportunity_stages_reached"]
         assert deals < every_deal, (step, deals, every_deal)

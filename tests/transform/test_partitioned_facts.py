@@ -30,10 +30,12 @@ PARTITIONED = (
     "fct_opportunity_stage_history",
     "int_leads",
     "fct_deferred_revenue_native",
+    "fct_deferred_revenue_monthly",
     "fct_mrr",
     "fct_mrr_movements",
     "fct_opportunity_stages_reached",
     "fct_ar_open_invoices_native",
+    "fct_ar_open_invoices_monthly",
 )
 MODELS = Path(__file__).parents[2] / "src/revlake/transform/dbt_project/models"
 

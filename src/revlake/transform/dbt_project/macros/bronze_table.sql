@@ -99,7 +99,7 @@
       ) as f on f.load_id = b._load_id and f.source_file = b._source_file
       {%- endif %}
       {%- if changed_key and is_incremental() %}
-      {{ revlake.changed_key_filter(relation, table_name, changed_key) }}
+      {{ revlake.changed_key_filter(table_name, changed_key) }}
       {%- endif %}
       {%- else -%}
       {# no such bronze table: an empty relation with the requested columns #}

@@ -57,12 +57,13 @@
   {{ adapter.quote(relation.database) }}.revlake_build.{{ adapter.quote(relation.identifier ~ '__changed_keys') }}
 {%- endmacro %}
 
-{#- The filter bronze_table adds for a keyed model in an incremental run (alias b). -#}
-{% macro changed_key_filter(relation, table_name, key_column) -%}
-  {%- set key = revlake.clean_text(adapter.quote(key_column)) -%}
-  where {{ revlake.clean_text('b.' ~ adapter.quote(key_column)) }} in (
-      select {{ key }} from {{ relation }}
-      where _load_id in ({{ revlake.new_loads(table_name) }}) and {{ key }} is not null)
-    or ({{ revlake.clean_text('b.' ~ adapter.quote(key_column)) }} is null
-        and b._load_id in ({{ revlake.new_loads(table_name) }}))
+{#- The filter bronze_table adds for a keyed model in an incremental run (alias b): the rows
+    of the keys the pre-hook kept (`delete_changed_keys`: those a new load holds), from
+    every load, and the new loads' rows without a key. -#}
+{% macro changed_key_filter(table_name, key_column) -%}
+  {%- set key = revlake.clean_text('b.' ~ adapter.quote(key_column)) -%}
+  where {{ key }} in (
+      select changed_key from {{ revlake.changed_keys_relation_of(this) }}
+      where changed_key is not null)
+    or ({{ key }} is null and b._load_id in ({{ revlake.new_loads(table_name) }}))
 {%- endmacro %}

@@ -37,6 +37,26 @@
   {{ revlake.hashed_rows(schedule, 'customer_id') }}
 {%- endmacro %}
 
+{#- A conversion into the reporting currency at a month's rate (fct_deferred_revenue_monthly,
+    fct_ar_open_invoices_monthly), by month (`month_column`): the rows of `native_model`
+    in the month and every FX rate of the day they are converted at (`rate_day_column`:
+    the month's last day). A day's rate is the latest known rate of every later day too,
+    so it moves the months whose rate day is on or after it, and no month before. -#}
+{% macro month_conversion_partition_inputs(native_model, month_column, rate_day_column) -%}
+  with native as (
+    select * from {{ ref(native_model) }}
+  ),
+  rate_days as (
+    select distinct {{ month_column }} as partition_key, {{ rate_day_column }} as rate_day
+    from native
+  )
+  select n.{{ month_column }} as partition_key, hash(n) as row_hash from native as n
+  union all
+  select d.partition_key, hash(fx) as row_hash
+  from rate_days as d
+  inner join {{ ref('int_fx__daily_rates') }} as fx on fx.rate_day = d.rate_day
+{%- endmacro %}
+
 {#- fct_mrr, by month: the customer months of the month and of the month before (a paying
     month followed by none is a churn month), the as-of month (churn months run up to it)
     and the FX rate ranges holding the month's last day. A day's new rate moves the current

@@ -39,9 +39,6 @@
 {#- The filter that keeps the rows this build recomputed of the fact `relation`, for the
     test being compiled; '' when the test must read the whole table. -#}
 {% macro changed_partitions_scope(relation) -%}
-  {%- if not execute or target.type != 'duckdb' or relation.identifier is not defined -%}
-    {%- do return('') -%}
-  {%- endif -%}
   {%- set test = model.get('test_metadata') or {} -%}
   {%- set kind = test.get('name') -%}
   {%- if kind not in ('not_null', 'accepted_values', 'unique', 'unique_combination') -%}
@@ -60,10 +57,7 @@
     recomputed rows and every row of a group one of them belongs to; otherwise the whole
     table. -#}
 {% macro rows_to_test(relation, group_columns) -%}
-  {%- set condition = '' -%}
-  {%- if execute and target.type == 'duckdb' -%}
-    {%- set condition = revlake.rows_to_check_condition(relation, group_columns) -%}
-  {%- endif -%}
+  {%- set condition = revlake.rows_to_check_condition(relation, group_columns) -%}
   {%- if condition -%}
     (select * from {{ relation }} where {{ condition }})
   {%- else -%}
@@ -93,8 +87,12 @@
     a partitioned fact's recomputed partitions (its `<model>__changed`), a keyed staging
     model's rebuilt keys and its rows without a key (its `<model>__changed_keys`); none
     when it is neither or this build recomputed all of it (a full build, a `--select`
-    build, a model new to the build). -#}
+    build, a model new to the build), when the SQL is only being parsed, and on engines
+    other than DuckDB (where no model is recomputed in part). -#}
 {% macro recomputed_rows(relation) -%}
+  {%- if not execute or target.type != 'duckdb' or relation.identifier is not defined -%}
+    {%- do return(none) -%}
+  {%- endif -%}
   {%- set partition_key = revlake.partition_key_of(relation.identifier) -%}
   {%- set row_key = none if partition_key else revlake.keyed_key_of(relation.identifier) -%}
   {%- if not (partition_key or row_key) -%}

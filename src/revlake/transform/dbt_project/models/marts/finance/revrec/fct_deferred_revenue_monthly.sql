@@ -5,9 +5,19 @@
 -- The *_rc columns are each converted at the FX rate of the month's last day (cross rate
 -- through USD), rounded half away from zero, so in the reporting currency the identity
 -- holds only to rounding and FX movement.
+-- Partitioned by month (macros/partitioned.sql): an incremental build recomputes the months
+-- whose roll-forward rows or month-end FX rates changed. A day's rate is the latest known
+-- rate of every later day, so it moves the current month and the months after it (the
+-- future months a contract defers into); the months before stay as they were.
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_partitions('month_start_date', revlake.month_conversion_partition_inputs('fct_deferred_revenue_native', 'month_start_date', 'month_end_date')) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.month_conversion_partition_inputs('fct_deferred_revenue_native', 'month_start_date', 'month_end_date')) }}"
+) }}
 {% set rc = var('reporting_currency') | upper %}
 with native as (
   select * from {{ ref('fct_deferred_revenue_native') }}
+  where {{ revlake.in_changed_partitions('month_start_date') }}
 ),
 
 with_rates as (
