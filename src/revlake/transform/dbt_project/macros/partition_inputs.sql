@@ -162,11 +162,9 @@
   {{ revlake.hashed_rows_by_invoice_customer(ref('int_credit_notes')) }}
 {%- endmacro %}
 
-{#- fct_ar_invoices: the customer's balance events, invoices, customer record and payment
-    attempts. -#}
+{#- fct_ar_invoices: the customer's invoices, customer record and payment attempts (its
+    balance events: the partitions fct_ar_balance_events recomputed, `upstream`). -#}
 {% macro ar_invoices_partition_inputs() -%}
-  {{ revlake.hashed_rows(ref('fct_ar_balance_events'), 'customer_id') }}
-  union all
   {{ revlake.hashed_rows(ref('int_invoices'), 'customer_id') }}
   union all
   {{ revlake.hashed_rows(ref('int_customers'), 'customer_id') }}
@@ -248,16 +246,11 @@
       'lead_id') }}
 {%- endmacro %}
 
-{#- fct_opportunity_stages_reached, by opportunity: the deal's stage history entries (the
-    columns the model reads; an open deal's current entry carries its days in stage, which
-    move with the as-of date) and whether its pipeline record is closed and won. -#}
+{#- fct_opportunity_stages_reached, by opportunity: whether the deal's pipeline record is
+    closed and won; its stage history entries (an open deal's current entry carries its
+    days in stage, which move with the as-of date) are the partitions
+    fct_opportunity_stage_history recomputed (`upstream`). -#}
 {% macro stages_reached_partition_inputs() -%}
-  {{ revlake.hashed_rows(
-      "(select opportunity_id, source_system, stage_name, stage_sequence, days_in_stage,"
-      ~ " stage_category from " ~ ref('fct_opportunity_stage_history')
-      ~ " where opportunity_id is not null)",
-      'opportunity_id') }}
-  union all
   {{ revlake.hashed_rows(
       "(select opportunity_id, is_closed, is_won from " ~ ref('fct_pipeline') ~ ")",
       'opportunity_id') }}
@@ -278,28 +271,15 @@
 {%- endmacro %}
 
 {#- fct_ar_open_invoices_native, by customer (of the invoice, as fct_ar_invoices has it): the
-    balance events of the customer's invoices (the columns the model reads), the invoice
-    records, and the month ends reported (one digest in every customer's hash: a new
-    month end recomputes every customer). -#}
+    month ends reported (one digest in every customer's hash: a new month end recomputes
+    every customer); its invoices' records and balance events are the partitions the two
+    receivables facts recomputed (`upstream`). -#}
 {% macro ar_open_invoices_native_partition_inputs() -%}
-  with invoice_customers as (
-    select invoice_id, customer_id from {{ ref('fct_ar_invoices') }}
-  ),
-  month_ends as (
+  with month_ends as (
     select sum(hash(m.month_end_date)) as month_ends_hash, count(*) as month_ends
     from ({{ revlake.ar_month_ends() }}) as m
   )
-  select i.customer_id as partition_key,
-    hash(e.invoice_id, e.event_date, e.event_sequence, e.open_balance_after) as row_hash
-  from {{ ref('fct_ar_balance_events') }} as e
-  inner join invoice_customers as i on i.invoice_id = e.invoice_id
-  union all
-  select a.customer_id as partition_key,
-    hash(a.invoice_id, a.invoice_number, a.customer_key, a.currency, a.invoice_date,
-      a.due_date, a.uncollectible_date) as row_hash
-  from {{ ref('fct_ar_invoices') }} as a
-  union all
   select c.customer_id as partition_key, hash(m.month_ends_hash, m.month_ends) as row_hash
-  from (select distinct customer_id from invoice_customers) as c
+  from (select distinct customer_id from {{ ref('fct_ar_invoices') }}) as c
   cross join month_ends as m
 {%- endmacro %}

@@ -67,8 +67,12 @@
 {%- endmacro %}
 
 {#- Pre-hook: hash the inputs again, record the changed partitions and delete their rows.
-    Nothing outside an incremental run. -#}
-{% macro delete_changed_partitions(output_key, inputs, whole_if=none) -%}
+    `upstream`: partitioned facts cut by the same key that the fact reads; instead of
+    hashing their rows again, the partitions they recomputed in this build are changed
+    (their other partitions hold, row for row, what the published build held; a fact not
+    rebuilt in this build has no `__changed` table and changed nothing). Nothing outside
+    an incremental run. -#}
+{% macro delete_changed_partitions(output_key, inputs, whole_if=none, upstream=[]) -%}
   {%- if is_incremental() -%}
   create or replace table {{ revlake.partition_hashes_relation('__now') }} as
   {{ revlake.partition_hashes_sql(inputs) }};
@@ -83,11 +87,37 @@
     or n.input_rows <> b.input_rows
     {%- if whole_if is not none %}
     or ({{ whole_if }})
-    {%- endif %};
+    {%- endif %}
+  {%- for changed in revlake.recomputed_partitions_of(upstream) %}
+  union
+  select partition_key from {{ changed }}
+  {%- endfor %};
   delete from {{ this }}
   where {{ revlake.partition_key(output_key) }} in (
     select partition_key from {{ revlake.partition_hashes_relation('__changed') }})
   {%- endif -%}
+{%- endmacro %}
+
+{#- The `__changed` tables of the partitioned facts `models` that this build recomputed in
+    part (asked of the catalog when the hook runs: dbt's relation cache would not see a
+    table another model's pre-hook made). -#}
+{% macro recomputed_partitions_of(models) -%}
+  {%- set found = [] -%}
+  {%- for name in models -%}
+    {%- set relation = ref(name) -%}
+    {%- if revlake.table_in_build(relation.database, 'revlake_partitions', relation.identifier ~ '__changed') -%}
+      {%- do found.append(revlake.partition_hashes_relation_of(relation, '__changed')) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- do return(found) -%}
+{%- endmacro %}
+
+{#- Whether the build `database` holds `schema`.`table` now. -#}
+{% macro table_in_build(database, schema, table) -%}
+  {%- set found = run_query(
+      "select count(*) from information_schema.tables where table_catalog = '"
+      ~ database ~ "' and table_schema = '" ~ schema ~ "' and table_name = '" ~ table ~ "'") -%}
+  {%- do return(found.columns[0].values()[0] > 0) -%}
 {%- endmacro %}
 
 {#- Post-hook: keep the inputs' hashes for the next build (computed here in a full build,

@@ -102,11 +102,7 @@
       if partition_key else ('revlake_build', relation.identifier ~ '__changed_keys') -%}
   {#- asked of the catalog each time: dbt's relation cache would not see a table the
       model's pre-hook made after the cache was filled -#}
-  {%- set found = run_query(
-      "select count(*) from information_schema.tables where table_catalog = '"
-      ~ relation.database ~ "' and table_schema = '" ~ schema ~ "' and table_name = '"
-      ~ table ~ "'") -%}
-  {%- if found.columns[0].values()[0] == 0 -%}
+  {%- if not revlake.table_in_build(relation.database, schema, table) -%}
     {%- do return(none) -%}
   {%- endif -%}
   {%- if partition_key -%}

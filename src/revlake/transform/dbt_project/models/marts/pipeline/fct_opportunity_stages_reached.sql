@@ -10,7 +10,7 @@
 -- whose records changed, never the closed deals left as they were.
 {{ config(
     materialized=revlake.keyed_materialization(),
-    pre_hook="{{ revlake.delete_changed_partitions('opportunity_id', revlake.stages_reached_partition_inputs()) }}",
+    pre_hook="{{ revlake.delete_changed_partitions('opportunity_id', revlake.stages_reached_partition_inputs(), upstream=['fct_opportunity_stage_history']) }}",
     post_hook="{{ revlake.keep_partition_hashes(revlake.stages_reached_partition_inputs()) }}"
 ) }}
 with history as (

@@ -5,10 +5,11 @@
 --   last_attempt_*     the latest charge (succeeded or failed) on the invoice
 --   failed_attempts    failed charges; uncollectible_date / voided_date from the events
 -- Partitioned by customer (macros/partitioned.sql): an incremental build recomputes only the
--- customers whose balance events, invoices, customer record or payment attempts changed.
+-- customers whose balance events (the partitions fct_ar_balance_events recomputed),
+-- invoices, customer record or payment attempts changed.
 {{ config(
     materialized=revlake.keyed_materialization(),
-    pre_hook="{{ revlake.delete_changed_partitions('customer_id', revlake.ar_invoices_partition_inputs(), whole_if=revlake.invoices_span_customers()) }}",
+    pre_hook="{{ revlake.delete_changed_partitions('customer_id', revlake.ar_invoices_partition_inputs(), whole_if=revlake.invoices_span_customers(), upstream=['fct_ar_balance_events']) }}",
     post_hook="{{ revlake.keep_partition_hashes(revlake.ar_invoices_partition_inputs()) }}"
 ) }}
 with events as (

@@ -11,10 +11,10 @@
 -- balance events and its invoice record and from the month ends reported (first event ..
 -- as-of date, `ar_month_ends`: they change when the as-of date passes a month end, and
 -- then every customer is recomputed); a day recomputes the customers whose invoices or
--- balance events changed.
+-- balance events changed (the partitions the two receivables facts recomputed).
 {{ config(
     materialized=revlake.keyed_materialization(),
-    pre_hook="{{ revlake.delete_changed_partitions('customer_id', revlake.ar_open_invoices_native_partition_inputs()) }}",
+    pre_hook="{{ revlake.delete_changed_partitions('customer_id', revlake.ar_open_invoices_native_partition_inputs(), upstream=['fct_ar_balance_events', 'fct_ar_invoices']) }}",
     post_hook="{{ revlake.keep_partition_hashes(revlake.ar_open_invoices_native_partition_inputs()) }}"
 ) }}
 with invoices as (
