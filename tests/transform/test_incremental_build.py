@@ -403,6 +403,11 @@ def test_a_partitioned_facts_row_tests_read_only_the_recomputed_partitions(
     ):
         assert name in scoped
         assert "in (select" in compiled[name].split("__changed")[0]
+    # a fact cut two ways (deferred revenue's conversion: by month, and by the customers the
+    # roll-forward recomputed): its tests read the rows of both cuts
+    deferred = compiled["not_null_fct_deferred_revenue_monthly_closing_rc"]
+    assert '"fct_deferred_revenue_monthly__changed"' in deferred
+    assert '"fct_deferred_revenue_native__changed"' in deferred
     # a keyed staging model's tests: the keys the day's loads rebuilt
     assert "__changed_keys" in compiled["unique_stg_stripe__invoices_invoice_id"]
     assert "__changed_keys" in compiled["not_null_stg_stripe__invoices_invoice_id"]

@@ -38,11 +38,14 @@
 {%- endmacro %}
 
 {#- A conversion into the reporting currency at a month's rate (fct_deferred_revenue_monthly,
-    fct_ar_open_invoices_monthly), by month (`month_column`): the rows of `native_model`
-    in the month and every FX rate of the day they are converted at (`rate_day_column`:
-    the month's last day). A day's rate is the latest known rate of every later day too,
-    so it moves the months whose rate day is on or after it, and no month before. -#}
-{% macro month_conversion_partition_inputs(native_model, month_column, rate_day_column) -%}
+    fct_ar_open_invoices_monthly), by month (`month_column`): every FX rate of the day the
+    month's rows are converted at (`rate_day_column`: the month's last day) and, with
+    `rows`, the rows of `native_model` in the month (without: the conversion takes the
+    partitions `native_model` recomputed, cut by another key, as a second cut: `upstream`
+    'model:column', macros/partitioned.sql). A day's rate is the latest known rate of
+    every later day too, so it moves the months whose rate day is on or after it, and no
+    month before. -#}
+{% macro month_conversion_partition_inputs(native_model, month_column, rate_day_column, rows=true) -%}
   with native as (
     select * from {{ ref(native_model) }}
   ),
@@ -50,9 +53,11 @@
     select distinct {{ month_column }} as partition_key, {{ rate_day_column }} as rate_day
     from native
   )
+  {%- if rows %}
   select n.{{ month_column }} as partition_key, hash(n) as row_hash from native as n
   union all
-  select d.partition_key, hash(fx) as row_hash
+  {%- endif %}
+  select d.partition_key, hash(d.rate_day, fx) as row_hash
   from rate_days as d
   inner join {{ ref('int_fx__daily_rates') }} as fx on fx.rate_day = d.rate_day
 {%- endmacro %}

@@ -67,11 +67,16 @@
 {%- endmacro %}
 
 {#- Pre-hook: hash the inputs again, record the changed partitions and delete their rows.
-    `upstream`: partitioned facts cut by the same key that the fact reads; instead of
-    hashing their rows again, the partitions they recomputed in this build are changed
-    (their other partitions hold, row for row, what the published build held; a fact not
-    rebuilt in this build has no `__changed` table and changed nothing). Nothing outside
-    an incremental run. -#}
+    `upstream`: partitioned facts the fact reads whose rows are not hashed again; the
+    partitions they recomputed in this build are what changed of them (their other
+    partitions hold, row for row, what the published build held; a fact not rebuilt in
+    this build has no `__changed` table and changed nothing). An entry 'model' is cut by
+    the fact's own key: its recomputed partitions are the fact's changed partitions. An
+    entry 'model:column' is cut by another column of the fact's rows (deferred revenue's
+    conversion, cut by month, reads the roll-forward cut by customer): the rows whose
+    `column` is in one of its recomputed partitions are recomputed as well — a second cut
+    beside the partitions, read by `in_changed_partitions` and the scoped tests. Nothing
+    outside an incremental run. -#}
 {% macro delete_changed_partitions(output_key, inputs, whole_if=none, upstream=[]) -%}
   {%- if is_incremental() -%}
   create or replace table {{ revlake.partition_hashes_relation('__now') }} as
@@ -88,28 +93,46 @@
     {%- if whole_if is not none %}
     or ({{ whole_if }})
     {%- endif %}
-  {%- for changed in revlake.recomputed_partitions_of(upstream) %}
+  {%- for column, changed in revlake.upstream_recomputed(upstream) if column is none %}
   union
   select partition_key from {{ changed }}
   {%- endfor %};
   delete from {{ this }}
-  where {{ revlake.partition_key(output_key) }} in (
-    select partition_key from {{ revlake.partition_hashes_relation('__changed') }})
+  where {{ revlake.in_changed_partitions(output_key, upstream) }}
   {%- endif -%}
 {%- endmacro %}
 
-{#- The `__changed` tables of the partitioned facts `models` that this build recomputed in
-    part (asked of the catalog when the hook runs: dbt's relation cache would not see a
-    table another model's pre-hook made). -#}
-{% macro recomputed_partitions_of(models) -%}
+{#- (column, `__changed` relation) of each `upstream` entry ('model' or 'model:column', see
+    `delete_changed_partitions`; column none for the former) that this build recomputed in
+    part (asked of the catalog: dbt's relation cache would not see a table another model's
+    pre-hook made). The tables are those of the build `database` (this model's when none:
+    a test reads them without a ref to the upstream model). -#}
+{% macro upstream_recomputed(upstream, database=none) -%}
+  {%- set database = database or this.database -%}
   {%- set found = [] -%}
-  {%- for name in models -%}
-    {%- set relation = ref(name) -%}
-    {%- if revlake.table_in_build(relation.database, 'revlake_partitions', relation.identifier ~ '__changed') -%}
-      {%- do found.append(revlake.partition_hashes_relation_of(relation, '__changed')) -%}
+  {%- for entry in upstream -%}
+    {%- set name, column = (entry.split(':') + [none])[:2] -%}
+    {%- if revlake.table_in_build(database, 'revlake_partitions', name ~ '__changed') -%}
+      {%- do found.append((column, adapter.quote(database) ~ '.revlake_partitions.'
+          ~ adapter.quote(name ~ '__changed'))) -%}
     {%- endif -%}
   {%- endfor -%}
   {%- do return(found) -%}
+{%- endmacro %}
+
+{#- The rows of `relation` (a fact, or this model when none) whose partition (`key`) this
+    build recomputed, or whose column of an 'model:column' `upstream` entry is in a
+    partition that model recomputed. -#}
+{% macro recomputed_condition(key, upstream=[], relation=none) -%}
+  {%- set relation = relation or this -%}
+  {%- set changed = revlake.partition_hashes_relation_of(relation, '__changed') -%}
+  {%- set terms = [revlake.partition_key(key) ~ ' in (select partition_key from ' ~ changed ~ ')'] -%}
+  {%- for column, upstream_changed in revlake.upstream_recomputed(upstream, relation.database)
+      if column is not none -%}
+    {%- do terms.append(revlake.partition_key(column) ~ ' in (select partition_key from '
+        ~ upstream_changed ~ ')') -%}
+  {%- endfor -%}
+  {%- do return('(' ~ terms | join(' or ') ~ ')') -%}
 {%- endmacro %}
 
 {#- Whether the build `database` holds `schema`.`table` now. -#}
@@ -131,12 +154,12 @@
   {%- endif -%}
 {%- endmacro %}
 
-{#- The filter of an input in the model: its rows of the changed partitions in an
-    incremental run, every row otherwise. -#}
-{% macro in_changed_partitions(key) -%}
+{#- The filter of an input in the model: its rows of the changed partitions (and, with
+    'model:column' `upstream` entries, of the rows that cut recomputes) in an incremental
+    run, every row otherwise. -#}
+{% macro in_changed_partitions(key, upstream=[]) -%}
   {%- if is_incremental() -%}
-  {{ revlake.partition_key(key) }} in (
-    select partition_key from {{ revlake.partition_hashes_relation('__changed') }})
+  {{ revlake.recomputed_condition(key, upstream) }}
   {%- else -%}
   true
   {%- endif -%}

@@ -75,16 +75,18 @@
   {%- if not recomputed -%}
     {%- do return('') -%}
   {%- endif -%}
-  {%- set key, condition = recomputed -%}
-  {%- if columns is none or key in columns -%}
+  {%- set keys, condition = recomputed -%}
+  {%- if columns is none or keys | reject('in', columns) | list | length == 0 -%}
     {%- do return(condition) -%}
   {%- endif -%}
   {%- do return('((' ~ condition ~ ') or (' ~ columns | join(', ') ~ ') in (select '
       ~ columns | join(', ') ~ ' from ' ~ relation ~ ' where ' ~ condition ~ '))') -%}
 {%- endmacro %}
 
-{#- (key column, condition keeping the rows this build recomputed) of the model `relation`:
-    a partitioned fact's recomputed partitions (its `<model>__changed`), a keyed staging
+{#- (key columns, condition keeping the rows this build recomputed) of the model `relation`:
+    a partitioned fact's recomputed partitions (its `<model>__changed`; with a second cut,
+    a 'model:column' upstream entry, the rows of that model's recomputed partitions too,
+    and that column among the keys: macros/partitioned.sql), a keyed staging
     model's rebuilt keys and its rows without a key (its `<model>__changed_keys`); none
     when it is neither or this build recomputed all of it (a full build, a `--select`
     build, a model new to the build), when the SQL is only being parsed, and on engines
@@ -106,11 +108,22 @@
     {%- do return(none) -%}
   {%- endif -%}
   {%- if partition_key -%}
-    {%- do return((partition_key, revlake.partition_key(partition_key) ~ ' in (select partition_key from '
-        ~ revlake.partition_hashes_relation_of(relation, '__changed') ~ ')')) -%}
+    {%- set upstream = revlake.upstream_of(relation.identifier) -%}
+    {%- set keys = [partition_key] -%}
+    {%- for entry in upstream if ':' in entry -%}
+      {%- do keys.append(entry.split(':')[1]) -%}
+    {%- endfor -%}
+    {%- do return((keys, revlake.recomputed_condition(partition_key, upstream, relation))) -%}
   {%- endif -%}
-  {%- do return((row_key, '(' ~ row_key ~ ' in (select changed_key from '
+  {%- do return(([row_key], '(' ~ row_key ~ ' in (select changed_key from '
       ~ revlake.changed_keys_relation_of(relation) ~ ') or ' ~ row_key ~ ' is null)')) -%}
+{%- endmacro %}
+
+{#- The `upstream` entries of a partitioned fact's pre-hook ([] without). -#}
+{% macro upstream_of(model_name) -%}
+  {%- set sql = revlake.pre_hook_sql(model_name, 'delete_changed_partitions') or '' -%}
+  {%- set found = modules.re.search("upstream=\\[([^\\]]*)\\]", sql) -%}
+  {%- do return(modules.re.findall("'([^']*)'", found.group(1)) if found else []) -%}
 {%- endmacro %}
 
 {#- The partition key of a partitioned fact (the first argument of its
@@ -128,15 +141,25 @@
 {#- The quoted argument at `position` of the macro `hook_macro` called in the pre-hook of
     the model `model_name`; none when it has no such hook. -#}
 {% macro pre_hook_argument(model_name, hook_macro, position) -%}
+  {%- set sql = revlake.pre_hook_sql(model_name, hook_macro) -%}
+  {%- set found = modules.re.search(hook_macro ~ "[(]([^)]*)[)]", sql or '') -%}
+  {%- if found -%}
+    {%- set arguments = modules.re.findall("'([^']*)'", found.group(1)) -%}
+    {%- if arguments | length > position -%}
+      {%- do return(arguments[position]) -%}
+    {%- endif -%}
+  {%- endif -%}
+  {%- do return(none) -%}
+{%- endmacro %}
+
+{#- The SQL of the pre-hook of the model `model_name` that calls `hook_macro`; none when it
+    has none. -#}
+{% macro pre_hook_sql(model_name, hook_macro) -%}
   {%- for node in graph.nodes.values() -%}
     {%- if node.resource_type == 'model' and node.name == model_name -%}
       {%- for hook in node.config.get('pre-hook', []) -%}
-        {%- set found = modules.re.search(hook_macro ~ "[(]([^)]*)[)]", hook.get('sql', '')) -%}
-        {%- if found -%}
-          {%- set arguments = modules.re.findall("'([^']*)'", found.group(1)) -%}
-          {%- if arguments | length > position -%}
-            {%- do return(arguments[position]) -%}
-          {%- endif -%}
+        {%- if hook_macro ~ '(' in hook.get('sql', '') -%}
+          {%- do return(hook.get('sql')) -%}
         {%- endif -%}
       {%- endfor -%}
     {%- endif -%}

@@ -5,19 +5,21 @@
 -- The *_rc columns are each converted at the FX rate of the month's last day (cross rate
 -- through USD), rounded half away from zero, so in the reporting currency the identity
 -- holds only to rounding and FX movement.
--- Partitioned by month (macros/partitioned.sql): an incremental build recomputes the months
--- whose roll-forward rows or month-end FX rates changed. A day's rate is the latest known
--- rate of every later day, so it moves the current month and the months after it (the
--- future months a contract defers into); the months before stay as they were.
+-- Cut two ways (macros/partitioned.sql): by month, an incremental build recomputes the
+-- months whose month-end FX rates changed (a day's rate is the latest known rate of every
+-- later day, so it moves the current month and the future months a contract defers into,
+-- never the history); and the customers whose roll-forward fct_deferred_revenue_native
+-- recomputed, in every month (a customer's rows can reach back: a first invoice in a new
+-- currency opens that currency's rows from the customer's first month).
 {{ config(
     materialized=revlake.keyed_materialization(),
-    pre_hook="{{ revlake.delete_changed_partitions('month_start_date', revlake.month_conversion_partition_inputs('fct_deferred_revenue_native', 'month_start_date', 'month_end_date')) }}",
-    post_hook="{{ revlake.keep_partition_hashes(revlake.month_conversion_partition_inputs('fct_deferred_revenue_native', 'month_start_date', 'month_end_date')) }}"
+    pre_hook="{{ revlake.delete_changed_partitions('month_start_date', revlake.month_conversion_partition_inputs('fct_deferred_revenue_native', 'month_start_date', 'month_end_date', rows=false), upstream=['fct_deferred_revenue_native:customer_id']) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.month_conversion_partition_inputs('fct_deferred_revenue_native', 'month_start_date', 'month_end_date', rows=false)) }}"
 ) }}
 {% set rc = var('reporting_currency') | upper %}
 with native as (
   select * from {{ ref('fct_deferred_revenue_native') }}
-  where {{ revlake.in_changed_partitions('month_start_date') }}
+  where {{ revlake.in_changed_partitions('month_start_date', ['fct_deferred_revenue_native:customer_id']) }}
 ),
 
 with_rates as (
