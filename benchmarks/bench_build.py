@@ -32,19 +32,30 @@ at the path the first drop was built at, as a user's workspace stays where it is
 keeps its parsed project from one build to the next only while the profile (which names
 the build file's path) is unchanged, so a copy elsewhere would pay a full parse (≈ 5 s at
 100k customers) that a daily run never does.
+
+Against another project (`--daily --baseline REV`, e.g. `--baseline HEAD~3` or a commit):
+the `src` folder of git revision REV is exported to the temporary folder and run through
+PYTHONPATH with this virtual environment; the first drop is built once with each project
+(each continues only its own builds: the build digest holds the project), and every repeat
+measures this checkout and then REV, one after the other, so the two ratios come from the
+same run and hour (the machine's speed moves by ±15% within an hour).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,14 +91,20 @@ def prepare(root: Path, customers: int, seed: int) -> Workspace:
 
 
 def timed_build(
-    workspace: Workspace, threads: int, *, full: bool = True, command_name: str = "build"
+    workspace: Workspace,
+    threads: int,
+    *,
+    full: bool = True,
+    command_name: str = "build",
+    env: Mapping[str, str] | None = None,
 ) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MiB, exit code) of `revlake build` (a full rebuild unless
-    `full` is False; `command_name` "run": ingest, then build) in a child process."""
+    `full` is False; `command_name` "run": ingest, then build) in a child process (`env`
+    added to its environment: another project's PYTHONPATH, `--baseline`)."""
     command = [sys.executable, "-m", "revlake", command_name, "--workspace", str(workspace.root)]
     if command_name == "build":
         command += ["--threads", str(threads)] + (["--full"] if full else [])
-    run = run_measured(command)
+    run = run_measured(command, env)
     return run.wall_s, run.peak_mib, run.exit_code
 
 
@@ -268,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
         help="time a run after one day of new exports against a full rebuild (see above)",
     )
     parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="with --daily: measure the project of this git revision too, alternating (see above)",
+    )
+    parser.add_argument(
         "--areas",
         default=DEFAULT_AREAS,
         help="comma-separated model folders whose node time and tables are reported ('' to skip)",
@@ -356,11 +378,13 @@ raise SystemExit(0 if summary.published else 4)
 """Ingest and a build forced incremental whatever share of the model time it feeds."""
 
 
-def timed_forced_incremental(workspace: Workspace) -> tuple[float, float, int]:
+def timed_forced_incremental(
+    workspace: Workspace, env: Mapping[str, str] | None = None
+) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MiB, exit code) of ingest + an incremental build forced
     past the planner's rule (`max_incremental_share=1.0`), in a child process."""
     run = run_measured(
-        [sys.executable, "-c", FORCED_INCREMENTAL_CHILD, str(workspace.root), TENANT]
+        [sys.executable, "-c", FORCED_INCREMENTAL_CHILD, str(workspace.root), TENANT], env
     )
     return run.wall_s, run.peak_mib, run.exit_code
 
@@ -373,64 +397,137 @@ def fresh_day(base: Workspace, at: Path, day: Path) -> Workspace:
     return workspace
 
 
+@dataclass
+class DailyFigures:
+    """What the repeats of one project's daily measurement gave."""
+
+    runs: list[float] = field(default_factory=list)
+    forced: list[float] = field(default_factory=list)
+    fulls: list[float] = field(default_factory=list)
+    peaks: list[float] = field(default_factory=list)
+    run_ratios: list[float] = field(default_factory=list)
+    forced_ratios: list[float] = field(default_factory=list)
+    run_models: str = ""
+    forced_models: str = ""
+    equal: bool = True
+
+
+def baseline_project(revision: str, at: Path) -> dict[str, str]:
+    """The environment that runs revlake from the `src` folder of git `revision` (exported
+    to `at`) instead of this checkout's; the virtual environment is shared."""
+    repository = Path(__file__).resolve().parents[1]
+    at.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(repository), "archive", "--format=tar", revision, "src"],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        raise SystemExit(f"--baseline {revision}: {archive.stderr.decode().strip()}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: refuse links out of `at`
+            tar.extractall(at, filter="data")
+        else:
+            tar.extractall(at)
+    env = {"PYTHONPATH": str(at / "src")}
+    imported = subprocess.run(
+        [sys.executable, "-c", "import revlake; print(revlake.__file__)"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+    ).stdout.strip()
+    if not imported.startswith(str(at)):  # an installed revlake would shadow it
+        raise SystemExit(f"--baseline {revision}: revlake is imported from {imported!r}")
+    return env
+
+
+def measure_day(
+    base: Workspace,
+    first: Workspace,
+    day: Path,
+    threads: int,
+    figures: DailyFigures,
+    env: Mapping[str, str] | None,
+) -> str | None:
+    """One repeat of the daily measurement with one project (`env`); None or what failed."""
+    workspace = fresh_day(base, first.root, day)
+    run_s, run_peak, code = timed_build(workspace, threads, command_name="run", env=env)
+    if code != 0:
+        return f"revlake run failed (exit {code})"
+    chosen, figures.run_models = current_snapshot_path(workspace), rebuilt_models(workspace)
+    full_s, full_peak, code = timed_build(workspace, threads, env=env)
+    if code != 0:
+        return f"revlake build --full failed (exit {code})"
+    full = first.root.parent / "full.duckdb"
+    shutil.move(current_snapshot_path(workspace), full)
+    figures.equal = figures.equal and all(c.equal for c in compare_gold(full, chosen))
+    workspace = fresh_day(base, first.root, day)
+    forced_s, forced_peak, code = timed_forced_incremental(workspace, env)
+    if code != 0:
+        return f"the forced incremental build failed (exit {code})"
+    figures.forced_models = rebuilt_models(workspace)
+    incremental = current_snapshot_path(workspace)
+    figures.equal = figures.equal and all(c.equal for c in compare_gold(full, incremental))
+    figures.runs.append(run_s)
+    figures.forced.append(forced_s)
+    figures.fulls.append(full_s)
+    figures.peaks.append(max(run_peak, full_peak, forced_peak))
+    figures.run_ratios.append(run_s / full_s)
+    figures.forced_ratios.append(forced_s / full_s)
+    full.unlink()
+    return None
+
+
 def daily_main(args: argparse.Namespace) -> int:
     """`--daily`: a run after one day of new exports vs a full rebuild (module docstring)."""
     print(
-        f"{'customers':>10} {'daily run s':>12} {'run models':>11} {'forced incr. s':>15} "
-        f"{'incr. models':>13} {'full build s':>13} {'run/full':>9} {'incr./full':>11} "
-        f"{'peak MiB':>9} {'gold equal':>11}"
+        f"{'customers':>10} {'project':>9} {'daily run s':>12} {'run models':>11} "
+        f"{'forced incr. s':>15} {'incr. models':>13} {'full build s':>13} {'run/full':>9} "
+        f"{'incr./full':>11} {'peak MiB':>9} {'gold equal':>11}"
     )
     for customers in (int(p) for p in args.customers.split(",") if p.strip()):
         with tempfile.TemporaryDirectory(prefix="revlake-bench-daily-") as tmp:
             root = Path(tmp)
             first, day = prepare_daily(root, customers, args.seed)
-            base = copy_workspace_folder(first, root / "first-drop")
-
-            runs, forced, fulls, peaks, run_ratios, forced_ratios = [], [], [], [], [], []
-            run_models, forced_models, equal = "", "", True
+            projects: dict[str, tuple[Workspace, Mapping[str, str] | None]] = {
+                "this": (copy_workspace_folder(first, root / "first-drop"), None)
+            }
+            if args.baseline:
+                env = baseline_project(args.baseline, root / "baseline")
+                # the first drop built by the baseline's project, at the same path
+                shutil.rmtree(first.root)
+                workspace = copy_workspace_folder(projects["this"][0], first.root)
+                _, _, code = timed_build(workspace, args.threads, env=env)
+                if code != 0:
+                    print(f"the baseline's first build failed (exit {code}) at {customers}")
+                    return 1
+                base = copy_workspace_folder(workspace, root / "first-drop-baseline")
+                projects[args.baseline] = (base, env)
+            figures = {name: DailyFigures() for name in projects}
             for _ in range(args.repeats):
-                workspace = fresh_day(base, first.root, day)
-                run_s, run_peak, code = timed_build(workspace, args.threads, command_name="run")
-                if code != 0:
-                    print(f"revlake run failed (exit {code}) at {customers} customers")
-                    return 1
-                chosen, run_models = current_snapshot_path(workspace), rebuilt_models(workspace)
-                full_s, full_peak, code = timed_build(workspace, args.threads)
-                if code != 0:
-                    print(f"revlake build --full failed (exit {code}) at {customers} customers")
-                    return 1
-                full = root / "full.duckdb"
-                shutil.move(current_snapshot_path(workspace), full)
-                equal = equal and all(c.equal for c in compare_gold(full, chosen))
-                workspace = fresh_day(base, first.root, day)
-                forced_s, forced_peak, code = timed_forced_incremental(workspace)
-                if code != 0:
-                    print(f"the forced incremental build failed (exit {code}) at {customers}")
-                    return 1
-                forced_models = rebuilt_models(workspace)
-                incremental = current_snapshot_path(workspace)
-                equal = equal and all(c.equal for c in compare_gold(full, incremental))
-                runs.append(run_s)
-                forced.append(forced_s)
-                fulls.append(full_s)
-                peaks.append(max(run_peak, full_peak, forced_peak))
-                run_ratios.append(run_s / full_s)
-                forced_ratios.append(forced_s / full_s)
-                full.unlink()
+                for name, (base, project_env) in projects.items():  # alternating
+                    failed = measure_day(base, first, day, args.threads, figures[name], project_env)
+                    if failed:
+                        print(f"{name}: {failed} at {customers} customers")
+                        return 1
             shutil.rmtree(first.root, ignore_errors=True)
-            print(
-                f"{customers:>10,} {statistics.median(runs):>12.1f} {run_models:>11} "
-                f"{statistics.median(forced):>15.1f} {forced_models:>13} "
-                f"{statistics.median(fulls):>13.1f} {statistics.median(run_ratios):>9.0%} "
-                f"{statistics.median(forced_ratios):>11.0%} {max(peaks):>9,.0f} "
-                f"{'yes' if equal else 'NO':>11}",
-                flush=True,
-            )
+            for name, got in figures.items():
+                print(
+                    f"{customers:>10,} {name[:9]:>9} {statistics.median(got.runs):>12.1f} "
+                    f"{got.run_models:>11} {statistics.median(got.forced):>15.1f} "
+                    f"{got.forced_models:>13} {statistics.median(got.fulls):>13.1f} "
+                    f"{statistics.median(got.run_ratios):>9.0%} "
+                    f"{statistics.median(got.forced_ratios):>11.0%} {max(got.peaks):>9,.0f} "
+                    f"{'yes' if got.equal else 'NO':>11}",
+                    flush=True,
+                )
     print(
         "(medians of the repeats; daily run = `revlake run` (ingest + the build the planner "
         "chose + publish); forced incr. = ingest + an incremental build whatever its share; "
         "ratios = median of each repeat's ratio; models = rebuilt/all; gold equal = both "
-        "published builds' gold tables equal the full rebuild's, row by row)"
+        "published builds' gold tables equal the full rebuild's, row by row; project: this "
+        "checkout, or the --baseline revision, measured alternately in the same run)"
     )
     return 0
 

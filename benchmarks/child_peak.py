@@ -9,10 +9,12 @@ measuring `revlake run` by hand would see it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +30,9 @@ class ChildRun:
     exit_code: int
 
 
-def run_measured(command: list[str]) -> ChildRun:
-    """Run `command` (output discarded) and measure it as a process of its own."""
+def run_measured(command: list[str], env: Mapping[str, str] | None = None) -> ChildRun:
+    """Run `command` (output discarded) and measure it as a process of its own, with
+    `env` added to this process's environment."""
     if not Path(TIME).is_file() or shutil.which(TIME) is None:
         raise SystemExit(f"{TIME} is needed to measure a command's own peak memory (Debian: time)")
     with tempfile.TemporaryDirectory(prefix="revlake-bench-time-") as tmp:
@@ -40,6 +43,7 @@ def run_measured(command: list[str]) -> ChildRun:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             check=False,
+            env={**os.environ, **env} if env else None,
         )
         wall = time.perf_counter() - started
         lines = report.read_text().split() if report.is_file() else []
