@@ -93,12 +93,13 @@
     {%- if whole_if is not none %}
     or ({{ whole_if }})
     {%- endif %}
-  {%- for column, changed in revlake.upstream_recomputed(upstream) if column is none %}
+  {%- set recomputed = revlake.upstream_recomputed(upstream) -%}
+  {%- for column, changed in recomputed if column is none %}
   union
   select partition_key from {{ changed }}
   {%- endfor %};
   delete from {{ this }}
-  where {{ revlake.in_changed_partitions(output_key, upstream) }}
+  where {{ revlake.recomputed_condition(output_key, recomputed) }}
   {%- endif -%}
 {%- endmacro %}
 
@@ -120,15 +121,36 @@
   {%- do return(found) -%}
 {%- endmacro %}
 
+{#- The `upstream` entries of the partitioned fact `model_name`'s pre-hook ([] without):
+    the one list its delete, its filter and its scoped tests read. -#}
+{% macro upstream_of(model_name) -%}
+  {%- set sql = revlake.pre_hook_sql(model_name, 'delete_changed_partitions') or '' -%}
+  {%- set found = modules.re.search("upstream=\\[([^\\]]*)\\]", sql) -%}
+  {%- do return(modules.re.findall("'([^']*)'", found.group(1)) if found else []) -%}
+{%- endmacro %}
+
+{#- The SQL of the pre-hook of the model `model_name` that calls `hook_macro`; none when it
+    has none. -#}
+{% macro pre_hook_sql(model_name, hook_macro) -%}
+  {%- for node in graph.nodes.values() -%}
+    {%- if node.resource_type == 'model' and node.name == model_name -%}
+      {%- for hook in node.config.get('pre-hook', []) -%}
+        {%- if hook_macro ~ '(' in hook.get('sql', '') -%}
+          {%- do return(hook.get('sql')) -%}
+        {%- endif -%}
+      {%- endfor -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- do return(none) -%}
+{%- endmacro %}
+
 {#- The rows of `relation` (a fact, or this model when none) whose partition (`key`) this
-    build recomputed, or whose column of an 'model:column' `upstream` entry is in a
-    partition that model recomputed. -#}
-{% macro recomputed_condition(key, upstream=[], relation=none) -%}
-  {%- set relation = relation or this -%}
-  {%- set changed = revlake.partition_hashes_relation_of(relation, '__changed') -%}
+    build recomputed, or whose column of a 'model:column' upstream entry is in a
+    partition that model recomputed (`recomputed`: `upstream_recomputed`'s list). -#}
+{% macro recomputed_condition(key, recomputed, relation=none) -%}
+  {%- set changed = revlake.partition_hashes_relation_of(relation or this, '__changed') -%}
   {%- set terms = [revlake.partition_key(key) ~ ' in (select partition_key from ' ~ changed ~ ')'] -%}
-  {%- for column, upstream_changed in revlake.upstream_recomputed(upstream, relation.database)
-      if column is not none -%}
+  {%- for column, upstream_changed in recomputed if column is not none -%}
     {%- do terms.append(revlake.partition_key(column) ~ ' in (select partition_key from '
         ~ upstream_changed ~ ')') -%}
   {%- endfor -%}
@@ -155,11 +177,11 @@
 {%- endmacro %}
 
 {#- The filter of an input in the model: its rows of the changed partitions (and, with
-    'model:column' `upstream` entries, of the rows that cut recomputes) in an incremental
-    run, every row otherwise. -#}
-{% macro in_changed_partitions(key, upstream=[]) -%}
+    'model:column' entries in the model's `upstream`, of the rows that cut recomputes) in
+    an incremental run, every row otherwise. -#}
+{% macro in_changed_partitions(key) -%}
   {%- if is_incremental() -%}
-  {{ revlake.recomputed_condition(key, upstream) }}
+  {{ revlake.recomputed_condition(key, revlake.upstream_recomputed(revlake.upstream_of(this.identifier))) }}
   {%- else -%}
   true
   {%- endif -%}

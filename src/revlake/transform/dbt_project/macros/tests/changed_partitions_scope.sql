@@ -113,18 +113,13 @@
     {%- for entry in upstream if ':' in entry -%}
       {%- do keys.append(entry.split(':')[1]) -%}
     {%- endfor -%}
-    {%- do return((keys, revlake.recomputed_condition(partition_key, upstream, relation))) -%}
+    {%- set recomputed = revlake.upstream_recomputed(upstream, relation.database) -%}
+    {%- do return((keys, revlake.recomputed_condition(partition_key, recomputed, relation))) -%}
   {%- endif -%}
   {%- do return(([row_key], '(' ~ row_key ~ ' in (select changed_key from '
       ~ revlake.changed_keys_relation_of(relation) ~ ') or ' ~ row_key ~ ' is null)')) -%}
 {%- endmacro %}
 
-{#- The `upstream` entries of a partitioned fact's pre-hook ([] without). -#}
-{% macro upstream_of(model_name) -%}
-  {%- set sql = revlake.pre_hook_sql(model_name, 'delete_changed_partitions') or '' -%}
-  {%- set found = modules.re.search("upstream=\\[([^\\]]*)\\]", sql) -%}
-  {%- do return(modules.re.findall("'([^']*)'", found.group(1)) if found else []) -%}
-{%- endmacro %}
 
 {#- The partition key of a partitioned fact (the first argument of its
     `delete_changed_partitions` pre-hook); none for any other model. -#}
@@ -152,17 +147,3 @@
   {%- do return(none) -%}
 {%- endmacro %}
 
-{#- The SQL of the pre-hook of the model `model_name` that calls `hook_macro`; none when it
-    has none. -#}
-{% macro pre_hook_sql(model_name, hook_macro) -%}
-  {%- for node in graph.nodes.values() -%}
-    {%- if node.resource_type == 'model' and node.name == model_name -%}
-      {%- for hook in node.config.get('pre-hook', []) -%}
-        {%- if hook_macro ~ '(' in hook.get('sql', '') -%}
-          {%- do return(hook.get('sql')) -%}
-        {%- endif -%}
-      {%- endfor -%}
-    {%- endif -%}
-  {%- endfor -%}
-  {%- do return(none) -%}
-{%- endmacro %}

@@ -19,7 +19,7 @@
 {% set rc = var('reporting_currency') | upper %}
 with native as (
   select * from {{ ref('fct_deferred_revenue_native') }}
-  where {{ revlake.in_changed_partitions('month_start_date', ['fct_deferred_revenue_native:customer_id']) }}
+  where {{ revlake.in_changed_partitions('month_start_date') }}
 ),
 
 with_rates as (
