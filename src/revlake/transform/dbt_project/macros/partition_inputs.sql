@@ -167,29 +167,26 @@
   {{ revlake.hashed_rows_by_invoice_customer(ref('int_credit_notes')) }}
 {%- endmacro %}
 
-{#- fct_ar_invoices: the customer's invoices, customer record and payment attempts (its
-    balance events: the partitions fct_ar_balance_events recomputed, `upstream`). -#}
+{#- fct_ar_invoices: the customer's record. Its invoices and payment attempts are inputs of
+    the customer's balance events too (the invoices' rows whole, by customer; the payments
+    the attempts are made of, by their invoice's customer), so the partitions
+    fct_ar_balance_events recomputed (`upstream`) hold every customer whose invoices or
+    attempts changed: hashing them again here would find nothing more. -#}
 {% macro ar_invoices_partition_inputs() -%}
-  {{ revlake.hashed_rows(ref('int_invoices'), 'customer_id') }}
-  union all
   {{ revlake.hashed_rows(ref('int_customers'), 'customer_id') }}
-  union all
-  {{ revlake.hashed_rows_by_invoice_customer(ref('fct_ar_payment_attempts')) }}
 {%- endmacro %}
 
-{#- fct_tax_lines, by invoice: the invoice, its lines, and every FX rate of its invoice date
-    (hashed per day: a rate that arrives late for a past day recomputes that day's
-    invoices). -#}
+{#- fct_tax_lines, by invoice: every FX rate of its invoice date (hashed per day: a rate that
+    arrives late for a past day recomputes that day's invoices). The invoice and its lines
+    are inputs of the revenue schedule too (whole rows, by invoice), so the partitions
+    fct_revenue_schedule recomputed (`upstream`) hold every invoice whose record or lines
+    changed. -#}
 {% macro tax_lines_partition_inputs() -%}
   with day_rates as (
     select rate_day, sum(hash(r)) as rates_hash
     from {{ ref('int_fx__daily_rates') }} as r
     group by rate_day
   )
-  {{ revlake.hashed_rows(ref('int_invoices'), 'invoice_id') }}
-  union all
-  {{ revlake.hashed_rows(ref('int_invoice_lines'), 'invoice_id') }}
-  union all
   select i.invoice_id as partition_key, d.rates_hash as row_hash
   from {{ ref('int_invoices') }} as i
   inner join day_rates as d on d.rate_day = i.invoice_date

@@ -5,8 +5,8 @@
 --   last_attempt_*     the latest charge (succeeded or failed) on the invoice
 --   failed_attempts    failed charges; uncollectible_date / voided_date from the events
 -- Partitioned by customer (macros/partitioned.sql): an incremental build recomputes only the
--- customers whose balance events (the partitions fct_ar_balance_events recomputed),
--- invoices, customer record or payment attempts changed.
+-- customers whose customer record changed or whose balance events fct_ar_balance_events
+-- recomputed (those are the customers whose invoices or payments, hence attempts, changed).
 {{ config(
     materialized=revlake.keyed_materialization(),
     pre_hook="{{ revlake.delete_changed_partitions('customer_id', revlake.ar_invoices_partition_inputs(), whole_if=revlake.invoices_span_customers(), upstream=['fct_ar_balance_events']) }}",

@@ -7,10 +7,12 @@
 -- when the line has none. Amounts are in the invoice currency and, at the invoice date's
 -- FX rate (the latest on or before it), in var reporting_currency.
 -- Partitioned by invoice (macros/partitioned.sql): an incremental build recomputes only the
--- invoices whose invoice, lines or FX rates of the invoice date changed.
+-- invoices whose invoice or lines changed (the invoices the revenue schedule recomputed:
+-- it reads both whole) or whose invoice date's FX rates changed.
+-- depends_on: {{ ref('fct_revenue_schedule') }}
 {{ config(
     materialized=revlake.keyed_materialization(),
-    pre_hook="{{ revlake.delete_changed_partitions('invoice_id', revlake.tax_lines_partition_inputs()) }}",
+    pre_hook="{{ revlake.delete_changed_partitions('invoice_id', revlake.tax_lines_partition_inputs(), upstream=['fct_revenue_schedule']) }}",
     post_hook="{{ revlake.keep_partition_hashes(revlake.tax_lines_partition_inputs()) }}"
 ) }}
 {% set rc = var('reporting_currency') | upper %}
