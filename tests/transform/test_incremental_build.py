@@ -136,6 +136,20 @@ def _crm_day(exports: Path, out: Path) -> Path:
     return out
 
 
+def _keyless_bank_lines(exports: Path, out: Path, *, corrected: bool) -> Path:
+    """A bank statement without an ID column (its lines are keyed by file and row), then the
+    same file exported again with the second line's amount corrected: the re-export
+    replaces the lines it repeats instead of adding them."""
+    header, rows = csv_rows(exports / "bank/bank_statement.csv")
+    keep = [i for i, column in enumerate(header) if column != "ID"]
+    lines = [[r[i] for i in keep] for r in rows if r[0].startswith("2024-")][:3]
+    if corrected:
+        amount = [header[i] for i in keep].index("Amount")
+        lines[1][amount] = f"{float(lines[1][amount]) + 12.34:.2f}"
+    write_csv(out / "bank" / "bank_statement_no_ids.csv", [header[i] for i in keep], lines)
+    return out
+
+
 def _changed_partitions(snapshot: Path, model: str) -> tuple[int, int]:
     """(partitions the model's last incremental run recomputed, partitions it holds)."""
     with duckdb.connect(str(snapshot), read_only=True) as con:
@@ -195,6 +209,8 @@ def sequence(
     steps = [(f.name, f) for f in folders]
     steps += [
         ("late", late_files(exports, root / "late")),
+        ("bank-keyless", _keyless_bank_lines(exports, root / "bank1", corrected=False)),
+        ("bank-reexported", _keyless_bank_lines(exports, root / "bank2", corrected=True)),
         ("corrected", _corrected_invoices(exports, root / "corrected")),
         ("crm-only", _crm_change(exports, root / "crm")),
         ("crm-day", _crm_day(exports, root / "crm-day")),
@@ -211,7 +227,7 @@ def sequence(
         assert state is not None
         run.sizes[step] = (snapshot.stat().st_size, state.compact_bytes)
         run.partitions[step] = _partitions_recomputed(run.builds[step])
-        if step in {folders[-1].name, "crm-only", "crm-day", "moved"}:
+        if step in {folders[-1].name, "bank-reexported", "crm-only", "crm-day", "moved"}:
             _compare_with_full(run, step)
     run.builds["again"] = build_tenant(workspace, TENANT, max_incremental_share=1.0)
     yield run
@@ -232,7 +248,7 @@ def test_the_first_build_is_full_and_each_drop_after_it_incremental(sequence: Se
 
 
 def test_incremental_builds_equal_a_full_rebuild_row_by_row(sequence: Sequence) -> None:
-    assert len(sequence.compared) == 4 and "moved" in sequence.compared
+    assert len(sequence.compared) == 5 and "moved" in sequence.compared
     for step, differences in sequence.compared.items():
         assert not differences, f"{step}:\n" + "\n".join(differences)
         # silver and gold: dozens of tables, not a vacuous comparison
@@ -249,6 +265,37 @@ def test_a_late_or_corrected_file_rebuilds_what_it_feeds(sequence: Sequence) -> 
     assert corrected is not None and corrected.changed_tables == ("stripe_invoices",)
     rebuilt = {n.name for n in sequence.builds["corrected"].invocation.of_type("model")}
     assert {"fct_ar_invoices", "fct_revenue_schedule"} <= rebuilt
+
+
+def test_a_bank_statement_exported_again_without_ids_replaces_its_lines(
+    sequence: Sequence,
+) -> None:
+    """stg_bank__transactions is keyed by the line id, or by file and row without one: the
+    re-exported file's build read only the bronze rows of the keys its load holds, the
+    corrected amount replaced the first export's (no line twice: its unique test passed),
+    and the step equals a full rebuild (compared row by row above)."""
+    build = sequence.builds["bank-reexported"]
+    assert build.plan is not None and build.plan.changed_tables == ("bank_statement",)
+    (node,) = [n for n in build.invocation.of_type("model") if n.name == "stg_bank__transactions"]
+    assert node.compiled_code is not None and "__changed_keys" in node.compiled_code
+    assert build.snapshot is not None
+    with duckdb.connect(str(build.snapshot), read_only=True) as con:
+        lines = con.execute(
+            f"select transaction_id, amount from {SILVER_SCHEMA}.stg_bank__transactions "
+            "where transaction_id like '%bank_statement_no_ids.csv:%' order by transaction_id"
+        ).fetchall()
+    assert len(lines) == 3, lines
+    first = sequence.builds["bank-keyless"].snapshot
+    assert first is not None
+    with duckdb.connect(str(first), read_only=True) as con:
+        before = dict(
+            con.execute(
+                f"select transaction_id, amount from {SILVER_SCHEMA}.stg_bank__transactions "
+                "where transaction_id like '%bank_statement_no_ids.csv:%'"
+            ).fetchall()
+        )
+    changed = [(key, amount) for key, amount in lines if before[key] != amount]
+    assert len(changed) == 1 and float(changed[0][1] - before[changed[0][0]]) == 12.34
 
 
 def test_keyed_staging_models_read_only_the_keys_the_new_loads_hold(sequence: Sequence) -> None:

@@ -14,14 +14,16 @@
   …) use it. `_value_issues` names, per row, the values that fit no format. Bronze is database var('bronze_database')
   (default `bronze`, the attached bronze.duckdb), schema var('bronze_schema').
   `changed_key` (a keyed staging model, macros/incremental.sql): in an incremental run only
-  the rows of the keys the new loads hold, and the new loads' rows without a key.
+  the rows of the keys the new loads hold, and the new loads' rows without a key (with
+  `keyless_by_file_row`, a row without a key is keyed by its file and row number).
   Usage:  from {{ bronze_table('stripe_invoices', ['id', 'customer', 'status']) }} as inv
 -#}
-{% macro bronze_table(table_name, columns, changed_key=none) -%}
-  {{ return(adapter.dispatch('bronze_table', 'revlake')(table_name, columns, changed_key)) }}
+{% macro bronze_table(table_name, columns, changed_key=none, keyless_by_file_row=false) -%}
+  {{ return(adapter.dispatch('bronze_table', 'revlake')(
+      table_name, columns, changed_key, keyless_by_file_row)) }}
 {%- endmacro %}
 
-{% macro default__bronze_table(table_name, columns, changed_key=none) -%}
+{% macro default__bronze_table(table_name, columns, changed_key=none, keyless_by_file_row=false) -%}
   {%- if table_name in var('revlake_sources', []) -%}
     {#- a declared source (a built-in layout): lineage and freshness start at bronze -#}
     {%- do source('bronze', table_name) -%}
@@ -99,7 +101,8 @@
       ) as f on f.load_id = b._load_id and f.source_file = b._source_file
       {%- endif %}
       {%- if changed_key and is_incremental() %}
-      {{ revlake.changed_key_filter(table_name, changed_key) }}
+      {{ revlake.changed_key_filter(
+          table_name, changed_key, changed_key | lower in existing, keyless_by_file_row) }}
       {%- endif %}
       {%- else -%}
       {# no such bronze table: an empty relation with the requested columns #}

@@ -20,6 +20,10 @@
     {{ config(materialized=revlake.keyed_materialization(),
               pre_hook="{{ revlake.delete_changed_keys('stripe_invoices', 'id', 'invoice_id') }}") }}
   and read bronze with revlake.bronze_table('stripe_invoices', [...], changed_key='id').
+  A model that keys a row without an id by its file and row number (`<file>:<row>`, so that
+  a file re-exported under the same name replaces its rows) passes
+  `keyless_by_file_row=true` to both: the key is then never null, and a bronze table
+  without the key column at all is keyed by file and row alone.
 -#}
 
 {% macro keyed_materialization() -%}
@@ -38,17 +42,33 @@
     green build replaces the schema), which the model's data tests read to check the rows
     this build rebuilt (macros/tests/changed_partitions_scope.sql). Nothing outside an
     incremental run. -#}
-{% macro delete_changed_keys(table_name, key_column, unique_key) -%}
+{% macro delete_changed_keys(table_name, key_column, unique_key, keyless_by_file_row=false) -%}
   {%- if is_incremental() -%}
     {%- set relation = revlake.bronze_relation(table_name) -%}
     {%- if relation is not none -%}
+      {%- set has_key = key_column | lower in adapter.get_columns_in_relation(relation)
+          | map(attribute='name') | map('lower') | list -%}
   create or replace table {{ revlake.changed_keys_relation_of(this) }} as
-  select distinct {{ revlake.clean_text(adapter.quote(key_column)) }} as changed_key
-  from {{ relation }}
-  where _load_id in ({{ revlake.new_loads(table_name) }});
+  select distinct {{ revlake.bronze_row_key('b', key_column, has_key, keyless_by_file_row) }}
+    as changed_key
+  from {{ relation }} as b
+  where b._load_id in ({{ revlake.new_loads(table_name) }});
   delete from {{ this }}
   where {{ unique_key }} in (select changed_key from {{ revlake.changed_keys_relation_of(this) }})
     {%- endif -%}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The key of a bronze row (alias `alias`): its clean `key_column` (none when the table
+    lacks the column, `has_key` false); with `keyless_by_file_row`, `<file>:<row>` where
+    there is none. -#}
+{% macro bronze_row_key(alias, key_column, has_key, keyless_by_file_row) -%}
+  {%- set key = revlake.clean_text(alias ~ '.' ~ adapter.quote(key_column)) if has_key
+      else 'cast(null as ' ~ dbt.type_string() ~ ')' -%}
+  {%- if keyless_by_file_row -%}
+  coalesce({{ key }}, concat({{ alias }}._source_file, ':', {{ alias }}._row_number))
+  {%- else -%}
+  {{ key }}
   {%- endif -%}
 {%- endmacro %}
 
@@ -59,11 +79,14 @@
 
 {#- The filter bronze_table adds for a keyed model in an incremental run (alias b): the rows
     of the keys the pre-hook kept (`delete_changed_keys`: those a new load holds), from
-    every load, and the new loads' rows without a key. -#}
-{% macro changed_key_filter(table_name, key_column) -%}
-  {%- set key = revlake.clean_text('b.' ~ adapter.quote(key_column)) -%}
+    every load, and the new loads' rows without a key (none with `keyless_by_file_row`:
+    those rows have a key). -#}
+{% macro changed_key_filter(table_name, key_column, has_key=true, keyless_by_file_row=false) -%}
+  {%- set key = revlake.bronze_row_key('b', key_column, has_key, keyless_by_file_row) -%}
   where {{ key }} in (
       select changed_key from {{ revlake.changed_keys_relation_of(this) }}
       where changed_key is not null)
+  {%- if not keyless_by_file_row %}
     or ({{ key }} is null and b._load_id in ({{ revlake.new_loads(table_name) }}))
+  {%- endif %}
 {%- endmacro %}
