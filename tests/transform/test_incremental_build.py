@@ -374,16 +374,22 @@ def test_a_subscription_under_two_customers_recomputes_every_customer(
 
 
 def test_a_day_recomputes_the_months_of_mrr_it_moves(sequence: Sequence) -> None:
-    """The MRR facts and the deferred revenue conversion are cut by month: a day's invoices
-    and FX rate move the current month (and the one after it, for the movements; the
-    months after it, for deferred revenue), not the company's history; the CRM change does
-    not reach them at all."""
+    """The MRR facts, their KPIs and the deferred revenue conversion are cut by month: a
+    day's invoices and FX rate move the current month (and the one after it, for the
+    movements; the months after it, for deferred revenue), not the company's history; the
+    CRM change does not reach them at all."""
     daily = [step for step in sequence.builds if step.startswith("day")]
     assert daily
     for step in daily:
         for model in ("fct_mrr", "fct_mrr_movements"):
             months, every = sequence.partitions[step][model]
             assert 1 <= months <= 3 and every > 12, (step, model, months, every)
+        # the KPIs read MRR months m, m - 1 and m - 12 and the movements of m: the months
+        # after those the MRR facts recomputed, from their stored hashes, not the history
+        mrr_months = sequence.partitions[step]["fct_mrr"][0]
+        movement_months = sequence.partitions[step]["fct_mrr_movements"][0]
+        months, every = sequence.partitions[step]["kpi_revenue_monthly"]
+        assert 1 <= months <= 3 * mrr_months + movement_months < every, (step, months, every)
         # deferred revenue converts each month at its last day's rate, the latest known for
         # the current month and the months a contract defers into: those, not the history
         months, every = sequence.partitions[step]["fct_deferred_revenue_monthly"]

@@ -36,6 +36,7 @@ PARTITIONED = (
     "fct_opportunity_stages_reached",
     "fct_ar_open_invoices_native",
     "fct_ar_open_invoices_monthly",
+    "kpi_revenue_monthly",
 )
 MODELS = Path(__file__).parents[2] / "src/revlake/transform/dbt_project/models"
 

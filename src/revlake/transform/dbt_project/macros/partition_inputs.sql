@@ -114,6 +114,42 @@
   from months as m
 {%- endmacro %}
 
+{#- kpi_revenue_monthly, by month: a month's KPIs read the MRR rows of the month, of the month
+    before (last month's total, one-month retention's start) and of twelve months before
+    (twelve-month retention's start), and the movements of the month. Those facts are cut
+    by month, and a month's stored input hash (their `revlake_partitions` table, written
+    by their post-hooks before this model runs) fingerprints what their rows of that month
+    are computed from: so the KPIs hash those, one row per month, instead of the facts'
+    rows. The months are a calendar (`month_calendar`) joined on the hash of each month. -#}
+{% macro revenue_kpi_partition_inputs() -%}
+  with mrr_months as (
+    select c.month_start_date, hash('mrr', h.input_hash, h.input_rows) as month_hash
+    from ({{ revlake.month_calendar() }}) as c
+    inner join {{ revlake.partition_hashes_relation_of(ref('fct_mrr')) }} as h
+      on h.partition_key = {{ revlake.partition_key('c.month_start_date') }}
+  ),
+  movement_months as (
+    select c.month_start_date, hash('movements', h.input_hash, h.input_rows) as month_hash
+    from ({{ revlake.month_calendar() }}) as c
+    inner join {{ revlake.partition_hashes_relation_of(ref('fct_mrr_movements')) }} as h
+      on h.partition_key = {{ revlake.partition_key('c.month_start_date') }}
+  )
+  select month_start_date as partition_key, month_hash as row_hash from mrr_months
+  union all
+  select {{ revlake.add_months('month_start_date', 1) }}, month_hash from mrr_months
+  union all
+  select {{ revlake.add_months('month_start_date', 12) }}, month_hash from mrr_months
+  union all
+  select month_start_date, month_hash from movement_months
+{%- endmacro %}
+
+{#- Every month start a month-cut fact can hold (DuckDB; dates outside typed parsing's
+    widest range, 1900–2999, are not dates in silver). -#}
+{% macro month_calendar() -%}
+  select cast(range as date) as month_start_date
+  from range(date '1900-01-01', date '3000-02-01', interval 1 month)
+{%- endmacro %}
+
 {#- The receivables facts, by customer: an invoice's events depend on its payments and credit
     notes and, for a voided one, on the invoice that re-issued it (same subscription), so
     a customer's invoices are computed together. The partitioning holds while each invoice

@@ -11,12 +11,25 @@
 --     their MRR at the start; GRR caps each customer at their starting MRR. Both compare
 --     reporting-currency MRR at the start month's rates (constant currency), so exchange
 --     rate moves do not show up as retention.
+-- Partitioned by month (macros/partitioned.sql): an incremental build recomputes the months
+-- whose MRR rows, or those of the month before or twelve months before, or whose movements
+-- changed (read from those facts' stored input hashes, one row per month).
+{{ config(
+    materialized=revlake.keyed_materialization(),
+    pre_hook="{{ revlake.delete_changed_partitions('month_start_date', revlake.revenue_kpi_partition_inputs()) }}",
+    post_hook="{{ revlake.keep_partition_hashes(revlake.revenue_kpi_partition_inputs()) }}"
+) }}
 with mrr as (
+  -- the months recomputed, the months before them and twelve months before them
   select * from {{ ref('fct_mrr') }}
+  where {{ revlake.in_changed_partitions('month_start_date') }}
+    or {{ revlake.in_changed_partitions(revlake.add_months('month_start_date', 1)) }}
+    or {{ revlake.in_changed_partitions(revlake.add_months('month_start_date', 12)) }}
 ),
 
 months as (
   select distinct month_start_date from mrr
+  where {{ revlake.in_changed_partitions('month_start_date') }}
 ),
 
 totals as (
@@ -43,6 +56,7 @@ movements as (
     sum(case when movement_type = 'churn' then 1 else 0 end) as churned_customers,
     sum(case when movement_type = 'reactivation' then 1 else 0 end) as reactivated_customers
   from {{ ref('fct_mrr_movements') }}
+  where {{ revlake.in_changed_partitions('month_start_date') }}
   group by month_start_date
 ),
 
