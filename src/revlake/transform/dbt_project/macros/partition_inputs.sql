@@ -94,45 +94,37 @@
     and {{ revlake.month_end('p.month_start_date') }} < fx.valid_to
 {%- endmacro %}
 
-{#- fct_mrr_movements, by month: the MRR rows of the month and of the month before, each with
-    its customer's first paying month (new or reactivation). -#}
+{#- fct_mrr_movements, by month: the MRR rows of the month and of the month before (through
+    `fct_mrr`'s stored input hashes of those months, below), and each customer's first
+    paying month (new or reactivation), hashed into that month: a customer's first paying
+    month moves only when its MRR rows of some month change (that month is recomputed), and
+    the one other month whose classification it flips is its old or its new first paying
+    month (a transition into paying before the old one, or after it but before the new
+    one, is a row that changed). -#}
 {% macro mrr_movements_partition_inputs() -%}
-  with first_paid as (
-    select customer_key, min(month_start_date) as first_paying_month
-    from {{ ref('fct_mrr') }}
-    where is_paying
-    group by customer_key
-  ),
-  months as (
-    select m.*, f.first_paying_month
-    from {{ ref('fct_mrr') }} as m
-    left join first_paid as f on f.customer_key = m.customer_key
+  with mrr_months as (
+    {{ revlake.stored_month_hashes('fct_mrr') }}
   )
-  select m.month_start_date as partition_key, hash(m) as row_hash from months as m
+  select month_start_date as partition_key, month_hash as row_hash from mrr_months
   union all
-  select {{ revlake.add_months('m.month_start_date', 1) }} as partition_key, hash(m) as row_hash
-  from months as m
+  select {{ revlake.add_months('month_start_date', 1) }}, month_hash from mrr_months
+  union all
+  select min(month_start_date), hash(customer_key)
+  from {{ ref('fct_mrr') }}
+  where is_paying
+  group by customer_key
 {%- endmacro %}
 
 {#- kpi_revenue_monthly, by month: a month's KPIs read the MRR rows of the month, of the month
     before (last month's total, one-month retention's start) and of twelve months before
-    (twelve-month retention's start), and the movements of the month. Those facts are cut
-    by month, and a month's stored input hash (their `revlake_partitions` table, written
-    by their post-hooks before this model runs) fingerprints what their rows of that month
-    are computed from: so the KPIs hash those, one row per month, instead of the facts'
-    rows. The months are a calendar (`month_calendar`) joined on the hash of each month. -#}
+    (twelve-month retention's start), and the movements of the month: through those facts'
+    stored input hashes of those months. -#}
 {% macro revenue_kpi_partition_inputs() -%}
   with mrr_months as (
-    select c.month_start_date, hash('mrr', h.input_hash, h.input_rows) as month_hash
-    from ({{ revlake.month_calendar() }}) as c
-    inner join {{ revlake.partition_hashes_relation_of(ref('fct_mrr')) }} as h
-      on h.partition_key = {{ revlake.partition_key('c.month_start_date') }}
+    {{ revlake.stored_month_hashes('fct_mrr') }}
   ),
   movement_months as (
-    select c.month_start_date, hash('movements', h.input_hash, h.input_rows) as month_hash
-    from ({{ revlake.month_calendar() }}) as c
-    inner join {{ revlake.partition_hashes_relation_of(ref('fct_mrr_movements')) }} as h
-      on h.partition_key = {{ revlake.partition_key('c.month_start_date') }}
+    {{ revlake.stored_month_hashes('fct_mrr_movements') }}
   )
   select month_start_date as partition_key, month_hash as row_hash from mrr_months
   union all
@@ -141,6 +133,18 @@
   select {{ revlake.add_months('month_start_date', 12) }}, month_hash from mrr_months
   union all
   select month_start_date, month_hash from movement_months
+{%- endmacro %}
+
+{#- The stored input hash of each month of `model`, a fact cut by month (its
+    `revlake_partitions` table, written by its post-hook before a model reading it runs):
+    what that month's rows are computed from, one row per month, so a fact reading those
+    rows hashes this instead of them. The months are a calendar (`month_calendar`) joined
+    on the hash of each month. -#}
+{% macro stored_month_hashes(model) -%}
+  select c.month_start_date, hash('{{ model }}', h.input_hash, h.input_rows) as month_hash
+  from ({{ revlake.month_calendar() }}) as c
+  inner join {{ revlake.partition_hashes_relation_of(ref(model)) }} as h
+    on h.partition_key = {{ revlake.partition_key('c.month_start_date') }}
 {%- endmacro %}
 
 {#- Every month start a month-cut fact can hold (DuckDB; dates outside typed parsing's
