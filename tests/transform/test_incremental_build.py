@@ -136,6 +136,61 @@ def _crm_day(exports: Path, out: Path) -> Path:
     return out
 
 
+def _months_earlier(stamp: str, months: int) -> str:
+    """A 'YYYY-MM-DD…' stamp `months` months earlier (the day of month kept: at most 28)."""
+    year, month = int(stamp[:4]), int(stamp[5:7]) - months
+    while month < 1:
+        year, month = year - 1, month + 12
+    return f"{year:04d}-{month:02d}{stamp[7:]}"
+
+
+def _backdated_invoice(exports: Path, out: Path) -> Path:
+    """A customer's first monthly subscription invoice exported again three months earlier
+    (new invoice and line ids, still open): the customer now first paid three months
+    before, churned, and came back in the month that was its first, whose movement turns
+    from new into reactivation although none of that month's MRR rows changed."""
+    header, rows = csv_rows(exports / "billing/invoices.csv")
+    line_header, lines = csv_rows(exports / "billing/invoice_line_items.csv")
+    at = {c: header.index(c) for c in header}
+    line_at = {c: line_header.index(c) for c in line_header}
+    monthly = {
+        r[line_at["Invoice ID"]]
+        for r in lines
+        if r[line_at["Plan Interval"]] == "month" and r[line_at["Plan Interval Count"]] == "1"
+    }
+    first: dict[str, list[str]] = {}
+    for row in sorted(rows, key=lambda r: r[at["Date (UTC)"]]):
+        first.setdefault(row[at["Customer"]], row)
+    invoice = next(
+        list(r)
+        for r in first.values()
+        if r[at["id"]] in monthly
+        and r[at["Status"]] == "paid"
+        and r[at["Date (UTC)"]] >= "2023-06"
+        and int(r[at["Date (UTC)"]][8:10]) <= 28
+        and int(r[at["Period Start (UTC)"]][8:10]) <= 28
+        and int(r[at["Period End (UTC)"]][8:10]) <= 28
+    )
+    old_id, new_id = invoice[at["id"]], invoice[at["id"]][:-4] + "bd01"
+    invoice[at["id"]], invoice[at["Number"]] = new_id, invoice[at["Number"]] + "-BD"
+    for column in ("Date (UTC)", "Due Date (UTC)", "Period Start (UTC)", "Period End (UTC)"):
+        invoice[at[column]] = _months_earlier(invoice[at[column]], 3)
+    # still open (no charge was exported for it): its balance is what it bills
+    invoice[at["Status"]], invoice[at["Paid"]], invoice[at["Attempt Count"]] = "open", "false", "0"
+    invoice[at["Amount Paid"]], invoice[at["Amount Remaining"]] = "0.00", invoice[at["Amount Due"]]
+    copied = []
+    for number, line in enumerate(r for r in lines if r[line_at["Invoice ID"]] == old_id):
+        line = list(line)
+        line[line_at["id"]] = f"{line[line_at['id']][:-4]}bd{number:02d}"
+        line[line_at["Invoice ID"]] = new_id
+        for column in ("Period Start (UTC)", "Period End (UTC)"):
+            line[line_at[column]] = _months_earlier(line[line_at[column]], 3)
+        copied.append(line)
+    write_csv(out / "billing" / "invoices_backdated.csv", header, [invoice])
+    write_csv(out / "billing" / "invoice_line_items_backdated.csv", line_header, copied)
+    return out
+
+
 def _keyless_bank_lines(exports: Path, out: Path, *, corrected: bool) -> Path:
     """A bank statement without an ID column (its lines are keyed by file and row), then the
     same file exported again with the second line's amount corrected: the re-export
@@ -214,6 +269,7 @@ def sequence(
         ("corrected", _corrected_invoices(exports, root / "corrected")),
         ("crm-only", _crm_change(exports, root / "crm")),
         ("crm-day", _crm_day(exports, root / "crm-day")),
+        ("backdated", _backdated_invoice(exports, root / "backdated")),
         ("moved", _invoice_moved(exports, root / "moved")),
     ]
     for step, folder in steps:
@@ -227,7 +283,8 @@ def sequence(
         assert state is not None
         run.sizes[step] = (snapshot.stat().st_size, state.compact_bytes)
         run.partitions[step] = _partitions_recomputed(run.builds[step])
-        if step in {folders[-1].name, "bank-reexported", "crm-only", "crm-day", "moved"}:
+        compared = {folders[-1].name, "bank-reexported", "crm-only", "crm-day", "backdated"}
+        if step in compared | {"moved"}:
             _compare_with_full(run, step)
     run.builds["again"] = build_tenant(workspace, TENANT, max_incremental_share=1.0)
     yield run
@@ -248,7 +305,7 @@ def test_the_first_build_is_full_and_each_drop_after_it_incremental(sequence: Se
 
 
 def test_incremental_builds_equal_a_full_rebuild_row_by_row(sequence: Sequence) -> None:
-    assert len(sequence.compared) == 5 and "moved" in sequence.compared
+    assert len(sequence.compared) == 6 and "moved" in sequence.compared
     for step, differences in sequence.compared.items():
         assert not differences, f"{step}:\n" + "\n".join(differences)
         # silver and gold: dozens of tables, not a vacuous comparison
@@ -395,6 +452,26 @@ def test_a_day_recomputes_the_months_of_mrr_it_moves(sequence: Sequence) -> None
         months, every = sequence.partitions[step]["fct_deferred_revenue_monthly"]
         assert 1 <= months < every / 2, (step, months, every)
     assert "fct_mrr" not in sequence.partitions["crm-only"]
+
+
+def test_an_earlier_first_paying_month_recomputes_the_old_one(sequence: Sequence) -> None:
+    """The back-dated invoice moves a customer's first paying month three months earlier:
+    the month that was its first keeps its MRR rows, yet its movement turns from new into
+    reactivation — the movements recompute it (their inputs hash each customer's first
+    paying month into that month), and the step equals a full rebuild (compared above)."""
+    before, after = sequence.builds["crm-day"].snapshot, sequence.builds["backdated"].snapshot
+    assert before is not None and after is not None
+    query = f"""
+        select customer_key, month_start_date, movement_type
+        from {GOLD_SCHEMA}.fct_mrr_movements where movement_type in ('new', 'reactivation')"""
+    with duckdb.connect(str(before), read_only=True) as con:
+        earlier = {(r[0], r[1]): r[2] for r in con.execute(query).fetchall()}
+    with duckdb.connect(str(after), read_only=True) as con:
+        later = {(r[0], r[1]): r[2] for r in con.execute(query).fetchall()}
+    flipped = [k for k, kind in later.items() if kind == "reactivation" and earlier.get(k) == "new"]
+    assert len(flipped) == 1, flipped
+    months, every = sequence.partitions["backdated"]["fct_mrr_movements"]
+    assert months < every, (months, every)
 
 
 def test_a_day_recomputes_the_aging_of_the_customers_it_touches(sequence: Sequence) -> None:
