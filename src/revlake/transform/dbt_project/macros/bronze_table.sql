@@ -29,12 +29,7 @@
     {%- do source('bronze', table_name) -%}
   {%- endif -%}
   {%- set relation = revlake.bronze_relation(table_name) -%}
-  {%- set existing = [] -%}
-  {%- if relation is not none -%}
-    {%- for col in adapter.get_columns_in_relation(relation) -%}
-      {%- do existing.append(col.name | lower) -%}
-    {%- endfor -%}
-  {%- endif -%}
+  {%- set existing = revlake.bronze_columns(relation) -%}
   {%- set formats = var('revlake_formats', {}) -%}
   {%- set typed = formats.get('columns', {}) -%}
   {%- set table_codes = formats.get('tables', {}).get(table_name, {}) -%}
@@ -130,6 +125,14 @@
   {%- endif -%}
   case when nullif(trim({{ adapter.quote(col) }}), '') is not null and ({{ parsed }}) is null
     then concat('{{ col }}: ''', trim({{ adapter.quote(col) }}), ''' is not {{ what }}') end
+{%- endmacro %}
+
+{#- The lower-cased column names of a bronze `relation` ([] for none). -#}
+{% macro bronze_columns(relation) -%}
+  {%- if relation is none -%}
+    {{ return([]) }}
+  {%- endif -%}
+  {{ return(adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list) }}
 {%- endmacro %}
 
 {#- The bronze relation `table_name`, or none when it does not exist (or while parsing). -#}

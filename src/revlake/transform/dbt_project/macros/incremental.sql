@@ -46,8 +46,7 @@
   {%- if is_incremental() -%}
     {%- set relation = revlake.bronze_relation(table_name) -%}
     {%- if relation is not none -%}
-      {%- set has_key = key_column | lower in adapter.get_columns_in_relation(relation)
-          | map(attribute='name') | map('lower') | list -%}
+      {%- set has_key = key_column | lower in revlake.bronze_columns(relation) -%}
   create or replace table {{ revlake.changed_keys_relation_of(this) }} as
   select distinct {{ revlake.bronze_row_key('b', key_column, has_key, keyless_by_file_row) }}
     as changed_key

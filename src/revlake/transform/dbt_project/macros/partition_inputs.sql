@@ -109,7 +109,15 @@
   union all
   select {{ revlake.add_months('month_start_date', 1) }}, month_hash from mrr_months
   union all
-  select min(month_start_date), hash(customer_key)
+  select f.first_paying_month, hash(f.customer_key)
+  from ({{ revlake.first_paying_months() }}) as f
+{%- endmacro %}
+
+{#- Each customer's first paying month in `fct_mrr` (customer_key, first_paying_month): a
+    paying month after it without one before is a reactivation, not new. The movements and
+    their partition inputs read this one definition. -#}
+{% macro first_paying_months() -%}
+  select customer_key, min(month_start_date) as first_paying_month
   from {{ ref('fct_mrr') }}
   where is_paying
   group by customer_key

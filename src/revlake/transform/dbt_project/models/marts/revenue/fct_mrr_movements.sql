@@ -26,10 +26,7 @@ with cur as (
 
 first_paid as (
   -- over every month: a customer paying before the months recomputed is reactivated
-  select customer_key, min(month_start_date) as first_paying_month
-  from {{ ref('fct_mrr') }}
-  where is_paying
-  group by customer_key
+  {{ revlake.first_paying_months() }}
 ),
 
 compared as (
